@@ -1,0 +1,46 @@
+/*
+ * The `prov` command-line tool: shared helpers and the subcommand entry
+ * points. Uses only the public API (include/prov/prov.h).
+ *
+ * Conventions (spec/interfaces.md): exit 0 on success, 1 on a failed
+ * operation, 2 on bad usage or bad input; one line on stderr saying what
+ * and where ("prov: profile.xml:3:7: mismatched tag"); quiet on success;
+ * --help on every subcommand; never prompts.
+ */
+#ifndef PROV_CLI_H
+#define PROV_CLI_H
+
+#include <stddef.h>
+#include "prov/prov.h"
+
+#define EXIT_OK 0
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+
+#define CLI_FILE_MAX (64u * 1024u * 1024u) /* largest input file read */
+
+/* Prints "prov: " + message + newline to stderr. */
+void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints usage text to stdout (for --help) and returns EXIT_OK. */
+int cli_help(const char *text);
+
+/* Prints "prov: CMD: message" and a hint to run --help; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Exit status for a library error: bad input -> 2, failed operation -> 1. */
+int cli_exit_for(enum prov_err err);
+
+/* Reads a whole file ("-" = stdin), at most max bytes. Returns a fresh
+ * NUL-terminated buffer and its length, or NULL after printing why. */
+char *cli_read_file(const char *path, size_t max, size_t *len);
+
+/* Opens the device in dir, printing why not. */
+struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
+
+int cmd_phone(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
+int cmd_expand(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+
+#endif

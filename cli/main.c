@@ -1,0 +1,58 @@
+/*
+ * prov: one program, many subcommands (spec/interfaces.md). main() only
+ * dispatches; each subcommand parses its own options.
+ */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+"usage: prov COMMAND [ARGS]\n"
+"\n"
+"prov provisions multiplatform SIP phones: it is the phone's resync engine\n"
+"(device side) and the tools around its profile language.\n"
+"\n"
+"Device:\n"
+"  phone init     create a device (identity, factory defaults, certificates)\n"
+"  phone get      print parameters as NAME=VALUE (secrets masked)\n"
+"  phone set      set parameters as the admin would on the web page\n"
+"  phone apply    apply profile files to a device, as a resync would\n"
+"  phone unknown  list parameter names seen in profiles but not known\n"
+"\n"
+"Profile tools:\n"
+"  lint           check profiles: well-formed, known names, valid values\n"
+"  expand         macro-expand text against a device\n"
+"  eval           evaluate a condition against a device\n"
+"\n"
+"Run 'prov COMMAND --help' for the options of each command.\n"
+"\n"
+"Exit status: 0 success, 1 failed operation, 2 bad usage or bad input.\n";
+
+int
+main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0)
+		return cli_help(usage);
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("prov %s\n", prov_version());
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "phone") == 0)
+		return cmd_phone(argc - 1, argv + 1);
+	if (strcmp(cmd, "lint") == 0)
+		return cmd_lint(argc - 1, argv + 1);
+	if (strcmp(cmd, "expand") == 0)
+		return cmd_expand(argc - 1, argv + 1);
+	if (strcmp(cmd, "eval") == 0)
+		return cmd_eval(argc - 1, argv + 1);
+	cli_err("unknown command '%s' (see 'prov --help')", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,222 @@
+/*
+ * Profile tools: prov lint, prov expand, prov eval.
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char lint_help[] =
+"usage: prov lint [--quiet-unknown] FILE ...\n"
+"\n"
+"Checks configuration profiles (flat-profile XML or the legacy text format,\n"
+"told apart by content) without a device: the file must be well-formed,\n"
+"every parameter name must be known, and every value must be valid for its\n"
+"parameter (Yes/No, ranges, choices, delay lists, HHmm, rules, conditions).\n"
+"Each problem is one line on stderr:\n"
+"\n"
+"    prov: FILE:LINE:COL: unknown parameter 'GPP_Z'\n"
+"    prov: FILE:LINE:COL: Resync_Periodic: invalid value 'x': ...\n"
+"\n"
+"FILE '-' reads standard input. Quiet when every file is clean.\n"
+"\n"
+"Options:\n"
+"  --quiet-unknown  do not report unknown names (only errors count)\n"
+"  -h, --help       show this help\n"
+"\n"
+"Exit status: 0 all clean, 2 a problem was found (or bad usage), 1 a file\n"
+"could not be read.\n";
+
+struct lint_ctx {
+	const char *file;
+	int quiet_unknown;
+	size_t reported;
+};
+
+static void
+lint_issue(void *arg, const struct prov_issue *is)
+{
+	struct lint_ctx *lc = arg;
+
+	if (!is->error && lc->quiet_unknown)
+		return;
+	lc->reported++;
+	cli_err("%s:%u:%u: %s", lc->file, is->line, is->col, is->message);
+}
+
+int
+cmd_lint(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "quiet-unknown", no_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int quiet_unknown = 0, status = EXIT_OK, c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			return cli_help(lint_help);
+		case 'u':
+			quiet_unknown = 1;
+			break;
+		default:
+			return cli_usage("lint", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return cli_usage("lint", "no FILE given");
+	for (int i = optind; i < argc; i++) {
+		struct lint_ctx lc = { argv[i], quiet_unknown, 0 };
+		struct prov_profile *p = NULL;
+		char msg[512];
+		size_t len;
+		char *data = cli_read_file(argv[i], PROV_PROFILE_MAX, &len);
+		enum prov_err rc;
+
+		if (data == NULL) {
+			status = EXIT_FAIL;
+			continue;
+		}
+		rc = prov_profile_parse(argv[i], data, len, 0, &p, msg, sizeof(msg));
+		free(data);
+		if (rc != PROV_OK) {
+			cli_err("%s", msg);
+			if (status == EXIT_OK)
+				status = cli_exit_for(rc);
+			continue;
+		}
+		prov_profile_lint(p, lint_issue, &lc);
+		prov_profile_free(p);
+		if (lc.reported > 0 && status == EXIT_OK)
+			status = EXIT_USAGE;
+	}
+	return status;
+}
+
+static const char expand_help[] =
+"usage: prov expand --state DIR [--] TEXT\n"
+"\n"
+"Prints TEXT after macro expansion against the device in DIR, exactly as\n"
+"the device expands its profile rules, triggers and syslog messages:\n"
+"$NAME, $(NAME), $(NAME:p), $(NAME:p:q), $$. Variables: $A..$P (GPP_A..P),\n"
+"$MA $MAU $MAC $SN $PN $PSN $SWVER $HWVER $VERSION $UID1..$UID10 $CCERT,\n"
+"and the runtime ones ($PRVST, $SERVIP, $ERR, ...), empty until a resync\n"
+"sets them. Unknown names are kept as written. $SA..$SD (secrets) expand\n"
+"only inside --key/--uid/--pwd arguments of a rule, never here.\n"
+"\n"
+"Example:\n"
+"    prov expand --state ./phone 'tftp://prov.example.com/cisco/$B/$MA.cfg'\n"
+"\n"
+"Exit status: 0 expanded, 2 malformed text (prov: text:1:COL: ...) or no\n"
+"device in DIR.\n";
+
+static const char eval_help[] =
+"usage: prov eval --state DIR [--] CONDITION\n"
+"\n"
+"Evaluates CONDITION against the device in DIR and prints 'true' or\n"
+"'false', as the device evaluates the conditions of its rules and\n"
+"Resync_Trigger_N. A condition is comparisons joined by 'and':\n"
+"\n"
+"    OPERAND OP OPERAND [and ...]\n"
+"\n"
+"OP: eq ne lt le gt ge (or = != < <= > >=). Operands are integers,\n"
+"firmware versions (sip88xx.11-3-1MPP-123, 1.0.31(b)) or \"quoted strings\"\n"
+"(eq/ne only); macros expand inside operands. Example:\n"
+"\n"
+"    prov eval --state ./phone '$SWVER lt sip88xx.12-0-1MPP-1 and $PRVTMR ge 600'\n"
+"\n"
+"Exit status: 0 evaluated (whatever the result), 2 malformed condition\n"
+"(prov: condition:1:COL: ...) or no device in DIR.\n";
+
+/* Shared option parsing of expand and eval: --state DIR and one TEXT. */
+static int
+state_and_text(const char *cmd, const char *help, int argc, char **argv,
+	       const char **dir, const char **text)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "state", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*dir = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hs:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_help(help);
+			return -1;
+		case 's':
+			*dir = optarg;
+			break;
+		default:
+			return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (*dir == NULL)
+		return cli_usage(cmd, "--state DIR is required");
+	if (argc - optind != 1)
+		return cli_usage(cmd, "expected exactly one %s argument",
+				 strcmp(cmd, "eval") == 0 ? "CONDITION" : "TEXT");
+	*text = argv[optind];
+	return 0;
+}
+
+int
+cmd_expand(int argc, char **argv)
+{
+	const char *dir = NULL, *text = NULL;
+	struct prov_device *dev;
+	char *out = NULL;
+	int status = state_and_text("expand", expand_help, argc, argv, &dir, &text);
+	enum prov_err rc;
+
+	if (status != 0)
+		return status < 0 ? EXIT_OK : status;
+	dev = cli_open("expand", dir, &status);
+	if (dev == NULL)
+		return status;
+	rc = prov_expand(dev, text, 0, &out);
+	if (rc != PROV_OK) {
+		cli_err("%s", prov_device_errmsg(dev));
+		status = cli_exit_for(rc);
+	} else {
+		printf("%s\n", out);
+	}
+	free(out);
+	prov_device_free(dev);
+	return status;
+}
+
+int
+cmd_eval(int argc, char **argv)
+{
+	const char *dir = NULL, *text = NULL;
+	struct prov_device *dev;
+	int result = 0;
+	int status = state_and_text("eval", eval_help, argc, argv, &dir, &text);
+	enum prov_err rc;
+
+	if (status != 0)
+		return status < 0 ? EXIT_OK : status;
+	dev = cli_open("eval", dir, &status);
+	if (dev == NULL)
+		return status;
+	rc = prov_eval(dev, text, &result);
+	if (rc != PROV_OK) {
+		cli_err("%s", prov_device_errmsg(dev));
+		status = cli_exit_for(rc);
+	} else {
+		puts(result ? "true" : "false");
+	}
+	prov_device_free(dev);
+	return status;
+}

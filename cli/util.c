@@ -1,0 +1,131 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("prov: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return EXIT_OK;
+}
+
+int
+cli_usage(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "prov: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'prov %s --help')\n", cmd);
+	return EXIT_USAGE;
+}
+
+int
+cli_exit_for(enum prov_err err)
+{
+	switch (err) {
+	case PROV_OK:
+		return EXIT_OK;
+	case PROV_E_INVAL:
+	case PROV_E_SYNTAX:
+	case PROV_E_TOOBIG:
+	case PROV_E_UNKNOWN:
+	case PROV_E_DENIED:
+	case PROV_E_NOTFOUND:
+		return EXIT_USAGE;
+	default:
+		return EXIT_FAIL;
+	}
+}
+
+char *
+cli_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char *data = NULL;
+	size_t n = 0, alloc = 0;
+
+	if (f == NULL) {
+		cli_err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t r;
+
+		if (alloc - n < 65536) {
+			size_t na = alloc ? alloc * 2 : 65536;
+			char *nd;
+
+			if (na > max + 65536)
+				na = max + 65536;
+			nd = realloc(data, na + 1);
+			if (nd == NULL) {
+				cli_err("%s: out of memory", path);
+				goto fail;
+			}
+			data = nd;
+			alloc = na;
+		}
+		r = fread(data + n, 1, alloc - n, f);
+		n += r;
+		if (n > max) {
+			cli_err("%s: larger than %zu bytes", path, max);
+			goto fail;
+		}
+		if (r == 0) {
+			if (ferror(f)) {
+				cli_err("%s: read error", path);
+				goto fail;
+			}
+			break;
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	data[n] = '\0';
+	*len = n;
+	return data;
+fail:
+	if (f != stdin)
+		fclose(f);
+	free(data);
+	return NULL;
+}
+
+struct prov_device *
+cli_open(const char *cmd, const char *dir, int *status)
+{
+	struct prov_device *dev = NULL;
+	char msg[512];
+	enum prov_err rc;
+
+	if (dir == NULL) {
+		*status = cli_usage(cmd, "--state DIR is required");
+		return NULL;
+	}
+	rc = prov_device_open(dir, &dev, msg, sizeof(msg));
+	if (rc != PROV_OK) {
+		cli_err("%s: %s", cmd, msg);
+		*status = cli_exit_for(rc);
+		return NULL;
+	}
+	return dev;
+}

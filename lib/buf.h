@@ -1,0 +1,37 @@
+/*
+ * buf: a growable byte buffer with a hard cap (curl's dynbuf).
+ *
+ * The contents are always NUL-terminated (the NUL is not counted in len).
+ * Appending past max fails with PROV_E_TOOBIG and leaves the buffer as it
+ * was. A struct buf is caller storage: buf_init, then buf_free (which is
+ * safe on an initialised, empty buffer). buf_take hands the bytes over.
+ */
+#ifndef PROV_BUF_H
+#define PROV_BUF_H
+
+#include <stddef.h>
+#include "prov/prov.h"
+
+struct buf {
+	char *p;      /* NULL until the first append */
+	size_t len;   /* bytes used, excluding the NUL */
+	size_t alloc; /* bytes allocated */
+	size_t max;   /* largest len allowed */
+};
+
+void buf_init(struct buf *b, size_t max);
+void buf_free(struct buf *b);
+/* Empties without freeing. */
+void buf_reset(struct buf *b);
+enum prov_err buf_add(struct buf *b, const void *p, size_t n) PROV_WUR;
+enum prov_err buf_addc(struct buf *b, char c) PROV_WUR;
+enum prov_err buf_adds(struct buf *b, const char *s) PROV_WUR;
+enum prov_err buf_addf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3))) PROV_WUR;
+/* The contents ("" when empty); borrowed until the next change. */
+const char *buf_str(const struct buf *b);
+/* Hands the contents over (a fresh "" if empty); the buffer is left empty.
+ * Returns NULL only when out of memory. */
+char *buf_take(struct buf *b);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * device: a device's identity, parameters, unknown names and runtime macro
+ * values, held in memory and optionally backed by a state directory
+ * (state.h). Implements struct prov_device of the public API.
+ * device.md D-PAR-3..5, D-PRO-4, D-MAC-2, D-PER-1.
+ *
+ * Values: val[i] is NULL while instance i is at its factory default. Every
+ * change goes through device_commit(), which stages the new values, writes
+ * them in one state transaction when there is a state directory, and only
+ * then installs them in memory: a failed write changes nothing.
+ */
+#ifndef PROV_DEVICE_H
+#define PROV_DEVICE_H
+
+#include <limits.h>
+#include <stddef.h>
+#include "diag.h"
+#include "macro.h"
+
+#define DEVICE_RT_MAX 32 /* runtime macro values ($PRVST, $SERVIP, ...) */
+
+struct state;
+
+struct device_kv {
+	char *key;
+	char *value;
+};
+
+struct prov_device {
+	/* identity (read-only) */
+	char ma[13];     /* $MA  000e08abcdef */
+	char mau[13];    /* $MAU 000E08ABCDEF */
+	char macc[18];   /* $MAC 00:0e:08:ab:cd:ef */
+	char *serial, *product, *psn, *swver, *hwver;
+	char *version;   /* $VERSION: Cisco-CP-8841-3PCC/11.3.1 */
+
+	/* parameters, indexed like param.h instances */
+	size_t nparam;
+	char **val;
+	signed char *ua; /* -1: the row's default access */
+
+	/* unknown names (D-PAR-4), insertion order plus a hash set */
+	char **unknown;
+	size_t nunknown;
+	unsigned *uslot; /* index + 1; 0 empty; size BOUND_UNKNOWN * 2 */
+
+	/* runtime macro values set by the engine */
+	struct device_kv rt[DEVICE_RT_MAX];
+	size_t nrt;
+	/* status of a memory-only device */
+	struct device_kv *status;
+	size_t nstatus;
+
+	struct state *st; /* NULL: memory only */
+	struct diag err;
+	char errmsg[512];
+};
+
+/* The macro variables of dev (D-MAC-2) for macro_expand and cond_eval. */
+void device_vars(struct prov_device *dev, struct macro_vars *vars);
+
+/* Current value of instance idx (default when never set); borrowed. */
+const char *device_value(const struct prov_device *dev, size_t idx);
+
+/* Sets a runtime macro value (PRVST, SERVIP, ERR, ...). */
+enum prov_err device_runtime_set(struct prov_device *dev, const char *name,
+				 const char *value) PROV_WUR;
+
+/* Writes a status value (D-STA-1), persisted when there is a state. */
+enum prov_err device_status_put(struct prov_device *dev, const char *key,
+				const char *value) PROV_WUR;
+
+/* Reloads from the state directory if another process committed. */
+enum prov_err device_refresh(struct prov_device *dev) PROV_WUR;
+
+#endif

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The main job (README): installs what is missing, builds a release prov,
+# creates a phone in a fresh state directory and shows a profile being
+# linted, expanded and applied, as the phone's resync would apply it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+cmake --preset release >/dev/null
+cmake --build build/release -j"$(nproc)" --target prov-cli >/dev/null
+prov=build/release/cli/prov
+state=$(mktemp -d /tmp/prov-demo.XXXXXX)
+trap 'rm -rf "$state"' EXIT
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
+
+echo "A CP-8841-3PCC phone, MAC 00:0e:08:ab:cd:ef, state in $state"
+step "$prov" phone init --state "$state/phone" --mac 00:0e:08:ab:cd:ef
+step "$prov" phone get --state "$state/phone" GPP_A Profile_Rule Resync_Periodic
+step "$prov" lint examples/basic.xml
+step "$prov" lint examples/typo.xml
+step "$prov" expand --state "$state/phone" 'tftp://192.0.2.200/CP-8841-3PCC$MA.cfg'
+step "$prov" eval --state "$state/phone" '$SWVER lt sip88xx.12-0-1MPP-1'
+step "$prov" phone apply --state "$state/phone" examples/basic.xml examples/typo.xml
+step "$prov" phone get --state "$state/phone" GPP_A GPP_B Resync_Periodic Password_1_
+step "$prov" expand --state "$state/phone" 'tftp://prov.example.com/cisco/$B/$MA.cfg'
+step "$prov" phone unknown --state "$state/phone"
