@@ -35,6 +35,10 @@ int cli_exit_for(enum prov_err err);
  * NUL-terminated buffer and its length, or NULL after printing why. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 
+/* Reads and parses the profile file PATH ("-" = stdin), printing why not.
+ * Returns EXIT_OK with *p set, or the exit status of the failure. */
+int cli_load_profile(const char *path, struct prov_profile **p);
+
 /* Opens the device in dir, printing why not. */
 struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
 

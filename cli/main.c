@@ -34,6 +34,9 @@ main(int argc, char **argv)
 {
 	const char *cmd;
 
+	/* Results on stdout and problems on stderr stay in order when both go
+	 * to one pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return EXIT_USAGE;

@@ -365,21 +365,13 @@ phone_apply(int argc, char **argv)
 	for (int i = optind; i < argc && status == EXIT_OK; i++) {
 		struct apply_ctx ac = { argv[i] };
 		struct prov_apply_result r;
-		struct prov_profile *p = NULL;
-		char msg[512];
-		size_t len;
-		char *data = cli_read_file(argv[i], PROV_PROFILE_MAX, &len);
+		struct prov_profile *p;
 		enum prov_err rc;
 
-		if (data == NULL) {
-			status = EXIT_USAGE;
-			break;
-		}
-		rc = prov_profile_parse(argv[i], data, len, 0, &p, msg, sizeof(msg));
-		free(data);
-		if (rc != PROV_OK) {
-			cli_err("%s", msg);
-			status = cli_exit_for(rc);
+		status = cli_load_profile(argv[i], &p);
+		if (status != EXIT_OK) {
+			if (status == EXIT_FAIL)
+				status = EXIT_USAGE; /* an unreadable file is bad input here */
 			break;
 		}
 		rc = prov_device_apply(dev, p, &r, apply_issue, &ac);

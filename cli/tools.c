@@ -73,22 +73,13 @@ cmd_lint(int argc, char **argv)
 		return cli_usage("lint", "no FILE given");
 	for (int i = optind; i < argc; i++) {
 		struct lint_ctx lc = { argv[i], quiet_unknown, 0 };
-		struct prov_profile *p = NULL;
-		char msg[512];
-		size_t len;
-		char *data = cli_read_file(argv[i], PROV_PROFILE_MAX, &len);
-		enum prov_err rc;
+		struct prov_profile *p;
+		int st = cli_load_profile(argv[i], &p);
 
-		if (data == NULL) {
-			status = EXIT_FAIL;
-			continue;
-		}
-		rc = prov_profile_parse(argv[i], data, len, 0, &p, msg, sizeof(msg));
-		free(data);
-		if (rc != PROV_OK) {
-			cli_err("%s", msg);
-			if (status == EXIT_OK)
-				status = cli_exit_for(rc);
+		if (st != EXIT_OK) {
+			/* an unreadable file outranks findings in the others */
+			if (status == EXIT_OK || st == EXIT_FAIL)
+				status = st;
 			continue;
 		}
 		prov_profile_lint(p, lint_issue, &lc);

@@ -110,6 +110,26 @@ fail:
 	return NULL;
 }
 
+int
+cli_load_profile(const char *path, struct prov_profile **p)
+{
+	char msg[512];
+	size_t len;
+	char *data = cli_read_file(path, PROV_PROFILE_MAX, &len);
+	enum prov_err rc;
+
+	*p = NULL;
+	if (data == NULL)
+		return EXIT_FAIL;
+	rc = prov_profile_parse(path, data, len, 0, p, msg, sizeof(msg));
+	free(data);
+	if (rc != PROV_OK) {
+		cli_err("%s", msg);
+		return cli_exit_for(rc);
+	}
+	return EXIT_OK;
+}
+
 struct prov_device *
 cli_open(const char *cmd, const char *dir, int *status)
 {

@@ -9,19 +9,28 @@ scripts/deps.sh
 cmake --preset release >/dev/null
 cmake --build build/release -j"$(nproc)" --target prov-cli >/dev/null
 prov=build/release/cli/prov
+export PATH="$PWD/build/release/cli:$PATH"
 state=$(mktemp -d /tmp/prov-demo.XXXXXX)
 trap 'rm -rf "$state"' EXIT
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || true; }
+# Shows a command as one would type it, then runs it.
+step() {
+	local a line='$'
+	for a in "$@"; do
+		if [[ $a =~ ^[A-Za-z0-9_./:=@,+-]+$ ]]; then line+=" $a"; else line+=" '$a'"; fi
+	done
+	printf '\n\033[1m%s\033[0m\n' "$line"
+	"$@" || true
+}
 
 echo "A CP-8841-3PCC phone, MAC 00:0e:08:ab:cd:ef, state in $state"
-step "$prov" phone init --state "$state/phone" --mac 00:0e:08:ab:cd:ef
-step "$prov" phone get --state "$state/phone" GPP_A Profile_Rule Resync_Periodic
-step "$prov" lint examples/basic.xml
-step "$prov" lint examples/typo.xml
-step "$prov" expand --state "$state/phone" 'tftp://192.0.2.200/CP-8841-3PCC$MA.cfg'
-step "$prov" eval --state "$state/phone" '$SWVER lt sip88xx.12-0-1MPP-1'
-step "$prov" phone apply --state "$state/phone" examples/basic.xml examples/typo.xml
-step "$prov" phone get --state "$state/phone" GPP_A GPP_B Resync_Periodic Password_1_
-step "$prov" expand --state "$state/phone" 'tftp://prov.example.com/cisco/$B/$MA.cfg'
-step "$prov" phone unknown --state "$state/phone"
+step prov phone init --state "$state/phone" --mac 00:0e:08:ab:cd:ef
+step prov phone get --state "$state/phone" GPP_A Profile_Rule Resync_Periodic
+step prov lint examples/basic.xml
+step prov lint examples/typo.xml
+step prov expand --state "$state/phone" 'tftp://192.0.2.200/CP-8841-3PCC$MA.cfg'
+step prov eval --state "$state/phone" '$SWVER lt sip88xx.12-0-1MPP-1'
+step prov phone apply --state "$state/phone" examples/basic.xml examples/typo.xml
+step prov phone get --state "$state/phone" GPP_A GPP_B Resync_Periodic Password_1_
+step prov expand --state "$state/phone" 'tftp://prov.example.com/cisco/$B/$MA.cfg'
+step prov phone unknown --state "$state/phone"
