@@ -73,4 +73,25 @@ enum prov_err device_status_put(struct prov_device *dev, const char *key,
 /* Reloads from the state directory if another process committed. */
 enum prov_err device_refresh(struct prov_device *dev) PROV_WUR;
 
+/* Loads parameters and unknown names from the state (the caller holds a
+ * transaction), replacing what memory held. */
+enum prov_err device_load(struct prov_device *dev, struct diag *d) PROV_WUR;
+
+/* Records a failure in dev (errmsg, formatted with name as in diag_format)
+ * and returns its code. */
+enum prov_err device_fail(struct prov_device *dev, struct diag *d, const char *name);
+enum prov_err device_failf(struct prov_device *dev, enum prov_err code,
+			   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Access level of instance idx (its row's default when never set). */
+int device_ua(const struct prov_device *dev, size_t idx);
+
+/* Instance index of NAME, or -1 after recording "unknown parameter". */
+long device_find(struct prov_device *dev, const char *name);
+
+/* Unknown names (D-PAR-4): add returns 1 if added, 0 if already known or
+ * the list is full, -1 out of memory; has is a lookup. */
+int device_unknown_add(struct prov_device *dev, const char *name);
+int device_unknown_has(const struct prov_device *dev, const char *name);
+
 #endif

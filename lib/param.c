@@ -582,3 +582,45 @@ bad:
 	return diag_set(d, PROV_E_INVAL, 0, 0, "%s: invalid value '%s': %s",
 			inst[idx].name, ex, why);
 }
+
+/* ---- the public API over the table -------------------------------------- */
+
+size_t
+prov_param_count(void)
+{
+	return param_count();
+}
+
+const char *
+prov_param_name(size_t i)
+{
+	return param_name(i);
+}
+
+int
+prov_param_is_secret(const char *name)
+{
+	long idx = param_find(name, strlen(name));
+
+	return idx >= 0 && param_secret((size_t)idx);
+}
+
+enum prov_err
+prov_param_check(const char *name, const char *value, char *msg, size_t msglen)
+{
+	long idx = param_find(name, strlen(name));
+	const char *canon;
+	struct diag d;
+	enum prov_err rc;
+
+	diag_init(&d);
+	if (idx < 0) {
+		if (msg != NULL && msglen > 0)
+			snprintf(msg, msglen, "unknown parameter '%s'", name);
+		return PROV_E_UNKNOWN;
+	}
+	rc = param_check((size_t)idx, value, strlen(value), &canon, &d);
+	if (rc != PROV_OK)
+		diag_format(&d, NULL, msg, msglen);
+	return rc;
+}
