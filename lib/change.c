@@ -52,14 +52,26 @@ static enum prov_err
 device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 	      const char *const *unk, size_t nunk, size_t *changed, struct diag *d)
 {
-	char **copy = NULL;
+	char **copy = NULL, **ucopy = NULL;
 	enum prov_err rc = PROV_OK;
 	size_t nchanged = 0;
 
+	/* Every allocation happens before the commit, so that installing a
+	 * committed change in memory cannot fail. */
 	copy = calloc(npend ? npend : 1, sizeof(*copy));
-	if (copy == NULL) {
+	ucopy = calloc(nunk ? nunk : 1, sizeof(*ucopy));
+	if (copy == NULL || ucopy == NULL) {
 		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "out of memory");
 		goto out;
+	}
+	for (size_t i = 0; i < nunk; i++) {
+		if (device_unknown_has(dev, unk[i]))
+			continue;
+		ucopy[i] = strdup(unk[i]);
+		if (ucopy[i] == NULL) {
+			rc = diag_set(d, PROV_E_NOMEM, 0, 0, "out of memory");
+			goto out;
+		}
 	}
 	for (size_t i = 0; i < npend; i++) {
 		const struct pending *p = &pend[i];
@@ -97,8 +109,7 @@ device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 			goto out;
 		state_mark(dev->st);
 	}
-	/* Committed: install in memory. Nothing below can fail except the
-	 * unknown list's copies, which only lose a name from memory. */
+	/* Committed: install in memory. Nothing below can fail. */
 	for (size_t i = 0; i < npend; i++) {
 		const struct pending *p = &pend[i];
 
@@ -112,8 +123,10 @@ device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 		if (p->ua >= 0)
 			dev->ua[p->idx] = (signed char)p->ua;
 	}
-	for (size_t i = 0; i < nunk; i++)
-		(void)device_unknown_add(dev, unk[i]);
+	for (size_t i = 0; i < nunk; i++) {
+		if (ucopy[i] != NULL && device_unknown_take(dev, ucopy[i]))
+			ucopy[i] = NULL; /* a name twice in one profile: the copy is freed */
+	}
 	if (changed != NULL)
 		*changed = nchanged;
 out:
@@ -126,6 +139,11 @@ out:
 			free(copy[i]);
 		}
 		free(copy);
+	}
+	if (ucopy != NULL) {
+		for (size_t i = 0; i < nunk; i++)
+			free(ucopy[i]);
+		free(ucopy);
 	}
 	return rc;
 }
@@ -218,7 +236,8 @@ prov_device_set(struct prov_device *dev, const char *name, const char *value,
 /* ---- profiles: lint and apply ---------------------------------------------------- */
 
 /* Checks one change against the table. Returns the instance index, or -1
- * for an unknown name, -2 for an invalid value; fills issue for both. */
+ * for an unknown name, -2 for an invalid value (issue filled for both), or
+ * -3 when memory ran out while checking. */
 static long
 change_check(const struct profile_change *c, const char **canon, struct prov_issue *is,
 	     char *msg, size_t msglen)
@@ -239,12 +258,19 @@ change_check(const struct profile_change *c, const char **canon, struct prov_iss
 	if (c->value == NULL)
 		return idx;
 	diag_init(&d);
-	if (param_check((size_t)idx, c->value, c->valuelen, canon, &d) != PROV_OK) {
+	switch (param_check((size_t)idx, c->value, c->valuelen, canon, &d)) {
+	case PROV_OK:
+		return idx;
+	case PROV_E_NOMEM:
+		/* Not the value's fault: the caller must fail, not reject. */
+		is->error = 1;
+		snprintf(msg, msglen, "out of memory checking '%s'", c->name);
+		return -3;
+	default:
 		is->error = 1;
 		snprintf(msg, msglen, "%s", d.msg);
 		return -2;
 	}
-	return idx;
 }
 
 size_t
@@ -301,6 +327,10 @@ prov_device_apply(struct prov_device *dev, const struct prov_profile *p,
 		long idx = change_check(c, &canon, &is, msg, sizeof(msg));
 		struct pending *pp;
 
+		if (idx == -3) {
+			rc = diag_set(&d, PROV_E_NOMEM, 0, 0, "%s", msg);
+			goto out;
+		}
 		if (idx == -1) {
 			r.unknown++;
 			if (nunk < BOUND_UNKNOWN)

@@ -356,24 +356,27 @@ fail:
 	return rc;
 }
 
-static int
+static enum prov_err
 load_param(void *arg, const char *name, const char *value, int ua)
 {
 	struct prov_device *dev = arg;
 	long idx = param_find(name, strlen(name));
+	char *v = NULL;
 
 	if (idx < 0)
-		return 0; /* a parameter this version no longer knows */
+		return PROV_OK; /* a parameter this version no longer knows */
+	if (value != NULL && (v = strdup(value)) == NULL)
+		return PROV_E_NOMEM;
 	free(dev->val[idx]);
-	dev->val[idx] = value ? strdup(value) : NULL;
+	dev->val[idx] = v;
 	dev->ua[idx] = (signed char)(ua >= 0 && ua <= 2 ? ua : -1);
-	return 0;
+	return PROV_OK;
 }
 
-static int
+static enum prov_err
 load_unknown(void *arg, const char *name)
 {
-	return device_unknown_add(arg, name) < 0;
+	return device_unknown_add(arg, name) < 0 ? PROV_E_NOMEM : PROV_OK;
 }
 
 /* Loads parameters and unknown names from the state (inside a read
@@ -389,6 +392,12 @@ device_load(struct prov_device *dev, struct diag *d)
 	rc = state_each_param(dev->st, load_param, dev, d);
 	if (rc == PROV_OK)
 		rc = state_each_unknown(dev->st, load_unknown, dev, d);
+	if (rc != PROV_OK) {
+		/* Half a load is no state: drop it and load again next time. */
+		values_clear(dev);
+		unknown_clear(dev);
+		state_forget(dev->st);
+	}
 	return rc;
 }
 
@@ -534,9 +543,8 @@ str_hash(const char *s)
 	return h;
 }
 
-/* Remembers name; returns 1 if added, 0 if known or full, -1 out of memory. */
 int
-device_unknown_add(struct prov_device *dev, const char *name)
+device_unknown_take(struct prov_device *dev, char *name)
 {
 	unsigned mask = BOUND_UNKNOWN * 2 - 1;
 	unsigned h = str_hash(name) & mask;
@@ -548,10 +556,25 @@ device_unknown_add(struct prov_device *dev, const char *name)
 	}
 	if (dev->nunknown == BOUND_UNKNOWN)
 		return 0;
-	dev->unknown[dev->nunknown] = strdup(name);
-	if (dev->unknown[dev->nunknown] == NULL)
-		return -1;
+	dev->unknown[dev->nunknown] = name;
 	dev->uslot[h] = (unsigned)++dev->nunknown;
+	return 1;
+}
+
+int
+device_unknown_add(struct prov_device *dev, const char *name)
+{
+	char *copy;
+
+	if (device_unknown_has(dev, name))
+		return 0;
+	copy = strdup(name);
+	if (copy == NULL)
+		return -1;
+	if (!device_unknown_take(dev, copy)) {
+		free(copy);
+		return 0;
+	}
 	return 1;
 }
 

@@ -90,8 +90,11 @@ int device_ua(const struct prov_device *dev, size_t idx);
 long device_find(struct prov_device *dev, const char *name);
 
 /* Unknown names (D-PAR-4): add returns 1 if added, 0 if already known or
- * the list is full, -1 out of memory; has is a lookup. */
+ * the list is full, -1 out of memory; take is add for a name the caller
+ * allocated (it owns it on 1, the caller frees it on 0) and cannot fail;
+ * has is a lookup. */
 int device_unknown_add(struct prov_device *dev, const char *name);
+int device_unknown_take(struct prov_device *dev, char *name);
 int device_unknown_has(const struct prov_device *dev, const char *name);
 
 #endif

@@ -528,9 +528,15 @@ param_check(size_t idx, const char *v, size_t n, const char **canon, struct diag
 	case PT_COND:
 		if ((long)n > p->hi)
 			why = "value too long";
-		else if (n != 0 && cond_check(v, n, &sub) != PROV_OK) {
-			snprintf(whybuf, sizeof(whybuf), "col %u: %.180s", sub.col, sub.msg);
-			why = whybuf;
+		else if (n != 0) {
+			enum prov_err rc = cond_check(v, n, &sub);
+
+			if (rc == PROV_E_NOMEM)
+				return diag_set(d, PROV_E_NOMEM, 0, 0, "out of memory");
+			if (rc != PROV_OK) {
+				snprintf(whybuf, sizeof(whybuf), "col %u: %.180s", sub.col, sub.msg);
+				why = whybuf;
+			}
 		}
 		break;
 	case PT_URL: {

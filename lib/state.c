@@ -283,6 +283,12 @@ state_mark(struct state *st)
 	st->data_version = data_version(st);
 }
 
+void
+state_forget(struct state *st)
+{
+	st->data_version = -2; /* data_version() never returns it */
+}
+
 enum prov_err
 state_begin(struct state *st, int write, struct diag *d)
 {
@@ -307,10 +313,12 @@ state_rollback(struct state *st)
 }
 
 enum prov_err
-state_each_param(struct state *st, int (*fn)(void *, const char *, const char *, int),
+state_each_param(struct state *st,
+		 enum prov_err (*fn)(void *, const char *, const char *, int),
 		 void *arg, struct diag *d)
 {
 	sqlite3_stmt *q = st->stmt[S_PARAM_ALL];
+	enum prov_err frc = PROV_OK;
 	int rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -318,29 +326,34 @@ state_each_param(struct state *st, int (*fn)(void *, const char *, const char *,
 		const char *value = (const char *)sqlite3_column_text(q, 1);
 		int ua = sqlite3_column_type(q, 2) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 2);
 
-		if (name != NULL && fn(arg, name, value, ua))
+		if (name != NULL && (frc = fn(arg, name, value, ua)) != PROV_OK)
 			break;
 	}
 	sqlite3_reset(q);
+	if (frc != PROV_OK)
+		return diag_set(d, frc, 0, 0, "reading parameters: %s", prov_strerror(frc));
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(st, d, "read parameters");
 	return PROV_OK;
 }
 
 enum prov_err
-state_each_unknown(struct state *st, int (*fn)(void *, const char *), void *arg,
-		   struct diag *d)
+state_each_unknown(struct state *st, enum prov_err (*fn)(void *, const char *),
+		   void *arg, struct diag *d)
 {
 	sqlite3_stmt *q = st->stmt[S_UNKNOWN_ALL];
+	enum prov_err frc = PROV_OK;
 	int rc;
 
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(q, 0);
 
-		if (name != NULL && fn(arg, name))
+		if (name != NULL && (frc = fn(arg, name)) != PROV_OK)
 			break;
 	}
 	sqlite3_reset(q);
+	if (frc != PROV_OK)
+		return diag_set(d, frc, 0, 0, "reading unknown names: %s", prov_strerror(frc));
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return db_err(st, d, "read unknown names");
 	return PROV_OK;

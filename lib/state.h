@@ -41,14 +41,19 @@ enum prov_err state_begin(struct state *st, int write, struct diag *d) PROV_WUR;
 enum prov_err state_commit(struct state *st, struct diag *d) PROV_WUR;
 void state_rollback(struct state *st);
 
-/* Iterators call fn for each row; fn returns nonzero to stop. */
+/* Iterators call fn for each row; a result other than PROV_OK stops the
+ * walk and is returned. */
 enum prov_err state_each_param(struct state *st,
-			       int (*fn)(void *arg, const char *name,
-					 const char *value, int ua),
+			       enum prov_err (*fn)(void *arg, const char *name,
+						   const char *value, int ua),
 			       void *arg, struct diag *d) PROV_WUR;
 enum prov_err state_each_unknown(struct state *st,
-				 int (*fn)(void *arg, const char *name),
+				 enum prov_err (*fn)(void *arg, const char *name),
 				 void *arg, struct diag *d) PROV_WUR;
+
+/* Forgets the mark: the next state_stale() says yes (after a failed load,
+ * so that the next operation loads again). */
+void state_forget(struct state *st);
 
 /* value NULL: the parameter is back at its default value (row deleted
  * when ua is also the default, signalled by ua < 0). */
