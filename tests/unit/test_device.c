@@ -439,7 +439,9 @@ d_per_1_kill9_leaves_old_or_new(void **state)
 	assert_int_equal(prov_device_apply(dev, p, NULL, NULL, NULL), PROV_OK);
 	prov_profile_free(p);
 	prov_device_free(dev);
-	for (int round = 0; round < 25; round++) {
+	/* 25 kills at least, and on until a writer got through (a loaded
+	 * machine may need longer than the first sleeps). */
+	for (int round = 0; round < 25 || (last == 0 && round < 100); round++) {
 		pid_t pid = fork();
 		int st;
 		unsigned long g;
@@ -447,7 +449,7 @@ d_per_1_kill9_leaves_old_or_new(void **state)
 		assert_true(pid >= 0);
 		if (pid == 0)
 			apply_forever(dir, last + 1, 1);
-		usleep((useconds_t)(2000 + rand() % 30000));
+		usleep((useconds_t)(2000 + rand() % (30000 + 5000 * round)));
 		kill(pid, SIGKILL);
 		assert_int_equal(waitpid(pid, &st, 0), pid);
 		assert_true(WIFSIGNALED(st));
