@@ -3,12 +3,13 @@
  * (tests/cases/README.md describes the file format). Each KIND has one
  * handler, case_run_KIND(), in case_KIND.c; runner.c reads the file and
  * dispatches. A handler returns 0 when the case passes, 1 when it fails
- * (after explaining why through case_fail or case_expect).
+ * (after explaining why through case_fail, case_expect or case_check).
  */
 #ifndef PROV_CASE_H
 #define PROV_CASE_H
 
 #include <stddef.h>
+#include "diag.h"
 #include "macro.h"
 
 struct case_file;
@@ -29,6 +30,26 @@ int case_fail(struct case_file *cf, const char *fmt, ...)
 /* Compares got[0..len) with section SECTION; on mismatch prints both and
  * returns 1, else 0. A missing section is a failure. */
 int case_expect(struct case_file *cf, const char *section, const char *got, size_t len);
+
+/* Room for a formatted diag: two unsigned places, ":" and ": ", the
+ * message and its NUL. */
+#define CASE_DIAG_MAX (2 * 10 + 3 + sizeof(((struct diag *)0)->msg))
+
+/* case_diag_format flags. */
+#define CASE_DIAG_ZERO	0x1	/* "0:0: message" when d has no place (profile) */
+
+/* Writes d as "LINE:COL: message" into out, truncating to outlen. Without
+ * a place (line 0) it writes the message alone, or "0:0: message" with
+ * CASE_DIAG_ZERO. */
+void case_diag_format(const struct diag *d, unsigned flags, char *out, size_t outlen);
+
+/* The error-or-expect decision shared by the kinds: with an @@ error
+ * section, rc must be a failure and d, formatted by case_diag_format with
+ * flags, must equal it; otherwise rc must be PROV_OK and got[0..len) must
+ * equal @@ expect. got is only read when rc is PROV_OK. Returns 0 when the
+ * case passes, else explains why and returns 1. */
+int case_check(struct case_file *cf, enum prov_err rc, const struct diag *d,
+	       unsigned flags, const char *got, size_t len);
 
 /* The file's path, for messages. */
 const char *case_path(const struct case_file *cf);

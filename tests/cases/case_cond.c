@@ -2,9 +2,10 @@
  * Condition cases (tests/cases/cond/NNNN, device.md D-CND-1..3).
  *
  * Condition mode: @@ input is evaluated with the @@ vars; @@ expect holds
- * `true` or `false`, or @@ error the failure as "LINE:COL: message". Each
- * case also checks that cond_check agrees: it passes a valid condition and
- * reports the same syntax error as cond_eval.
+ * `true` or `false`, or @@ error the failure as "LINE:COL: message" (both
+ * compared by case_check). Each case also checks that cond_check agrees:
+ * it passes a valid condition and reports the same syntax error as
+ * cond_eval.
  *
  * Version mode: @@ version holds two lines A and B; @@ expect holds `<`,
  * `=` or `>` for cond_version_cmp(A, B). The reverse comparison is checked
@@ -12,19 +13,9 @@
  */
 #include "case.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "cond.h"
-
-static void
-case_cond_diag(const struct diag *d, char *out, size_t outlen)
-{
-	if (d->line > 0)
-		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
-	else
-		snprintf(out, outlen, "%s", d->msg);
-}
 
 static const char *
 case_cond_sign(int c)
@@ -59,7 +50,7 @@ case_run_cond(struct case_file *cf)
 	const char *in;
 	size_t len;
 	struct diag d, dc;
-	char msg[512], cmsg[512];
+	char msg[CASE_DIAG_MAX], cmsg[CASE_DIAG_MAX];
 	enum prov_err rc, crc;
 	int result = 0;
 
@@ -71,20 +62,12 @@ case_run_cond(struct case_file *cf)
 	diag_init(&dc);
 	rc = cond_eval(in, len, case_vars(cf), &result, &d);
 	crc = cond_check(in, len, &dc);
-	case_cond_diag(&d, msg, sizeof(msg));
-	case_cond_diag(&dc, cmsg, sizeof(cmsg));
+	case_diag_format(&d, 0, msg, sizeof(msg));
+	case_diag_format(&dc, 0, cmsg, sizeof(cmsg));
 	if (rc == PROV_OK && crc != PROV_OK)
 		return case_fail(cf, "cond_check fails a valid condition: %s", cmsg);
 	if (rc == PROV_E_SYNTAX && (crc != rc || strcmp(msg, cmsg) != 0))
 		return case_fail(cf, "cond_check disagrees: '%s' vs '%s'", cmsg, msg);
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK)
-			return case_fail(cf, "expected an error, got %s",
-					 result ? "true" : "false");
-		return case_expect(cf, "error", msg, strlen(msg));
-	}
-	if (rc != PROV_OK)
-		return case_fail(cf, "unexpected error (%s): %s", prov_strerror(rc), msg);
-	return case_expect(cf, "expect", result ? "true" : "false",
-			   result ? 4 : 5);
+	return case_check(cf, rc, &d, 0, result ? "true" : "false",
+			  result ? 4 : 5);
 }

@@ -6,8 +6,8 @@
  * no random part), or the single word `disabled` (n == 0). An optional @@ at
  * section holds lines `I RANDOM`; for each, a line `at I RANDOM: SECS`, or
  * `at I RANDOM: stop` when delay_at refuses, follows the elements in the
- * expected output. A failure is compared, as "LINE:COL: message", with
- * @@ error.
+ * expected output. case_check compares a failure, as "LINE:COL: message",
+ * with @@ error.
  *
  * HHmm mode: @@ hhmm holds one time per line (Resync_At__HHmm_); @@ expect
  * holds, per line, the minutes after midnight or `invalid`.
@@ -20,15 +20,6 @@
 #include <string.h>
 
 #include "delay.h"
-
-static void
-case_delay_diag(const struct diag *d, char *out, size_t outlen)
-{
-	if (d->line > 0)
-		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
-	else
-		snprintf(out, outlen, "%s", d->msg);
-}
 
 static int
 case_delay_hhmm(struct case_file *cf, const char *s, size_t len)
@@ -94,6 +85,20 @@ case_delay_at(struct case_file *cf, const struct delay_list *l, struct buf *out)
 	return 0;
 }
 
+/* Prints the elements of l, then the @@ at lines. */
+static int
+case_delay_print(struct case_file *cf, const struct delay_list *l, struct buf *out)
+{
+	enum prov_err rc = l->n == 0 ? buf_adds(out, "disabled") : PROV_OK;
+
+	for (unsigned i = 0; rc == PROV_OK && i < l->n; i++)
+		rc = buf_addf(out, "%s%" PRIu32 "+%" PRIu32, i ? "\n" : "",
+			      l->item[i].base, l->item[i].rand);
+	if (rc != PROV_OK)
+		return case_fail(cf, "output too long");
+	return case_delay_at(cf, l, out);
+}
+
 int
 case_run_delay(struct case_file *cf)
 {
@@ -102,7 +107,6 @@ case_run_delay(struct case_file *cf)
 	struct delay_list l;
 	struct diag d;
 	struct buf out;
-	char msg[512];
 	enum prov_err rc;
 	int fail = 1;
 
@@ -113,31 +117,9 @@ case_run_delay(struct case_file *cf)
 	buf_init(&out, 1024 * 1024);
 	diag_init(&d);
 	rc = delay_parse(in, len, &l, &d);
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK) {
-			case_fail(cf, "expected an error, got %u elements", l.n);
-			goto out;
-		}
-		case_delay_diag(&d, msg, sizeof(msg));
-		fail = case_expect(cf, "error", msg, strlen(msg));
+	if (rc == PROV_OK && case_delay_print(cf, &l, &out) != 0)
 		goto out;
-	}
-	if (rc != PROV_OK) {
-		case_delay_diag(&d, msg, sizeof(msg));
-		case_fail(cf, "unexpected error (%s): %s", prov_strerror(rc), msg);
-		goto out;
-	}
-	rc = l.n == 0 ? buf_adds(&out, "disabled") : PROV_OK;
-	for (unsigned i = 0; rc == PROV_OK && i < l.n; i++)
-		rc = buf_addf(&out, "%s%" PRIu32 "+%" PRIu32, i ? "\n" : "",
-			      l.item[i].base, l.item[i].rand);
-	if (rc != PROV_OK) {
-		case_fail(cf, "output too long");
-		goto out;
-	}
-	if (case_delay_at(cf, &l, &out) != 0)
-		goto out;
-	fail = case_expect(cf, "expect", buf_str(&out), out.len);
+	fail = case_check(cf, rc, &d, 0, buf_str(&out), out.len);
 out:
 	buf_free(&out);
 	return fail;

@@ -2,13 +2,12 @@
  * Macro cases (tests/cases/macro/NNNN, device.md D-MAC-1..3): @@ input is
  * expanded with the @@ vars. @@ flags may hold the words `secrets`
  * (MACRO_SECRETS: $SA..$SD expand) and `cap=N` (the output cap, default
- * BOUND_MACRO_OUT). The result is compared with @@ expect, or the failure,
- * as "LINE:COL: message", with @@ error. An optional @@ present holds
- * `yes` or `no`: what macro_present says of the input.
+ * BOUND_MACRO_OUT). case_check compares the result with @@ expect, or
+ * the failure, as "LINE:COL: message", with @@ error. An optional
+ * @@ present holds `yes` or `no`: what macro_present says of the input.
  */
 #include "case.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,15 +34,6 @@ case_macro_flags(struct case_file *cf, unsigned *flags, size_t *cap)
 	return 0;
 }
 
-static void
-case_macro_diag(const struct diag *d, char *out, size_t outlen)
-{
-	if (d->line > 0)
-		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
-	else
-		snprintf(out, outlen, "%s", d->msg);
-}
-
 int
 case_run_macro(struct case_file *cf)
 {
@@ -52,9 +42,8 @@ case_run_macro(struct case_file *cf)
 	unsigned flags;
 	struct buf out;
 	struct diag d;
-	char msg[512];
 	enum prov_err rc;
-	int fail = 1;
+	int fail;
 
 	if ((in = case_section(cf, "input", &len)) == NULL)
 		return case_fail(cf, "no @@ input section");
@@ -66,22 +55,7 @@ case_run_macro(struct case_file *cf)
 	buf_init(&out, cap);
 	diag_init(&d);
 	rc = macro_expand(in, len, case_vars(cf), flags, &out, &d);
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK) {
-			case_fail(cf, "expected an error, got '%s'", buf_str(&out));
-			goto out;
-		}
-		case_macro_diag(&d, msg, sizeof(msg));
-		fail = case_expect(cf, "error", msg, strlen(msg));
-		goto out;
-	}
-	if (rc != PROV_OK) {
-		case_macro_diag(&d, msg, sizeof(msg));
-		case_fail(cf, "unexpected error (%s): %s", prov_strerror(rc), msg);
-		goto out;
-	}
-	fail = case_expect(cf, "expect", buf_str(&out), out.len);
-out:
+	fail = case_check(cf, rc, &d, 0, buf_str(&out), out.len);
 	buf_free(&out);
 	return fail;
 }

@@ -4,8 +4,10 @@
  *     LINE:COL NAME [ua=rw] = "VALUE"
  * VALUE in double quotes with C escapes for `"`, `\` and bytes below 0x20;
  * `(keep)` instead of the quoted value when the change keeps the value
- * (`<X/>`); no [ua=..] when the profile gave none. On failure the diag is
- * printed as `LINE:COL: message` and compared with `@@ error`.
+ * (`<X/>`); no [ua=..] when the profile gave none. case_check compares the
+ * change set with `@@ expect`, or the failure with `@@ error`, the diag
+ * printed as `LINE:COL: message` (`0:0: message` when it has no place,
+ * CASE_DIAG_ZERO).
  *
  * Optional sections: `@@ maxsize` (decimal bytes), `@@ code` (the expected
  * enum prov_err, e.g. PROV_E_DENIED), `@@ flags` with `escaped` (the input
@@ -178,32 +180,15 @@ case_run_profile(struct case_file *cf)
 		case_fail(cf, "returned %d, want %s", (int)rc, s);
 		goto out;
 	}
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK) {
-			case_fail(cf, "parsed, want an error");
-			goto out;
-		}
-		if (p != NULL) {
-			case_fail(cf, "failed but *out is not NULL");
-			goto out;
-		}
-		if (buf_addf(&got, "%u:%u: %s", d.line, d.col, d.msg) != PROV_OK) {
-			case_fail(cf, "out of memory");
-			goto out;
-		}
-		fail = case_expect(cf, "error", got.p, got.len);
+	if (rc != PROV_OK && p != NULL) {
+		case_fail(cf, "failed but *out is not NULL");
 		goto out;
 	}
-	if (rc != PROV_OK) {
-		case_fail(cf, "%u:%u: %s (%s)", d.line, d.col, d.msg,
-			  prov_strerror(rc));
-		goto out;
-	}
-	if (profile_print(p, &got) != PROV_OK) {
+	if (rc == PROV_OK && profile_print(p, &got) != PROV_OK) {
 		case_fail(cf, "out of memory");
 		goto out;
 	}
-	fail = case_expect(cf, "expect", buf_str(&got), got.len);
+	fail = case_check(cf, rc, &d, CASE_DIAG_ZERO, buf_str(&got), got.len);
 out:
 	prov_profile_free(p);
 	buf_free(&in);

@@ -15,25 +15,16 @@
  *     assign NAME=VALUE        per assignment, in order
  *     url=SCHEME HOST PORT PATH[ ?QUERY]   as the url cases print it
  *     key=K  uid=U  pwd=P  post=L  alias=L  delta  status   when set
- * A failure of any step is compared, as "LINE:COL: message", with @@ error.
+ * case_check compares the output with @@ expect, or the failure of any
+ * step, as "LINE:COL: message", with @@ error.
  */
 #include "case.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "rule.h"
 
 #define CASE_RULE_OUT (1024u * 1024u)
-
-static void
-case_rule_diag(const struct diag *d, char *out, size_t outlen)
-{
-	if (d->line > 0)
-		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
-	else
-		snprintf(out, outlen, "%s", d->msg);
-}
 
 static int
 case_rule_flags(struct case_file *cf, unsigned *flags)
@@ -189,9 +180,8 @@ case_run_rule(struct case_file *cf)
 	struct rule_action act;
 	struct diag d;
 	struct buf out;
-	char msg[512];
 	enum prov_err rc;
-	int fail = 1;
+	int fail;
 
 	if ((in = case_section(cf, "input", &len)) == NULL)
 		return case_fail(cf, "no @@ input section");
@@ -219,22 +209,7 @@ case_run_rule(struct case_file *cf)
 				rc = diag_set(&d, PROV_E_TOOBIG, 0, 0, "output too long");
 		}
 	}
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK) {
-			case_fail(cf, "expected an error, got:\n%s", buf_str(&out));
-			goto out;
-		}
-		case_rule_diag(&d, msg, sizeof(msg));
-		fail = case_expect(cf, "error", msg, strlen(msg));
-		goto out;
-	}
-	if (rc != PROV_OK) {
-		case_rule_diag(&d, msg, sizeof(msg));
-		case_fail(cf, "unexpected error (%s): %s", prov_strerror(rc), msg);
-		goto out;
-	}
-	fail = case_expect(cf, "expect", buf_str(&out), out.len);
-out:
+	fail = case_check(cf, rc, &d, 0, buf_str(&out), out.len);
 	rule_action_fini(&act);
 	rule_free(r);
 	buf_free(&out);

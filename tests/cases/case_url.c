@@ -5,23 +5,24 @@
  * followed by " ?QUERY" when a '?' was present (" ?" for an empty query);
  * HOST is `-` when there is none, an IPv6 host is shown without brackets
  * and PORT is always shown (given or the scheme's default). An optional
- * @@ format holds url_format's canonical text. A failure is compared, as
- * "LINE:COL: message", with @@ error.
+ * @@ format holds url_format's canonical text, checked when @@ expect
+ * passes. case_check compares a failure, as "LINE:COL: message", with
+ * @@ error.
  */
 #include "case.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "url.h"
 
-static void
-case_url_diag(const struct diag *d, char *out, size_t outlen)
+static enum prov_err
+case_url_print(const struct url *u, struct buf *out)
 {
-	if (d->line > 0)
-		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
-	else
-		snprintf(out, outlen, "%s", d->msg);
+	enum prov_err rc;
+
+	rc = buf_addf(out, "%s %s %u %s", url_scheme_name(u->scheme),
+		      u->host[0] != '\0' ? u->host : "-", u->port, u->path);
+	if (rc == PROV_OK && u->has_query)
+		rc = buf_addf(out, " ?%s", u->query);
+	return rc;
 }
 
 int
@@ -32,7 +33,6 @@ case_run_url(struct case_file *cf)
 	struct url u;
 	struct diag d;
 	struct buf out;
-	char msg[512];
 	enum prov_err rc;
 	int fail = 1;
 
@@ -41,27 +41,12 @@ case_run_url(struct case_file *cf)
 	buf_init(&out, 4 * BOUND_URL_TEXT);
 	diag_init(&d);
 	rc = url_parse(in, len, &u, &d);
-	if (case_section(cf, "error", NULL) != NULL) {
-		if (rc == PROV_OK) {
-			case_fail(cf, "expected an error, got a URL");
-			goto out;
-		}
-		case_url_diag(&d, msg, sizeof(msg));
-		fail = case_expect(cf, "error", msg, strlen(msg));
-		goto out;
-	}
-	if (rc != PROV_OK) {
-		case_url_diag(&d, msg, sizeof(msg));
-		case_fail(cf, "unexpected error (%s): %s", prov_strerror(rc), msg);
-		goto out;
-	}
-	if (buf_addf(&out, "%s %s %u %s", url_scheme_name(u.scheme),
-		     u.host[0] != '\0' ? u.host : "-", u.port, u.path) != PROV_OK ||
-	    (u.has_query && buf_addf(&out, " ?%s", u.query) != PROV_OK)) {
+	if (rc == PROV_OK && case_url_print(&u, &out) != PROV_OK) {
 		case_fail(cf, "output too long");
 		goto out;
 	}
-	if ((fail = case_expect(cf, "expect", buf_str(&out), out.len)) != 0)
+	if ((fail = case_check(cf, rc, &d, 0, buf_str(&out), out.len)) != 0 ||
+	    rc != PROV_OK)
 		goto out;
 	if (case_section(cf, "format", NULL) != NULL) {
 		buf_reset(&out);

@@ -86,6 +86,34 @@ case_expect(struct case_file *cf, const char *section, const char *got, size_t l
 	return 1;
 }
 
+void
+case_diag_format(const struct diag *d, unsigned flags, char *out, size_t outlen)
+{
+	if (d->line > 0 || (flags & CASE_DIAG_ZERO))
+		snprintf(out, outlen, "%u:%u: %s", d->line, d->col, d->msg);
+	else
+		snprintf(out, outlen, "%s", d->msg);
+}
+
+int
+case_check(struct case_file *cf, enum prov_err rc, const struct diag *d,
+	   unsigned flags, const char *got, size_t len)
+{
+	char msg[CASE_DIAG_MAX];
+
+	case_diag_format(d, flags, msg, sizeof(msg));
+	if (case_section(cf, "error", NULL) != NULL) {
+		if (rc == PROV_OK)
+			return case_fail(cf, "expected an error, got:\n%.*s",
+					 (int)len, got);
+		return case_expect(cf, "error", msg, strlen(msg));
+	}
+	if (rc != PROV_OK)
+		return case_fail(cf, "unexpected error (%s): %s",
+				 prov_strerror(rc), msg);
+	return case_expect(cf, "expect", got, len);
+}
+
 /* NAME=VALUE lines of section "vars". */
 static int
 vars_lookup(void *arg, const char *name, size_t n, unsigned flags, struct buf *out)
