@@ -15,7 +15,6 @@
 #include <limits.h>
 #include <stddef.h>
 #include "diag.h"
-#include "macro.h"
 
 #define DEVICE_RT_MAX 32 /* runtime macro values ($PRVST, $SERVIP, ...) */
 
@@ -56,15 +55,8 @@ struct prov_device {
 	char errmsg[512];
 };
 
-/* The macro variables of dev (D-MAC-2) for macro_expand and cond_eval. */
-void device_vars(struct prov_device *dev, struct macro_vars *vars);
-
 /* Current value of instance idx (default when never set); borrowed. */
 const char *device_value(const struct prov_device *dev, size_t idx);
-
-/* Sets a runtime macro value (PRVST, SERVIP, ERR, ...). */
-enum prov_err device_runtime_set(struct prov_device *dev, const char *name,
-				 const char *value) PROV_WUR;
 
 /* Writes a status value (D-STA-1), persisted when there is a state. */
 enum prov_err device_status_put(struct prov_device *dev, const char *key,

@@ -1,8 +1,9 @@
 /*
  * vars: the macro variables of a device (D-MAC-2) and the public
  * expansion and condition calls built on them (prov_expand, prov_eval).
+ * See vars.h.
  */
-#include "device.h"
+#include "vars.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -101,14 +102,14 @@ device_lookup(void *arg, const char *name, size_t n, unsigned flags, struct buf 
 }
 
 void
-device_vars(struct prov_device *dev, struct macro_vars *vars)
+vars_init(struct prov_device *dev, struct macro_vars *vars)
 {
 	vars->lookup = device_lookup;
 	vars->arg = dev;
 }
 
 enum prov_err
-device_runtime_set(struct prov_device *dev, const char *name, const char *value)
+vars_runtime_set(struct prov_device *dev, const char *name, const char *value)
 {
 	char *v = strdup(value), *k;
 
@@ -150,7 +151,7 @@ prov_expand(struct prov_device *dev, const char *text, unsigned flags, char **ou
 		return rc;
 	diag_init(&d);
 	buf_init(&b, BOUND_MACRO_OUT);
-	device_vars(dev, &vars);
+	vars_init(dev, &vars);
 	rc = macro_expand(text, strlen(text), &vars,
 			  (flags & PROV_EXPAND_SECRETS) ? MACRO_SECRETS : 0, &b, &d);
 	if (rc != PROV_OK) {
@@ -177,7 +178,7 @@ prov_eval(struct prov_device *dev, const char *text, int *result)
 	if (rc != PROV_OK)
 		return rc;
 	diag_init(&d);
-	device_vars(dev, &vars);
+	vars_init(dev, &vars);
 	rc = cond_eval(text, strlen(text), &vars, result, &d);
 	if (rc != PROV_OK) {
 		if (d.code == PROV_OK)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "device.h"
+#include "vars.h"
 #include "fsutil.h"
 #include "param.h"
 #include "profile.h"
@@ -105,7 +106,7 @@ d_mac_2_identity_variables(void **state)
 	expand_is(dev, "$CCERT", "Not Installed");
 	expand_is(dev, "[$PRVST][$ERR]", "[][]");
 	expand_is(dev, "$NOSUCH", "$NOSUCH");
-	assert_int_equal(device_runtime_set(dev, "SCHEME", "tftp"), PROV_OK);
+	assert_int_equal(vars_runtime_set(dev, "SCHEME", "tftp"), PROV_OK);
 	expand_is(dev, "$METH $SCHEME", "tftp tftp");
 	prov_device_free(dev);
 }
