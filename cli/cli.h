@@ -35,9 +35,10 @@ int cli_exit_for(enum prov_err err);
  * NUL-terminated buffer and its length, or NULL after printing why. */
 char *cli_read_file(const char *path, size_t max, size_t *len);
 
-/* Reads and parses the profile file PATH ("-" = stdin), printing why not.
- * Returns EXIT_OK with *p set, or the exit status of the failure. */
-int cli_load_profile(const char *path, struct prov_profile **p);
+/* Reads the profile file PATH ("-" = stdin), removes its gzip and AES
+ * layers (key may be NULL) and parses it, printing why not. Returns EXIT_OK
+ * with *p set, or the exit status of the failure. */
+int cli_load_profile(const char *path, const char *key, struct prov_profile **p);
 
 /* Opens the device in dir, printing why not. */
 struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
@@ -46,5 +47,7 @@ int cmd_phone(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_expand(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_unpack(int argc, char **argv);
 
 #endif

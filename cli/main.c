@@ -24,6 +24,8 @@ static const char usage[] =
 "  lint           check profiles: well-formed, known names, valid values\n"
 "  expand         macro-expand text against a device\n"
 "  eval           evaluate a condition against a device\n"
+"  pack           gzip and/or encrypt a profile as phones read it\n"
+"  unpack         decrypt and/or gunzip a profile, as a phone does\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -56,6 +58,10 @@ main(int argc, char **argv)
 		return cmd_expand(argc - 1, argv + 1);
 	if (strcmp(cmd, "eval") == 0)
 		return cmd_eval(argc - 1, argv + 1);
+	if (strcmp(cmd, "pack") == 0)
+		return cmd_pack(argc - 1, argv + 1);
+	if (strcmp(cmd, "unpack") == 0)
+		return cmd_unpack(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

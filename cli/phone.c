@@ -75,7 +75,7 @@ static const char set_help[] =
 "an invalid value, or access denied (nothing was changed).\n";
 
 static const char apply_help[] =
-"usage: prov phone apply --state DIR FILE ...\n"
+"usage: prov phone apply --state DIR [--key KEY] FILE ...\n"
 "\n"
 "Applies profile files to the device in order, exactly as a resync applies\n"
 "the profiles it fetched: a file that is not well-formed changes nothing\n"
@@ -87,6 +87,8 @@ static const char apply_help[] =
 "    FILE: 3 changed, 1 unchanged, 0 rejected, 2 unknown\n"
 "\n"
 "and each problem one line on stderr (prov: FILE:LINE:COL: ...).\n"
+"Files may be gzip-compressed and/or encrypted (openssl-enc AES-256-CBC),\n"
+"told apart by content as a phone does; --key opens encrypted ones.\n"
 "FILE '-' reads standard input.\n"
 "\n"
 "Exit status: 0 every file applied (even with rejected values), 1 the state\n"
@@ -100,7 +102,7 @@ static const char unknown_help[] =
 
 enum {
 	OPT_HELP = 'h', OPT_STATE = 's', OPT_MAC = 256, OPT_SERIAL, OPT_PRODUCT,
-	OPT_PSN, OPT_SWVER, OPT_HWVER, OPT_CERT, OPT_CERTKEY, OPT_CA, OPT_USER
+	OPT_PSN, OPT_SWVER, OPT_HWVER, OPT_CERT, OPT_CERTKEY, OPT_CA, OPT_USER, OPT_KEY
 };
 
 static const struct option phone_opts[] = {
@@ -116,6 +118,7 @@ static const struct option phone_opts[] = {
 	{ "certkey", required_argument, NULL, OPT_CERTKEY },
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "user", no_argument, NULL, OPT_USER },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -123,6 +126,7 @@ struct phone_args {
 	const char *state;
 	struct prov_identity id;
 	const char *cert, *certkey, *ca;
+	const char *key;
 	int user;
 	int help;
 };
@@ -155,6 +159,7 @@ phone_parse(const char *cmd, int argc, char **argv, unsigned allowed,
 		case OPT_CERTKEY: a->certkey = optarg; break;
 		case OPT_CA: a->ca = optarg; break;
 		case OPT_USER: a->user = 1; break;
+		case OPT_KEY: a->key = optarg; break;
 		default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -353,7 +358,7 @@ phone_apply(int argc, char **argv)
 {
 	struct phone_args a;
 	struct prov_device *dev;
-	int status = phone_parse("phone apply", argc, argv, 0, &a);
+	int status = phone_parse("phone apply", argc, argv, ALLOW(OPT_KEY), &a);
 
 	if (status != 0 || a.help)
 		return a.help ? cli_help(apply_help) : status;
@@ -368,7 +373,7 @@ phone_apply(int argc, char **argv)
 		struct prov_profile *p;
 		enum prov_err rc;
 
-		status = cli_load_profile(argv[i], &p);
+		status = cli_load_profile(argv[i], a.key, &p);
 		if (status != EXIT_OK) {
 			if (status == EXIT_FAIL)
 				status = EXIT_USAGE; /* an unreadable file is bad input here */

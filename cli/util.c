@@ -111,18 +111,27 @@ fail:
 }
 
 int
-cli_load_profile(const char *path, struct prov_profile **p)
+cli_load_profile(const char *path, const char *key, struct prov_profile **p)
 {
 	char msg[512];
-	size_t len;
-	char *data = cli_read_file(path, PROV_PROFILE_MAX, &len);
+	size_t len, plen;
+	char *data = cli_read_file(path, CLI_FILE_MAX, &len);
+	void *plain = NULL;
 	enum prov_err rc;
 
 	*p = NULL;
 	if (data == NULL)
 		return EXIT_FAIL;
-	rc = prov_profile_parse(path, data, len, 0, p, msg, sizeof(msg));
+	/* Packed or not, as a phone reads it (D-ENC-1): by content. */
+	rc = prov_unpack(data, len, key, 0, &plain, &plen, NULL, msg, sizeof(msg));
 	free(data);
+	if (rc != PROV_OK) {
+		cli_err("%s: %s", path, msg);
+		return rc == PROV_E_TOOBIG ? EXIT_USAGE : EXIT_FAIL;
+	}
+	rc = prov_profile_parse(path, plain, plen, 0, p, msg, sizeof(msg));
+	memset(plain, 0, plen);
+	free(plain);
 	if (rc != PROV_OK) {
 		cli_err("%s", msg);
 		return cli_exit_for(rc);

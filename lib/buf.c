@@ -55,6 +55,19 @@ buf_grow(struct buf *b, size_t n)
 }
 
 enum prov_err
+buf_reserve(struct buf *b, size_t n)
+{
+	return buf_grow(b, n);
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+enum prov_err
 buf_add(struct buf *b, const void *p, size_t n)
 {
 	enum prov_err rc = buf_grow(b, n);

@@ -28,6 +28,11 @@ enum prov_err buf_addc(struct buf *b, char c) PROV_WUR;
 enum prov_err buf_adds(struct buf *b, const char *s) PROV_WUR;
 enum prov_err buf_addf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3))) PROV_WUR;
+/* Direct writes: reserve makes room for n more bytes (within max), the
+ * caller writes at p + len, and commit adds the n' <= n bytes written (and
+ * the NUL). For zlib and OpenSSL, which write into caller memory. */
+enum prov_err buf_reserve(struct buf *b, size_t n) PROV_WUR;
+void buf_commit(struct buf *b, size_t n);
 /* The contents ("" when empty); borrowed until the next change. */
 const char *buf_str(const struct buf *b);
 /* Hands the contents over (a fresh "" if empty); the buffer is left empty.

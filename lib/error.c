@@ -18,6 +18,9 @@ prov_strerror(enum prov_err err)
 	case PROV_E_EXISTS: return "device already exists";
 	case PROV_E_NOTFOUND: return "no device";
 	case PROV_E_CORRUPT: return "state corrupt";
+	case PROV_E_NOKEY: return "encrypted, and no key";
+	case PROV_E_DECRYPT: return "decrypt failed";
+	case PROV_E_GZIP: return "gzip stream corrupt";
 	}
 	return "unknown error";
 }

@@ -137,3 +137,38 @@ fsutil_exists(const char *path)
 
 	return stat(path, &st) == 0;
 }
+
+enum prov_err
+prov_file_write(const char *path, const void *data, size_t len, unsigned mode,
+		char *msg, size_t msglen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/'), *name;
+	struct diag d;
+	enum prov_err rc;
+
+	diag_init(&d);
+	if (slash == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		name = path;
+	} else if ((size_t)(slash - path) >= sizeof(dir)) {
+		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "%s: path too long", path);
+		goto out;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		name = slash + 1;
+	}
+	if (*name == '\0') {
+		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "%s: not a file name", path);
+		goto out;
+	}
+	rc = fsutil_write_atomic(dir, name, data, len, (mode_t)mode, &d);
+out:
+	if (msg != NULL && msglen > 0) {
+		if (rc != PROV_OK)
+			diag_format(&d, NULL, msg, msglen);
+		else
+			msg[0] = '\0';
+	}
+	return rc;
+}

@@ -45,7 +45,10 @@ enum prov_err {
 	PROV_E_BUSY,       /* the state is locked by another process too long */
 	PROV_E_EXISTS,     /* the state directory already holds a device */
 	PROV_E_NOTFOUND,   /* no device in the state directory */
-	PROV_E_CORRUPT     /* stored state failed its integrity check */
+	PROV_E_CORRUPT,    /* stored state failed its integrity check */
+	PROV_E_NOKEY,      /* an encrypted profile, and no key to open it */
+	PROV_E_DECRYPT,    /* decryption failed: wrong key, truncated, bad padding */
+	PROV_E_GZIP        /* gzip stream corrupt, truncated, CRC or length mismatch */
 };
 
 /* A constant, short English description of an error code. */
@@ -236,6 +239,43 @@ PROV_API enum prov_err prov_eval(struct prov_device *dev, const char *text,
 /* Status values kept by the device (D-STA-1), by key. */
 PROV_API enum prov_err prov_device_status_get(struct prov_device *dev, const char *key,
 					      char **value) PROV_WUR;
+
+/* ---------------------------------------------------------------------------
+ * Packing (D-ENC): gzip and openssl-enc AES-256-CBC, bit-compatible with
+ * `gzip -c` and `openssl enc -aes-256-cbc -k KEY -md md5|sha256`.
+ */
+
+#define PROV_PACK_GZIP   0x01u /* compress (before encrypting) */
+#define PROV_PACK_SHA256 0x02u /* key derivation SHA-256 (OpenSSL >= 1.1 default);
+				* MD5 otherwise, what phones read */
+
+/* Layers prov_unpack removed. */
+#define PROV_LAYER_GZIP 0x01u
+#define PROV_LAYER_AES  0x02u
+
+/* Packs LEN bytes of IN: gzip if PROV_PACK_GZIP, then, when key is not
+ * NULL, AES-256-CBC with a fresh random salt. *out (caller frees) holds
+ * *outlen bytes. */
+PROV_API enum prov_err prov_pack(const void *in, size_t len, unsigned flags,
+				 const char *key, void **out, size_t *outlen,
+				 char *msg, size_t msglen) PROV_WUR;
+
+/* Reverses whatever layers IN carries, told apart by content: decrypts
+ * ("Salted__"; MD5 or SHA-256 derivation, found out) with key, then
+ * gunzips (1f 8b). The result is bounded by maxsize (0: PROV_PROFILE_MAX):
+ * a decompression bomb fails with PROV_E_TOOBIG. Errors: PROV_E_NOKEY,
+ * PROV_E_DECRYPT, PROV_E_GZIP, PROV_E_TOOBIG, each with its own message.
+ * *layers (may be NULL) gets PROV_LAYER_* bits. */
+PROV_API enum prov_err prov_unpack(const void *in, size_t len, const char *key,
+				   size_t maxsize, void **out, size_t *outlen,
+				   unsigned *layers, char *msg, size_t msglen) PROV_WUR;
+
+/* Replaces PATH with LEN bytes atomically (write a temporary file beside
+ * it, fsync, rename, fsync the directory): a crash or an error leaves the
+ * old file or the new one, never a partial one. */
+PROV_API enum prov_err prov_file_write(const char *path, const void *data,
+				       size_t len, unsigned mode,
+				       char *msg, size_t msglen) PROV_WUR;
 
 /* Bounds. */
 #define PROV_PROFILE_MAX (4u * 1024u * 1024u) /* largest decoded profile (D-PRO-7) */
