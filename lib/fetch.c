@@ -1,0 +1,912 @@
+/*
+ * fetch: libcurl's multi_socket API behind the host's fd and timer ops.
+ * The contract and the $ERR table are in fetch.h.
+ *
+ * How a transfer runs: fetch_start builds an easy handle and adds it to the
+ * net's CURLM; libcurl asks for a timer (net_on_timer) and, as it opens
+ * sockets, for fds to watch (net_on_socket), both passed on to the host.
+ * The host calls fetch_net_fd / fetch_net_timeout, which run
+ * curl_multi_socket_action and then collect the finished transfers
+ * (net_drain): xfer_result maps libcurl's outcome to a status and an $ERR,
+ * and done is called.
+ *
+ * Re-entrancy: while libcurl runs (net->in_curl > 0) a handle must not be
+ * removed from the multi, so fetch_cancel there only unlinks the transfer
+ * and parks it on net->dead; net_curl_leave removes and frees the parked ones
+ * when the outermost libcurl call returns. Done callbacks run outside
+ * libcurl (from net_drain), so a cancel from one takes effect at once.
+ *
+ * Timers: the host keeps one timer per net, for libcurl's deadline.
+ * libcurl's TFTP asks for no timer of its own and looks at its
+ * retransmission clock only when it runs; what runs it every second while
+ * nothing arrives is the low-speed check (CURLOPT_LOW_SPEED_LIMIT re-arms
+ * a one-second timer per transfer). Keep that option: the integration test
+ * tftp_retransmits fails without it.
+ */
+#include "fetch.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "bounds.h"
+
+#if LIBCURL_VERSION_NUM < 0x075700
+#error "libcurl 7.87 or later is needed (CURLOPT_PROTOCOLS_STR, CURLOPT_QUICK_EXIT)"
+#endif
+
+enum xfer_state {
+	XFER_LIVE,  /* in net->live, counted */
+	XFER_DONE,  /* its done callback is running */
+	XFER_DEAD   /* cancelled inside libcurl, parked in net->dead */
+};
+
+enum xfer_abort {
+	ABORT_NONE,
+	ABORT_TOOBIG,   /* a 2xx body over max_body */
+	ABORT_ERRPAGE,  /* an error page over max_body: report its status */
+	ABORT_NOMEM
+};
+
+struct fetch_xfer {
+	struct fetch_net *net;
+	struct fetch_xfer *prev, *next; /* in net->live or net->dead */
+	CURL *easy;
+	struct curl_slist *headers;
+	void (*done)(void *arg, struct fetch_result *res);
+	void *arg;
+	enum xfer_state state;
+	enum xfer_abort abort;
+	int tftp, post;
+	int by_name;          /* the host is a name, not an address */
+	size_t max_body;
+	size_t discarded;     /* bytes of error pages thrown away */
+	long code;            /* status of the HTTP response being read */
+	long permanent;       /* 301 and 308 responses seen */
+	char tftp_msg[64];    /* the server's TFTP error text, sanitised */
+	char tftp_ip[64];     /* TFTP: the address its socket was opened for
+			       * (libcurl leaves CURLINFO_PRIMARY_IP empty
+			       * for UDP) */
+	unsigned tftp_port;
+	char errbuf[CURL_ERROR_SIZE];
+	struct fetch_result res;
+};
+
+struct fetch_net {
+	CURLM *multi;
+	struct fetch_net_ops ops;
+	void *arg;
+	struct fetch_xfer *live; /* in progress: nlive of them */
+	struct fetch_xfer *dead; /* cancelled while libcurl ran */
+	size_t nlive;
+	int in_curl;             /* depth of calls into libcurl */
+	int depth;               /* depth of fetch_net_fd/timeout calls */
+	int free_pending;        /* fetch_net_free from inside a callback */
+	long long curl_due;      /* libcurl's deadline (monotonic ms), -1 */
+	long long armed_due;     /* what the host's timer is armed for, -1 */
+};
+
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
+
+static void
+fetch_global_init(void)
+{
+	fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct fetch_xfer *
+xfer_of(CURL *easy)
+{
+	char *p = NULL;
+
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &p) != CURLE_OK)
+		return NULL;
+	return (struct fetch_xfer *)(void *)p;
+}
+
+static void
+list_push(struct fetch_xfer **head, struct fetch_xfer *x)
+{
+	x->prev = NULL;
+	x->next = *head;
+	if (*head != NULL)
+		(*head)->prev = x;
+	*head = x;
+}
+
+static void
+list_unlink(struct fetch_xfer **head, struct fetch_xfer *x)
+{
+	if (x->prev != NULL)
+		x->prev->next = x->next;
+	else
+		*head = x->next;
+	if (x->next != NULL)
+		x->next->prev = x->prev;
+	x->prev = x->next = NULL;
+}
+
+/* Arms the host's timer for libcurl's deadline, telling the host only when
+ * that changes. */
+static void
+net_arm(struct fetch_net *net)
+{
+	long long due = net->curl_due, ms;
+
+	if (due == net->armed_due)
+		return;
+	net->armed_due = due;
+	if (due < 0) {
+		net->ops.timer(net->arg, -1);
+		return;
+	}
+	ms = due - now_ms();
+	if (ms < 0)
+		ms = 0;
+	if (ms > LONG_MAX)
+		ms = LONG_MAX;
+	net->ops.timer(net->arg, (long)ms);
+}
+
+static void
+xfer_free(struct fetch_xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL)
+		curl_easy_cleanup(x->easy);
+	curl_slist_free_all(x->headers);
+	/* A profile holds passwords (STYLE.md: secrets are wiped). */
+	if (x->res.body.p != NULL)
+		OPENSSL_cleanse(x->res.body.p, x->res.body.alloc);
+	buf_free(&x->res.body);
+	free(x);
+}
+
+/* Takes x out of the live list and the counts. */
+static void
+xfer_unlink_live(struct fetch_net *net, struct fetch_xfer *x)
+{
+	list_unlink(&net->live, x);
+	net->nlive--;
+}
+
+/* Leaves a libcurl call: when it was the outermost one, removes and frees
+ * the transfers cancelled meanwhile. */
+static void
+net_curl_leave(struct fetch_net *net)
+{
+	struct fetch_xfer *x;
+
+	if (--net->in_curl > 0)
+		return;
+	while ((x = net->dead) != NULL) {
+		list_unlink(&net->dead, x);
+		net->in_curl++;
+		(void)curl_multi_remove_handle(net->multi, x->easy);
+		net->in_curl--;
+		xfer_free(x);
+	}
+}
+
+/* ---- libcurl's callbacks ----------------------------------------------- */
+
+static int
+net_on_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *sockp)
+{
+	struct fetch_net *net = userp;
+	unsigned ev = 0;
+
+	(void)easy;
+	(void)sockp;
+	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+		ev |= FETCH_IN;
+	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+		ev |= FETCH_OUT;
+	net->ops.watch(net->arg, (int)s, ev);
+	return 0;
+}
+
+static int
+net_on_timer(CURLM *multi, long ms, void *userp)
+{
+	struct fetch_net *net = userp;
+
+	(void)multi;
+	net->curl_due = ms < 0 ? -1 : now_ms() + ms;
+	net_arm(net);
+	return 0;
+}
+
+/* Status lines of every response, the redirects' and the 401s' included:
+ * the status of the response being read decides where its body goes. */
+static size_t
+xfer_on_header(char *p, size_t size, size_t n, void *userp)
+{
+	struct fetch_xfer *x = userp;
+	size_t len = size * n, i = 5;
+	long code = 0;
+
+	if (x->state != XFER_LIVE)
+		return 0;
+	if (len < 12 || memcmp(p, "HTTP/", 5) != 0)
+		return len;
+	while (i < len && p[i] != ' ')
+		i++;
+	if (i + 3 >= len)
+		return len;
+	for (int k = 1; k <= 3; k++) {
+		if (p[i + k] < '0' || p[i + k] > '9')
+			return len;
+		code = code * 10 + (p[i + k] - '0');
+	}
+	if (code < 200)
+		return len; /* 1xx: another status line follows */
+	x->code = code;
+	if (code == 301 || code == 308)
+		x->permanent++;
+	return len;
+}
+
+/* Bodies go into the capped buffer; the bodies of non-2xx responses
+ * (redirects, 401s, error pages) are counted and dropped, within the same
+ * cap. Returning less than given makes libcurl stop: CURLE_WRITE_ERROR. */
+static size_t
+xfer_on_body(char *p, size_t size, size_t n, void *userp)
+{
+	struct fetch_xfer *x = userp;
+	size_t len = size * n;
+	curl_off_t cl = -1;
+
+	if (x->state != XFER_LIVE)
+		return 0;
+	if (!x->tftp && (x->code < 200 || x->code > 299)) {
+		if (len > x->max_body - x->discarded) {
+			x->abort = ABORT_ERRPAGE;
+			return 0;
+		}
+		x->discarded += len;
+		return len;
+	}
+	/* Announced too big (Content-Length, TFTP tsize): stop at once. */
+	if (x->res.body.len == 0 &&
+	    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
+	    cl > 0 && (unsigned long long)cl > x->max_body) {
+		x->abort = ABORT_TOOBIG;
+		return 0;
+	}
+	if (len > x->max_body - x->res.body.len) {
+		x->abort = ABORT_TOOBIG;
+		return 0;
+	}
+	if (buf_add(&x->res.body, p, len) != PROV_OK) {
+		x->abort = ABORT_NOMEM;
+		return 0;
+	}
+	return len;
+}
+
+/* TFTP only (CURLOPT_VERBOSE): libcurl tells the server's error text and
+ * the negotiated blksize only as info text. */
+static int
+xfer_on_debug(CURL *easy, curl_infotype type, char *text, size_t len, void *userp)
+{
+	static const char err[] = "TFTP error: ";
+	static const char blk[] = "blksize parsed from OACK (";
+	struct fetch_xfer *x = userp;
+	size_t i, o = 0;
+
+	(void)easy;
+	if (type != CURLINFO_TEXT)
+		return 0;
+	if (len > sizeof(err) - 1 && memcmp(text, err, sizeof(err) - 1) == 0) {
+		for (i = sizeof(err) - 1; i < len && o < sizeof(x->tftp_msg) - 1; i++) {
+			if (text[i] == '\n' || text[i] == '\0')
+				break;
+			if (text[i] >= 0x20 && text[i] < 0x7f)
+				x->tftp_msg[o++] = text[i];
+		}
+		x->tftp_msg[o] = '\0';
+	} else if (len > sizeof(blk) - 1 && memcmp(text, blk, sizeof(blk) - 1) == 0) {
+		unsigned v = 0;
+
+		for (i = sizeof(blk) - 1; i < len && text[i] >= '0' && text[i] <= '9'; i++)
+			if (v <= FETCH_TFTP_BLKSIZE_MAX)
+				v = v * 10 + (unsigned)(text[i] - '0');
+		if (v >= FETCH_TFTP_BLKSIZE_MIN && v <= FETCH_TFTP_BLKSIZE_MAX)
+			x->res.tftp_blksize = v;
+	}
+	return 0;
+}
+
+/* TFTP only: the address the UDP socket is for, as $SERVIP and $PORT. */
+static curl_socket_t
+xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch_xfer *x = userp;
+	struct sockaddr_storage ss;
+
+	(void)purpose;
+	memset(&ss, 0, sizeof(ss));
+	memcpy(&ss, &a->addr, a->addrlen < sizeof(ss) ? a->addrlen : sizeof(ss));
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)(void *)&ss;
+
+		if (inet_ntop(AF_INET, &sin->sin_addr, x->tftp_ip, sizeof(x->tftp_ip)) != NULL)
+			x->tftp_port = ntohs(sin->sin_port);
+	} else if (a->family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)&ss;
+
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, x->tftp_ip, sizeof(x->tftp_ip)) != NULL)
+			x->tftp_port = ntohs(sin6->sin6_port);
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* ---- outcomes ------------------------------------------------------------ */
+
+static void
+res_set(struct fetch_result *r, enum fetch_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+res_set(struct fetch_result *r, enum fetch_status st, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->status = st;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+}
+
+/* The transfer ran to its end: the final status decides (D-RUL-5, 6). */
+static void
+xfer_http_outcome(struct fetch_xfer *x)
+{
+	struct fetch_result *r = &x->res;
+	long code = r->http_code;
+
+	if (x->tftp || (code >= 200 && code <= 299))
+		res_set(r, FETCH_OK, "%s", "");
+	else if (code == 404)
+		res_set(r, FETCH_NOTFOUND, "http file not found");
+	else if (code == 401 || code == 407)
+		res_set(r, FETCH_AUTH, "auth failed: %ld", code);
+	else if (code == 0)
+		res_set(r, FETCH_ERROR, "bad server reply");
+	else
+		res_set(r, FETCH_HTTP_STATUS, "http_%s failed: %ld",
+			x->post ? "post" : "get", code);
+}
+
+/* A TFTP error packet: code n (as far as libcurl tells: it folds 0 into
+ * 4), the server's text if it sent one. */
+static void
+xfer_tftp_error(struct fetch_xfer *x, unsigned n)
+{
+	static const char *const names[] = {
+		"not defined", "file not found", "access violation", "disk full",
+		"illegal operation", "unknown transfer id", "file already exists",
+		"no such user", "option negotiation refused",
+	};
+
+	res_set(&x->res, FETCH_TFTP, "tftp error %u: %s", n,
+		x->tftp_msg[0] != '\0' ? x->tftp_msg : names[n]);
+}
+
+static void
+xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
+{
+	struct fetch_result *r = &x->res;
+	long oserr = 0;
+	curl_off_t lookup = -1;
+
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+		res_set(r, FETCH_DNS, "dns lookup failed");
+		break;
+	case CURLE_COULDNT_CONNECT:
+		if (x->tftp) {
+			res_set(r, FETCH_TIMEOUT, "tftp server not responding");
+			break;
+		}
+		(void)curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
+		if (oserr == ECONNREFUSED)
+			res_set(r, FETCH_CONNECT, "connection refused");
+		else
+			res_set(r, FETCH_CONNECT, "connect failed");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		/* Out of time before the name resolved: a DNS failure. */
+		if (x->by_name &&
+		    curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup) == CURLE_OK &&
+		    lookup == 0)
+			res_set(r, FETCH_DNS, "dns lookup failed");
+		else if (x->tftp)
+			res_set(r, FETCH_TIMEOUT, "tftp server not responding");
+		else
+			res_set(r, FETCH_TIMEOUT, "timeout");
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		res_set(r, FETCH_TLS, "tls verify failed");
+		break;
+	case CURLE_SSL_CERTPROBLEM:
+		res_set(r, FETCH_TLS, "tls client cert unusable");
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+		res_set(r, FETCH_TLS, "tls trust store unusable");
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_SSL_CLIENTCERT:
+	case CURLE_USE_SSL_FAILED:
+		res_set(r, FETCH_TLS, "tls handshake failed");
+		break;
+	case CURLE_TOO_MANY_REDIRECTS:
+		res_set(r, FETCH_REDIRECT, "too many redirects");
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		/* The first URL's scheme is always allowed: a redirect. */
+		res_set(r, FETCH_REDIRECT, "redirect refused");
+		break;
+	case CURLE_FILESIZE_EXCEEDED:
+		res_set(r, FETCH_TOOBIG, "profile too large");
+		break;
+	case CURLE_TFTP_NOTFOUND:
+		res_set(r, FETCH_NOTFOUND, "tftp file not found");
+		break;
+	case CURLE_TFTP_PERM:
+		xfer_tftp_error(x, 2);
+		break;
+	case CURLE_REMOTE_DISK_FULL:
+		xfer_tftp_error(x, 3);
+		break;
+	case CURLE_TFTP_ILLEGAL:
+		xfer_tftp_error(x, 4);
+		break;
+	case CURLE_TFTP_UNKNOWNID:
+		xfer_tftp_error(x, 5);
+		break;
+	case CURLE_REMOTE_FILE_EXISTS:
+		xfer_tftp_error(x, 6);
+		break;
+	case CURLE_TFTP_NOSUCHUSER:
+		xfer_tftp_error(x, 7);
+		break;
+	case CURLE_PARTIAL_FILE:
+		res_set(r, FETCH_ERROR, "transfer truncated");
+		break;
+	case CURLE_GOT_NOTHING:
+		res_set(r, FETCH_ERROR, "empty reply");
+		break;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		res_set(r, FETCH_ERROR, "connection lost");
+		break;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_BAD_CONTENT_ENCODING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_RANGE_ERROR:
+		res_set(r, FETCH_ERROR, "bad server reply");
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		res_set(r, FETCH_ERROR, "out of memory");
+		break;
+	default:
+		/* libcurl turns TFTP error codes above 7 (RFC 2347's 8:
+		 * options refused) into "aborted". */
+		if (x->tftp && x->tftp_msg[0] != '\0')
+			xfer_tftp_error(x, 8);
+		else
+			res_set(r, FETCH_ERROR, "fetch failed");
+		break;
+	}
+}
+
+static void
+xfer_result(struct fetch_xfer *x, CURLcode cc)
+{
+	struct fetch_result *r = &x->res;
+	char *s = NULL;
+	long l = 0, nredir = 0;
+	int cut = 0;
+
+	if (!x->tftp && curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &l) == CURLE_OK)
+		r->http_code = l;
+	if (x->tftp) {
+		snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", x->tftp_ip);
+		r->port = x->tftp_port;
+	} else {
+		if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != NULL)
+			snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", s);
+		if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &l) == CURLE_OK &&
+		    l > 0 && l <= 65535)
+			r->port = (unsigned)l;
+	}
+	s = NULL;
+	if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s != NULL) {
+		cut = strlen(s) > BOUND_URL_TEXT;
+		snprintf(r->final_url, sizeof(r->final_url), "%s", s);
+	}
+	if (cc != CURLE_OK)
+		snprintf(r->detail, sizeof(r->detail), "%s",
+			 x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
+
+	if (x->abort == ABORT_TOOBIG)
+		res_set(r, FETCH_TOOBIG, "profile too large");
+	else if (x->abort == ABORT_NOMEM)
+		res_set(r, FETCH_ERROR, "out of memory");
+	else if (cc == CURLE_OK || x->abort == ABORT_ERRPAGE)
+		xfer_http_outcome(x);
+	else
+		xfer_curl_outcome(x, cc);
+
+	if (r->status == FETCH_OK && !x->tftp && !cut &&
+	    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &nredir) == CURLE_OK)
+		r->redirected_permanently = nredir > 0 && x->permanent == nredir;
+	if (r->status != FETCH_OK)
+		buf_reset(&r->body);
+}
+
+/* ---- the net ------------------------------------------------------------ */
+
+enum prov_err
+fetch_net_new(const struct fetch_net_ops *ops, void *arg, struct fetch_net **out)
+{
+	struct fetch_net *net;
+
+	*out = NULL;
+	if (ops == NULL || ops->watch == NULL || ops->timer == NULL)
+		return PROV_E_INVAL;
+	if (pthread_once(&fetch_once, fetch_global_init) != 0 || fetch_init_rc != CURLE_OK)
+		return PROV_E_NOMEM;
+	net = calloc(1, sizeof(*net));
+	if (net == NULL)
+		return PROV_E_NOMEM;
+	net->ops = *ops;
+	net->arg = arg;
+	net->curl_due = net->armed_due = -1;
+	net->multi = curl_multi_init();
+	if (net->multi == NULL ||
+	    curl_multi_setopt(net->multi, CURLMOPT_SOCKETFUNCTION, net_on_socket) != CURLM_OK ||
+	    curl_multi_setopt(net->multi, CURLMOPT_SOCKETDATA, net) != CURLM_OK ||
+	    curl_multi_setopt(net->multi, CURLMOPT_TIMERFUNCTION, net_on_timer) != CURLM_OK ||
+	    curl_multi_setopt(net->multi, CURLMOPT_TIMERDATA, net) != CURLM_OK) {
+		if (net->multi != NULL)
+			curl_multi_cleanup(net->multi);
+		free(net);
+		return PROV_E_NOMEM;
+	}
+	*out = net;
+	return PROV_OK;
+}
+
+static void
+net_destroy(struct fetch_net *net)
+{
+	while (net->live != NULL)
+		fetch_cancel(net->live);
+	net->in_curl++;
+	curl_multi_cleanup(net->multi);
+	net->in_curl--;
+	if (net->armed_due >= 0)
+		net->ops.timer(net->arg, -1);
+	free(net);
+}
+
+void
+fetch_net_free(struct fetch_net *net)
+{
+	if (net == NULL)
+		return;
+	if (net->depth > 0) {
+		/* From a done callback: finish when the outermost call returns. */
+		while (net->live != NULL)
+			fetch_cancel(net->live);
+		net->free_pending = 1;
+		return;
+	}
+	net_destroy(net);
+}
+
+size_t
+fetch_net_active(const struct fetch_net *net)
+{
+	return net->nlive;
+}
+
+static void
+xfer_complete(struct fetch_net *net, struct fetch_xfer *x, CURLcode cc)
+{
+	xfer_result(x, cc);
+	xfer_unlink_live(net, x);
+	x->state = XFER_DONE;
+	net->in_curl++;
+	(void)curl_multi_remove_handle(net->multi, x->easy);
+	net_curl_leave(net);
+	x->done(x->arg, &x->res);
+	xfer_free(x);
+}
+
+/* Reports the transfers libcurl has finished. */
+static void
+net_drain(struct fetch_net *net)
+{
+	CURLMsg *m;
+	int left;
+
+	while (!net->free_pending && (m = curl_multi_info_read(net->multi, &left)) != NULL) {
+		struct fetch_xfer *x;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		x = xfer_of(m->easy_handle);
+		if (x == NULL || x->state != XFER_LIVE)
+			continue;
+		xfer_complete(net, x, m->data.result);
+	}
+}
+
+static void
+net_leave(struct fetch_net *net)
+{
+	if (--net->depth > 0)
+		return;
+	if (net->free_pending)
+		net_destroy(net);
+	else
+		net_arm(net);
+}
+
+void
+fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
+{
+	int mask = 0, running;
+
+	if (events & FETCH_IN)
+		mask |= CURL_CSELECT_IN;
+	if (events & FETCH_OUT)
+		mask |= CURL_CSELECT_OUT;
+	net->depth++;
+	if (!net->free_pending) {
+		net->in_curl++;
+		(void)curl_multi_socket_action(net->multi, fd, mask, &running);
+		net_curl_leave(net);
+		net_drain(net);
+	}
+	net_leave(net);
+}
+
+void
+fetch_net_timeout(struct fetch_net *net)
+{
+	long long now = now_ms();
+	int running;
+
+	net->armed_due = -1; /* the host's timer is one-shot: it is spent */
+	net->depth++;
+	if (!net->free_pending && net->curl_due >= 0 && net->curl_due <= now) {
+		/* libcurl calls net_on_timer again if it wants more. */
+		net->curl_due = -1;
+		net->in_curl++;
+		(void)curl_multi_socket_action(net->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		net_curl_leave(net);
+	}
+	if (!net->free_pending)
+		net_drain(net);
+	net_leave(net);
+}
+
+/* ---- transfers ---------------------------------------------------------- */
+
+#define SET(opt, val)                                           \
+	do {                                                    \
+		if (cc == CURLE_OK)                             \
+			cc = curl_easy_setopt(e, opt, val);     \
+	} while (0)
+
+static CURLcode
+xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
+{
+	CURL *e = x->easy;
+	CURLcode cc = CURLE_OK;
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : FETCH_DEFAULT_TIMEOUT_MS;
+	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+						   : FETCH_DEFAULT_CONNECT_MS;
+
+	if (connect > timeout)
+		connect = timeout;
+	SET(CURLOPT_PRIVATE, (void *)x);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PROTOCOLS_STR, "tftp,http,https");
+	/* No redirect from https to anything weaker. */
+	SET(CURLOPT_REDIR_PROTOCOLS_STR,
+	    req->url->scheme == URL_HTTPS ? "https" : "http,https");
+	SET(CURLOPT_NOSIGNAL, 1L);
+	/* Cancelling while a name resolves must not wait for the resolver
+	 * thread: it finishes and frees its own state later. */
+	SET(CURLOPT_QUICK_EXIT, 1L);
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_NETRC, (long)CURL_NETRC_IGNORED);
+	SET(CURLOPT_FORBID_REUSE, 1L);
+	SET(CURLOPT_ERRORBUFFER, x->errbuf);
+	SET(CURLOPT_WRITEFUNCTION, xfer_on_body);
+	SET(CURLOPT_WRITEDATA, (void *)x);
+	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
+	SET(CURLOPT_HEADERDATA, (void *)x);
+	SET(CURLOPT_TIMEOUT_MS, timeout);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, connect);
+	/* A stalled transfer ends, and (see the top) TFTP retransmits. */
+	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
+	SET(CURLOPT_LOW_SPEED_TIME, FETCH_STALL_S);
+	if (x->tftp) {
+		if (req->tftp_blksize != 0)
+			SET(CURLOPT_TFTP_BLKSIZE, (long)req->tftp_blksize);
+		SET(CURLOPT_OPENSOCKETFUNCTION, xfer_on_opensocket);
+		SET(CURLOPT_OPENSOCKETDATA, (void *)x);
+		SET(CURLOPT_DEBUGFUNCTION, xfer_on_debug);
+		SET(CURLOPT_DEBUGDATA, (void *)x);
+		SET(CURLOPT_VERBOSE, 1L);
+		return cc;
+	}
+	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	SET(CURLOPT_FOLLOWLOCATION, 1L);
+	SET(CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
+	if (req->user_agent != NULL)
+		SET(CURLOPT_USERAGENT, req->user_agent);
+	if (req->uid != NULL) {
+		SET(CURLOPT_USERNAME, req->uid);
+		SET(CURLOPT_PASSWORD, req->pwd != NULL ? req->pwd : "");
+		/* Both: nothing is sent until a 401 says which (D-RUL-6). */
+		SET(CURLOPT_HTTPAUTH, (long)(CURLAUTH_BASIC | CURLAUTH_DIGEST));
+	}
+	if (req->post != NULL) {
+		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->postlen);
+		SET(CURLOPT_COPYPOSTFIELDS, req->post);
+		/* No "Expect: 100-continue" round trip. */
+		x->headers = curl_slist_append(NULL, "Expect:");
+		if (x->headers == NULL)
+			return CURLE_OUT_OF_MEMORY;
+		SET(CURLOPT_HTTPHEADER, x->headers);
+	}
+	/* TLS for https, and for an http URL redirected to https. */
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	if (req->ca_file != NULL) {
+		/* The device's trust store, alone; it may change (Custom_CA_Rule),
+		 * so libcurl must not cache it. */
+		SET(CURLOPT_CAINFO, req->ca_file);
+		SET(CURLOPT_CAPATH, (char *)NULL);
+		SET(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	}
+	if (req->cert_file != NULL) {
+		SET(CURLOPT_SSLCERT, req->cert_file);
+		SET(CURLOPT_SSLKEY, req->key_file != NULL ? req->key_file : req->cert_file);
+	}
+	return cc;
+}
+
+enum prov_err
+fetch_start(struct fetch_net *net, const struct fetch_req *req,
+	    void (*done)(void *arg, struct fetch_result *res), void *arg,
+	    struct fetch_xfer **out, struct diag *d)
+{
+	struct fetch_xfer *x = NULL;
+	struct buf url;
+	struct in_addr a4;
+	enum prov_err rc = PROV_OK;
+	CURLcode cc;
+
+	*out = NULL;
+	buf_init(&url, BOUND_URL_TEXT + 64);
+	if (req == NULL || req->url == NULL || req->url->host[0] == '\0' || done == NULL) {
+		rc = diag_set(d, PROV_E_INVAL, 0, 0, "fetch: no URL host");
+		goto out;
+	}
+	if (net->in_curl > 0 || net->free_pending) {
+		rc = diag_set(d, PROV_E_INVAL, 0, 0, "fetch: started from inside the net's ops");
+		goto out;
+	}
+	if (req->url->scheme == URL_TFTP && req->tftp_blksize != 0 &&
+	    (req->tftp_blksize < FETCH_TFTP_BLKSIZE_MIN ||
+	     req->tftp_blksize > FETCH_TFTP_BLKSIZE_MAX)) {
+		rc = diag_set(d, PROV_E_INVAL, 0, 0, "fetch: tftp blksize %u outside %u..%u",
+			      req->tftp_blksize, FETCH_TFTP_BLKSIZE_MIN, FETCH_TFTP_BLKSIZE_MAX);
+		goto out;
+	}
+	if (url_format(req->url, &url) != PROV_OK) {
+		rc = diag_set(d, PROV_E_TOOBIG, 0, 0, "fetch: URL too long");
+		goto out;
+	}
+	x = calloc(1, sizeof(*x));
+	if (x == NULL) {
+		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "fetch: out of memory");
+		goto out;
+	}
+	x->net = net;
+	x->done = done;
+	x->arg = arg;
+	x->tftp = req->url->scheme == URL_TFTP;
+	x->post = req->post != NULL;
+	x->by_name = !req->url->host_ipv6 && inet_pton(AF_INET, req->url->host, &a4) != 1;
+	x->max_body = req->max_body != 0 ? req->max_body : PROV_PROFILE_MAX;
+	buf_init(&x->res.body, x->max_body);
+	x->easy = curl_easy_init();
+	if (x->easy == NULL) {
+		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "fetch: out of memory");
+		goto out;
+	}
+	cc = xfer_setopts(x, req, url.p);
+	if (cc != CURLE_OK) {
+		rc = diag_set(d, cc == CURLE_OUT_OF_MEMORY ? PROV_E_NOMEM : PROV_E_INVAL, 0, 0,
+			      "fetch: %s", curl_easy_strerror(cc));
+		goto out;
+	}
+	net->in_curl++;
+	if (curl_multi_add_handle(net->multi, x->easy) != CURLM_OK)
+		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "fetch: libcurl refused the transfer");
+	net_curl_leave(net);
+	if (rc != PROV_OK)
+		goto out;
+	list_push(&net->live, x);
+	net->nlive++;
+	*out = x;
+	x = NULL;
+out:
+	buf_free(&url);
+	xfer_free(x);
+	return rc;
+}
+
+void
+fetch_cancel(struct fetch_xfer *x)
+{
+	struct fetch_net *net;
+
+	if (x == NULL || x->state != XFER_LIVE)
+		return;
+	net = x->net;
+	xfer_unlink_live(net, x);
+	x->state = XFER_DEAD;
+	if (net->in_curl > 0) {
+		list_push(&net->dead, x);
+		return;
+	}
+	net->in_curl++;
+	(void)curl_multi_remove_handle(net->multi, x->easy);
+	net_curl_leave(net);
+	xfer_free(x);
+	if (net->depth == 0)
+		net_arm(net);
+}
