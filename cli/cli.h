@@ -44,6 +44,10 @@ int cli_load_profile(const char *path, const char *key, struct prov_profile **p)
 struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
 
 int cmd_phone(int argc, char **argv);
+int phone_resync(int argc, char **argv);
+int phone_run(int argc, char **argv);
+int phone_status(int argc, char **argv);
+int phone_line(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_expand(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -19,6 +19,10 @@ static const char phone_help[] =
 "  set      set parameters as the admin would on the web page\n"
 "  apply    apply profile files, as a resync applies what it fetched\n"
 "  unknown  list parameter names seen in applied profiles but not known\n"
+"  resync   resync now (TFTP, HTTP, HTTPS), print each rule and the result\n"
+"  run      the device agent: boot, keep the resync schedule until SIGTERM\n"
+"  status   identity and provisioning status (--json)\n"
+"  line     set a line busy or idle (Forced_Resync_Delay)\n"
 "\n"
 "Run 'prov phone COMMAND --help' for details.\n";
 
@@ -425,6 +429,10 @@ cmd_phone(int argc, char **argv)
 		{ "set", phone_set },
 		{ "apply", phone_apply },
 		{ "unknown", phone_unknown },
+		{ "resync", phone_resync },
+		{ "run", phone_run },
+		{ "status", phone_status },
+		{ "line", phone_line },
 	};
 
 	if (argc < 2) {

@@ -652,6 +652,12 @@ device_status_put(struct prov_device *dev, const char *key, const char *value)
 }
 
 enum prov_err
+prov_device_status_set(struct prov_device *dev, const char *key, const char *value)
+{
+	return device_status_put(dev, key, value);
+}
+
+enum prov_err
 prov_device_status_get(struct prov_device *dev, const char *key, char **value)
 {
 	struct diag d;

@@ -237,6 +237,11 @@ PROV_API enum prov_err prov_eval(struct prov_device *dev, const char *text,
 				 int *result) PROV_WUR;
 
 /* Status values kept by the device (D-STA-1), by key. */
+/* Sets a status value (persisted with the device; the engine's keys are
+ * last_resync_time, last_resync_result, last_resync_err, rule_A..rule_D,
+ * next_resync, last_server; hosts add their own, e.g. line_busy). */
+PROV_API enum prov_err prov_device_status_set(struct prov_device *dev, const char *key,
+					      const char *value) PROV_WUR;
 PROV_API enum prov_err prov_device_status_get(struct prov_device *dev, const char *key,
 					      char **value) PROV_WUR;
 
@@ -276,6 +281,111 @@ PROV_API enum prov_err prov_unpack(const void *in, size_t len, const char *key,
 PROV_API enum prov_err prov_file_write(const char *path, const void *data,
 				       size_t len, unsigned mode,
 				       char *msg, size_t msglen) PROV_WUR;
+
+/* ---------------------------------------------------------------------------
+ * The engine (D-RUL, D-SCH, D-LOG, D-STA): resyncs a device over TFTP, HTTP
+ * and HTTPS. libprov owns no loop: the host watches the file descriptors
+ * and arms the timer a struct prov_net asks for, and calls back; any number
+ * of engines share one net.
+ */
+
+#define PROV_IN  0x1u
+#define PROV_OUT 0x2u
+
+struct prov_net_ops {
+	/* Watch fd for PROV_IN/PROV_OUT, or stop watching it (events 0). */
+	void (*watch)(void *arg, int fd, unsigned events);
+	/* Arm the net's one timer to fire in ms milliseconds, or cancel it
+	 * (ms < 0). */
+	void (*timer)(void *arg, long ms);
+};
+
+struct prov_net;
+
+PROV_API enum prov_err prov_net_new(const struct prov_net_ops *ops, void *arg,
+				    struct prov_net **out) PROV_WUR;
+/* Frees; engines using it must be freed first. */
+PROV_API void prov_net_free(struct prov_net *net);
+/* The host saw events on fd / the net's timer fired. */
+PROV_API void prov_net_fd(struct prov_net *net, int fd, unsigned events);
+PROV_API void prov_net_timeout(struct prov_net *net);
+
+/* Time and randomness, injected (D-SCH-9). NULL members: the real
+ * CLOCK_MONOTONIC, local time of day, and OpenSSL's RAND_bytes. */
+struct prov_clock {
+	int64_t (*mono_ms)(void *arg);   /* monotonic milliseconds */
+	int64_t (*wall_s)(void *arg);    /* local wall-clock time, seconds since
+					  * the epoch, time-zone offset included */
+	uint64_t (*random)(void *arg);
+	void *arg;
+};
+
+struct prov_engine;
+
+/* What one resync did (D-STA-1), passed to the result callback. */
+struct prov_resync_result {
+	int ok;                 /* 1 success, 0 failure */
+	int prvst;              /* -1 explicit, 0 power-up, 1 periodic, 2 retry */
+	const char *err;        /* $ERR, "" on success */
+	size_t rules_run;       /* rules that fetched something */
+	size_t changed;         /* parameters changed, all rules together */
+	size_t rejected;        /* invalid values rejected */
+};
+
+/* Per-rule progress, for `prov phone resync`: called after each rule. */
+struct prov_rule_report {
+	char rule;              /* 'A' for Profile_Rule, 'B'..'D', 'X' an explicit rule */
+	const char *url;        /* the URL fetched ("" if the rule fetched nothing) */
+	int ok;
+	const char *err;        /* $ERR of a failed rule, "" otherwise */
+	size_t bytes;           /* bytes received */
+	struct prov_apply_result apply;
+};
+
+/* Creates the engine of dev on net; clock may be NULL (the real one). The
+ * engine borrows dev and net, which must outlive it. */
+PROV_API enum prov_err prov_engine_new(struct prov_device *dev, struct prov_net *net,
+				       const struct prov_clock *clock,
+				       struct prov_engine **out) PROV_WUR;
+/* Cancels a resync in progress (nothing of its current rule is applied). */
+PROV_API void prov_engine_free(struct prov_engine *eng);
+
+/* Callbacks: after each rule, and after each resync. */
+PROV_API void prov_engine_on_rule(struct prov_engine *eng,
+				  void (*fn)(void *arg, const struct prov_rule_report *r),
+				  void *arg);
+PROV_API void prov_engine_on_result(struct prov_engine *eng,
+				    void (*fn)(void *arg, const struct prov_resync_result *r),
+				    void *arg);
+
+/* Power-up or reboot: schedules the first resync (D-SCH-2). */
+PROV_API void prov_engine_boot(struct prov_engine *eng);
+
+/* When the engine next wants prov_engine_tick (monotonic ms, the clock's),
+ * INT64_MAX for never. Changes after every call into the engine. */
+PROV_API int64_t prov_engine_due(const struct prov_engine *eng);
+
+/* Runs the schedule: starts a due automatic resync (subject to triggers,
+ * line activity and Provision_Enable, D-SCH-6..8). Also notices changed
+ * schedule parameters and plans again, so hosts may call it whenever the
+ * device may have changed (the agent: once a second). */
+PROV_API void prov_engine_tick(struct prov_engine *eng);
+
+/* Starts an explicit resync now (PRVST -1): with RULE, that rule alone;
+ * NULL, the configured Profile_Rule.._D. Ignores triggers; refused with
+ * PROV_E_DENIED when Provision_Enable is No (D-SCH-8), PROV_E_BUSY while
+ * another resync runs. */
+PROV_API enum prov_err prov_engine_resync(struct prov_engine *eng,
+					  const char *rule) PROV_WUR;
+
+/* Line activity, for Forced_Resync_Delay (D-SCH-7): line 1..10. */
+PROV_API void prov_engine_line(struct prov_engine *eng, unsigned line, int busy);
+
+/* Nonzero while a resync runs. */
+PROV_API int prov_engine_running(const struct prov_engine *eng);
+
+/* One line saying what is scheduled next and why. */
+PROV_API const char *prov_engine_next(struct prov_engine *eng);
 
 /* Bounds. */
 #define PROV_PROFILE_MAX (4u * 1024u * 1024u) /* largest decoded profile (D-PRO-7) */

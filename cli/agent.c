@@ -1,0 +1,560 @@
+/*
+ * The device engine on the command line: prov phone resync (one explicit
+ * resync, then exit), prov phone run (the agent: boots, keeps the schedule
+ * until SIGTERM), prov phone status, prov phone line. Drives libprov's net
+ * and engine on the shared event loop (common/loop.h).
+ */
+#include "cli.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "loop.h"
+
+#define AGENT_HOUSEKEEPING_MS 1000  /* how often the agent looks at its state */
+#define RESYNC_DEADLINE_MS (5 * 60 * 1000) /* `prov phone resync` gives up */
+
+static const char resync_help[] =
+"usage: prov phone resync --state DIR [RULE]\n"
+"\n"
+"Runs one explicit resync now ($PRVST = -1), as the web page's\n"
+"/admin/resync would: with RULE, that rule alone (same syntax as\n"
+"Profile_Rule, e.g. '[--key K] tftp://192.0.2.1/$MA.cfg'); without, the\n"
+"configured Profile_Rule, _B, _C and _D in order. Triggers do not apply;\n"
+"Provision_Enable = No refuses it. Fetches over TFTP, HTTP or HTTPS,\n"
+"decrypts and gunzips by content, applies each profile all-or-nothing,\n"
+"sends the Log_* syslog messages, and records the status. Prints one line\n"
+"per rule and the result:\n"
+"\n"
+"    rule A: tftp://192.0.2.1:69/basic.txt: ok, 75 bytes, 1 changed\n"
+"    resync: ok\n"
+"\n"
+"It works whether or not `prov phone run` is running on the same DIR.\n"
+"\n"
+"Exit status: 0 the resync succeeded; 1 it failed (the last line gives\n"
+"$ERR: `resync failed: tftp file not found`); 2 bad usage or no device.\n";
+
+static const char run_help[] =
+"usage: prov phone run --state DIR [--time-scale N]\n"
+"\n"
+"The device agent: boots the device (the power-up resync after\n"
+"Resync_Random_Delay), then keeps its schedule (periodic, daily,\n"
+"error-retry, triggers, Forced_Resync_Delay) until SIGTERM or SIGINT.\n"
+"Changes made with `prov phone set` and line activity set with\n"
+"`prov phone line` are picked up within a second. Syslog goes where\n"
+"Syslog_Server and Debug_Server say. One line per resync on stderr.\n"
+"\n"
+"  --time-scale N  run the device's clock N times faster (tests and\n"
+"                  demos: with N = 3600 an hour of schedule takes a second;\n"
+"                  network timeouts stay real)\n"
+"\n"
+"Exit status: 0 after SIGTERM/SIGINT, 1 on a fatal error, 2 bad usage.\n";
+
+static const char status_help[] =
+"usage: prov phone status --state DIR [--json]\n"
+"\n"
+"Shows the device's identity and provisioning status (D-STA-1): last\n"
+"resync time, result and $ERR, what each rule fetched, the next resync\n"
+"and why, certificate, and unknown parameter names. --json prints one\n"
+"JSON object instead.\n";
+
+static const char line_help[] =
+"usage: prov phone line --state DIR N busy|idle\n"
+"\n"
+"Sets line N (1..10) in a call or idle, for Forced_Resync_Delay: a due\n"
+"resync waits while any line is busy, up to that delay. A running agent\n"
+"picks the change up within a second.\n";
+
+/* ---- the host side of libprov's net, on the loop ------------------------ */
+
+struct host {
+	struct loop *loop;
+	struct prov_net *net;
+	struct prov_engine *eng;
+	struct prov_device *dev;
+	uint64_t net_timer;      /* the net's one timer */
+	uint64_t eng_timer;      /* the engine's schedule */
+	double scale;            /* device clock speed */
+	int64_t base_real;       /* real monotonic ms at start */
+	int64_t base_wall;       /* local wall-clock s at start */
+	int result;              /* resync: -1 running, 0 ok, 1 failed */
+	unsigned lines;          /* last line_busy seen */
+	int agent;
+};
+
+static void
+host_fd(void *arg, int fd, unsigned events)
+{
+	struct host *h = arg;
+
+	prov_net_fd(h->net, fd, ((events & LOOP_IN) ? PROV_IN : 0) |
+			       ((events & LOOP_OUT) ? PROV_OUT : 0));
+}
+
+static void
+net_watch(void *arg, int fd, unsigned events)
+{
+	struct host *h = arg;
+
+	if (loop_fd(h->loop, fd, ((events & PROV_IN) ? LOOP_IN : 0) |
+			       ((events & PROV_OUT) ? LOOP_OUT : 0), host_fd, h) != 0)
+		cli_err("cannot watch fd %d", fd);
+}
+
+static void
+net_fire(void *arg)
+{
+	struct host *h = arg;
+
+	h->net_timer = 0;
+	prov_net_timeout(h->net);
+}
+
+static void
+net_timer(void *arg, long ms)
+{
+	struct host *h = arg;
+
+	if (h->net_timer != 0)
+		loop_timer_del(h->loop, h->net_timer);
+	h->net_timer = ms < 0 ? 0 : loop_timer_add(h->loop, loop_clock() + ms, net_fire, h);
+}
+
+/* The device's clock: real time, sped up by scale. */
+static int64_t
+dev_mono_ms(void *arg)
+{
+	struct host *h = arg;
+
+	return h->base_real + (int64_t)((double)(loop_clock() - h->base_real) * h->scale);
+}
+
+static int64_t
+dev_wall_s(void *arg)
+{
+	struct host *h = arg;
+
+	return h->base_wall + (int64_t)((double)(loop_clock() - h->base_real) * h->scale / 1000.0);
+}
+
+static int64_t
+local_wall_s(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return (int64_t)t;
+	return (int64_t)t + tm.tm_gmtoff;
+}
+
+static void eng_fire(void *arg);
+
+/* Arms the loop timer for the engine's next due time, in real time. */
+static void
+eng_arm(struct host *h)
+{
+	int64_t due = prov_engine_due(h->eng), now, real;
+
+	if (h->eng_timer != 0)
+		loop_timer_del(h->loop, h->eng_timer);
+	h->eng_timer = 0;
+	if (due == INT64_MAX)
+		return;
+	now = dev_mono_ms(h);
+	real = loop_clock() + (due > now ? (int64_t)((double)(due - now) / h->scale) : 0);
+	h->eng_timer = loop_timer_add(h->loop, real, eng_fire, h);
+}
+
+static void
+eng_fire(void *arg)
+{
+	struct host *h = arg;
+
+	h->eng_timer = 0;
+	prov_engine_tick(h->eng);
+	eng_arm(h);
+}
+
+static void
+on_rule(void *arg, const struct prov_rule_report *r)
+{
+	struct host *h = arg;
+	FILE *out = h->agent ? stderr : stdout;
+
+	if (r->ok)
+		fprintf(out, "rule %c: %s: ok, %zu bytes, %zu changed%s%s\n", r->rule,
+			r->url[0] ? r->url : "(no fetch)", r->bytes, r->apply.changed,
+			r->apply.rejected ? ", rejected " : "",
+			r->apply.rejected ? "some values" : "");
+	else
+		fprintf(out, "rule %c: %s: failed: %s\n", r->rule,
+			r->url[0] ? r->url : "(no fetch)", r->err);
+}
+
+static void
+on_result(void *arg, const struct prov_resync_result *r)
+{
+	struct host *h = arg;
+	FILE *out = h->agent ? stderr : stdout;
+
+	if (r->ok)
+		fprintf(out, "resync: ok\n");
+	else
+		fprintf(out, "resync failed: %s\n", r->err);
+	fflush(out);
+	h->result = r->ok ? 0 : 1;
+	if (!h->agent)
+		loop_stop(h->loop);
+	else
+		eng_arm(h);
+}
+
+static void
+on_stop(void *arg, int signo)
+{
+	struct host *h = arg;
+
+	(void)signo;
+	loop_stop(h->loop);
+}
+
+static void
+on_deadline(void *arg)
+{
+	struct host *h = arg;
+
+	fprintf(stdout, "resync failed: timeout\n");
+	h->result = 1;
+	loop_stop(h->loop);
+}
+
+static int
+host_init(struct host *h, struct prov_device *dev, double scale, int agent)
+{
+	static const struct prov_net_ops ops = { net_watch, net_timer };
+	struct prov_clock clk = { dev_mono_ms, dev_wall_s, NULL, NULL };
+
+	memset(h, 0, sizeof(*h));
+	h->dev = dev;
+	h->scale = scale;
+	h->agent = agent;
+	h->result = -1;
+	h->loop = loop_new();
+	if (h->loop == NULL)
+		return -1;
+	h->base_real = loop_clock();
+	h->base_wall = local_wall_s();
+	clk.arg = h;
+	if (prov_net_new(&ops, h, &h->net) != PROV_OK)
+		return -1;
+	if (prov_engine_new(dev, h->net, &clk, &h->eng) != PROV_OK)
+		return -1;
+	prov_engine_on_rule(h->eng, on_rule, h);
+	prov_engine_on_result(h->eng, on_result, h);
+	if (loop_signal(h->loop, SIGTERM, on_stop, h) != 0 ||
+	    loop_signal(h->loop, SIGINT, on_stop, h) != 0)
+		return -1;
+	return 0;
+}
+
+static void
+host_fini(struct host *h)
+{
+	prov_engine_free(h->eng);
+	prov_net_free(h->net);
+	loop_free(h->loop);
+}
+
+/* ---- commands -------------------------------------------------------------- */
+
+#define OPTS_HELPED (-1000) /* agent_opts printed --help: exit 0 */
+
+/* --state DIR plus the given extra options; returns optind, OPTS_HELPED,
+ * or minus an exit status. */
+static int
+agent_opts(const char *cmd, const char *help, int argc, char **argv,
+	   const char **dir, double *scale, int *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "state", required_argument, NULL, 's' },
+		{ "time-scale", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	*dir = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hs:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_help(help);
+			return OPTS_HELPED;
+		case 's':
+			*dir = optarg;
+			break;
+		case 't':
+			if (scale == NULL)
+				goto bad;
+			*scale = strtod(optarg, &end);
+			if (*end != '\0' || !(*scale >= 1.0 && *scale <= 1e7))
+				return -cli_usage(cmd, "--time-scale takes 1..10000000");
+			break;
+		case 'j':
+			if (json == NULL)
+				goto bad;
+			*json = 1;
+			break;
+		default:
+		bad:
+			return -cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (*dir == NULL)
+		return -cli_usage(cmd, "--state DIR is required");
+	return optind;
+}
+
+int
+phone_resync(int argc, char **argv)
+{
+	struct host h;
+	struct prov_device *dev;
+	const char *dir;
+	int status, i = agent_opts("phone resync", resync_help, argc, argv, &dir, NULL, NULL);
+	enum prov_err rc;
+
+	if (i < 0)
+		return i == OPTS_HELPED ? EXIT_OK : -i;
+	if (argc - i > 1)
+		return cli_usage("phone resync", "expected at most one RULE");
+	dev = cli_open("phone resync", dir, &status);
+	if (dev == NULL)
+		return status;
+	if (host_init(&h, dev, 1.0, 0) != 0) {
+		cli_err("phone resync: cannot set up the network");
+		status = EXIT_FAIL;
+		goto out;
+	}
+	rc = prov_engine_resync(h.eng, i < argc ? argv[i] : NULL);
+	if (rc == PROV_E_DENIED) {
+		printf("resync failed: provisioning disabled (Provision_Enable = No)\n");
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (rc != PROV_OK) {
+		cli_err("phone resync: %s", prov_strerror(rc));
+		status = EXIT_FAIL;
+		goto out;
+	}
+	if (h.result < 0) {
+		loop_timer_add(h.loop, loop_clock() + RESYNC_DEADLINE_MS, on_deadline, &h);
+		loop_run(h.loop);
+	}
+	status = h.result == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	host_fini(&h);
+	prov_device_free(dev);
+	return status;
+}
+
+/* The agent's once-a-second look at its state: line activity set by
+ * `prov phone line`, and parameters changed by others (the engine reloads
+ * them itself; the schedule's timer is re-armed here). */
+static void
+housekeeping(void *arg)
+{
+	struct host *h = arg;
+	char *v = NULL;
+	unsigned lines = 0;
+
+	if (prov_device_status_get(h->dev, "line_busy", &v) == PROV_OK && v != NULL)
+		lines = (unsigned)strtoul(v, NULL, 10);
+	free(v);
+	if (lines != h->lines) {
+		for (unsigned n = 1; n <= 10; n++)
+			prov_engine_line(h->eng, n, (lines >> (n - 1)) & 1);
+		h->lines = lines;
+	}
+	if (!prov_engine_running(h->eng)) {
+		prov_engine_tick(h->eng); /* also re-plans after parameter changes */
+		eng_arm(h);
+	}
+	loop_timer_add(h->loop, loop_clock() + AGENT_HOUSEKEEPING_MS, housekeeping, h);
+}
+
+int
+phone_run(int argc, char **argv)
+{
+	struct host h;
+	struct prov_device *dev;
+	const char *dir;
+	double scale = 1.0;
+	int status, i = agent_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
+
+	if (i < 0)
+		return i == OPTS_HELPED ? EXIT_OK : -i;
+	if (i != argc)
+		return cli_usage("phone run", "unexpected argument '%s'", argv[i]);
+	dev = cli_open("phone run", dir, &status);
+	if (dev == NULL)
+		return status;
+	if (host_init(&h, dev, scale, 1) != 0) {
+		cli_err("phone run: cannot set up the loop and network");
+		status = EXIT_FAIL;
+		goto out;
+	}
+	fprintf(stderr, "prov: phone run: %s booting%s\n", dir,
+		scale != 1.0 ? " (accelerated clock)" : "");
+	prov_engine_boot(h.eng);
+	fprintf(stderr, "prov: phone run: next: %s\n", prov_engine_next(h.eng));
+	eng_arm(&h);
+	housekeeping(&h);
+	status = loop_run(h.loop) == 0 ? EXIT_OK : EXIT_FAIL;
+	fprintf(stderr, "prov: phone run: stopping\n");
+out:
+	host_fini(&h);
+	prov_device_free(dev);
+	return status;
+}
+
+static const char *const status_keys[] = {
+	"last_resync_time", "last_resync_result", "last_resync_err", "rule_A",
+	"rule_B", "rule_C", "rule_D", "rule_X", "next_resync", "last_server",
+	"line_busy",
+};
+
+static void
+json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+int
+phone_status(int argc, char **argv)
+{
+	static const char *const ids[] = { "MAC", "SN", "PN", "PSN", "SWVER", "HWVER" };
+	struct prov_device *dev;
+	const char *dir;
+	int json = 0, status, i = agent_opts("phone status", status_help, argc, argv, &dir, NULL, &json);
+	char *ccert = NULL;
+
+	if (i < 0)
+		return i == OPTS_HELPED ? EXIT_OK : -i;
+	if (i != argc)
+		return cli_usage("phone status", "unexpected argument '%s'", argv[i]);
+	dev = cli_open("phone status", dir, &status);
+	if (dev == NULL)
+		return status;
+	if (prov_expand(dev, "$CCERT", 0, &ccert) != PROV_OK)
+		ccert = NULL;
+	if (json)
+		printf("{");
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		const char *v = prov_device_identity(dev, ids[k]);
+
+		if (json) {
+			printf("%s", k ? "," : "");
+			json_str(ids[k]);
+			putchar(':');
+			json_str(v);
+		} else {
+			printf("%-20s %s\n", ids[k], v);
+		}
+	}
+	if (json) {
+		printf(",\"CCERT\":");
+		json_str(ccert ? ccert : "");
+	} else {
+		printf("%-20s %s\n", "client certificate", ccert ? ccert : "");
+	}
+	for (size_t k = 0; k < sizeof(status_keys) / sizeof(status_keys[0]); k++) {
+		char *v = NULL;
+
+		if (prov_device_status_get(dev, status_keys[k], &v) != PROV_OK) {
+			free(v);
+			continue;
+		}
+		if (json) {
+			putchar(',');
+			json_str(status_keys[k]);
+			putchar(':');
+			json_str(v);
+		} else {
+			printf("%-20s %s\n", status_keys[k], v);
+		}
+		free(v);
+	}
+	if (json) {
+		printf(",\"unknown\":[");
+		for (size_t k = 0; k < prov_device_unknown_count(dev); k++) {
+			printf("%s", k ? "," : "");
+			json_str(prov_device_unknown_name(dev, k));
+		}
+		printf("]}\n");
+	} else {
+		printf("%-20s %zu\n", "unknown parameters", prov_device_unknown_count(dev));
+	}
+	free(ccert);
+	prov_device_free(dev);
+	return EXIT_OK;
+}
+
+int
+phone_line(int argc, char **argv)
+{
+	struct prov_device *dev;
+	const char *dir;
+	int status, i = agent_opts("phone line", line_help, argc, argv, &dir, NULL, NULL);
+	unsigned long n;
+	unsigned lines = 0;
+	char *v = NULL, *end, buf[16];
+
+	if (i < 0)
+		return i == OPTS_HELPED ? EXIT_OK : -i;
+	if (argc - i != 2)
+		return cli_usage("phone line", "expected N busy|idle");
+	n = strtoul(argv[i], &end, 10);
+	if (*end != '\0' || n < 1 || n > 10)
+		return cli_usage("phone line", "line must be 1..10, not '%s'", argv[i]);
+	if (strcmp(argv[i + 1], "busy") != 0 && strcmp(argv[i + 1], "idle") != 0)
+		return cli_usage("phone line", "expected busy or idle, not '%s'", argv[i + 1]);
+	dev = cli_open("phone line", dir, &status);
+	if (dev == NULL)
+		return status;
+	if (prov_device_status_get(dev, "line_busy", &v) == PROV_OK && v != NULL)
+		lines = (unsigned)strtoul(v, NULL, 10);
+	free(v);
+	if (strcmp(argv[i + 1], "busy") == 0)
+		lines |= 1u << (n - 1);
+	else
+		lines &= ~(1u << (n - 1));
+	snprintf(buf, sizeof(buf), "%u", lines);
+	status = EXIT_OK;
+	if (prov_device_status_set(dev, "line_busy", buf) != PROV_OK) {
+		cli_err("phone line: %s", prov_device_errmsg(dev));
+		status = EXIT_FAIL;
+	}
+	prov_device_free(dev);
+	return status;
+}

@@ -1,0 +1,877 @@
+/*
+ * engine: one device's resync, from rule to applied profile, and its
+ * schedule. device.md D-RUL-1..7, D-SCH-2..9, D-LOG-1..3, D-STA-1.
+ *
+ * A resync walks Profile_Rule, _B, _C, _D in order (D-RUL-1). For each
+ * non-empty rule: parse, take the first alternative whose condition holds,
+ * apply its assignments, expand its URL and options, send Log_Request_Msg,
+ * fetch (asynchronously, through fetch.c on the shared net), then decode
+ * (codec.c: decrypt, gunzip), parse and apply the profile in one
+ * transaction (change.c). A failing rule stops the sequence; what earlier
+ * rules applied stays. The outcome goes to syslog (Log_Success_Msg or
+ * Log_Failure_Msg with $ERR), to the device status (D-STA-1), and to the
+ * schedule (sched.c), which says when the next automatic one is due.
+ *
+ * The engine never blocks: it returns to its host between the steps of a
+ * resync, and every callback it makes comes from prov_net_fd,
+ * prov_net_timeout, prov_engine_tick or prov_engine_resync.
+ */
+#include "prov/prov.h"
+
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bounds.h"
+#include "codec.h"
+#include "cond.h"
+#include "delay.h"
+#include "device.h"
+#include "fetch.h"
+#include "fsutil.h"
+#include "macro.h"
+#include "param.h"
+#include "profile.h"
+#include "rule.h"
+#include "sched.h"
+#include "slog.h"
+#include "state.h"
+#include "vars.h"
+
+#define ENGINE_TIMEOUT_MS 60000        /* one fetch, whole (D-NET-4) */
+#define ENGINE_CONNECT_TIMEOUT_MS 15000
+#define ENGINE_TFTP_BLKSIZE 1428       /* asked for; the server may refuse */
+#define ENGINE_RULES 4                 /* Profile_Rule, _B, _C, _D */
+
+struct prov_net {
+	struct fetch_net *fetch;
+};
+
+struct prov_engine {
+	struct prov_device *dev;
+	struct prov_net *net;
+	struct prov_clock clock;
+	struct sched sched;
+	struct slog *slog;
+	unsigned lines_busy;           /* bit N-1: line N is in a call */
+	int booted;                    /* keeps a schedule (an agent), not a
+					* one-shot explicit resync */
+	uint64_t conf_sig;             /* the schedule parameters last planned with */
+	char next[160];                /* prov_engine_next's text */
+
+	/* the resync in progress */
+	int running;
+	int prvst;
+	const char *explicit_rule;     /* rule of an explicit resync, or NULL */
+	char *explicit_copy;
+	int rule_i;                    /* next rule to run, 0..ENGINE_RULES */
+	struct fetch_xfer *xfer;
+	struct rule_action act;        /* of the rule being fetched */
+	char rule_letter;
+	int rule_macros;               /* the rule text had macros (D-RUL-6) */
+	struct prov_resync_result res;
+	char err[160];
+	int64_t last_attempt_ms;       /* for $PRVTMR */
+	int64_t boot_ms;               /* for $UPGTMR until upgrades exist */
+
+	void (*on_rule)(void *, const struct prov_rule_report *);
+	void *on_rule_arg;
+	void (*on_result)(void *, const struct prov_resync_result *);
+	void *on_result_arg;
+};
+
+static const char *const rule_params[ENGINE_RULES] = {
+	"Profile_Rule", "Profile_Rule_B", "Profile_Rule_C", "Profile_Rule_D",
+};
+
+/* ---- the net ---------------------------------------------------------- */
+
+enum prov_err
+prov_net_new(const struct prov_net_ops *ops, void *arg, struct prov_net **out)
+{
+	struct prov_net *net = calloc(1, sizeof(*net));
+	struct fetch_net_ops fops;
+	enum prov_err rc;
+
+	*out = NULL;
+	if (net == NULL)
+		return PROV_E_NOMEM;
+	/* The public ops have the shape of fetch.c's: PROV_IN == FETCH_IN. */
+	fops.watch = ops->watch;
+	fops.timer = ops->timer;
+	rc = fetch_net_new(&fops, arg, &net->fetch);
+	if (rc != PROV_OK) {
+		free(net);
+		return rc;
+	}
+	*out = net;
+	return PROV_OK;
+}
+
+void
+prov_net_free(struct prov_net *net)
+{
+	if (net == NULL)
+		return;
+	fetch_net_free(net->fetch);
+	free(net);
+}
+
+void
+prov_net_fd(struct prov_net *net, int fd, unsigned events)
+{
+	fetch_net_fd(net->fetch, fd, events);
+}
+
+void
+prov_net_timeout(struct prov_net *net)
+{
+	fetch_net_timeout(net->fetch);
+}
+
+/* ---- the clock ---------------------------------------------------------- */
+
+static int64_t
+real_mono_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+real_wall_s(void *arg)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	(void)arg;
+	if (localtime_r(&t, &tm) == NULL)
+		return (int64_t)t;
+	return (int64_t)t + tm.tm_gmtoff;
+}
+
+static uint64_t
+real_random(void *arg)
+{
+	uint64_t r = 0;
+
+	(void)arg;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint64_t)real_mono_ms(NULL) * 6364136223846793005ull;
+	return r;
+}
+
+static struct sched_now
+engine_now(const struct prov_engine *e)
+{
+	struct sched_now n;
+
+	n.mono_ms = e->clock.mono_ms(e->clock.arg);
+	n.wall_s = e->clock.wall_s(e->clock.arg);
+	return n;
+}
+
+/* ---- parameters the engine reads ------------------------------------------ */
+
+static const char *
+pval(struct prov_engine *e, const char *name)
+{
+	long idx = param_find(name, strlen(name));
+
+	return idx < 0 ? "" : device_value(e->dev, (size_t)idx);
+}
+
+static int
+pbool(struct prov_engine *e, const char *name)
+{
+	return strcmp(pval(e, name), "Yes") == 0;
+}
+
+static unsigned
+puint(struct prov_engine *e, const char *name)
+{
+	return (unsigned)strtoul(pval(e, name), NULL, 10);
+}
+
+/* The schedule's view of the parameters; invalid lists disable (they
+ * cannot be stored invalid, but a table change could make them so). */
+static void
+engine_conf(struct prov_engine *e, struct sched_conf *c)
+{
+	const char *v;
+
+	memset(c, 0, sizeof(*c));
+	c->provision_enable = pbool(e, "Provision_Enable");
+	c->resync_on_reset = pbool(e, "Resync_On_Reset");
+	c->random_delay = puint(e, "Resync_Random_Delay");
+	v = pval(e, "Resync_At__HHmm_");
+	c->daily_valid = delay_hhmm(v, strlen(v), &c->daily_minutes);
+	c->daily_random = puint(e, "Resync_At_Random_Delay");
+	v = pval(e, "Resync_Periodic");
+	if (delay_parse(v, strlen(v), &c->periodic, NULL) != PROV_OK)
+		c->periodic.n = 0;
+	v = pval(e, "Resync_Error_Retry_Delay");
+	if (delay_parse(v, strlen(v), &c->retry, NULL) != PROV_OK)
+		c->retry.n = 0;
+	c->forced_delay = puint(e, "Forced_Resync_Delay");
+}
+
+/* ---- runtime variables and messages ---------------------------------------- */
+
+static void
+rt_set(struct prov_engine *e, const char *name, const char *value)
+{
+	/* Out of memory here only leaves a macro empty. */
+	if (vars_runtime_set(e->dev, name, value) != PROV_OK)
+		return;
+}
+
+static void
+rt_setf(struct prov_engine *e, const char *name, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	rt_set(e, name, buf);
+}
+
+/* $PRVTMR and $UPGTMR: seconds since the last resync attempt / upgrade. */
+static void
+engine_timers(struct prov_engine *e)
+{
+	int64_t now = e->clock.mono_ms(e->clock.arg);
+
+	rt_setf(e, "PRVTMR", (long long)((now - e->last_attempt_ms) / 1000));
+	rt_setf(e, "UPGTMR", (long long)((now - e->boot_ms) / 1000));
+}
+
+/* Expands a parameter's text; "" on failure. Caller frees. */
+static char *
+engine_expand(struct prov_engine *e, const char *text, unsigned flags)
+{
+	struct macro_vars vars;
+	struct buf b;
+	char *out;
+
+	buf_init(&b, BOUND_MACRO_OUT);
+	vars_init(e->dev, &vars);
+	if (macro_expand(text, strlen(text), &vars, flags, &b, NULL) != PROV_OK)
+		buf_reset(&b);
+	out = buf_take(&b);
+	return out;
+}
+
+/* Sends one of the Log_* templates, expanded; an empty template is silent
+ * (D-LOG-2). */
+static void
+engine_log(struct prov_engine *e, const char *param, enum slog_sev sev)
+{
+	const char *tmpl = pval(e, param);
+	const char *idsel = pval(e, "Syslog_Identifier");
+	char *msg, *ident = NULL;
+	struct diag d;
+
+	if (tmpl[0] == '\0')
+		return;
+	diag_init(&d);
+	(void)slog_config(e->slog, pval(e, "Syslog_Server"), pval(e, "Debug_Server"), &d);
+	msg = engine_expand(e, tmpl, 0);
+	if (strcmp(idsel, "None") != 0)
+		ident = engine_expand(e, idsel, 0);
+	if (msg != NULL)
+		slog_send(e->slog, sev, 0, e->clock.wall_s(e->clock.arg), ident, msg);
+	free(msg);
+	free(ident);
+}
+
+/* A debug line, when Debug_Level asks for that much (D-LOG-1). */
+static void
+engine_debug(struct prov_engine *e, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+engine_debug(struct prov_engine *e, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (param_level(pval(e, "Debug_Level")) < level || pval(e, "Debug_Server")[0] == '\0')
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	slog_send(e->slog, SLOG_DEBUG, 1, e->clock.wall_s(e->clock.arg), NULL, msg);
+}
+
+/* ---- status (D-STA-1) -------------------------------------------------------- */
+
+static void
+status_put(struct prov_engine *e, const char *key, const char *value)
+{
+	/* Status is advice: a failed write must not fail the resync. */
+	if (device_status_put(e->dev, key, value) != PROV_OK)
+		return;
+}
+
+static void
+status_putf(struct prov_engine *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+status_putf(struct prov_engine *e, const char *key, const char *fmt, ...)
+{
+	char v[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	status_put(e, key, v);
+}
+
+static void
+engine_next_update(struct prov_engine *e)
+{
+	struct sched_now now = engine_now(e);
+
+	sched_explain(&e->sched, &now, e->next, sizeof(e->next));
+	/* Only the engine that keeps the schedule speaks for it: a one-shot
+	 * `prov phone resync` beside a running agent must not overwrite it. */
+	if (e->booted)
+		status_put(e, "next_resync", e->next);
+}
+
+/* A signature of the parameters the schedule reads, to notice changes. */
+static uint64_t
+conf_signature(struct prov_engine *e)
+{
+	static const char *const names[] = {
+		"Provision_Enable", "Resync_On_Reset", "Resync_At__HHmm_",
+		"Resync_At_Random_Delay", "Resync_Periodic", "Resync_Error_Retry_Delay",
+	};
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		for (const char *v = pval(e, names[i]); *v; v++)
+			h = (h ^ (unsigned char)*v) * 1099511628211ull;
+		h = (h ^ 0xff) * 1099511628211ull;
+	}
+	return h;
+}
+
+/* ---- life cycle --------------------------------------------------------------- */
+
+enum prov_err
+prov_engine_new(struct prov_device *dev, struct prov_net *net,
+		const struct prov_clock *clock, struct prov_engine **out)
+{
+	struct prov_engine *e = calloc(1, sizeof(*e));
+
+	*out = NULL;
+	if (e == NULL)
+		return PROV_E_NOMEM;
+	if (slog_new(&e->slog) != PROV_OK) {
+		free(e);
+		return PROV_E_NOMEM;
+	}
+	e->dev = dev;
+	e->net = net;
+	if (clock != NULL)
+		e->clock = *clock;
+	if (e->clock.mono_ms == NULL)
+		e->clock.mono_ms = real_mono_ms;
+	if (e->clock.wall_s == NULL)
+		e->clock.wall_s = real_wall_s;
+	if (e->clock.random == NULL)
+		e->clock.random = real_random;
+	e->sched.due_ms = SCHED_NEVER;
+	e->boot_ms = e->last_attempt_ms = e->clock.mono_ms(e->clock.arg);
+	snprintf(e->next, sizeof(e->next), "none scheduled");
+	*out = e;
+	return PROV_OK;
+}
+
+void
+prov_engine_free(struct prov_engine *e)
+{
+	if (e == NULL)
+		return;
+	if (e->xfer != NULL)
+		fetch_cancel(e->xfer);
+	rule_action_fini(&e->act);
+	free(e->explicit_copy);
+	slog_free(e->slog);
+	free(e);
+}
+
+void
+prov_engine_on_rule(struct prov_engine *e,
+		    void (*fn)(void *, const struct prov_rule_report *), void *arg)
+{
+	e->on_rule = fn;
+	e->on_rule_arg = arg;
+}
+
+void
+prov_engine_on_result(struct prov_engine *e,
+		      void (*fn)(void *, const struct prov_resync_result *), void *arg)
+{
+	e->on_result = fn;
+	e->on_result_arg = arg;
+}
+
+int
+prov_engine_running(const struct prov_engine *e)
+{
+	return e->running;
+}
+
+const char *
+prov_engine_next(struct prov_engine *e)
+{
+	engine_next_update(e);
+	return e->next;
+}
+
+void
+prov_engine_boot(struct prov_engine *e)
+{
+	struct sched_conf c;
+	struct sched_now now = engine_now(e);
+
+	engine_conf(e, &c);
+	e->boot_ms = now.mono_ms;
+	e->booted = 1;
+	e->conf_sig = conf_signature(e);
+	sched_boot(&e->sched, &c, &now, e->clock.random(e->clock.arg));
+	engine_next_update(e);
+}
+
+/* The schedule parameters changed while nothing ran (the admin set them):
+ * plan again from now. A pending retry keeps its place; a periodic or
+ * daily one is planned as after a success now; provisioning turned back on
+ * with nothing pending plans like a boot. */
+static void
+engine_replan(struct prov_engine *e)
+{
+	struct sched_conf c;
+	struct sched_now now = engine_now(e);
+	uint64_t sig = conf_signature(e);
+
+	if (!e->booted || e->running || sig == e->conf_sig)
+		return;
+	e->conf_sig = sig;
+	engine_conf(e, &c);
+	if (e->sched.due_ms != SCHED_NEVER && e->sched.reason == SCHED_RETRY)
+		return;
+	if (e->sched.due_ms == SCHED_NEVER && !e->sched.succeeded)
+		sched_boot(&e->sched, &c, &now, e->clock.random(e->clock.arg));
+	else
+		sched_done(&e->sched, &c, &now, 1, e->clock.random(e->clock.arg));
+}
+
+int64_t
+prov_engine_due(const struct prov_engine *e)
+{
+	struct sched_conf c;
+
+	engine_conf((struct prov_engine *)(uintptr_t)e, &c);
+	return sched_due(&e->sched, &c);
+}
+
+void
+prov_engine_line(struct prov_engine *e, unsigned line, int busy)
+{
+	if (line < 1 || line > 10)
+		return;
+	if (busy)
+		e->lines_busy |= 1u << (line - 1);
+	else
+		e->lines_busy &= ~(1u << (line - 1));
+}
+
+/* ---- one resync ---------------------------------------------------------------- */
+
+static void engine_next_rule(struct prov_engine *e);
+
+static void
+engine_finish(struct prov_engine *e, int ok)
+{
+	struct sched_conf c;
+	struct sched_now now = engine_now(e);
+	char when[32];
+	time_t t = (time_t)now.wall_s;
+	struct tm tm;
+
+	e->running = 0;
+	e->res.ok = ok;
+	e->res.err = ok ? "" : e->err;
+	rt_set(e, "ERR", ok ? "" : e->err);
+	engine_log(e, ok ? "Log_Success_Msg" : "Log_Failure_Msg", ok ? SLOG_NOTICE : SLOG_ERR);
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	status_put(e, "last_resync_time", when);
+	status_put(e, "last_resync_result", ok ? "success" : "failure");
+	status_put(e, "last_resync_err", ok ? "" : e->err);
+	status_putf(e, "last_resync_prvst", "%d", e->prvst);
+	engine_conf(e, &c);
+	sched_done(&e->sched, &c, &now, ok, e->clock.random(e->clock.arg));
+	engine_next_update(e);
+	free(e->explicit_copy);
+	e->explicit_copy = NULL;
+	e->explicit_rule = NULL;
+	if (e->on_result != NULL)
+		e->on_result(e->on_result_arg, &e->res);
+}
+
+static void
+engine_fail(struct prov_engine *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void
+engine_fail(struct prov_engine *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->err, sizeof(e->err), fmt, ap);
+	va_end(ap);
+	engine_finish(e, 0);
+}
+
+static void
+rule_report(struct prov_engine *e, int ok, const char *err, size_t bytes,
+	    const struct prov_apply_result *ar)
+{
+	struct prov_rule_report r;
+	char key[32];
+
+	memset(&r, 0, sizeof(r));
+	r.rule = e->rule_letter;
+	r.url = e->act.has_url ? e->act.url_text : "";
+	r.ok = ok;
+	r.err = err;
+	r.bytes = bytes;
+	if (ar != NULL)
+		r.apply = *ar;
+	snprintf(key, sizeof(key), "rule_%c", e->rule_letter);
+	status_putf(e, key, "%s %s %zu bytes, %zu changed%s%s", r.url[0] ? r.url : "-",
+		    ok ? "ok" : "failed", bytes, r.apply.changed, ok ? "" : ": ", err);
+	if (e->on_rule != NULL)
+		e->on_rule(e->on_rule_arg, &r);
+}
+
+/* The host of a URL without one (D-RUL-4): the server of the last
+ * successful fetch. DHCP-provided servers come with the onboarding work. */
+static int
+engine_default_host(struct prov_engine *e, struct url *u)
+{
+	char *last = NULL;
+
+	if (prov_device_status_get(e->dev, "last_server", &last) != PROV_OK || last == NULL)
+		return 0;
+	snprintf(u->host, sizeof(u->host), "%s", last);
+	u->host_ipv6 = strchr(last, ':') != NULL;
+	free(last);
+	return u->host[0] != '\0';
+}
+
+static void
+engine_fetched(void *arg, struct fetch_result *fr)
+{
+	struct prov_engine *e = arg;
+	struct prov_profile *p = NULL;
+	struct prov_apply_result ar;
+	struct buf plain;
+	struct diag d;
+	enum prov_err rc;
+	size_t bytes = fr->body.len;
+	const char *key = e->act.key;
+
+	e->xfer = NULL;
+	rt_set(e, "SERVIP", fr->serv_ip);
+	rt_setf(e, "PORT", (long long)fr->port);
+	if (fr->status == FETCH_NOTFOUND && !pbool(e, "Resync_Fails_On_FNF")) {
+		/* D-RUL-5: file not found counts as success, nothing applied. */
+		rule_report(e, 1, "", 0, NULL);
+		engine_next_rule(e);
+		return;
+	}
+	if (fr->status != FETCH_OK) {
+		snprintf(e->err, sizeof(e->err), "%s", fr->err);
+		rule_report(e, 0, e->err, bytes, NULL);
+		engine_finish(e, 0);
+		return;
+	}
+	status_put(e, "last_server", e->act.url.host);
+	diag_init(&d);
+	buf_init(&plain, PROV_PROFILE_MAX);
+	rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain, NULL, &d);
+	if (rc == PROV_OK)
+		rc = profile_parse(plain.p, plain.len, 0, &p, &d);
+	if (plain.p != NULL)
+		OPENSSL_cleanse(plain.p, plain.alloc);
+	buf_free(&plain);
+	if (rc != PROV_OK) {
+		/* $ERR strings (D-LOG-3). */
+		if (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT)
+			snprintf(e->err, sizeof(e->err), "decrypt failed");
+		else if (rc == PROV_E_GZIP)
+			snprintf(e->err, sizeof(e->err), "%.150s", d.msg);
+		else if (rc == PROV_E_TOOBIG)
+			snprintf(e->err, sizeof(e->err), "profile too large");
+		else if (d.line > 0)
+			snprintf(e->err, sizeof(e->err), "bad profile at line %u col %u", d.line, d.col);
+		else
+			snprintf(e->err, sizeof(e->err), "bad profile: %.140s", d.msg);
+		engine_debug(e, 1, "resync: %s: %s", e->act.url_text, d.msg);
+		rule_report(e, 0, e->err, bytes, NULL);
+		engine_finish(e, 0);
+		return;
+	}
+	rc = prov_device_apply(e->dev, p, &ar, NULL, NULL);
+	prov_profile_free(p);
+	if (rc != PROV_OK) {
+		snprintf(e->err, sizeof(e->err), "apply failed: %s", prov_strerror(rc));
+		rule_report(e, 0, e->err, bytes, NULL);
+		engine_finish(e, 0);
+		return;
+	}
+	e->res.rules_run++;
+	e->res.changed += ar.changed;
+	e->res.rejected += ar.rejected;
+	/* D-RUL-6: a permanent redirect replaces a macro-free rule's URL. */
+	if (fr->redirected_permanently && !e->rule_macros && e->explicit_rule == NULL &&
+	    e->rule_letter >= 'A' && e->rule_letter <= 'D') {
+		const char *name = rule_params[e->rule_letter - 'A'];
+
+		if (prov_device_set(e->dev, name, fr->final_url, 0) != PROV_OK)
+			engine_debug(e, 1, "resync: could not keep redirect for %s", name);
+	}
+	rule_report(e, 1, "", bytes, &ar);
+	engine_next_rule(e);
+}
+
+/* Starts the fetch of the action's URL. Returns 0 when the resync ended
+ * (failure), 1 when the fetch is under way. */
+static int
+engine_fetch(struct prov_engine *e)
+{
+	struct fetch_req req;
+	struct diag d;
+	char ca[PATH_MAX + 16], cert[PATH_MAX + 16], certkey[PATH_MAX + 16];
+	char *ua;
+	enum prov_err rc;
+
+	if (e->act.url.host[0] == '\0' && !engine_default_host(e, &e->act.url)) {
+		engine_fail(e, "no server: the rule names none and none is known yet");
+		return 0;
+	}
+	rt_set(e, "SCHEME", url_scheme_name(e->act.url.scheme));
+	rt_set(e, "SERV", e->act.url.host);
+	rt_set(e, "SERVIP", e->act.url.host);
+	rt_setf(e, "PORT", (long long)e->act.url.port);
+	rt_set(e, "PATH", e->act.url.path);
+	engine_log(e, "Log_Request_Msg", SLOG_NOTICE);
+
+	memset(&req, 0, sizeof(req));
+	req.url = &e->act.url;
+	req.uid = e->act.uid;
+	req.pwd = e->act.pwd;
+	if (e->act.post != NULL) {
+		char gpp[] = "GPP_X";
+
+		gpp[4] = e->act.post[0];
+		req.post = pval(e, gpp);
+		req.postlen = strlen(req.post);
+	}
+	ua = engine_expand(e, pval(e, "HTTP_User_Agent_Name"), 0);
+	req.user_agent = ua;
+	if (e->dev->st != NULL) {
+		const char *dir = state_dir(e->dev->st);
+
+		snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+		snprintf(certkey, sizeof(certkey), "%s/certkey.pem", dir);
+		if (fsutil_exists(ca))
+			req.ca_file = ca;
+		if (fsutil_exists(cert) && fsutil_exists(certkey)) {
+			req.cert_file = cert;
+			req.key_file = certkey;
+		}
+	}
+	req.max_body = PROV_PROFILE_MAX + 64 * 1024; /* encrypted/gzipped: checked again after */
+	req.timeout_ms = ENGINE_TIMEOUT_MS;
+	req.connect_timeout_ms = ENGINE_CONNECT_TIMEOUT_MS;
+	req.tftp_blksize = ENGINE_TFTP_BLKSIZE;
+	diag_init(&d);
+	rc = fetch_start(e->net->fetch, &req, engine_fetched, e, &e->xfer, &d);
+	free(ua);
+	if (rc != PROV_OK) {
+		snprintf(e->err, sizeof(e->err), "fetch failed: %.140s", d.msg);
+		rule_report(e, 0, e->err, 0, NULL);
+		engine_finish(e, 0);
+		return 0;
+	}
+	return 1;
+}
+
+/* Runs rules until one fetches (then returns, to continue in
+ * engine_fetched) or all are done. */
+static void
+engine_next_rule(struct prov_engine *e)
+{
+	for (;;) {
+		const char *text;
+		struct rule *r = NULL;
+		const struct rule_alt *alt = NULL;
+		struct macro_vars vars;
+		struct diag d;
+		enum prov_err rc;
+
+		rule_action_fini(&e->act);
+		if (e->explicit_rule != NULL) {
+			if (e->rule_i > 0)
+				break;
+			text = e->explicit_rule;
+			e->rule_letter = 'X';
+		} else {
+			if (e->rule_i >= ENGINE_RULES)
+				break;
+			text = pval(e, rule_params[e->rule_i]);
+			e->rule_letter = (char)('A' + e->rule_i);
+		}
+		e->rule_i++;
+		if (text[0] == '\0')
+			continue;
+		diag_init(&d);
+		engine_timers(e);
+		vars_init(e->dev, &vars);
+		rc = rule_parse(text, strlen(text), 0, &r, &d);
+		if (rc == PROV_OK)
+			rc = rule_select(r, &vars, &alt, &d);
+		if (rc == PROV_OK && alt != NULL) {
+			e->rule_macros = macro_present(text, strlen(text));
+			rc = rule_action_build(alt, &vars, &e->act, &d);
+		}
+		rule_free(r);
+		if (rc != PROV_OK) {
+			snprintf(e->err, sizeof(e->err), "bad rule %c col %u: %.120s",
+				 e->rule_letter, d.col, d.msg);
+			rule_report(e, 0, e->err, 0, NULL);
+			engine_finish(e, 0);
+			return;
+		}
+		if (alt == NULL)
+			continue; /* no alternative taken: the rule is skipped */
+		if (e->act.nassign > 0) {
+			rc = prov_device_set_many(e->dev, (const char *const *)e->act.assign_name,
+						  (const char *const *)e->act.assign_value,
+						  e->act.nassign, 0);
+			if (rc != PROV_OK) {
+				snprintf(e->err, sizeof(e->err), "rule %c assignment: %s",
+					 e->rule_letter, prov_device_errmsg(e->dev));
+				rule_report(e, 0, e->err, 0, NULL);
+				engine_finish(e, 0);
+				return;
+			}
+		}
+		if (!e->act.has_url)
+			continue;
+		if (engine_fetch(e))
+			return;
+		return; /* engine_fetch ended the resync */
+	}
+	rule_action_fini(&e->act);
+	engine_finish(e, 1);
+}
+
+static void
+engine_start(struct prov_engine *e, int prvst)
+{
+	e->running = 1;
+	e->prvst = prvst;
+	e->rule_i = 0;
+	memset(&e->res, 0, sizeof(e->res));
+	e->res.prvst = prvst;
+	e->err[0] = '\0';
+	rt_setf(e, "PRVST", prvst);
+	engine_timers(e);
+	e->last_attempt_ms = e->clock.mono_ms(e->clock.arg);
+	engine_next_rule(e);
+}
+
+enum prov_err
+prov_engine_resync(struct prov_engine *e, const char *rule)
+{
+	enum prov_err rc = device_refresh(e->dev);
+
+	if (rc != PROV_OK)
+		return rc;
+	if (e->running)
+		return PROV_E_BUSY;
+	if (!pbool(e, "Provision_Enable"))
+		return PROV_E_DENIED; /* D-SCH-8 */
+	if (rule != NULL) {
+		e->explicit_copy = strdup(rule);
+		if (e->explicit_copy == NULL)
+			return PROV_E_NOMEM;
+		e->explicit_rule = e->explicit_copy;
+	}
+	engine_start(e, SCHED_EXPLICIT);
+	return PROV_OK;
+}
+
+/* Every non-empty Resync_Trigger_N holds (D-SCH-6); one that does not
+ * evaluate counts as false. */
+static int
+engine_triggers(void *arg)
+{
+	struct prov_engine *e = arg;
+	static const char *const trig[] = { "Resync_Trigger_1", "Resync_Trigger_2" };
+	struct macro_vars vars;
+
+	engine_timers(e);
+	vars_init(e->dev, &vars);
+	for (size_t i = 0; i < 2; i++) {
+		const char *t = pval(e, trig[i]);
+		int result = 0;
+
+		if (t[0] == '\0')
+			continue;
+		if (cond_eval(t, strlen(t), &vars, &result, NULL) != PROV_OK || !result) {
+			engine_debug(e, 1, "resync skipped: %s is false", trig[i]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+void
+prov_engine_tick(struct prov_engine *e)
+{
+	struct sched_conf c;
+	struct sched_now now;
+	enum sched_reason reason = SCHED_PERIODIC;
+	enum sched_action a;
+
+	if (e->running || device_refresh(e->dev) != PROV_OK)
+		return;
+	engine_replan(e);
+	engine_conf(e, &c);
+	now = engine_now(e);
+	a = sched_poll(&e->sched, &c, &now, e->lines_busy != 0, engine_triggers, e,
+		       e->clock.random(e->clock.arg), &reason);
+	if (a == SCHED_RUN)
+		engine_start(e, (int)reason);
+	else
+		engine_next_update(e);
+}
