@@ -93,16 +93,47 @@ codec_text_plausible(const unsigned char *p, size_t n)
 	return 1;
 }
 
+/* XML that is not UTF-8 but that the profile parser reads, expat decoding
+ * it: a declaration naming another charset (`<?xml version="1.0"
+ * encoding="ISO-8859-1"?>`), or UTF-16LE without a BOM ("<\0" and a name
+ * start). Control characters other than white space are still refused. */
+static int
+codec_xml_plausible(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	if (n >= 5 && memcmp(p, "<?xml", 5) == 0) {
+		for (i = 5; i < n; i++)
+			if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') ||
+			    p[i] == 0x7f)
+				return 0;
+		return 1;
+	}
+	if (n >= 4 && p[0] == '<' && p[1] == 0 && p[3] == 0 &&
+	    (p[2] == '?' || p[2] == '!' || ((p[2] | 0x20) >= 'a' && (p[2] | 0x20) <= 'z'))) {
+		for (i = 0; i + 1 < n; i += 2) {
+			unsigned u = p[i] | (unsigned)p[i + 1] << 8;
+
+			if (u < 0x20 && u != '\t' && u != '\n' && u != '\r')
+				return 0;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* Plaintext that a phone could be handed: gzip, or profile text. Empty
  * counts (an encrypted empty profile). */
 static int
 codec_plausible(const unsigned char *p, size_t n)
 {
+	size_t m = n < CODEC_SNIFF ? n : CODEC_SNIFF;
+
 	if (n == 0)
 		return 1;
 	if (codec_classify(p, n) == CODEC_GZIP)
 		return n >= 18; /* header + trailer at least */
-	return codec_text_plausible(p, n < CODEC_SNIFF ? n : CODEC_SNIFF);
+	return codec_text_plausible(p, m) || codec_xml_plausible(p, m);
 }
 
 /* One decryption attempt with one digest. Returns PROV_OK with the
@@ -157,11 +188,17 @@ codec_decrypt(const void *in, size_t len, const char *key, size_t keylen,
 	size_t ctlen;
 	static const enum codec_md order[] = { CODEC_MD_MD5, CODEC_MD_SHA256 };
 
-	if (len < CODEC_HEADER_LEN || memcmp(p, CODEC_MAGIC, 8) != 0)
+	if (len < 8 || memcmp(p, CODEC_MAGIC, 8) != 0)
+		return diag_set(d, PROV_E_DECRYPT, 0, 0,
+				"decrypt failed: not an openssl-enc container (no \"Salted__\")");
+	if (len < CODEC_HEADER_LEN)
 		return diag_set(d, PROV_E_DECRYPT, 0, 0,
 				"decrypt failed: truncated container (%zu bytes, no salt)", len);
 	ctlen = len - CODEC_HEADER_LEN;
-	if (ctlen == 0 || ctlen % CODEC_BLOCK != 0)
+	if (ctlen == 0)
+		return diag_set(d, PROV_E_DECRYPT, 0, 0,
+				"decrypt failed: truncated container (no ciphertext after the salt)");
+	if (ctlen % CODEC_BLOCK != 0)
 		return diag_set(d, PROV_E_DECRYPT, 0, 0,
 				"decrypt failed: truncated (%zu bytes of ciphertext, "
 				"not a multiple of 16)", ctlen);
@@ -298,7 +335,10 @@ codec_decode(const void *in, size_t len, const char *key, size_t keylen,
 	enum prov_err rc;
 	unsigned got = 0;
 
-	buf_init(&plain, out->max);
+	/* The cap is on the decoded profile, not on the compressed bytes
+	 * between the layers (they may be larger); those are bounded by the
+	 * input, as no plaintext is longer than its ciphertext. */
+	buf_init(&plain, len);
 	if (codec_classify(in, len) == CODEC_AES) {
 		if (key == NULL)
 			return diag_set(d, PROV_E_NOKEY, 0, 0,

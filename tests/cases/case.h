@@ -61,5 +61,6 @@ int case_run_delay(struct case_file *cf);
 int case_run_rule(struct case_file *cf);
 int case_run_profile(struct case_file *cf);
 int case_run_param(struct case_file *cf);
+int case_run_codec(struct case_file *cf);
 
 #endif

@@ -37,6 +37,7 @@ static const struct {
 	{ "rule", case_run_rule },
 	{ "profile", case_run_profile },
 	{ "param", case_run_param },
+	{ "codec", case_run_codec },
 };
 
 const char *
