@@ -132,7 +132,8 @@ codec_plausible(const unsigned char *p, size_t n)
 	if (n == 0)
 		return 1;
 	if (codec_classify(p, n) == CODEC_GZIP)
-		return n >= 18; /* header + trailer at least */
+		/* header + trailer at least; method deflate; no reserved flags */
+		return n >= 18 && p[2] == 8 && (p[3] & 0xe0) == 0;
 	return codec_text_plausible(p, m) || codec_xml_plausible(p, m);
 }
 
@@ -279,6 +280,17 @@ codec_gunzip(const void *in, size_t len, struct buf *out, struct diag *d)
 
 			if (used == len)
 				break;
+			/* Zero padding after the stream (tape and block devices
+			 * write it; gzip ignores it with a warning): accepted. */
+			{
+				const unsigned char *rest = (const unsigned char *)in + used;
+				size_t k = 0;
+
+				while (k < len - used && rest[k] == 0)
+					k++;
+				if (k == len - used)
+					break;
+			}
 			/* Another member follows (gzip a b > ab.gz), or garbage. */
 			if (len - used < 2 || ((const unsigned char *)in)[used] != 0x1f ||
 			    ((const unsigned char *)in)[used + 1] != 0x8b) {
@@ -340,28 +352,57 @@ codec_decode(const void *in, size_t len, const char *key, size_t keylen,
 	 * input, as no plaintext is longer than its ciphertext. */
 	buf_init(&plain, len);
 	if (codec_classify(in, len) == CODEC_AES) {
+		enum codec_md used = CODEC_MD_MD5;
+
 		if (key == NULL)
 			return diag_set(d, PROV_E_NOKEY, 0, 0,
 					"encrypted profile, and no key given (--key)");
-		rc = codec_decrypt(in, len, key, keylen, CODEC_MD_AUTO, &plain, NULL, d);
+		rc = codec_decrypt(in, len, key, keylen, CODEC_MD_AUTO, &plain, &used, d);
 		if (rc != PROV_OK)
 			goto out;
 		got |= PROV_LAYER_AES;
-		in = plain.p;
-		len = plain.len;
-	}
-	if (codec_classify(in, len) == CODEC_GZIP) {
+		if (codec_classify(plain.p, plain.len) == CODEC_GZIP) {
+			size_t start = out->len;
+
+			rc = codec_gunzip(plain.p, plain.len, out, d);
+			if (rc == PROV_E_GZIP && used == CODEC_MD_MD5) {
+				/* A SHA-256 file whose MD5 decryption happened to pad
+				 * well and start like gzip (about 1 in 10^10): try
+				 * the other derivation before blaming the data. */
+				struct diag d2;
+				struct buf alt;
+
+				diag_init(&d2);
+				buf_init(&alt, len);
+				if (codec_decrypt(in, len, key, keylen, CODEC_MD_SHA256, &alt, NULL,
+						  &d2) == PROV_OK &&
+				    codec_classify(alt.p, alt.len) == CODEC_GZIP &&
+				    codec_gunzip(alt.p, alt.len, out, &d2) == PROV_OK)
+					rc = PROV_OK;
+				else
+					out->len = start;
+				if (alt.p != NULL)
+					OPENSSL_cleanse(alt.p, alt.alloc);
+				buf_free(&alt);
+			}
+			if (rc != PROV_OK)
+				goto out;
+			got |= PROV_LAYER_GZIP;
+		} else {
+			rc = buf_add(out, plain.p, plain.len);
+		}
+	} else if (codec_classify(in, len) == CODEC_GZIP) {
 		rc = codec_gunzip(in, len, out, d);
 		if (rc != PROV_OK)
 			goto out;
 		got |= PROV_LAYER_GZIP;
 	} else {
 		rc = buf_add(out, in, len);
-		if (rc == PROV_E_TOOBIG)
-			diag_set(d, rc, 0, 0, "profile larger than %zu bytes", out->max);
-		else if (rc != PROV_OK)
-			diag_set(d, rc, 0, 0, "out of memory");
 	}
+	if (rc == PROV_E_TOOBIG)
+		diag_set(d, rc, 0, 0, "profile larger than %zu bytes", out->max);
+	else if (rc != PROV_OK && rc != PROV_E_GZIP)
+		diag_set(d, rc, 0, 0, "out of memory");
 	if (rc == PROV_OK && layers != NULL)
 		*layers = got;
 out:
@@ -537,6 +578,8 @@ prov_pack(const void *in, size_t len, unsigned flags, const char *key,
 		else
 			rc = buf_add(&b, src, srclen);
 	}
+	if (z.p != NULL)
+		OPENSSL_cleanse(z.p, z.alloc); /* the compressed profile: secrets */
 	buf_free(&z);
 	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
 }

@@ -41,8 +41,8 @@ fsutil_write_atomic(const char *dir, const char *name, const void *data,
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return diag_set(d, PROV_E_INVAL, 0, 0, "%s/%s: path too long", dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0)
-		return diag_set(d, PROV_E_IO, 0, 0, "%s: %s", tmp, strerror(errno));
+	if (fd < 0) /* name the file the user asked for, not our temporary */
+		return diag_set(d, PROV_E_IO, 0, 0, "%s: %s", path, strerror(errno));
 	while (len > 0) {
 		ssize_t w = write(fd, p, len);
 

@@ -252,7 +252,7 @@ The limit is on the profile, not on the gzip bytes inside the AES layer
 Pack failures:
 
   $ prov pack --gzip p.xml -o nodir/p.gz 2>&1 | sed 's/tmp\.[0-9]*/tmp.PID/'
-  prov: pack: nodir/.p.gz.tmp.PID: No such file or directory
+  prov: pack: nodir/p.gz: No such file or directory
   $ prov pack --gzip p.xml -o nodir/p.gz 2>/dev/null
   [1]
   $ prov pack --gzip missing.xml -o NEW

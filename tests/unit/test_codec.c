@@ -561,6 +561,32 @@ d_enc_4_multi_member(void **state)
 /* After the last member only another member may follow: trailing zeros
  * (which gzip -d tolerates with a warning) or junk are refused, and a
  * lone 1f or 1f 8b is a member cut short or garbage. */
+/* Zero padding after the stream is accepted, as gzip does (with a
+ * warning): tape and block devices write it. */
+static void
+d_enc_4_trailing_zeros_accepted(void **state)
+{
+	struct buf gz, in, out;
+	struct diag d;
+
+	(void)state;
+	gzip_into(profile, strlen(profile), &gz);
+	for (size_t pad = 1; pad <= 512; pad *= 8) {
+		buf_init(&in, BIG);
+		buf_init(&out, BIG);
+		assert_int_equal(buf_add(&in, gz.p, gz.len), PROV_OK);
+		for (size_t k = 0; k < pad; k++)
+			assert_int_equal(buf_addc(&in, '\0'), PROV_OK);
+		diag_init(&d);
+		assert_int_equal(codec_gunzip(in.p, in.len, &out, &d), PROV_OK);
+		assert_int_equal(out.len, strlen(profile));
+		assert_memory_equal(out.p, profile, out.len);
+		buf_free(&in);
+		buf_free(&out);
+	}
+	buf_free(&gz);
+}
+
 static void
 d_enc_4_trailing_garbage(void **state)
 {
@@ -569,8 +595,7 @@ d_enc_4_trailing_garbage(void **state)
 		size_t len;
 		const char *msg;
 	} t[] = {
-		{ "\0", 1, "gzip: 1 bytes of trailing garbage" },
-		{ "\0\0\0\0\0\0\0\0", 8, "gzip: 8 bytes of trailing garbage" },
+		{ "\0\0x", 3, "gzip: 3 bytes of trailing garbage" },
 		{ "\n", 1, "gzip: 1 bytes of trailing garbage" },
 		{ "\x1f", 1, "gzip: 1 bytes of trailing garbage" },
 		{ "\x1f\x8c", 2, "gzip: 2 bytes of trailing garbage" },
@@ -971,6 +996,7 @@ main(void)
 		cmocka_unit_test(d_enc_4_cap_is_on_the_decoded_profile),
 		cmocka_unit_test(d_enc_4_multi_member),
 		cmocka_unit_test(d_enc_4_trailing_garbage),
+		cmocka_unit_test(d_enc_4_trailing_zeros_accepted),
 		cmocka_unit_test(d_enc_4_crc_and_length_mismatch),
 		cmocka_unit_test(d_enc_4_truncated_at_every_offset),
 		cmocka_unit_test(d_enc_2_roundtrip_sizes),
