@@ -34,3 +34,20 @@ step prov phone apply --state "$state/phone" examples/basic.xml examples/typo.xm
 step prov phone get --state "$state/phone" GPP_A GPP_B Resync_Periodic Password_1_
 step prov expand --state "$state/phone" 'tftp://prov.example.com/cisco/$B/$MA.cfg'
 step prov phone unknown --state "$state/phone"
+
+echo
+echo "Now over the network: the profile packed as phones read it (gzip, then"
+echo "AES-256-CBC as openssl enc writes it), served by a real nginx on loopback."
+source tests/integration/servers.sh
+prov_servers_init
+trap 'prov_servers_stop; rm -rf "$state"' EXIT
+mkdir -p "$state/www"
+cp examples/basic.xml "$state/www/basic.xml"
+step prov pack --gzip --key 'My Own Secret' examples/basic.xml -o "$state/www/basic.cfg"
+prov_nginx "$state/www" > "$state/port"
+port=$(cat "$state/port")
+step prov phone set --state "$state/phone" GPP_A=old \
+	"Profile_Rule=[--key \"My Own Secret\"] http://127.0.0.1:$port/basic.cfg"
+step prov phone resync --state "$state/phone"
+step prov phone get --state "$state/phone" GPP_A
+step prov phone status --state "$state/phone"
