@@ -652,6 +652,31 @@ device_status_put(struct prov_device *dev, const char *key, const char *value)
 }
 
 enum prov_err
+device_status_put_many(struct prov_device *dev, const char *const *keys,
+		       const char *const *values, size_t n)
+{
+	struct diag d;
+	enum prov_err rc = PROV_OK;
+
+	if (dev->st == NULL) {
+		for (size_t i = 0; i < n && rc == PROV_OK; i++)
+			rc = device_status_put(dev, keys[i], values[i]);
+		return rc;
+	}
+	diag_init(&d);
+	rc = state_begin(dev->st, 1, &d);
+	for (size_t i = 0; i < n && rc == PROV_OK; i++)
+		rc = state_put(dev->st, "status", keys[i], values[i], &d);
+	if (rc == PROV_OK)
+		rc = state_commit(dev->st, &d);
+	else
+		state_rollback(dev->st);
+	if (rc != PROV_OK)
+		return device_fail(dev, &d, NULL);
+	return PROV_OK;
+}
+
+enum prov_err
 prov_device_status_set(struct prov_device *dev, const char *key, const char *value)
 {
 	return device_status_put(dev, key, value);

@@ -62,6 +62,10 @@ const char *device_value(const struct prov_device *dev, size_t idx);
 enum prov_err device_status_put(struct prov_device *dev, const char *key,
 				const char *value) PROV_WUR;
 
+/* Writes several status values in one transaction (one fsync). */
+enum prov_err device_status_put_many(struct prov_device *dev, const char *const *keys,
+				     const char *const *values, size_t n) PROV_WUR;
+
 /* Reloads from the state directory if another process committed. */
 enum prov_err device_refresh(struct prov_device *dev) PROV_WUR;
 

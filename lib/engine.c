@@ -47,6 +47,7 @@
 #define ENGINE_CONNECT_TIMEOUT_MS 15000
 #define ENGINE_TFTP_BLKSIZE 1428       /* asked for; the server may refuse */
 #define ENGINE_RULES 4                 /* Profile_Rule, _B, _C, _D */
+#define ENGINE_STATUS_MAX 16           /* status values written per resync */
 
 struct prov_net {
 	struct fetch_net *fetch;
@@ -78,6 +79,14 @@ struct prov_engine {
 	char err[160];
 	int64_t last_attempt_ms;       /* for $PRVTMR */
 	int64_t boot_ms;               /* for $UPGTMR until upgrades exist */
+
+	/* status values of this resync, written in one transaction at its end */
+	struct {
+		char key[32];
+		char value[512];
+	} st[ENGINE_STATUS_MAX];
+	size_t nst;
+	char next_saved[160];          /* next_resync as last written */
 
 	void (*on_rule)(void *, const struct prov_rule_report *);
 	void *on_rule_arg;
@@ -313,12 +322,36 @@ engine_debug(struct prov_engine *e, int level, const char *fmt, ...)
 
 /* ---- status (D-STA-1) -------------------------------------------------------- */
 
+/* Queues a status value for the end of the resync: one transaction, one
+ * fsync, however many rules ran. A key queued twice keeps the last value. */
 static void
 status_put(struct prov_engine *e, const char *key, const char *value)
 {
+	size_t i;
+
+	for (i = 0; i < e->nst && strcmp(e->st[i].key, key) != 0; i++)
+		;
+	if (i == ENGINE_STATUS_MAX)
+		return; /* more keys than a resync writes: a bug, not worth a crash */
+	snprintf(e->st[i].key, sizeof(e->st[i].key), "%s", key);
+	snprintf(e->st[i].value, sizeof(e->st[i].value), "%s", value);
+	if (i == e->nst)
+		e->nst++;
+}
+
+static void
+status_flush(struct prov_engine *e)
+{
+	const char *keys[ENGINE_STATUS_MAX], *values[ENGINE_STATUS_MAX];
+
+	for (size_t i = 0; i < e->nst; i++) {
+		keys[i] = e->st[i].key;
+		values[i] = e->st[i].value;
+	}
 	/* Status is advice: a failed write must not fail the resync. */
-	if (device_status_put(e->dev, key, value) != PROV_OK)
-		return;
+	if (e->nst > 0 && device_status_put_many(e->dev, keys, values, e->nst) != PROV_OK)
+		engine_debug(e, 1, "status not saved: %s", prov_device_errmsg(e->dev));
+	e->nst = 0;
 }
 
 static void
@@ -337,16 +370,40 @@ status_putf(struct prov_engine *e, const char *key, const char *fmt, ...)
 	status_put(e, key, v);
 }
 
+/* The next resync for the status: the kind and the local time it is due,
+ * written only when it changes (never on every tick). */
 static void
 engine_next_update(struct prov_engine *e)
 {
 	struct sched_now now = engine_now(e);
+	char when[64];
 
 	sched_explain(&e->sched, &now, e->next, sizeof(e->next));
 	/* Only the engine that keeps the schedule speaks for it: a one-shot
 	 * `prov phone resync` beside a running agent must not overwrite it. */
-	if (e->booted)
-		status_put(e, "next_resync", e->next);
+	if (!e->booted)
+		return;
+	if (e->running) {
+		snprintf(when, sizeof(when), "resync running");
+	} else if (e->sched.due_ms == SCHED_NEVER) {
+		snprintf(when, sizeof(when), "none scheduled");
+	} else {
+		time_t t = (time_t)(now.wall_s + (e->sched.due_ms - now.mono_ms) / 1000);
+		struct tm tm;
+		char at[32];
+
+		gmtime_r(&t, &tm); /* wall_s is local already */
+		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(when, sizeof(when), "%s at %s",
+			 e->sched.reason == SCHED_POWERUP ? "power-up" :
+			 e->sched.reason == SCHED_RETRY ? "retry" : "periodic", at);
+	}
+	if (strcmp(when, e->next_saved) == 0)
+		return;
+	snprintf(e->next_saved, sizeof(e->next_saved), "%s", when);
+	status_put(e, "next_resync", when);
+	if (!e->running)
+		status_flush(e);
 }
 
 /* A signature of the parameters the schedule reads, to notice changes. */
@@ -525,6 +582,7 @@ engine_finish(struct prov_engine *e, int ok)
 	engine_conf(e, &c);
 	sched_done(&e->sched, &c, &now, ok, e->clock.random(e->clock.arg));
 	engine_next_update(e);
+	status_flush(e);
 	free(e->explicit_copy);
 	e->explicit_copy = NULL;
 	e->explicit_rule = NULL;
