@@ -726,7 +726,7 @@ engine_fetch(struct prov_engine *e)
 	struct fetch_req req;
 	struct diag d;
 	char ca[PATH_MAX + 16], cert[PATH_MAX + 16], certkey[PATH_MAX + 16];
-	char *ua;
+	char *ua, *post = NULL;
 	enum prov_err rc;
 
 	if (e->act.url.host[0] == '\0' && !engine_default_host(e, &e->act.url)) {
@@ -745,11 +745,13 @@ engine_fetch(struct prov_engine *e)
 	req.uid = e->act.uid;
 	req.pwd = e->act.pwd;
 	if (e->act.post != NULL) {
+		/* --post L: the body is GPP_L's value, macro-expanded (D-RUL-3). */
 		char gpp[] = "GPP_X";
 
 		gpp[4] = e->act.post[0];
-		req.post = pval(e, gpp);
-		req.postlen = strlen(req.post);
+		post = engine_expand(e, pval(e, gpp), 0);
+		req.post = post;
+		req.postlen = post != NULL ? strlen(post) : 0;
 	}
 	ua = engine_expand(e, pval(e, "HTTP_User_Agent_Name"), 0);
 	req.user_agent = ua;
@@ -773,6 +775,7 @@ engine_fetch(struct prov_engine *e)
 	diag_init(&d);
 	rc = fetch_start(e->net->fetch, &req, engine_fetched, e, &e->xfer, &d);
 	free(ua);
+	free(post); /* fetch_start copied it */
 	if (rc != PROV_OK) {
 		snprintf(e->err, sizeof(e->err), "fetch failed: %.140s", d.msg);
 		rule_report(e, 0, e->err, 0, NULL);
@@ -844,6 +847,15 @@ engine_next_rule(struct prov_engine *e)
 		}
 		if (!e->act.has_url)
 			continue;
+		if (e->act.alias != NULL) {
+			/* D-RUL-3 --alias (renames applied to fetched XML) is not
+			 * built yet: refuse loudly rather than apply unrenamed. */
+			snprintf(e->err, sizeof(e->err), "rule %c: --alias is not supported",
+				 e->rule_letter);
+			rule_report(e, 0, e->err, 0, NULL);
+			engine_finish(e, 0);
+			return;
+		}
 		if (engine_fetch(e))
 			return;
 		return; /* engine_fetch ended the resync */
