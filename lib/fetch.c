@@ -74,9 +74,11 @@ struct fetch_xfer {
 	long code;            /* status of the HTTP response being read */
 	long permanent;       /* 301 and 308 responses seen */
 	char tftp_msg[64];    /* the server's TFTP error text, sanitised */
-	char tftp_ip[64];     /* TFTP: the address its socket was opened for
-			       * (libcurl leaves CURLINFO_PRIMARY_IP empty
-			       * for UDP) */
+	char tftp_ip[64];     /* the address the first socket was opened for
+			       * (TFTP's $SERVIP: libcurl leaves
+			       * CURLINFO_PRIMARY_IP empty for UDP) */
+	void (*on_connect)(void *arg, const char *ip, unsigned port);
+	int connected;        /* on_connect was called */
 	unsigned tftp_port;
 	char errbuf[CURL_ERROR_SIZE];
 	struct fetch_result res;
@@ -339,7 +341,9 @@ xfer_on_debug(CURL *easy, curl_infotype type, char *text, size_t len, void *user
 	return 0;
 }
 
-/* TFTP only: the address the UDP socket is for, as $SERVIP and $PORT. */
+/* The address a socket is opened for: $SERVIP and $PORT for TFTP (libcurl
+ * has no primary IP for UDP), and the moment to tell the caller, which
+ * logs its request message with the address actually used. */
 static curl_socket_t
 xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -347,6 +351,8 @@ xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 	struct sockaddr_storage ss;
 
 	(void)purpose;
+	if (x->connected) /* a redirect or another address: keep the first */
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, &a->addr, a->addrlen < sizeof(ss) ? a->addrlen : sizeof(ss));
 	if (a->family == AF_INET) {
@@ -360,6 +366,9 @@ xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 		if (inet_ntop(AF_INET6, &sin6->sin6_addr, x->tftp_ip, sizeof(x->tftp_ip)) != NULL)
 			x->tftp_port = ntohs(sin6->sin6_port);
 	}
+	x->connected = 1;
+	if (x->on_connect != NULL && x->tftp_ip[0] != '\0')
+		x->on_connect(x->arg, x->tftp_ip, x->tftp_port);
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -762,6 +771,8 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 	SET(CURLOPT_ERRORBUFFER, x->errbuf);
 	SET(CURLOPT_WRITEFUNCTION, xfer_on_body);
 	SET(CURLOPT_WRITEDATA, (void *)x);
+	SET(CURLOPT_OPENSOCKETFUNCTION, xfer_on_opensocket);
+	SET(CURLOPT_OPENSOCKETDATA, (void *)x);
 	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
 	SET(CURLOPT_HEADERDATA, (void *)x);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
@@ -772,8 +783,6 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 	if (x->tftp) {
 		if (req->tftp_blksize != 0)
 			SET(CURLOPT_TFTP_BLKSIZE, (long)req->tftp_blksize);
-		SET(CURLOPT_OPENSOCKETFUNCTION, xfer_on_opensocket);
-		SET(CURLOPT_OPENSOCKETDATA, (void *)x);
 		SET(CURLOPT_DEBUGFUNCTION, xfer_on_debug);
 		SET(CURLOPT_DEBUGDATA, (void *)x);
 		SET(CURLOPT_VERBOSE, 1L);
@@ -857,6 +866,7 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 	x->net = net;
 	x->done = done;
 	x->arg = arg;
+	x->on_connect = req->on_connect;
 	x->tftp = req->url->scheme == URL_TFTP;
 	x->post = req->post != NULL;
 	x->by_name = !req->url->host_ipv6 && inet_pton(AF_INET, req->url->host, &a4) != 1;

@@ -136,6 +136,11 @@ struct fetch_req {
 	long timeout_ms;           /* whole transfer (D-NET-4); 0: default */
 	long connect_timeout_ms;   /* 0: default (never above timeout_ms) */
 	unsigned tftp_blksize;     /* RFC 2348 blksize to ask for; 0: 512 */
+	/* Called once, when the first socket of the transfer is opened, with
+	 * the address it is for ($SERVIP, $PORT): the engine sends
+	 * Log_Request_Msg from here. Must not call into fetch. May be NULL;
+	 * its argument is the done callback's. */
+	void (*on_connect)(void *arg, const char *ip, unsigned port);
 };
 
 enum fetch_status {

@@ -565,3 +565,46 @@ if __name__ == "__main__":
         serve(sys.argv[2], sys.argv[3], sys.argv[4:])
 EOF
 }
+
+# Syslog (device.md D-LOG-1), for tests/cli/resync.t and agent.t:
+#   prov_syslog OUT             a UDP collector (syslog_listen.py, beside
+#                               this file) on 127.0.0.1, appending each
+#                               datagram to OUT as one line; prints its port
+#   prov_syslog_drain OUT PORT  prints what it has received so far, then
+#                               empties OUT
+_PROV_SERVERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+prov_syslog() {
+	local out=$1 pf i
+	pf=$PROV_TMP/syslog-$$-$RANDOM.port
+	: >>"$out" || return 1
+	_prov_spawn "$pf.log" python3 "$_PROV_SERVERS_DIR/syslog_listen.py" "$pf" "$out"
+	for i in $(seq 100); do
+		if [ -s "$pf" ]; then
+			cat "$pf"
+			return 0
+		fi
+		_prov_alive "$_PROV_PID" || break
+		sleep 0.05
+	done
+	echo "prov_syslog: the collector did not start:" >&2
+	cat "$pf.log" >&2
+	return 1
+}
+
+# prov_syslog_drain FILE PORT: prints what the collector on PORT wrote to
+# FILE so far, then empties FILE. Datagrams already sent (by a command that
+# has returned) are all there: a marker datagram sent now queues behind
+# them on the collector's socket, and this waits for the marker (at most
+# 10 s; then "prov_syslog_drain: no marker" on stderr).
+prov_syslog_drain() {
+	local file=$1 port=$2 mark="prov-syslog-mark-$$-$RANDOM" i
+	printf '%s' "$mark" >"/dev/udp/127.0.0.1/$port"
+	for i in $(seq 500); do
+		grep -qxF "$mark" "$file" && break
+		sleep 0.02
+	done
+	grep -qxF "$mark" "$file" || echo "prov_syslog_drain: no marker" >&2
+	awk -v m="$mark" '$0 == m { exit } { print }' "$file"
+	: >"$file"
+}
