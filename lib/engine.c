@@ -178,6 +178,18 @@ real_random(void *arg)
 	return r;
 }
 
+/* "YYYY-mm-dd HH:MM:SS" of a local wall-clock reading (already offset by
+ * the time zone, so formatted as UTC). */
+static void
+wall_format(int64_t wall_s, char *out, size_t outlen)
+{
+	time_t t = (time_t)wall_s;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(out, outlen, "%lld", (long long)wall_s);
+}
+
 static struct sched_now
 engine_now(const struct prov_engine *e)
 {
@@ -386,22 +398,16 @@ engine_next_update(struct prov_engine *e)
 	if (e->running) {
 		snprintf(when, sizeof(when), "resync running");
 	} else if (e->sched.waiting) {
-		time_t t = (time_t)(now.wall_s + (e->sched.forced_ms - now.mono_ms) / 1000);
-		struct tm tm;
 		char at[32];
 
-		gmtime_r(&t, &tm);
-		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
+		wall_format(now.wall_s + (e->sched.forced_ms - now.mono_ms) / 1000, at, sizeof(at));
 		snprintf(when, sizeof(when), "waiting for idle lines, forced at %.24s", at);
 	} else if (e->sched.due_ms == SCHED_NEVER) {
 		snprintf(when, sizeof(when), "none scheduled");
 	} else {
-		time_t t = (time_t)(now.wall_s + (e->sched.due_ms - now.mono_ms) / 1000);
-		struct tm tm;
 		char at[32];
 
-		gmtime_r(&t, &tm); /* wall_s is local already */
-		strftime(at, sizeof(at), "%Y-%m-%d %H:%M:%S", &tm);
+		wall_format(now.wall_s + (e->sched.due_ms - now.mono_ms) / 1000, at, sizeof(at));
 		snprintf(when, sizeof(when), "%s at %s",
 			 e->sched.reason == SCHED_POWERUP ? "power-up" :
 			 e->sched.reason == SCHED_RETRY ? "retry" : "periodic", at);
@@ -573,8 +579,6 @@ engine_finish(struct prov_engine *e, int ok)
 	struct sched_conf c;
 	struct sched_now now = engine_now(e);
 	char when[32];
-	time_t t = (time_t)now.wall_s;
-	struct tm tm;
 
 	e->running = 0;
 	e->res.ok = ok;
@@ -582,8 +586,7 @@ engine_finish(struct prov_engine *e, int ok)
 	rt_set(e, "ERR", ok ? "" : e->err);
 	if (!ok) /* successes were logged per rule */
 		engine_log(e, "Log_Failure_Msg", SLOG_ERR);
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	wall_format(now.wall_s, when, sizeof(when));
 	status_put(e, "last_resync_time", when);
 	status_put(e, "last_resync_result", ok ? "success" : "failure");
 	status_put(e, "last_resync_err", ok ? "" : e->err);
