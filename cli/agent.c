@@ -273,68 +273,17 @@ host_fini(struct host *h)
 
 /* ---- commands -------------------------------------------------------------- */
 
-#define OPTS_HELPED (-1000) /* agent_opts printed --help: exit 0 */
-
-/* --state DIR plus the given extra options; returns optind, OPTS_HELPED,
- * or minus an exit status. */
-static int
-agent_opts(const char *cmd, const char *help, int argc, char **argv,
-	   const char **dir, double *scale, int *json)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "state", required_argument, NULL, 's' },
-		{ "time-scale", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	int c;
-
-	*dir = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hs:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cli_help(help);
-			return OPTS_HELPED;
-		case 's':
-			*dir = optarg;
-			break;
-		case 't':
-			if (scale == NULL)
-				goto bad;
-			*scale = strtod(optarg, &end);
-			if (*end != '\0' || !(*scale >= 1.0 && *scale <= 1e7))
-				return -cli_usage(cmd, "--time-scale takes 1..10000000");
-			break;
-		case 'j':
-			if (json == NULL)
-				goto bad;
-			*json = 1;
-			break;
-		default:
-		bad:
-			return -cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (*dir == NULL)
-		return -cli_usage(cmd, "--state DIR is required");
-	return optind;
-}
-
 int
 phone_resync(int argc, char **argv)
 {
 	struct host h;
 	struct prov_device *dev;
 	const char *dir;
-	int status, i = agent_opts("phone resync", resync_help, argc, argv, &dir, NULL, NULL);
+	int status, i = cli_state_opts("phone resync", resync_help, argc, argv, &dir, NULL, NULL);
 	enum prov_err rc;
 
 	if (i < 0)
-		return i == OPTS_HELPED ? EXIT_OK : -i;
+		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (argc - i > 1)
 		return cli_usage("phone resync", "expected at most one RULE");
 	dev = cli_open("phone resync", dir, &status);
@@ -399,10 +348,10 @@ phone_run(int argc, char **argv)
 	struct prov_device *dev;
 	const char *dir;
 	double scale = 1.0;
-	int status, i = agent_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
+	int status, i = cli_state_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
 
 	if (i < 0)
-		return i == OPTS_HELPED ? EXIT_OK : -i;
+		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (i != argc)
 		return cli_usage("phone run", "unexpected argument '%s'", argv[i]);
 	dev = cli_open("phone run", dir, &status);
@@ -456,11 +405,11 @@ phone_status(int argc, char **argv)
 	static const char *const ids[] = { "MAC", "SN", "PN", "PSN", "SWVER", "HWVER" };
 	struct prov_device *dev;
 	const char *dir;
-	int json = 0, status, i = agent_opts("phone status", status_help, argc, argv, &dir, NULL, &json);
+	int json = 0, status, i = cli_state_opts("phone status", status_help, argc, argv, &dir, NULL, &json);
 	char *ccert = NULL;
 
 	if (i < 0)
-		return i == OPTS_HELPED ? EXIT_OK : -i;
+		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (i != argc)
 		return cli_usage("phone status", "unexpected argument '%s'", argv[i]);
 	dev = cli_open("phone status", dir, &status);
@@ -525,13 +474,13 @@ phone_line(int argc, char **argv)
 {
 	struct prov_device *dev;
 	const char *dir;
-	int status, i = agent_opts("phone line", line_help, argc, argv, &dir, NULL, NULL);
+	int status, i = cli_state_opts("phone line", line_help, argc, argv, &dir, NULL, NULL);
 	unsigned long n;
 	unsigned lines = 0;
 	char *v = NULL, *end, buf[16];
 
 	if (i < 0)
-		return i == OPTS_HELPED ? EXIT_OK : -i;
+		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (argc - i != 2)
 		return cli_usage("phone line", "expected N busy|idle");
 	n = strtoul(argv[i], &end, 10);

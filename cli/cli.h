@@ -40,6 +40,14 @@ char *cli_read_file(const char *path, size_t max, size_t *len);
  * with *p set, or the exit status of the failure. */
 int cli_load_profile(const char *path, const char *key, struct prov_profile **p);
 
+/* The options of the commands on one device: --state DIR (required), and
+ * --time-scale N and --json where scale / json are not NULL. Returns the
+ * index of the first operand, CLI_HELPED after printing --help (exit 0),
+ * or minus an exit status after printing a usage error. */
+#define CLI_HELPED (-1000)
+int cli_state_opts(const char *cmd, const char *help, int argc, char **argv,
+		   const char **dir, double *scale, int *json);
+
 /* Opens the device in dir, printing why not. */
 struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
 

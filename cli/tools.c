@@ -133,39 +133,22 @@ static const char eval_help[] =
 "Exit status: 0 evaluated (whatever the result), 2 malformed condition\n"
 "(prov: condition:1:COL: ...) or no device in DIR.\n";
 
-/* Shared option parsing of expand and eval: --state DIR and one TEXT. */
+/* Shared option parsing of expand and eval: --state DIR and one TEXT.
+ * Returns 0, -1 after --help, or an exit status. */
 static int
 state_and_text(const char *cmd, const char *help, int argc, char **argv,
 	       const char **dir, const char **text)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "state", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int i = cli_state_opts(cmd, help, argc, argv, dir, NULL, NULL);
 
-	*dir = NULL;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+hs:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cli_help(help);
-			return -1;
-		case 's':
-			*dir = optarg;
-			break;
-		default:
-			return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (*dir == NULL)
-		return cli_usage(cmd, "--state DIR is required");
-	if (argc - optind != 1)
+	if (i == CLI_HELPED)
+		return -1;
+	if (i < 0)
+		return -i;
+	if (argc - i != 1)
 		return cli_usage(cmd, "expected exactly one %s argument",
 				 strcmp(cmd, "eval") == 0 ? "CONDITION" : "TEXT");
-	*text = argv[optind];
+	*text = argv[i];
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,4 +158,53 @@ cli_open(const char *cmd, const char *dir, int *status)
 		return NULL;
 	}
 	return dev;
+}
+
+/* --state DIR plus the given extra options; returns optind, CLI_HELPED,
+ * or minus an exit status. */
+int
+cli_state_opts(const char *cmd, const char *help, int argc, char **argv,
+	   const char **dir, double *scale, int *json)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "state", required_argument, NULL, 's' },
+		{ "time-scale", required_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	*dir = NULL;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hs:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli_help(help);
+			return CLI_HELPED;
+		case 's':
+			*dir = optarg;
+			break;
+		case 't':
+			if (scale == NULL)
+				goto bad;
+			*scale = strtod(optarg, &end);
+			if (*end != '\0' || !(*scale >= 1.0 && *scale <= 1e7))
+				return -cli_usage(cmd, "--time-scale takes 1..10000000");
+			break;
+		case 'j':
+			if (json == NULL)
+				goto bad;
+			*json = 1;
+			break;
+		default:
+		bad:
+			return -cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (*dir == NULL)
+		return -cli_usage(cmd, "--state DIR is required");
+	return optind;
 }
