@@ -22,11 +22,18 @@ struct loop_watch {
 	void *arg;
 };
 
+/* A timer lives in a slot of l->slots; the heap holds slot numbers. A
+ * timer's id is (generation << 32 | slot), so a stale id (fired or
+ * deleted, slot reused) is recognised, and loop_timer_del finds the timer
+ * without a search: O(log n) even with a timer per connection. */
 struct loop_timer {
 	int64_t at_ms;
-	uint64_t id;           /* also the tie-break: lower = added earlier */
-	void (*fn)(void *);    /* NULL: cancelled */
+	uint64_t seq;          /* the tie-break: lower = added earlier */
+	void (*fn)(void *);
 	void *arg;
+	uint32_t gen;          /* bumped when the slot is freed */
+	uint32_t pos;          /* index in the heap; UINT32_MAX when free */
+	uint32_t next_free;
 };
 
 struct loop {
@@ -39,9 +46,11 @@ struct loop {
 	} sig[LOOP_SIGNALS];
 	struct loop_watch **watch; /* indexed by fd */
 	int nwatch;
-	struct loop_timer *heap;
-	size_t nheap, aheap;
-	uint64_t next_id;
+	struct loop_timer *slots;
+	uint32_t nslots, free_slot; /* free list head; UINT32_MAX: none */
+	uint32_t *heap;            /* slot numbers, min-heap by (at_ms, seq) */
+	size_t nheap;
+	uint64_t next_seq;
 	int64_t now;
 	int stop;
 };
@@ -69,7 +78,8 @@ loop_new(void)
 	}
 	l->sigfd = -1;
 	sigemptyset(&l->sigs);
-	l->next_id = 1;
+	l->next_seq = 1;
+	l->free_slot = UINT32_MAX;
 	l->now = loop_clock();
 	return l;
 }
@@ -83,6 +93,7 @@ loop_free(struct loop *l)
 		free(l->watch[i]);
 	free(l->watch);
 	free(l->heap);
+	free(l->slots);
 	if (l->sigfd >= 0)
 		close(l->sigfd);
 	close(l->epfd);
@@ -143,80 +154,134 @@ loop_fd(struct loop *l, int fd, unsigned events, void (*fn)(void *, int, unsigne
 	return 0;
 }
 
-/* Heap order: earlier time first, then earlier id. */
+/* Heap order: earlier time first, then earlier added. */
 static int
-timer_less(const struct loop_timer *a, const struct loop_timer *b)
+timer_less(const struct loop *l, uint32_t a, uint32_t b)
 {
-	return a->at_ms < b->at_ms || (a->at_ms == b->at_ms && a->id < b->id);
+	const struct loop_timer *ta = &l->slots[a], *tb = &l->slots[b];
+
+	return ta->at_ms < tb->at_ms || (ta->at_ms == tb->at_ms && ta->seq < tb->seq);
+}
+
+static void
+heap_set(struct loop *l, size_t i, uint32_t slot)
+{
+	l->heap[i] = slot;
+	l->slots[slot].pos = (uint32_t)i;
 }
 
 static void
 heap_up(struct loop *l, size_t i)
 {
+	uint32_t slot = l->heap[i];
+
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
-		struct loop_timer t;
 
-		if (!timer_less(&l->heap[i], &l->heap[p]))
+		if (!timer_less(l, slot, l->heap[p]))
 			break;
-		t = l->heap[i];
-		l->heap[i] = l->heap[p];
-		l->heap[p] = t;
+		heap_set(l, i, l->heap[p]);
 		i = p;
 	}
+	heap_set(l, i, slot);
 }
 
 static void
 heap_down(struct loop *l, size_t i)
 {
-	for (;;) {
-		size_t c = 2 * i + 1, m = i;
-		struct loop_timer t;
+	uint32_t slot = l->heap[i];
 
-		if (c < l->nheap && timer_less(&l->heap[c], &l->heap[m]))
-			m = c;
-		if (c + 1 < l->nheap && timer_less(&l->heap[c + 1], &l->heap[m]))
-			m = c + 1;
-		if (m == i)
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= l->nheap)
 			break;
-		t = l->heap[i];
-		l->heap[i] = l->heap[m];
-		l->heap[m] = t;
-		i = m;
+		if (c + 1 < l->nheap && timer_less(l, l->heap[c + 1], l->heap[c]))
+			c++;
+		if (!timer_less(l, l->heap[c], slot))
+			break;
+		heap_set(l, i, l->heap[c]);
+		i = c;
 	}
+	heap_set(l, i, slot);
+}
+
+/* Takes the timer at heap index i out of the heap and frees its slot. */
+static void
+heap_remove(struct loop *l, size_t i)
+{
+	uint32_t slot = l->heap[i];
+	struct loop_timer *t = &l->slots[slot];
+
+	l->nheap--;
+	if (i < l->nheap) {
+		uint32_t moved = l->heap[l->nheap];
+
+		heap_set(l, i, moved);
+		heap_down(l, i);
+		heap_up(l, l->slots[moved].pos);
+	}
+	t->fn = NULL;
+	t->pos = UINT32_MAX;
+	t->gen++;
+	if (t->gen == 0)
+		t->gen = 1;
+	t->next_free = l->free_slot;
+	l->free_slot = slot;
 }
 
 uint64_t
 loop_timer_add(struct loop *l, int64_t at_ms, void (*fn)(void *), void *arg)
 {
-	if (l->nheap == l->aheap) {
-		size_t n = l->aheap ? l->aheap * 2 : 16;
-		struct loop_timer *nh = realloc(l->heap, n * sizeof(*nh));
+	struct loop_timer *t;
+	uint32_t slot;
 
+	if (l->free_slot == UINT32_MAX) {
+		uint32_t n = l->nslots ? l->nslots * 2 : 16, k;
+		struct loop_timer *ns;
+		uint32_t *nh;
+
+		if (l->nslots >= UINT32_MAX / 4)
+			return 0;
+		ns = realloc(l->slots, n * sizeof(*ns));
+		if (ns == NULL)
+			return 0;
+		l->slots = ns;
+		nh = realloc(l->heap, n * sizeof(*nh));
 		if (nh == NULL)
 			return 0;
 		l->heap = nh;
-		l->aheap = n;
+		for (k = n; k-- > l->nslots;) {
+			ns[k].gen = 1;
+			ns[k].pos = UINT32_MAX;
+			ns[k].fn = NULL;
+			ns[k].next_free = l->free_slot;
+			l->free_slot = k;
+		}
+		l->nslots = n;
 	}
-	l->heap[l->nheap].at_ms = at_ms;
-	l->heap[l->nheap].id = l->next_id++;
-	l->heap[l->nheap].fn = fn;
-	l->heap[l->nheap].arg = arg;
-	heap_up(l, l->nheap++);
-	return l->next_id - 1;
+	slot = l->free_slot;
+	t = &l->slots[slot];
+	l->free_slot = t->next_free;
+	t->at_ms = at_ms;
+	t->seq = l->next_seq++;
+	t->fn = fn;
+	t->arg = arg;
+	l->heap[l->nheap] = slot;
+	t->pos = (uint32_t)l->nheap++;
+	heap_up(l, t->pos);
+	return (uint64_t)t->gen << 32 | slot;
 }
 
 void
 loop_timer_del(struct loop *l, uint64_t id)
 {
-	/* Cancel in place; the entry is dropped when it reaches the top. A
-	 * linear search is fine for the handful of timers a process keeps. */
-	for (size_t i = 0; i < l->nheap; i++) {
-		if (l->heap[i].id == id) {
-			l->heap[i].fn = NULL;
-			return;
-		}
-	}
+	uint32_t slot = (uint32_t)id, gen = (uint32_t)(id >> 32);
+
+	if (id == 0 || slot >= l->nslots || l->slots[slot].gen != gen
+	    || l->slots[slot].pos == UINT32_MAX)
+		return;
+	heap_remove(l, l->slots[slot].pos);
 }
 
 static void
@@ -270,27 +335,24 @@ loop_stop(struct loop *l)
 	l->stop = 1;
 }
 
-/* Fires the timers due now; those added meanwhile wait (their id is past
+/* Fires the timers due now; those added meanwhile wait (their seq is past
  * the limit taken at the start). */
 static void
 loop_timers(struct loop *l)
 {
-	uint64_t limit = l->next_id;
+	uint64_t limit = l->next_seq;
 
-	while (l->nheap > 0 && l->heap[0].at_ms <= l->now && l->heap[0].id < limit) {
-		struct loop_timer t = l->heap[0];
+	while (l->nheap > 0) {
+		struct loop_timer *t = &l->slots[l->heap[0]];
+		void (*fn)(void *) = t->fn;
+		void *arg = t->arg;
 
-		l->heap[0] = l->heap[--l->nheap];
-		heap_down(l, 0);
-		if (t.fn != NULL)
-			t.fn(t.arg);
+		if (t->at_ms > l->now || t->seq >= limit)
+			break;
+		heap_remove(l, 0);
+		fn(arg);
 		if (l->stop)
 			return;
-	}
-	/* Drop cancelled timers from the top so they do not shorten waits. */
-	while (l->nheap > 0 && l->heap[0].fn == NULL) {
-		l->heap[0] = l->heap[--l->nheap];
-		heap_down(l, 0);
 	}
 }
 
@@ -308,7 +370,7 @@ loop_run(struct loop *l)
 		if (l->stop)
 			break;
 		if (l->nheap > 0) {
-			int64_t wait = l->heap[0].at_ms - loop_clock();
+			int64_t wait = l->slots[l->heap[0]].at_ms - loop_clock();
 
 			timeout = wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int)wait;
 		}

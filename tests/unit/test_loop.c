@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -149,6 +150,85 @@ loop_signal_as_fd(void **state)
 	loop_free(r.l);
 }
 
+/* Many timers added and deleted at random (as a server keeps one per
+ * connection): the survivors fire exactly once each, in (time, added)
+ * order; deleted ones and stale ids never fire. */
+#define STRESS_N 20000
+
+struct stress {
+	struct loop *l;
+	int64_t at[STRESS_N];
+	uint64_t id[STRESS_N];
+	int live[STRESS_N], fired[STRESS_N];
+	int last, order_ok;
+	int64_t last_at;
+};
+
+static struct stress *stress_ctx;
+
+static void
+stress_fire(void *arg)
+{
+	struct stress *s = stress_ctx;
+	int k = (int)(intptr_t)arg;
+
+	s->fired[k]++;
+	if (s->at[k] < s->last_at || (s->at[k] == s->last_at && k < s->last))
+		s->order_ok = 0;
+	s->last_at = s->at[k];
+	s->last = k;
+}
+
+static void
+stress_stop(void *arg)
+{
+	loop_stop(arg);
+}
+
+static void
+loop_timer_stress(void **state)
+{
+	struct stress *s = calloc(1, sizeof(*s));
+	int64_t base = loop_clock() - 100000;
+	unsigned seed = 12345;
+	int k;
+
+	(void)state;
+	stress_ctx = s;
+	s->l = loop_new();
+	s->order_ok = 1;
+	s->last = -1;
+	s->last_at = INT64_MIN;
+	for (k = 0; k < STRESS_N; k++) {
+		seed = seed * 1103515245u + 12345u;
+		s->at[k] = base + (seed >> 16) % 5000; /* many equal times */
+		s->id[k] = loop_timer_add(s->l, s->at[k], stress_fire, (void *)(intptr_t)k);
+		assert_true(s->id[k] != 0);
+		s->live[k] = 1;
+		if (k > 0 && (seed >> 8) % 3 == 0) {
+			int v = (int)((seed >> 4) % (unsigned)k);
+
+			loop_timer_del(s->l, s->id[v]);
+			loop_timer_del(s->l, s->id[v]); /* twice: a no-op */
+			s->live[v] = 0;
+		}
+	}
+	loop_timer_add(s->l, base + 5001, stress_stop, s->l);
+	assert_int_equal(loop_run(s->l), 0);
+	for (k = 0; k < STRESS_N; k++)
+		assert_int_equal(s->fired[k], s->live[k]);
+	assert_true(s->order_ok);
+	/* Ids of fired timers are stale now, even when slots are reused. */
+	loop_timer_add(s->l, base, stress_fire, (void *)(intptr_t)0);
+	for (k = 0; k < STRESS_N; k++)
+		loop_timer_del(s->l, s->id[k]);
+	loop_timer_add(s->l, base + 1, stress_stop, s->l);
+	assert_int_equal(loop_run(s->l), 0);
+	assert_int_equal(s->fired[0], s->live[0] + 1);
+	loop_free(s->l);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -157,6 +237,7 @@ main(void)
 		cmocka_unit_test(loop_timer_cancel),
 		cmocka_unit_test(loop_fd_readiness),
 		cmocka_unit_test(loop_signal_as_fd),
+		cmocka_unit_test(loop_timer_stress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
