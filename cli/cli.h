@@ -1,6 +1,8 @@
 /*
  * The `prov` command-line tool: shared helpers and the subcommand entry
- * points. Uses only the public API (include/prov/prov.h).
+ * points. The device commands use only the public API
+ * (include/prov/prov.h); serve and log enter server/, phone run hosts
+ * phone/ (their headers, never lib/ internals).
  *
  * Conventions (spec/interfaces.md): exit 0 on success, 1 on a failed
  * operation, 2 on bad usage or bad input; one line on stderr saying what
@@ -61,5 +63,7 @@ int cmd_expand(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif

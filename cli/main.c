@@ -31,6 +31,10 @@ static const char usage[] =
 "  pack           gzip and/or encrypt a profile as phones read it\n"
 "  unpack         decrypt and/or gunzip a profile, as a phone does\n"
 "\n"
+"Server:\n"
+"  serve          the provisioning server: TFTP, HTTP, HTTPS and syslog\n"
+"  log            the server's history: requests answered, syslog received\n"
+"\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
 "Exit status: 0 success, 1 failed operation, 2 bad usage or bad input.\n";
@@ -66,6 +70,10 @@ main(int argc, char **argv)
 		return cmd_pack(argc - 1, argv + 1);
 	if (strcmp(cmd, "unpack") == 0)
 		return cmd_unpack(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "log") == 0)
+		return cmd_log(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

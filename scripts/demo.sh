@@ -37,17 +37,29 @@ step prov phone unknown --state "$state/phone"
 
 echo
 echo "Now over the network: the profile packed as phones read it (gzip, then"
-echo "AES-256-CBC as openssl enc writes it), served by a real nginx on loopback."
+echo "AES-256-CBC as openssl enc writes it), served by prov serve on loopback"
+echo "(TFTP, HTTP and a syslog collector on free ports), which records every"
+echo "request and the phone's syslog in its history."
 source tests/integration/servers.sh
 prov_servers_init
 trap 'prov_servers_stop; rm -rf "$state"' EXIT
-mkdir -p "$state/www"
-cp examples/basic.xml "$state/www/basic.xml"
-step prov pack --gzip --key 'My Own Secret' examples/basic.xml -o "$state/www/basic.cfg"
-prov_nginx "$state/www" > "$state/port"
-port=$(cat "$state/port")
-step prov phone set --state "$state/phone" GPP_A=old \
-	"Profile_Rule=[--key \"My Own Secret\"] http://127.0.0.1:$port/basic.cfg"
+mkdir -p "$state/tree"
+chmod 755 "$state" "$state/tree"
+step prov pack --gzip --key 'My Own Secret' examples/basic.xml -o "$state/tree/basic.cfg"
+cp examples/basic.xml "$state/tree/CP-8841-3PCC000e08abcdef.xml"
+chmod 644 "$state/tree/"*
+printf '\n\033[1m$ prov serve --root %s --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 ...\033[0m\n' "$state/tree"
+prov_serve "$state/tree"
+grep -E 'listening|ready' "$PROV_SERVE_LOG" | sed 's/^/    /'
+http=$PROV_SERVE_HTTP tftp=$PROV_SERVE_TFTP syslog=$PROV_SERVE_SYSLOG
+step prov phone set --state "$state/phone" GPP_A=old "Syslog_Server=127.0.0.1:$syslog" \
+	"Profile_Rule=[--key \"My Own Secret\"] http://127.0.0.1:$http/basic.cfg" \
+	"Profile_Rule_B=tftp://127.0.0.1:$tftp/CP-8841-3PCC\$MA.xml"
 step prov phone resync --state "$state/phone"
 step prov phone get --state "$state/phone" GPP_A
 step prov phone status --state "$state/phone"
+sleep 0.5
+step prov log --db "sqlite:$PROV_TMP/serve.db"
+step prov log --db "sqlite:$PROV_TMP/serve.db" --syslog
+step curl -s "http://127.0.0.1:$http/healthz"
+kill -TERM "$PROV_SERVE_PID"

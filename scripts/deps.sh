@@ -6,7 +6,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config
       libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
       libcmocka-dev python3-cram openssl binutils gzip xxd
-      nginx tftpd-hpa tftp-hpa "$@")
+      nginx tftpd-hpa tftp-hpa
+      libhttp-parser-dev curl wrk atftp dnsmasq-base sqlite3
+      libosip2-dev sip-tester chromium chromium-driver "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -14,11 +16,29 @@ for p in "${pkgs[@]}"; do
 		missing+=("$p")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "prov: installing ${missing[*]}" >&2
+# atftpd (a TFTP server with RFC 7440 windowsize, a test and benchmark
+# peer) conflicts with tftpd-hpa as a package, so it is unpacked beside
+# rather than installed: /opt/prov-peers/atftpd/usr/sbin/atftpd.
+PEERS=/opt/prov-peers
+peers() {
+	[ -x "$PEERS/atftpd/usr/sbin/atftpd" ] && return 0
+	local tmp
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get download -qq atftpd >/dev/null 2>&1) || {
+		$sudo apt-get update -qq && (cd "$tmp" && apt-get download -qq atftpd >/dev/null)
+	}
+	$sudo mkdir -p "$PEERS/atftpd"
+	$sudo dpkg-deb -x "$tmp"/atftpd_*.deb "$PEERS/atftpd"
+	rm -rf "$tmp"
+}
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
+if [ ${#missing[@]} -eq 0 ]; then
+	peers
+	exit 0
+fi
+
+echo "prov: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Servers (nginx, tftpd-hpa) are installed for the tests, which start them
 # on loopback themselves: keep the packages from starting system-wide
@@ -32,3 +52,4 @@ fi
 trap '[ -n "$guard" ] && $sudo rm -f /usr/sbin/policy-rc.d' EXIT
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+peers

@@ -27,6 +27,12 @@
 #   prov_fixture                the usual set of all of the above, printed
 #                               as KEY=VALUE lines (see the function)
 #   prov_servers_stop           stops everything (the EXIT trap calls it)
+#   prov_serve ROOT [ARG..]     `prov serve` on 127.0.0.1: TFTP, HTTP and syslog
+#                               on ephemeral ports (plus whatever ARGs add),
+#                               history in $PROV_TMP/serve.db; waits until
+#                               ready, then sets PROV_SERVE_PID, _LOG, _TFTP,
+#                               _HTTP, _HTTPS (when --https is given) and
+#                               _SYSLOG. Call it directly, not in $(...).
 #
 # Every server runs in the foreground of its own process group (setsid, no
 # daemon mode); its pid goes to $PROV_TMP/pids. Logs:
@@ -71,6 +77,31 @@ prov_servers_stop() {
 		rm -rf "$PROV_TMP"
 	fi
 	PROV_TMP=
+}
+
+prov_serve() {
+	local root=$1 i
+	shift
+	PROV_SERVE_LOG="$PROV_TMP/serve-$RANDOM.log"
+	_prov_spawn "$PROV_SERVE_LOG" prov serve --root "$root" --db "sqlite:$PROV_TMP/serve.db" \
+		--user root --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 \
+		--log-level notice "$@"
+	PROV_SERVE_PID=$_PROV_PID
+	for i in $(seq 200); do
+		grep -q ' ready: ' "$PROV_SERVE_LOG" 2>/dev/null && break
+		_prov_alive "$PROV_SERVE_PID" || break
+		sleep 0.05
+	done
+	if ! grep -q ' ready: ' "$PROV_SERVE_LOG"; then
+		echo "prov serve did not start:" >&2
+		cat "$PROV_SERVE_LOG" >&2
+		return 1
+	fi
+	PROV_SERVE_TFTP=$(sed -n 's/.*listening: tftp [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
+	PROV_SERVE_HTTP=$(sed -n 's/.*listening: http [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
+	PROV_SERVE_HTTPS=$(sed -n 's/.*listening: https [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
+	PROV_SERVE_SYSLOG=$(sed -n 's/.*listening: syslog [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
+	export PROV_SERVE_PID PROV_SERVE_LOG PROV_SERVE_TFTP PROV_SERVE_HTTP PROV_SERVE_HTTPS PROV_SERVE_SYSLOG
 }
 
 prov_free_port() {

@@ -1,0 +1,43 @@
+/*
+ * http: the HTTP/1.1 server (S-NET-2), plain or over TLS (S-NET-3): GET and
+ * HEAD of the static tree (root.h), Range (one range) for firmware, ETag
+ * and Last-Modified with conditional GET (If-None-Match,
+ * If-Modified-Since), PUT and POST of device reports into the upload
+ * directory, keep-alive, /metrics (Prometheus text) and /healthz. Bounded:
+ * header block, body, connections per worker and per client address;
+ * header, body, idle and send timeouts against slow clients. Over a cap a
+ * connection gets 503 and is closed (S-SEC-5).
+ *
+ * Parsing: the request line and headers are parsed by Debian's
+ * libhttp-parser (nodejs http-parser 2.9). Responses of plain files go
+ * out with sendfile(2); over TLS through SSL_write from a read buffer.
+ *
+ * Every answered request is recorded in the history (store_request) and
+ * the metrics, with the device identity when one is known (MAC in the
+ * path, in the User-Agent "($MA)", or the verified client certificate).
+ */
+#ifndef PROV_SERVER_HTTP_H
+#define PROV_SERVER_HTTP_H
+
+#include "http_parse.h"
+
+struct srv;
+struct http;
+
+/* Starts accepting connections on fd (a listening TCP socket the caller
+ * owns). tls: 0 for HTTP, 1 for HTTPS (uses srv->tls at each accept).
+ * Returns 0, or -1 with errno. */
+int http_new(struct http **out, struct srv *srv, int fd, int tls)
+	__attribute__((warn_unused_result));
+
+/* Stops accepting; idle keep-alive connections are closed, requests in
+ * flight finish (SIGTERM). */
+void http_drain(struct http *h);
+
+/* Open connections. */
+unsigned http_active(const struct http *h);
+
+/* Closes every connection and frees. NULL-safe. */
+void http_free(struct http *h);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * serve: one worker of `prov serve` (S-NET-5): one event loop on which all
+ * listeners of this worker run (TFTP, HTTP, HTTPS, syslog), never a
+ * process or a thread per request. The master process binds every socket
+ * (SO_REUSEPORT, one per worker), drops privileges, forks the workers and
+ * relays signals; each worker then owns one struct srv.
+ *
+ * Lifetimes: struct srv lives as long as its worker. cfg and tls are
+ * replaced on SIGHUP reload: a module reads srv->cfg / srv->tls when a new
+ * exchange starts and keeps what it needs for that exchange (an SSL holds
+ * its own reference to its SSL_CTX), so a reload never drops a transfer.
+ */
+#ifndef PROV_SERVER_SERVE_H
+#define PROV_SERVER_SERVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct srv_cfg;
+struct store;
+struct metrics;
+struct tls;
+
+struct srv {
+	struct loop *loop;
+	const struct srv_cfg *cfg;     /* current configuration */
+	int root_fd;                   /* O_PATH directory fd of cfg->root */
+	int upload_fd;                 /* directory fd of cfg->upload, or -1 */
+	struct store *store;           /* history (never NULL in a worker) */
+	struct metrics *metrics;       /* shared by all workers */
+	struct tls *tls;               /* HTTPS context, or NULL */
+	int draining;                  /* SIGTERM seen: finish, accept nothing */
+	unsigned worker;               /* 0-based index */
+};
+
+/* Wall clock in unix ms (history records, Last-Modified). */
+int64_t serve_wall_ms(void);
+
+/* The 12-hex-digit MAC named in s (len bytes), lower-cased into mac[13]:
+ * the last 12 digits of the first run of at least 12 hex digits (a prefix
+ * such as "spa" or "3PCC" may end in hex letters).
+ * Returns 1 when found. Used for file names, User-Agents "($MA)", and
+ * syslog messages. */
+int serve_find_mac(const char *s, size_t len, char mac[13]);
+
+/* Copies s into out (cap bytes, NUL-terminated) with control characters,
+ * '\\', '"' and bytes >= 0x7f escaped as \xHH: safe for logs and history. */
+void serve_escape(const char *s, size_t len, char *out, size_t cap);
+
+/* Entry point of `prov serve` (cli/serve.c parses nothing itself). */
+int serve_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,813 @@
+/*
+ * store: the server's history in SQLite. See store.h.
+ *
+ * Write side: records are copied into one allocation each and chained on
+ * a FIFO list (bounded by count and by bytes) under a mutex; the writer
+ * thread sleeps on a condition variable, gathers up to STORE_BATCH_MAX
+ * records or waits STORE_BATCH_MS after the first one, and writes the
+ * batch in one BEGIN IMMEDIATE ... COMMIT transaction through statements
+ * prepared once. Several processes may write one file: WAL lets readers
+ * run beside the one writer, and busy_timeout queues the writers; a batch
+ * that still meets SQLITE_BUSY is retried a few times and then dropped.
+ *
+ * Read side: a separate read-only connection per query, so `prov log`
+ * never creates a database and never blocks a running server.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metrics.h"
+
+#define STORE_QUEUE_BYTES_MAX (64u * 1024u * 1024u) /* memory held by queued records */
+#define STORE_BUSY_MS 5000       /* busy_timeout: wait for another writer's lock */
+#define STORE_BUSY_RETRIES 3     /* further attempts at a batch still BUSY */
+#define STORE_RETRY_PAUSE_MS 100 /* pause between those attempts */
+#define STORE_OPEN_RETRIES 50    /* store_open's setup meeting an immediate BUSY */
+#define STORE_OPEN_PAUSE_MS 20   /* pause between those attempts */
+#define STORE_QUERY_MAX 1000000u /* most rows one query returns */
+#define STORE_QUERY_DEFAULT 100u /* rows returned when the filter says 0 */
+
+enum store_kind { STORE_KIND_REQ, STORE_KIND_SYSLOG };
+
+/* One queued record: the struct and, after it, the strings it points to. */
+struct store_rec {
+	struct store_rec *next;
+	size_t size;             /* bytes charged against STORE_QUEUE_BYTES_MAX */
+	int64_t queued_ms;       /* monotonic, for the STORE_BATCH_MS deadline */
+	enum store_kind kind;
+	union {
+		struct store_req req;
+		struct store_syslog sys;
+	} u;
+	char strings[];
+};
+
+struct store {
+	sqlite3 *db;             /* the writer's connection: writer thread only
+				    once store_open returns */
+	sqlite3_stmt *ins_req, *ins_sys;
+	struct metrics *m;
+	char *path;
+
+	pthread_t thread;
+	pthread_mutex_t mu;      /* guards everything below */
+	pthread_cond_t wake;     /* writer: records queued, stop, flush */
+	pthread_cond_t done_cv;  /* store_flush: a batch is finished */
+	struct store_rec *head, *tail;
+	unsigned n;              /* records queued */
+	size_t bytes;            /* their sizes */
+	uint64_t accepted;       /* records ever queued */
+	uint64_t done;           /* records ever taken and finished (written or dropped) */
+	uint64_t flush_to;       /* store_flush wants done >= this */
+	int stop;
+};
+
+/*
+ * The schema, by version (PRAGMA user_version). store_migrations[i] takes a
+ * database from version i to i + 1; a new table or column is a new entry,
+ * never an edit of an old one, so every database reaches the same schema.
+ */
+static const char *const store_migrations[] = {
+	/* 0 -> 1: request and syslog history */
+	"CREATE TABLE IF NOT EXISTS request ("
+	" id INTEGER PRIMARY KEY,"
+	" time_ms INTEGER NOT NULL,"
+	" client TEXT, proto TEXT, method TEXT, path TEXT, user_agent TEXT,"
+	" mac TEXT, subject TEXT,"
+	" status INTEGER NOT NULL, bytes INTEGER NOT NULL, duration_us INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS request_mac_time ON request (mac, time_ms);"
+	"CREATE INDEX IF NOT EXISTS request_time ON request (time_ms);"
+	"CREATE TABLE IF NOT EXISTS syslog ("
+	" id INTEGER PRIMARY KEY,"
+	" time_ms INTEGER NOT NULL,"
+	" source TEXT, facility INTEGER, severity INTEGER,"
+	" hostname TEXT, ident TEXT, mac TEXT, text TEXT);"
+	"CREATE INDEX IF NOT EXISTS syslog_mac_time ON syslog (mac, time_ms);"
+	"CREATE INDEX IF NOT EXISTS syslog_time ON syslog (time_ms);",
+};
+#define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
+
+static const char store_ins_req_sql[] =
+	"INSERT INTO request (time_ms, client, proto, method, path, user_agent, mac,"
+	" subject, status, bytes, duration_us) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)";
+static const char store_ins_sys_sql[] =
+	"INSERT INTO syslog (time_ms, source, facility, severity, hostname, ident, mac,"
+	" text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+
+static int64_t
+store_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* "sqlite:PATH" or a bare PATH into the file name; NULL for URLs of
+ * databases this build does not speak. */
+static const char *
+store_url_path(const char *url)
+{
+	if (url == NULL || url[0] == '\0')
+		return NULL;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return url[7] != '\0' ? url + 7 : NULL;
+	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+		return NULL;
+	return url;
+}
+
+static int
+store_url_err(const char *url, char *err, size_t errlen)
+{
+	if (url != NULL && (strncmp(url, "postgres://", 11) == 0 ||
+			    strncmp(url, "postgresql://", 13) == 0))
+		snprintf(err, errlen, "%s: PostgreSQL is not supported by this build", url);
+	else
+		snprintf(err, errlen, "'%s': not a database URL (sqlite:PATH)",
+			 url ? url : "");
+	return -1;
+}
+
+/* ---- schema ---------------------------------------------------------------- */
+
+static int
+store_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Brings the schema to STORE_SCHEMA_VERSION in one transaction, so workers
+ * opening at once (or a kill in the middle) never see half a schema.
+ * Returns SQLITE_OK, or an SQLite code with the reason in err. */
+static int
+store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	char sql[64];
+	int version = 0, rc;
+
+	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	if ((rc = store_user_version(db, &version)) != SQLITE_OK)
+		goto fail;
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: database schema %d is newer than this prov (%d)",
+			 path, version, STORE_SCHEMA_VERSION);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return SQLITE_ERROR;
+	}
+	for (; version < STORE_SCHEMA_VERSION; version++) {
+		rc = sqlite3_exec(db, store_migrations[version], NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+		goto fail;
+	if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+		goto fail;
+	return SQLITE_OK;
+fail:
+	snprintf(err, errlen, "%s: schema: %s", path, sqlite3_errmsg(db));
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* WAL, synchronous=NORMAL and the schema. Several workers opening a new
+ * file at once race to convert it to WAL, and SQLite answers some of those
+ * races with SQLITE_BUSY at once rather than through the busy handler: the
+ * whole setup is retried then. */
+static int
+store_setup(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	int rc = SQLITE_OK;
+
+	for (int attempt = 0; attempt < STORE_OPEN_RETRIES; attempt++) {
+		if (attempt > 0) {
+			struct timespec pause = { 0, STORE_OPEN_PAUSE_MS * 1000000L };
+
+			nanosleep(&pause, NULL);
+		}
+		/* WAL: readers (prov log, other workers) never block the writer;
+		 * with synchronous=NORMAL a power loss may lose the last commits
+		 * but never leaves a mixed or corrupt database (R-CRASH). */
+		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		if (rc != SQLITE_OK)
+			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		else
+			rc = store_migrate(db, path, err, errlen);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+	}
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ---- the writer ------------------------------------------------------------- */
+
+static void
+store_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+store_bind_int_or_null(sqlite3_stmt *st, int i, int v)
+{
+	if (v >= 0)
+		sqlite3_bind_int(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static int
+store_insert(struct store *s, const struct store_rec *r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (r->kind == STORE_KIND_REQ) {
+		const struct store_req *q = &r->u.req;
+
+		st = s->ins_req;
+		sqlite3_bind_int64(st, 1, q->time_ms);
+		store_bind_text(st, 2, q->client);
+		store_bind_text(st, 3, q->proto);
+		store_bind_text(st, 4, q->method);
+		store_bind_text(st, 5, q->path);
+		store_bind_text(st, 6, q->user_agent);
+		store_bind_text(st, 7, q->mac);
+		store_bind_text(st, 8, q->subject);
+		sqlite3_bind_int(st, 9, q->status);
+		sqlite3_bind_int64(st, 10, q->bytes > INT64_MAX ? INT64_MAX : (int64_t)q->bytes);
+		sqlite3_bind_int64(st, 11, q->duration_us);
+	} else {
+		const struct store_syslog *y = &r->u.sys;
+
+		st = s->ins_sys;
+		sqlite3_bind_int64(st, 1, y->time_ms);
+		store_bind_text(st, 2, y->source);
+		store_bind_int_or_null(st, 3, y->facility);
+		store_bind_int_or_null(st, 4, y->severity);
+		store_bind_text(st, 5, y->hostname);
+		store_bind_text(st, 6, y->ident);
+		store_bind_text(st, 7, y->mac);
+		store_bind_text(st, 8, y->text);
+	}
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Writes one batch in one transaction. BUSY (another process held the lock
+ * past busy_timeout) is retried; anything else, or BUSY every time, drops
+ * the batch: history is best-effort, the writer must go on. */
+static void
+store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
+{
+	char msg[256] = "";
+	int rc = SQLITE_OK;
+
+	for (int attempt = 0; attempt <= STORE_BUSY_RETRIES; attempt++) {
+		if (attempt > 0) {
+			struct timespec pause = { 0, STORE_RETRY_PAUSE_MS * 1000000L * attempt };
+
+			nanosleep(&pause, NULL);
+		}
+		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		for (const struct store_rec *r = batch; rc == SQLITE_OK && r != NULL; r = r->next)
+			rc = store_insert(s, r);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return;
+		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(s->db));
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			break;
+	}
+	log_msg(LOG_ERR, "store: %s: %u history records dropped: %s", s->path, count, msg);
+	if (s->m != NULL)
+		METRIC_ADD(s->m->store_dropped, count);
+}
+
+static void *
+store_writer(void *arg)
+{
+	struct store *s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct store_rec *batch, *last, *r;
+		unsigned count = 0;
+		size_t bytes = 0;
+
+		while (s->head == NULL && !s->stop)
+			pthread_cond_wait(&s->wake, &s->mu);
+		if (s->head == NULL)
+			break; /* stopping, and nothing left */
+		/* Gather: a fuller batch is a cheaper commit, but no record waits
+		 * longer than STORE_BATCH_MS after it was queued. */
+		while (!s->stop && s->flush_to <= s->done && s->n < STORE_BATCH_MAX) {
+			int64_t due = s->head->queued_ms + STORE_BATCH_MS;
+			struct timespec ts;
+
+			if (store_mono_ms() >= due)
+				break;
+			ts.tv_sec = due / 1000;
+			ts.tv_nsec = (due % 1000) * 1000000L;
+			if (pthread_cond_timedwait(&s->wake, &s->mu, &ts) == ETIMEDOUT)
+				break;
+		}
+		batch = last = s->head;
+		for (r = s->head; r != NULL && count < STORE_BATCH_MAX; r = r->next) {
+			last = r;
+			count++;
+			bytes += r->size;
+		}
+		s->head = last->next;
+		if (s->head == NULL)
+			s->tail = NULL;
+		last->next = NULL;
+		s->n -= count;
+		s->bytes -= bytes;
+		pthread_mutex_unlock(&s->mu);
+
+		store_write_batch(s, batch, count);
+		while (batch != NULL) {
+			r = batch->next;
+			free(batch);
+			batch = r;
+		}
+
+		pthread_mutex_lock(&s->mu);
+		s->done += count;
+		pthread_cond_broadcast(&s->done_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* ---- open / close ------------------------------------------------------------ */
+
+int
+store_open(struct store **out, const char *url, struct metrics *m, char *err, size_t errlen)
+{
+	const char *path = store_url_path(url);
+	struct store *s = NULL;
+	pthread_condattr_t ca;
+	sigset_t all, old;
+	int rc, fd, locks = 0;
+
+	*out = NULL;
+	if (path == NULL)
+		return store_url_err(url, err, errlen);
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	s->m = m;
+	/* A new database is created private (0600): it will hold device keys
+	 * as well as history. SQLite gives the -wal and -shm files the mode of
+	 * the database file. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+	if (store_setup(s->db, path, err, errlen) < 0)
+		goto fail;
+	if (sqlite3_prepare_v3(s->db, store_ins_req_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->ins_req, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db, store_ins_sys_sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &s->ins_sys, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		goto fail;
+	}
+
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		goto fail_sys;
+	locks++;
+	if (pthread_condattr_init(&ca) != 0)
+		goto fail_sys;
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	rc = pthread_cond_init(&s->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	if (rc != 0)
+		goto fail_sys;
+	locks++;
+	if (pthread_cond_init(&s->done_cv, NULL) != 0)
+		goto fail_sys;
+	locks++;
+	/* The writer takes no signals: the serving thread receives them through
+	 * its loop's signalfd, which works only while every thread blocks them
+	 * (a SIGTERM delivered to an unblocking thread would kill the process
+	 * without draining). The new thread inherits this mask. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&s->thread, NULL, store_writer, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		goto fail_sys;
+	*out = s;
+	return 0;
+fail_sys:
+	snprintf(err, errlen, "%s: cannot start the history writer", path);
+fail:
+	if (s != NULL) {
+		if (locks > 2)
+			pthread_cond_destroy(&s->done_cv);
+		if (locks > 1)
+			pthread_cond_destroy(&s->wake);
+		if (locks > 0)
+			pthread_mutex_destroy(&s->mu);
+		sqlite3_finalize(s->ins_req);
+		sqlite3_finalize(s->ins_sys);
+		sqlite3_close(s->db);
+		free(s->path);
+		free(s);
+	}
+	return -1;
+}
+
+void
+store_flush(struct store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->flush_to = s->accepted;
+	pthread_cond_signal(&s->wake);
+	while (s->done < s->flush_to)
+		pthread_cond_wait(&s->done_cv, &s->mu);
+	pthread_mutex_unlock(&s->mu);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = 1;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	sqlite3_finalize(s->ins_req);
+	sqlite3_finalize(s->ins_sys);
+	sqlite3_close(s->db);
+	pthread_cond_destroy(&s->done_cv);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->mu);
+	free(s->path);
+	free(s);
+}
+
+/* ---- queueing ------------------------------------------------------------------ */
+
+/* How much of s to keep within max bytes, not cutting an escape sequence
+ * ("\xHH", serve_escape) in two. */
+static size_t
+store_cut(const char *s, size_t max)
+{
+	size_t len = strnlen(s, max + 1);
+
+	if (len <= max)
+		return len;
+	len = max;
+	for (size_t back = 1; back <= 3 && back <= len; back++)
+		if (s[len - back] == '\\')
+			return len - back;
+	return len;
+}
+
+/* Sizes (phase 0) then copies (phase 1) the strings of a record. */
+struct store_copy {
+	char *p;
+	size_t need;
+	int phase;
+};
+
+static const char *
+store_copy_str(struct store_copy *c, const char *s, size_t max)
+{
+	size_t len;
+	char *dst;
+
+	if (s == NULL)
+		return NULL;
+	len = store_cut(s, max);
+	if (c->phase == 0) {
+		c->need += len + 1;
+		return NULL;
+	}
+	dst = c->p;
+	memcpy(dst, s, len);
+	dst[len] = '\0';
+	c->p += len + 1;
+	return dst;
+}
+
+static void
+store_copy_req(struct store_copy *c, struct store_req *d, const struct store_req *r)
+{
+	*d = *r;
+	d->client = store_copy_str(c, r->client, STORE_FIELD_MAX);
+	d->proto = store_copy_str(c, r->proto, STORE_FIELD_MAX);
+	d->method = store_copy_str(c, r->method, STORE_FIELD_MAX);
+	d->path = store_copy_str(c, r->path, STORE_FIELD_MAX);
+	d->user_agent = store_copy_str(c, r->user_agent, STORE_FIELD_MAX);
+	d->mac = store_copy_str(c, r->mac, STORE_FIELD_MAX);
+	d->subject = store_copy_str(c, r->subject, STORE_FIELD_MAX);
+}
+
+static void
+store_copy_sys(struct store_copy *c, struct store_syslog *d, const struct store_syslog *r)
+{
+	*d = *r;
+	d->source = store_copy_str(c, r->source, STORE_FIELD_MAX);
+	d->hostname = store_copy_str(c, r->hostname, STORE_FIELD_MAX);
+	d->ident = store_copy_str(c, r->ident, STORE_FIELD_MAX);
+	d->mac = store_copy_str(c, r->mac, STORE_FIELD_MAX);
+	d->text = store_copy_str(c, r->text, STORE_MSG_MAX);
+}
+
+static void
+store_enqueue(struct store *s, enum store_kind kind, const void *rec)
+{
+	struct store_copy c = { NULL, 0, 0 };
+	struct store_rec scratch, *r;
+	size_t size;
+
+	/* Phase 0 sizes the strings, phase 1 copies them after the struct. */
+	if (kind == STORE_KIND_REQ)
+		store_copy_req(&c, &scratch.u.req, rec);
+	else
+		store_copy_sys(&c, &scratch.u.sys, rec);
+	size = sizeof(*r) + c.need;
+	r = malloc(size);
+	if (r == NULL)
+		goto drop;
+	c.p = r->strings;
+	c.phase = 1;
+	if (kind == STORE_KIND_REQ)
+		store_copy_req(&c, &r->u.req, rec);
+	else
+		store_copy_sys(&c, &r->u.sys, rec);
+	r->next = NULL;
+	r->size = size;
+	r->kind = kind;
+	r->queued_ms = store_mono_ms();
+
+	pthread_mutex_lock(&s->mu);
+	if (s->stop || s->n >= STORE_QUEUE_MAX || s->bytes + size > STORE_QUEUE_BYTES_MAX) {
+		pthread_mutex_unlock(&s->mu);
+		free(r);
+		goto drop;
+	}
+	if (s->tail != NULL)
+		s->tail->next = r;
+	else
+		s->head = r;
+	s->tail = r;
+	s->n++;
+	s->bytes += size;
+	s->accepted++;
+	/* The writer needs waking when the queue was empty (it sleeps without
+	 * a deadline) and when a batch just filled; otherwise it is already
+	 * gathering against its deadline. */
+	if (s->n == 1 || s->n == STORE_BATCH_MAX)
+		pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->mu);
+	return;
+drop:
+	if (s->m != NULL)
+		METRIC_ADD(s->m->store_dropped, 1);
+}
+
+void
+store_request(struct store *s, const struct store_req *r)
+{
+	if (s == NULL || r == NULL)
+		return;
+	store_enqueue(s, STORE_KIND_REQ, r);
+}
+
+void
+store_syslog(struct store *s, const struct store_syslog *r)
+{
+	if (s == NULL || r == NULL)
+		return;
+	store_enqueue(s, STORE_KIND_SYSLOG, r);
+}
+
+/* ---- queries ------------------------------------------------------------------- */
+
+/* Opens path read-only: a missing file is an error, never a new database. */
+static int
+store_open_ro(const char *url, sqlite3 **db, char *err, size_t errlen)
+{
+	const char *path = store_url_path(url);
+	struct stat st;
+	int rc, version = 0;
+
+	*db = NULL;
+	if (path == NULL)
+		return store_url_err(url, err, errlen);
+	if (stat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -1;
+	}
+	rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(*db, STORE_BUSY_MS);
+	if ((rc = store_user_version(*db, &version)) != SQLITE_OK)
+		goto fail;
+	if (version == 0) {
+		snprintf(err, errlen, "%s: not a prov database", path);
+		goto out_err;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		snprintf(err, errlen, "%s: database schema %d is newer than this prov (%d)",
+			 path, version, STORE_SCHEMA_VERSION);
+		goto out_err;
+	}
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: %s", path,
+		 *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+out_err:
+	sqlite3_close(*db);
+	*db = NULL;
+	return -1;
+}
+
+/* Builds "SELECT COLS FROM (SELECT COLS FROM TABLE WHERE filters ORDER BY
+ * time DESC LIMIT n) ORDER BY time": the last n rows, printed oldest first.
+ * Only constant fragments go into the text; every value is bound. */
+static int
+store_prepare_query(sqlite3 *db, const char *cols, const char *table, const char *client_col,
+		    const struct store_filter *f, sqlite3_stmt **st)
+{
+	char sql[1024];
+	unsigned limit = f && f->limit ? f->limit : STORE_QUERY_DEFAULT;
+	int i;
+
+	if (limit > STORE_QUERY_MAX)
+		limit = STORE_QUERY_MAX;
+	snprintf(sql, sizeof(sql),
+		 "SELECT %s FROM (SELECT * FROM %s WHERE 1%s%s%s"
+		 " ORDER BY time_ms DESC, id DESC LIMIT :limit) ORDER BY time_ms, id",
+		 cols, table,
+		 f && f->mac ? " AND mac = :mac" : "",
+		 f && f->client ? (strcmp(client_col, "client") == 0
+				   ? " AND substr(client, 1, length(:client)) = :client"
+				   : " AND substr(source, 1, length(:client)) = :client") : "",
+		 f && f->since_ms ? " AND time_ms >= :since" : "");
+	if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(*st, sqlite3_bind_parameter_index(*st, ":limit"), limit);
+	if ((i = sqlite3_bind_parameter_index(*st, ":mac")) > 0)
+		sqlite3_bind_text(*st, i, f->mac, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(*st, ":client")) > 0)
+		sqlite3_bind_text(*st, i, f->client, -1, SQLITE_STATIC);
+	if ((i = sqlite3_bind_parameter_index(*st, ":since")) > 0)
+		sqlite3_bind_int64(*st, i, f->since_ms);
+	return 0;
+}
+
+static const char *
+store_col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int
+store_col_int_or_neg(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int(st, i);
+}
+
+int
+store_query_requests(const char *url, const struct store_filter *f,
+		     void (*row)(void *arg, const struct store_req *r), void *arg,
+		     char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+
+	if (store_open_ro(url, &db, err, errlen) < 0)
+		return -1;
+	if (store_prepare_query(db, "time_ms, client, proto, method, path, user_agent, mac,"
+				" subject, status, bytes, duration_us", "request", "client",
+				f, &st) < 0)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_req r;
+		int64_t bytes = sqlite3_column_int64(st, 9);
+		int64_t dur = sqlite3_column_int64(st, 10);
+
+		r.time_ms = sqlite3_column_int64(st, 0);
+		r.client = store_col_text(st, 1);
+		r.proto = store_col_text(st, 2);
+		r.method = store_col_text(st, 3);
+		r.path = store_col_text(st, 4);
+		r.user_agent = store_col_text(st, 5);
+		r.mac = store_col_text(st, 6);
+		r.subject = store_col_text(st, 7);
+		r.status = sqlite3_column_int(st, 8);
+		r.bytes = bytes < 0 ? 0 : (uint64_t)bytes;
+		r.duration_us = dur < 0 ? 0 : dur > UINT32_MAX ? UINT32_MAX : (uint32_t)dur;
+		row(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "%s: %s", store_url_path(url), sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ret;
+}
+
+int
+store_query_syslog(const char *url, const struct store_filter *f,
+		   void (*row)(void *arg, const struct store_syslog *r), void *arg,
+		   char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+
+	if (store_open_ro(url, &db, err, errlen) < 0)
+		return -1;
+	if (store_prepare_query(db, "time_ms, source, facility, severity, hostname, ident,"
+				" mac, text", "syslog", "source", f, &st) < 0)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_syslog r;
+
+		r.time_ms = sqlite3_column_int64(st, 0);
+		r.source = store_col_text(st, 1);
+		r.facility = store_col_int_or_neg(st, 2);
+		r.severity = store_col_int_or_neg(st, 3);
+		r.hostname = store_col_text(st, 4);
+		r.ident = store_col_text(st, 5);
+		r.mac = store_col_text(st, 6);
+		r.text = store_col_text(st, 7);
+		row(arg, &r);
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "%s: %s", store_url_path(url), sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return ret;
+}

@@ -1,0 +1,95 @@
+/*
+ * store: the server's history (S-DEV-3, S-DEV-4): every request answered
+ * and every syslog message received, in SQLite (the embedded default; WAL,
+ * synchronous=NORMAL). PostgreSQL comes with the scale-out issue behind the
+ * same functions.
+ *
+ * Writing never stalls serving: store_request and store_syslog copy the
+ * record into a bounded in-memory queue and return at once; one writer
+ * thread per store drains the queue in batches (one transaction per batch,
+ * at most STORE_BATCH_MS after the first record). When the queue is full
+ * the record is dropped and counted (metrics store_dropped): history is
+ * best-effort under overload, serving is not.
+ *
+ * Threads: store_request/store_syslog may be called from the (one) serving
+ * thread; the writer thread is private. Open after fork(), never before.
+ */
+#ifndef PROV_SERVER_STORE_H
+#define PROV_SERVER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_QUEUE_MAX 65536u  /* records waiting for the writer */
+#define STORE_BATCH_MAX 4096u   /* records per transaction */
+#define STORE_BATCH_MS 200      /* longest a record waits before its commit */
+#define STORE_FIELD_MAX 512u    /* longest path / User-Agent / subject kept */
+#define STORE_MSG_MAX 2048u     /* longest syslog message kept */
+
+struct metrics;
+struct store;
+
+/* One answered request. Strings are copied (truncated to STORE_FIELD_MAX);
+ * NULL means none. */
+struct store_req {
+	int64_t time_ms;        /* wall clock, unix ms, when the request arrived */
+	const char *client;     /* "ADDR" or "[ADDR6]", with ":PORT" */
+	const char *proto;      /* "tftp", "http", "https" */
+	const char *method;     /* "GET", "HEAD", "PUT", "POST", "RRQ", "WRQ" */
+	const char *path;       /* as requested, control characters escaped */
+	const char *user_agent;
+	const char *mac;        /* 12 lower-case hex digits when the request names
+				   a device (file name, client cert, User-Agent) */
+	const char *subject;    /* verified client certificate subject */
+	int status;             /* HTTP status; TFTP: 200, or 400 + error code */
+	uint64_t bytes;         /* body/payload bytes sent (or received: uploads) */
+	uint32_t duration_us;
+};
+
+/* One syslog message. */
+struct store_syslog {
+	int64_t time_ms;        /* when received */
+	const char *source;     /* "ADDR:PORT" */
+	int facility, severity; /* from the PRI, -1 when absent */
+	const char *hostname;   /* as in the message, or NULL */
+	const char *ident;      /* APP-NAME / TAG, or NULL */
+	const char *mac;        /* the MAC it names, or NULL */
+	const char *text;       /* the message, control characters escaped */
+};
+
+/* Opens (creating the schema if needed) the database at url: "sqlite:PATH"
+ * or a bare PATH. m may be NULL (no drop counting). Returns 0, or -1 with a
+ * reason in err. Starts the writer thread. */
+int store_open(struct store **out, const char *url, struct metrics *m,
+	       char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Queue one record; never blocks, never fails loudly (drops and counts).
+ * s may be NULL (no history kept: unit tests of the serving modules). */
+void store_request(struct store *s, const struct store_req *r);
+void store_syslog(struct store *s, const struct store_syslog *r);
+
+/* Commits everything queued and stops the writer. NULL-safe. */
+void store_close(struct store *s);
+
+/* Returns once every record queued before the call is written (or dropped
+ * by a failed commit): for tests, and before answering "what happened".
+ * NULL-safe. */
+void store_flush(struct store *s);
+
+/* Query side, for `prov log` (reads with its own connection; may run while
+ * a server writes). A filter field NULL/0 means no filter. Rows are printed
+ * by the callback in time order, oldest first, limited to the last limit. */
+struct store_filter {
+	const char *mac;
+	const char *client;     /* address prefix */
+	int64_t since_ms;
+	unsigned limit;         /* 0 = 100 */
+};
+int store_query_requests(const char *url, const struct store_filter *f,
+			 void (*row)(void *arg, const struct store_req *r), void *arg,
+			 char *err, size_t errlen) __attribute__((warn_unused_result));
+int store_query_syslog(const char *url, const struct store_filter *f,
+		       void (*row)(void *arg, const struct store_syslog *r), void *arg,
+		       char *err, size_t errlen) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * syslogd: the syslog collector (S-NET-4). UDP datagrams in RFC 3164
+ * ("<PRI>Mmm dd hh:mm:ss HOST TAG: text", and the bare "<PRI>text" phones
+ * send) or RFC 5424 ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG")
+ * framing; capped at cfg->lim.syslog_msg_max bytes; control characters
+ * escaped; each stored (store_syslog) with the receive time, the source,
+ * and the MAC it names (identifier or text) when it names one.
+ */
+#ifndef PROV_SERVER_SYSLOGD_H
+#define PROV_SERVER_SYSLOGD_H
+
+#include <stddef.h>
+
+struct srv;
+struct syslogd;
+
+/* One parsed message; pointers into the caller's scratch buffer. */
+struct syslogd_msg {
+	int facility, severity;  /* -1 when there is no valid PRI */
+	const char *timestamp;   /* as written, or NULL */
+	const char *hostname;    /* or NULL */
+	const char *ident;       /* TAG / APP-NAME, or NULL */
+	const char *text;        /* the message, escaped */
+	char mac[13];            /* "" when none named */
+};
+
+/* Parses one datagram (len bytes, any content) into m, using scratch
+ * (cap bytes; 4 * len + 4 holds every field escaped, less truncates) for
+ * the escaped strings. Never fails: what cannot be parsed is kept as text.
+ * Trailing CR, LF and NUL bytes are not part of the message. Returns 0, or
+ * -1 when the datagram is empty or holds nothing after its PRI. */
+int syslogd_parse(const char *dgram, size_t len, struct syslogd_msg *m,
+		  char *scratch, size_t cap);
+
+/* Starts collecting on fd (a bound UDP socket the caller owns). */
+int syslogd_new(struct syslogd **out, struct srv *srv, int fd)
+	__attribute__((warn_unused_result));
+void syslogd_free(struct syslogd *s);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * tls: the HTTPS server context (S-NET-3): TLS 1.2 and 1.3 through
+ * OpenSSL, certificate chain and key from files, client certificates
+ * optional or required and verified against a CA file, session resumption
+ * (session cache and tickets). A struct tls wraps one SSL_CTX; a SIGHUP
+ * reload builds a new one and swaps srv->tls (connections keep the SSL_CTX
+ * they started with; OpenSSL reference-counts it).
+ */
+#ifndef PROV_SERVER_TLS_H
+#define PROV_SERVER_TLS_H
+
+#include <stddef.h>
+#include <openssl/ssl.h>
+
+struct srv_cfg;
+struct tls;
+
+/* Loads cfg->cert, cfg->key (checked to match), cfg->client_ca. Returns
+ * 0, or -1 with a reason naming the file in err. */
+int tls_new(struct tls **out, const struct srv_cfg *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void tls_free(struct tls *t);
+
+SSL_CTX *tls_ctx(const struct tls *t);
+
+/* The verified client certificate's subject of a finished handshake, as
+ * an RFC 2253 string (control characters escaped), and the device
+ * identity it carries (S-NET-3), as chosen here:
+ *   mac      the 12-hex-digit MAC (serve_find_mac, lower-cased) of S=
+ *            (stateOrProvinceName) when it holds one, else of the CN
+ *            (Cisco MIC subjects: "CN=CP-8841-3PCC-SEP001122334455");
+ *            "" when neither names one;
+ *   serial   serialNumber=, else L= (localityName); "" when absent;
+ *   product  OU=; "" when absent.
+ * Returns 1 when a certificate was presented and verified (also on a
+ * resumed session: the session keeps the peer and its verify result), 0
+ * otherwise (p zeroed).
+ *
+ * Session tickets: every SSL_CTX of the process shares one ticket key
+ * made at the first tls_new (in the master, before fork), so a ticket
+ * resumes on any worker and across reloads. */
+struct tls_peer {
+	char subject[512];
+	char mac[13];
+	char serial[64];
+	char product[64];
+};
+int tls_peer(SSL *ssl, struct tls_peer *p);
+
+#endif
