@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin.h"
+#include "sip.h"
 #include "loop.h"
 
 #define AGENT_HOUSEKEEPING_MS 1000  /* how often the agent looks at its state */
@@ -40,7 +42,8 @@ static const char resync_help[] =
 "$ERR: `resync failed: tftp file not found`); 2 bad usage or no device.\n";
 
 static const char run_help[] =
-"usage: prov phone run --state DIR [--time-scale N]\n"
+"usage: prov phone run --state DIR [--time-scale N] [--admin ADDR:PORT]\n"
+"                      [--sip ADDR:PORT]\n"
 "\n"
 "The device agent: boots the device (the power-up resync after\n"
 "Resync_Random_Delay), then keeps its schedule (periodic, daily,\n"
@@ -52,6 +55,21 @@ static const char run_help[] =
 "  --time-scale N  run the device's clock N times faster (tests and\n"
 "                  demos: with N = 3600 an hour of schedule takes a second;\n"
 "                  network timeouts stay real)\n"
+"  --admin ADDR:PORT  serve the phone's web interface there (port 0 picks\n"
+"                  one; it is printed on stderr): /admin/advanced (the\n"
+"                  parameters and status), /admin/resync?RULE,\n"
+"                  /admin/reboot and POST /CGI/Execute, behind user admin\n"
+"                  and Admin_Password (Digest or Basic). While\n"
+"                  Admin_Password is empty it only says how to set it.\n"
+"  --sip ADDR:PORT  listen for SIP NOTIFY there, over UDP and TCP (port 0\n"
+"                  picks one; it is printed on stderr). Event: resync and\n"
+"                  check-sync (when Resync_From_SIP = Yes), reboot_now,\n"
+"                  restart_now; report and XML-Service are answered and\n"
+"                  logged (this agent has no report engine or XML service\n"
+"                  yet). Every NOTIFY must carry a digest of line 1's\n"
+"                  credentials (Auth_ID_1_ or User_ID_1_, Password_1_):\n"
+"                  the first gets 401, a correct repeat acts once; without\n"
+"                  credentials configured every NOTIFY gets 403.\n"
 "\n"
 "Exit status: 0 after SIGTERM/SIGINT, 1 on a fatal error, 2 bad usage.\n";
 
@@ -77,6 +95,7 @@ struct host {
 	struct prov_net *net;
 	struct prov_engine *eng;
 	struct prov_device *dev;
+	struct prov_clock clk;   /* the device's clock (engines keep a copy) */
 	uint64_t net_timer;      /* the net's one timer */
 	uint64_t eng_timer;      /* the engine's schedule */
 	double scale;            /* device clock speed */
@@ -238,9 +257,11 @@ static int
 host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 {
 	static const struct prov_net_ops ops = { net_watch, net_timer };
-	struct prov_clock clk = { dev_mono_ms, dev_wall_s, NULL, NULL };
 
 	memset(h, 0, sizeof(*h));
+	h->clk.mono_ms = dev_mono_ms;
+	h->clk.wall_s = dev_wall_s;
+	h->clk.arg = h;
 	h->dev = dev;
 	h->scale = scale;
 	h->agent = agent;
@@ -250,10 +271,9 @@ host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 		return -1;
 	h->base_real = loop_clock();
 	h->base_wall = local_wall_s();
-	clk.arg = h;
 	if (prov_net_new(&ops, h, &h->net) != PROV_OK)
 		return -1;
-	if (prov_engine_new(dev, h->net, &clk, &h->eng) != PROV_OK)
+	if (prov_engine_new(dev, h->net, &h->clk, &h->eng) != PROV_OK)
 		return -1;
 	prov_engine_on_rule(h->eng, on_rule, h);
 	prov_engine_on_result(h->eng, on_result, h);
@@ -341,15 +361,140 @@ housekeeping(void *arg)
 	loop_timer_add(h->loop, loop_clock() + AGENT_HOUSEKEEPING_MS, housekeeping, h);
 }
 
+/* The admin web interface's view of the host (phone/admin.h). */
+static struct prov_engine *
+admin_engine_of(void *arg)
+{
+	return ((struct host *)arg)->eng;
+}
+
+static void
+admin_changed_of(void *arg)
+{
+	eng_arm(arg);
+}
+
+/* /admin/reboot: a new engine replaces the old one (which cancels a resync
+ * in progress) and boots; on failure the old one stays. */
+static int
+admin_reboot_of(void *arg)
+{
+	struct host *h = arg;
+	struct prov_engine *eng;
+
+	if (prov_engine_new(h->dev, h->net, &h->clk, &eng) != PROV_OK)
+		return -1;
+	prov_engine_free(h->eng);
+	h->eng = eng;
+	prov_engine_on_rule(eng, on_rule, h);
+	prov_engine_on_result(eng, on_result, h);
+	fprintf(stderr, "prov: phone run: rebooting\n");
+	prov_engine_boot(eng);
+	eng_arm(h);
+	return 0;
+}
+
+/* Takes OPT ADDR:PORT (or OPT=ADDR:PORT) out of argv, which
+ * cli_state_opts then parses. Returns the new argc, or -1 if OPT lacks its
+ * value. */
+static int
+take_addr_opt(int argc, char **argv, const char *opt, const char **addr)
+{
+	size_t ol = strlen(opt);
+	int n = 0;
+
+	*addr = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(argv[i], opt) == 0) {
+			if (i + 1 >= argc)
+				return -1;
+			*addr = argv[++i];
+		} else if (i > 0 && strncmp(argv[i], opt, ol) == 0 && argv[i][ol] == '=') {
+			*addr = argv[i] + ol + 1;
+		} else {
+			argv[n++] = argv[i];
+		}
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+/* SIP NOTIFY's view of the host (phone/sip.h). Actions run after the
+ * answer is sent; reboot and restart replace the engine, which the SIP
+ * listener does not hold, so they may run right away. */
+static void
+sip_resync_of(void *arg)
+{
+	struct host *h = arg;
+	enum prov_err e = prov_engine_resync(h->eng, NULL);
+
+	if (e != PROV_OK)
+		fprintf(stderr, "prov: phone run: SIP resync refused: %s\n", prov_strerror(e));
+	else
+		fprintf(stderr, "prov: phone run: SIP resync\n");
+	eng_arm(h);
+}
+
+static void
+sip_reboot_of(void *arg)
+{
+	struct host *h = arg;
+
+	if (prov_device_reboot_record(h->dev, "SIP Triggered", h->clk.wall_s(h)) != PROV_OK)
+		fprintf(stderr, "prov: phone run: reboot reason not recorded: %s\n",
+			prov_device_errmsg(h->dev));
+	if (admin_reboot_of(h) != 0)
+		fprintf(stderr, "prov: phone run: SIP reboot failed\n");
+}
+
+static void
+sip_restart_of(void *arg)
+{
+	if (admin_reboot_of(arg) != 0)
+		fprintf(stderr, "prov: phone run: SIP restart failed\n");
+}
+
+static void
+sip_report_of(void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "prov: phone run: SIP report: no Report_Rule engine in this agent yet\n");
+}
+
+static void
+sip_xml_of(void *arg, const char *body, size_t len)
+{
+	(void)arg;
+	(void)body;
+	fprintf(stderr, "prov: phone run: SIP XML-Service (%zu bytes): no XML service here\n", len);
+}
+
+static void
+sip_log_of(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "prov: phone run: %s\n", line);
+}
+
 int
 phone_run(int argc, char **argv)
 {
 	struct host h;
 	struct prov_device *dev;
-	const char *dir;
+	struct admin *admin = NULL;
+	struct sip *sip = NULL;
+	const char *dir, *admin_addr, *sip_addr;
 	double scale = 1.0;
-	int status, i = cli_state_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
+	int status, i;
+	char msg[256];
 
+	argc = take_addr_opt(argc, argv, "--admin", &admin_addr);
+	if (argc < 0)
+		return cli_usage("phone run", "--admin needs ADDR:PORT");
+	argc = take_addr_opt(argc, argv, "--sip", &sip_addr);
+	if (argc < 0)
+		return cli_usage("phone run", "--sip needs ADDR:PORT");
+	i = cli_state_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
 	if (i < 0)
 		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (i != argc)
@@ -362,6 +507,30 @@ phone_run(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
+	if (admin_addr != NULL) {
+		struct admin_ops ops = { admin_engine_of, admin_reboot_of, admin_changed_of, &h, dir };
+
+		int rc = admin_new(h.loop, dev, &ops, admin_addr, &admin, msg, sizeof(msg));
+
+		if (rc != 0) {
+			cli_err("phone run: --admin %s", msg);
+			status = rc == -2 ? EXIT_USAGE : EXIT_FAIL;
+			goto out;
+		}
+		fprintf(stderr, "prov: phone run: admin web on port %d\n", admin_port(admin));
+	}
+	if (sip_addr != NULL) {
+		struct sip_actions act = { sip_resync_of, sip_report_of, sip_reboot_of,
+					   sip_restart_of, sip_xml_of, &h };
+
+		if (sip_new(&sip, h.loop, dev, sip_addr, &act, msg, sizeof(msg)) != 0) {
+			cli_err("phone run: --sip %s", msg);
+			status = EXIT_USAGE;
+			goto out;
+		}
+		sip_set_log(sip, sip_log_of, &h);
+		fprintf(stderr, "prov: phone run: SIP on port %d\n", sip_port(sip));
+	}
 	fprintf(stderr, "prov: phone run: %s booting%s\n", dir,
 		scale != 1.0 ? " (accelerated clock)" : "");
 	prov_engine_boot(h.eng);
@@ -371,6 +540,8 @@ phone_run(int argc, char **argv)
 	status = loop_run(h.loop) == 0 ? EXIT_OK : EXIT_FAIL;
 	fprintf(stderr, "prov: phone run: stopping\n");
 out:
+	sip_free(sip);
+	admin_free(admin);
 	host_fini(&h);
 	prov_device_free(dev);
 	return status;
@@ -379,7 +550,7 @@ out:
 static const char *const status_keys[] = {
 	"last_resync_time", "last_resync_result", "last_resync_err", "rule_A",
 	"rule_B", "rule_C", "rule_D", "rule_X", "next_resync", "last_server",
-	"line_busy",
+	"line_busy", "reboot_reasons",
 };
 
 static void
@@ -450,7 +621,14 @@ phone_status(int argc, char **argv)
 			putchar(':');
 			json_str(v);
 		} else {
-			printf("%-20s %s\n", status_keys[k], v);
+			/* Multi-line values (reboot_reasons): one line each,
+			 * aligned under the first. */
+			char *line = v, *nl;
+
+			printf("%-20s", status_keys[k]);
+			for (; (nl = strchr(line, '\n')) != NULL; line = nl + 1)
+				printf(" %.*s\n%-20s", (int)(nl - line), line, "");
+			printf(" %s\n", line);
 		}
 		free(v);
 	}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bounds.h"
 #include "buf.h"
@@ -707,3 +708,93 @@ prov_device_status_get(struct prov_device *dev, const char *key, char **value)
 	return device_failf(dev, PROV_E_NOTFOUND, "no status '%s'", key);
 }
 
+
+/* ---- reboot reasons (D-STA-1) ------------------------------------------------ */
+
+#define DEVICE_REBOOT_KEY "reboot_reasons"
+
+/* The list OLD (newest first, one per line) with "STAMP REASON" in front,
+ * cut to PROV_REBOOT_REASONS lines; fresh, or NULL when out of memory. */
+static char *
+reboot_list(const char *old, const char *reason, int64_t when)
+{
+	char stamp[32], *out;
+	const char *p = old;
+	size_t keep = 0, n;
+	time_t t = (time_t)when;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(stamp, sizeof(stamp), "%lld", (long long)when);
+	for (n = 1; n < PROV_REBOOT_REASONS && *p != '\0'; n++) {
+		const char *nl = strchr(p, '\n');
+
+		p = nl != NULL ? nl + 1 : p + strlen(p);
+	}
+	keep = (size_t)(p - old);
+	if (keep > 0 && old[keep - 1] == '\n')
+		keep--;
+	n = strlen(stamp) + 1 + strlen(reason) + 1 + keep + 1;
+	out = malloc(n);
+	if (out == NULL)
+		return NULL;
+	snprintf(out, n, "%s %s%s%.*s", stamp, reason, keep ? "\n" : "", (int)keep, old);
+	return out;
+}
+
+enum prov_err
+prov_device_reboot_record(struct prov_device *dev, const char *reason, int64_t when)
+{
+	struct diag d;
+	enum prov_err rc;
+	char *old = NULL, *list = NULL;
+	size_t len = reason != NULL ? strlen(reason) : 0;
+
+	if (len == 0 || len > PROV_REBOOT_REASON_MAX)
+		return device_failf(dev, PROV_E_INVAL, "reboot reason must be 1..%d bytes",
+				    PROV_REBOOT_REASON_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (reason[i] < 0x20 || reason[i] > 0x7e)
+			return device_failf(dev, PROV_E_INVAL, "%s",
+					    "reboot reason must be printable ASCII");
+	if (dev->st == NULL) {
+		rc = prov_device_status_get(dev, DEVICE_REBOOT_KEY, &old);
+		if (rc != PROV_OK && rc != PROV_E_NOTFOUND)
+			return rc;
+		list = reboot_list(old != NULL ? old : "", reason, when);
+		rc = list != NULL ? device_status_put(dev, DEVICE_REBOOT_KEY, list) : PROV_E_NOMEM;
+		goto out;
+	}
+	diag_init(&d);
+	rc = state_begin(dev->st, 1, &d);
+	if (rc != PROV_OK)
+		goto fail;
+	rc = state_get(dev->st, "status", DEVICE_REBOOT_KEY, &old, &d);
+	if (rc == PROV_E_NOTFOUND)
+		rc = PROV_OK;
+	if (rc == PROV_OK) {
+		list = reboot_list(old != NULL ? old : "", reason, when);
+		rc = list != NULL ? state_put(dev->st, "status", DEVICE_REBOOT_KEY, list, &d)
+				  : diag_set(&d, PROV_E_NOMEM, 0, 0, "out of memory");
+	}
+	if (rc == PROV_OK)
+		rc = state_commit(dev->st, &d);
+	else
+		state_rollback(dev->st);
+fail:
+	if (rc != PROV_OK)
+		device_fail(dev, &d, NULL);
+out:
+	free(old);
+	free(list);
+	return rc;
+}
+
+const char *
+prov_param_group(const char *name)
+{
+	long idx = name != NULL ? param_find(name, strlen(name)) : -1;
+
+	return idx < 0 ? NULL : param_def((size_t)idx, NULL)->group;
+}

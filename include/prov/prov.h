@@ -245,6 +245,24 @@ PROV_API enum prov_err prov_device_status_set(struct prov_device *dev, const cha
 PROV_API enum prov_err prov_device_status_get(struct prov_device *dev, const char *key,
 					      char **value) PROV_WUR;
 
+/* Records why the device rebooted (D-STA-1 "the last five reboot
+ * reasons"): REASON ("User Triggered", "Upgrade", "Provisioning", "SIP
+ * Triggered", ...; printable ASCII, 1..PROV_REBOOT_REASON_MAX bytes) at
+ * WHEN, local wall-clock seconds as struct prov_clock's wall_s gives them.
+ * The status key "reboot_reasons" keeps the newest PROV_REBOOT_REASONS,
+ * newest first, one per line: "YYYY-MM-DD HH:MM:SS REASON". One
+ * transaction: concurrent recorders lose nothing. */
+#define PROV_REBOOT_REASONS 5       /* reasons kept */
+#define PROV_REBOOT_REASON_MAX 64   /* longest reason, bytes */
+PROV_API enum prov_err prov_device_reboot_record(struct prov_device *dev,
+						 const char *reason,
+						 int64_t when) PROV_WUR;
+
+/* Where the phone's web page shows NAME: "TAB/Section", e.g.
+ * "Provisioning/Configuration Profile", "System/System Configuration".
+ * Static storage; NULL if no such parameter. */
+PROV_API const char *prov_param_group(const char *name);
+
 /* ---------------------------------------------------------------------------
  * Packing (D-ENC): gzip and openssl-enc AES-256-CBC, bit-compatible with
  * `gzip -c` and `openssl enc -aes-256-cbc -k KEY -md md5|sha256`.

@@ -1,0 +1,156 @@
+/*
+ * admin: the phone's web interface (device.md D-TRG-1, D-TRG-2, D-TRG-4,
+ * D-PAR-1, D-PAR-5, D-STA-1), an HTTP/1.1 server on the host's event loop
+ * (common/loop.h), requests parsed by libhttp-parser.
+ *
+ *   GET  /admin/resync[?RULE]   explicit resync, RULE URL-encoded
+ *   GET  /admin/reboot          reboot (reason "User Triggered")
+ *   GET  /admin/advanced        the parameters and Info > Status, as HTML
+ *   POST /admin/advanced        change parameters (form, CSRF token)
+ *   POST /CGI/Execute           CiscoIPPhoneExecute / CP-xxxx-3PCCExecute
+ *
+ * /admin/upgrade is not routed (no upgrade engine yet): it answers 404.
+ *
+ * Authentication: user "admin" with Admin_Password (everything), user
+ * "user" with User_Password (the advanced page, limited by `ua`), by HTTP
+ * Digest (RFC 7616: SHA-256 and MD5, qop=auth, nonces that carry their
+ * issue time and an HMAC and expire, nc replays refused) or Basic. While
+ * Admin_Password is empty every request gets a page saying how to set it
+ * and nothing changes.
+ *
+ * Each connection carries one request and is closed after the answer
+ * (Connection: close); sizes, time and the number of connections are
+ * bounded below. A bad peer loses its connection, never the process.
+ *
+ * Ownership: struct admin borrows the loop and the device given to
+ * admin_new, which must outlive it; the engine is asked of the host each
+ * time (a reboot replaces it). Single-threaded, on the loop's thread.
+ */
+#ifndef PROV_ADMIN_H
+#define PROV_ADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prov/prov.h"
+
+#define ADMIN_CONN_MAX 16              /* connections at once; more are closed */
+#define ADMIN_HEAD_MAX (16u * 1024u)   /* request line + headers, bytes */
+#define ADMIN_URL_MAX 4096u            /* request target, bytes */
+#define ADMIN_HEADER_VALUE_MAX 2048u   /* one kept header's value, bytes */
+#define ADMIN_BODY_MAX (64u * 1024u)   /* request body (form, execute XML) */
+#define ADMIN_OUT_MAX (1024u * 1024u)  /* one response, bytes */
+#define ADMIN_REQUEST_MS 10000         /* a connection's whole life, ms */
+#define ADMIN_NONCE_MS (5 * 60 * 1000) /* a digest nonce's life, ms */
+#define ADMIN_NONCE_SLOTS 64           /* nonces remembered for nc replay checks */
+#define ADMIN_FORM_FIELDS 512          /* fields in one POSTed form */
+#define ADMIN_EXEC_ITEMS 3             /* ExecuteItems in one object (Cisco: 3) */
+#define ADMIN_EXEC_URL_MAX 2048u       /* one ExecuteItem URL, bytes */
+
+struct loop;
+struct admin;
+
+/* What the host gives the admin server. */
+struct admin_ops {
+	/* The device's engine now (a reboot may replace it). */
+	struct prov_engine *(*engine)(void *arg);
+	/* Reboots: cancels a resync in progress and boots the engine again
+	 * (the reason is already recorded). Returns 0, or -1. */
+	int (*reboot)(void *arg);
+	/* Something the schedule depends on may have changed (parameters
+	 * set, a resync started): the host re-arms its engine timer. */
+	void (*changed)(void *arg);
+	void *arg;
+	/* The state directory, only for the hint shown while Admin_Password
+	 * is empty; may be NULL. */
+	const char *state_dir;
+};
+
+/* Listens on ADDR:PORT ("127.0.0.1:8080", "[::1]:0"; numeric only; port 0
+ * picks one). Returns 0 with *out set, or with msg saying why: -2 when
+ * addr is malformed, -1 when listening failed. */
+int admin_new(struct loop *loop, struct prov_device *dev, const struct admin_ops *ops,
+	      const char *addr, struct admin **out, char *msg, size_t msglen)
+	__attribute__((warn_unused_result));
+
+/* Closes the listener and every connection; NULL is allowed. */
+void admin_free(struct admin *a);
+
+/* The port listened on (what port 0 became). */
+int admin_port(const struct admin *a);
+
+/* Connections open now (tests wait for it to fall). */
+size_t admin_conn_count(const struct admin *a);
+
+/* ---- parsers, exposed for the fuzz targets and unit tests ---------------- */
+
+/* One parsed request. Strings are NUL-terminated and owned by the request. */
+struct admin_req {
+	int method;               /* enum http_method */
+	char url[ADMIN_URL_MAX + 1];
+	size_t urllen;
+	char authz[ADMIN_HEADER_VALUE_MAX + 1];   /* Authorization */
+	char ctype[ADMIN_HEADER_VALUE_MAX + 1];   /* Content-Type */
+	char origin[ADMIN_HEADER_VALUE_MAX + 1];  /* Origin */
+	char referer[ADMIN_HEADER_VALUE_MAX + 1]; /* Referer */
+	char host[ADMIN_HEADER_VALUE_MAX + 1];    /* Host */
+	char cookie[ADMIN_HEADER_VALUE_MAX + 1];  /* Cookie */
+	char fetch_site[ADMIN_HEADER_VALUE_MAX + 1]; /* Sec-Fetch-Site */
+	char *body;               /* NUL-terminated, at most ADMIN_BODY_MAX */
+	size_t bodylen;
+	size_t headbytes;         /* bytes of request line and headers so far */
+	int headers_done;         /* the header section has been read */
+	int expect_continue;      /* Expect: 100-continue */
+	int complete;             /* the whole request has arrived */
+	const char *error;        /* why the request is refused, NULL if fine */
+	int status;               /* the status for error (400, 413, 431, ...) */
+	/* parser state */
+	void *parser;             /* http_parser */
+	int field;                /* which kept header the current value is */
+	unsigned seen;            /* kept headers seen (each at most once) */
+	size_t fieldlen;
+	char fieldname[32];
+};
+
+/* Starts / ends a request. admin_req_init returns 0 or -1 (no memory). */
+int admin_req_init(struct admin_req *r) __attribute__((warn_unused_result));
+void admin_req_fini(struct admin_req *r);
+
+/* Feeds len bytes. Returns 0 while more is wanted or when the request is
+ * complete (r->complete), -1 when it is refused (r->error, r->status). */
+int admin_req_feed(struct admin_req *r, const char *data, size_t len);
+
+/* Percent-decodes s[0..len) into out (outsize bytes, NUL-terminated);
+ * plus becomes a space when form is nonzero. Returns the decoded length,
+ * or -1 for a bad escape, a NUL or control byte, or no room. */
+long admin_decode(const char *s, size_t len, int form, char *out, size_t outsize);
+
+/* One form field, decoded. */
+struct admin_field {
+	char *name;
+	char *value;
+};
+
+/* Parses an application/x-www-form-urlencoded body into at most max
+ * fields (fresh strings; admin_fields_free frees them). Returns the number
+ * of fields, or -1 when malformed or too many. */
+long admin_form_parse(const char *body, size_t len, struct admin_field *f, size_t max);
+void admin_fields_free(struct admin_field *f, size_t n);
+
+/* The items of an execute object (D-TRG-2). */
+struct admin_exec {
+	size_t n;
+	char url[ADMIN_EXEC_ITEMS][ADMIN_EXEC_URL_MAX + 1];
+};
+
+/* Parses an execute object: root CiscoIPPhoneExecute or CP-...Execute,
+ * ExecuteItem elements with a URL attribute; no DTD, no entities. Returns
+ * 0, or -1 with msg saying why. */
+int admin_exec_parse(const char *xml, size_t len, struct admin_exec *out,
+		     char *msg, size_t msglen);
+
+/* Writes s HTML-escaped into out (outsize bytes, NUL-terminated, cut if
+ * short). Returns the length written. */
+size_t admin_html_escape(const char *s, char *out, size_t outsize);
+
+#endif
