@@ -6,8 +6,9 @@
  * non-empty rule: parse, take the first alternative whose condition holds,
  * apply its assignments, expand its URL and options, send Log_Request_Msg,
  * fetch (asynchronously, through fetch.c on the shared net), then decode
- * (codec.c: decrypt, gunzip), parse and apply the profile in one
- * transaction (change.c). A failing rule stops the sequence; what earlier
+ * (codec.c: decrypt, gunzip), parse (profile.c, or alias.c through the
+ * GPP_L map of `--alias L`) and apply the profile in one transaction
+ * (change.c). A failing rule stops the sequence; what earlier
  * rules applied stays. The outcome goes to syslog (Log_Success_Msg or
  * Log_Failure_Msg with $ERR), to the device status (D-STA-1), and to the
  * schedule (sched.c), which says when the next automatic one is due.
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alias.h"
 #include "bounds.h"
 #include "codec.h"
 #include "cond.h"
@@ -73,6 +75,7 @@ struct prov_engine {
 	int rule_i;                    /* next rule to run, 0..ENGINE_RULES */
 	struct fetch_xfer *xfer;
 	struct rule_action act;        /* of the rule being fetched */
+	struct alias_map *alias;       /* its --alias map, read from GPP_L */
 	char rule_letter;
 	int rule_macros;               /* the rule text had macros (D-RUL-6) */
 	struct prov_resync_result res;
@@ -97,6 +100,15 @@ struct prov_engine {
 static const char *const rule_params[ENGINE_RULES] = {
 	"Profile_Rule", "Profile_Rule_B", "Profile_Rule_C", "Profile_Rule_D",
 };
+
+/* Drops what the rule last run asked for. */
+static void
+engine_rule_fini(struct prov_engine *e)
+{
+	rule_action_fini(&e->act);
+	alias_map_free(e->alias);
+	e->alias = NULL;
+}
 
 /* ---- the net ---------------------------------------------------------- */
 
@@ -477,7 +489,7 @@ prov_engine_free(struct prov_engine *e)
 		return;
 	if (e->xfer != NULL)
 		fetch_cancel(e->xfer);
-	rule_action_fini(&e->act);
+	engine_rule_fini(e);
 	free(e->explicit_copy);
 	slog_free(e->slog);
 	free(e);
@@ -581,6 +593,8 @@ engine_finish(struct prov_engine *e, int ok)
 	char when[32];
 
 	e->running = 0;
+	alias_map_free(e->alias); /* no later rule of this resync needs it */
+	e->alias = NULL;
 	e->res.ok = ok;
 	e->res.err = ok ? "" : e->err;
 	rt_set(e, "ERR", ok ? "" : e->err);
@@ -687,7 +701,9 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	diag_init(&d);
 	buf_init(&plain, PROV_PROFILE_MAX);
 	rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain, NULL, &d);
-	if (rc == PROV_OK)
+	if (rc == PROV_OK && e->alias != NULL)
+		rc = alias_profile(e->alias, plain.p, plain.len, 0, &p, &d);
+	else if (rc == PROV_OK)
 		rc = profile_parse(plain.p, plain.len, 0, &p, &d);
 	if (plain.p != NULL)
 		OPENSSL_cleanse(plain.p, plain.alloc);
@@ -818,6 +834,31 @@ engine_fetch(struct prov_engine *e)
 	return 1;
 }
 
+/* --alias L (D-RUL-3): the map in GPP_L as it is now, after the rule's
+ * assignments, which may have set it. Returns 0 when the map is malformed:
+ * the resync then ended with an $ERR that names the GPP and the entry. */
+static int
+engine_alias_load(struct prov_engine *e)
+{
+	char gpp[] = "GPP_X";
+	const char *text;
+	struct diag d;
+
+	gpp[4] = e->act.alias[0];
+	text = pval(e, gpp);
+	diag_init(&d);
+	if (alias_parse(text, strlen(text), &e->alias, &d) == PROV_OK)
+		return 1;
+	if (d.col > 0)
+		snprintf(e->err, sizeof(e->err), "bad alias map %s col %u: %.120s", gpp, d.col,
+			 d.msg);
+	else
+		snprintf(e->err, sizeof(e->err), "bad alias map %s: %.120s", gpp, d.msg);
+	rule_report(e, 0, e->err, 0, NULL);
+	engine_finish(e, 0);
+	return 0;
+}
+
 /* Runs rules until one fetches (then returns, to continue in
  * engine_fetched) or all are done. */
 static void
@@ -831,7 +872,7 @@ engine_next_rule(struct prov_engine *e)
 		struct diag d;
 		enum prov_err rc;
 
-		rule_action_fini(&e->act);
+		engine_rule_fini(e);
 		if (e->explicit_rule != NULL) {
 			if (e->rule_i > 0)
 				break;
@@ -880,20 +921,13 @@ engine_next_rule(struct prov_engine *e)
 		}
 		if (!e->act.has_url)
 			continue;
-		if (e->act.alias != NULL) {
-			/* D-RUL-3 --alias (renames applied to fetched XML) is not
-			 * built yet: refuse loudly rather than apply unrenamed. */
-			snprintf(e->err, sizeof(e->err), "rule %c: --alias is not supported",
-				 e->rule_letter);
-			rule_report(e, 0, e->err, 0, NULL);
-			engine_finish(e, 0);
-			return;
-		}
+		if (e->act.alias != NULL && !engine_alias_load(e))
+			return; /* a bad map ended the resync, before any fetch */
 		if (engine_fetch(e))
 			return;
 		return; /* engine_fetch ended the resync */
 	}
-	rule_action_fini(&e->act);
+	engine_rule_fini(e);
 	engine_finish(e, 1);
 }
 

@@ -1,8 +1,9 @@
 /*
- * fetch: libcurl's multi_socket API behind the host's fd and timer ops.
- * The contract and the $ERR table are in fetch.h.
+ * fetch: libcurl's multi_socket API (HTTP, HTTPS) and tftpc.c (TFTP)
+ * behind the host's fd and timer ops. The contract and the $ERR table are
+ * in fetch.h.
  *
- * How a transfer runs: fetch_start builds an easy handle and adds it to the
+ * How an HTTP(S) transfer runs: fetch_start builds an easy handle and adds it to the
  * net's CURLM; libcurl asks for a timer (net_on_timer) and, as it opens
  * sockets, for fds to watch (net_on_socket), both passed on to the host.
  * The host calls fetch_net_fd / fetch_net_timeout, which run
@@ -16,17 +17,22 @@
  * when the outermost libcurl call returns. Done callbacks run outside
  * libcurl (from net_drain), so a cancel from one takes effect at once.
  *
- * Timers: the host keeps one timer per net, for libcurl's deadline.
- * libcurl's TFTP asks for no timer of its own and looks at its
- * retransmission clock only when it runs; what runs it every second while
- * nothing arrives is the low-speed check (CURLOPT_LOW_SPEED_LIMIT re-arms
- * a one-second timer per transfer). Keep that option: the integration test
- * tftp_retransmits fails without it.
+ * How a TFTP transfer runs: libcurl's TFTP has no windowsize (D-NET-1),
+ * so tftpc.c does it, outside libcurl. Its transfer says which fd it wants
+ * watched and when it is due; after every call into it, tftp_sync passes
+ * a changed fd on to the host, and when it has ended, tftp_complete maps
+ * its outcome to a status and an $ERR and calls done. fetch_net_fd looks
+ * for a TFTP transfer owning the fd before giving it to libcurl.
+ *
+ * Timers: the host keeps one timer per net, armed for the earliest of
+ * libcurl's deadline and the TFTP transfers' due times (net_arm; a scan of
+ * the live list, skipped when no TFTP transfer is live).
  */
 #include "fetch.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
@@ -40,6 +46,8 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "tftp.h"
+#include "tftpc.h"
 
 #if LIBCURL_VERSION_NUM < 0x075700
 #error "libcurl 7.87 or later is needed (CURLOPT_PROTOCOLS_STR, CURLOPT_QUICK_EXIT)"
@@ -68,18 +76,18 @@ struct fetch_xfer {
 	enum xfer_state state;
 	enum xfer_abort abort;
 	int tftp, post;
+	struct tftpc *tc;     /* TFTP: the client (no easy handle then) */
+	int tc_fd;            /* the fd of tc the host watches, -1 */
+	int tc_fire;          /* due in this fetch_net_timeout round */
 	int by_name;          /* the host is a name, not an address */
 	size_t max_body;
 	size_t discarded;     /* bytes of error pages thrown away */
 	long code;            /* status of the HTTP response being read */
 	long permanent;       /* 301 and 308 responses seen */
-	char tftp_msg[64];    /* the server's TFTP error text, sanitised */
-	char tftp_ip[64];     /* the address the first socket was opened for
-			       * (TFTP's $SERVIP: libcurl leaves
-			       * CURLINFO_PRIMARY_IP empty for UDP) */
+	char sock_ip[64];     /* the address the first socket was opened for */
 	void (*on_connect)(void *arg, const char *ip, unsigned port);
 	int connected;        /* on_connect was called */
-	unsigned tftp_port;
+	unsigned sock_port;
 	char errbuf[CURL_ERROR_SIZE];
 	struct fetch_result res;
 };
@@ -91,6 +99,7 @@ struct fetch_net {
 	struct fetch_xfer *live; /* in progress: nlive of them */
 	struct fetch_xfer *dead; /* cancelled while libcurl ran */
 	size_t nlive;
+	size_t ntftp;            /* of them TFTP */
 	int in_curl;             /* depth of calls into libcurl */
 	int depth;               /* depth of fetch_net_fd/timeout calls */
 	int free_pending;        /* fetch_net_free from inside a callback */
@@ -126,6 +135,25 @@ xfer_of(CURL *easy)
 	return (struct fetch_xfer *)(void *)p;
 }
 
+/* The earliest due time of the live TFTP transfers, -1 if none. */
+static long long
+net_tftp_due(const struct fetch_net *net)
+{
+	long long due = -1;
+
+	if (net->ntftp == 0)
+		return -1;
+	for (const struct fetch_xfer *x = net->live; x != NULL; x = x->next) {
+		long long d;
+
+		if (x->tc == NULL || (d = tftpc_due(x->tc)) < 0)
+			continue;
+		if (due < 0 || d < due)
+			due = d;
+	}
+	return due;
+}
+
 static void
 list_push(struct fetch_xfer **head, struct fetch_xfer *x)
 {
@@ -148,12 +176,15 @@ list_unlink(struct fetch_xfer **head, struct fetch_xfer *x)
 	x->prev = x->next = NULL;
 }
 
-/* Arms the host's timer for libcurl's deadline, telling the host only when
- * that changes. */
+/* Arms the host's timer for the earliest deadline, libcurl's or a TFTP
+ * transfer's, telling the host only when that changes. */
 static void
 net_arm(struct fetch_net *net)
 {
-	long long due = net->curl_due, ms;
+	long long due = net->curl_due, td = net_tftp_due(net), ms;
+
+	if (td >= 0 && (due < 0 || td < due))
+		due = td;
 
 	if (due == net->armed_due)
 		return;
@@ -177,6 +208,7 @@ xfer_free(struct fetch_xfer *x)
 		return;
 	if (x->easy != NULL)
 		curl_easy_cleanup(x->easy);
+	tftpc_free(x->tc);
 	curl_slist_free_all(x->headers);
 	/* A profile holds passwords (STYLE.md: secrets are wiped). */
 	if (x->res.body.p != NULL)
@@ -191,6 +223,8 @@ xfer_unlink_live(struct fetch_net *net, struct fetch_xfer *x)
 {
 	list_unlink(&net->live, x);
 	net->nlive--;
+	if (x->tc != NULL)
+		net->ntftp--;
 }
 
 /* Leaves a libcurl call: when it was the outermost one, removes and frees
@@ -204,9 +238,13 @@ net_curl_leave(struct fetch_net *net)
 		return;
 	while ((x = net->dead) != NULL) {
 		list_unlink(&net->dead, x);
-		net->in_curl++;
-		(void)curl_multi_remove_handle(net->multi, x->easy);
-		net->in_curl--;
+		if (x->easy != NULL) {
+			net->in_curl++;
+			(void)curl_multi_remove_handle(net->multi, x->easy);
+			net->in_curl--;
+		} else if (x->tc_fd >= 0) {
+			net->ops.watch(net->arg, x->tc_fd, 0);
+		}
 		xfer_free(x);
 	}
 }
@@ -282,7 +320,7 @@ xfer_on_body(char *p, size_t size, size_t n, void *userp)
 
 	if (x->state != XFER_LIVE)
 		return 0;
-	if (!x->tftp && (x->code < 200 || x->code > 299)) {
+	if (x->code < 200 || x->code > 299) {
 		if (len > x->max_body - x->discarded) {
 			x->abort = ABORT_ERRPAGE;
 			return 0;
@@ -290,7 +328,7 @@ xfer_on_body(char *p, size_t size, size_t n, void *userp)
 		x->discarded += len;
 		return len;
 	}
-	/* Announced too big (Content-Length, TFTP tsize): stop at once. */
+	/* Announced too big (Content-Length): stop at once. */
 	if (x->res.body.len == 0 &&
 	    curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl) == CURLE_OK &&
 	    cl > 0 && (unsigned long long)cl > x->max_body) {
@@ -308,42 +346,8 @@ xfer_on_body(char *p, size_t size, size_t n, void *userp)
 	return len;
 }
 
-/* TFTP only (CURLOPT_VERBOSE): libcurl tells the server's error text and
- * the negotiated blksize only as info text. */
-static int
-xfer_on_debug(CURL *easy, curl_infotype type, char *text, size_t len, void *userp)
-{
-	static const char err[] = "TFTP error: ";
-	static const char blk[] = "blksize parsed from OACK (";
-	struct fetch_xfer *x = userp;
-	size_t i, o = 0;
-
-	(void)easy;
-	if (type != CURLINFO_TEXT)
-		return 0;
-	if (len > sizeof(err) - 1 && memcmp(text, err, sizeof(err) - 1) == 0) {
-		for (i = sizeof(err) - 1; i < len && o < sizeof(x->tftp_msg) - 1; i++) {
-			if (text[i] == '\n' || text[i] == '\0')
-				break;
-			if (text[i] >= 0x20 && text[i] < 0x7f)
-				x->tftp_msg[o++] = text[i];
-		}
-		x->tftp_msg[o] = '\0';
-	} else if (len > sizeof(blk) - 1 && memcmp(text, blk, sizeof(blk) - 1) == 0) {
-		unsigned v = 0;
-
-		for (i = sizeof(blk) - 1; i < len && text[i] >= '0' && text[i] <= '9'; i++)
-			if (v <= FETCH_TFTP_BLKSIZE_MAX)
-				v = v * 10 + (unsigned)(text[i] - '0');
-		if (v >= FETCH_TFTP_BLKSIZE_MIN && v <= FETCH_TFTP_BLKSIZE_MAX)
-			x->res.tftp_blksize = v;
-	}
-	return 0;
-}
-
-/* The address a socket is opened for: $SERVIP and $PORT for TFTP (libcurl
- * has no primary IP for UDP), and the moment to tell the caller, which
- * logs its request message with the address actually used. */
+/* The address a socket is opened for: the moment to tell the caller,
+ * which logs its request message with the address actually used. */
 static curl_socket_t
 xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 {
@@ -358,17 +362,17 @@ xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 	if (a->family == AF_INET) {
 		const struct sockaddr_in *sin = (const struct sockaddr_in *)(void *)&ss;
 
-		if (inet_ntop(AF_INET, &sin->sin_addr, x->tftp_ip, sizeof(x->tftp_ip)) != NULL)
-			x->tftp_port = ntohs(sin->sin_port);
+		if (inet_ntop(AF_INET, &sin->sin_addr, x->sock_ip, sizeof(x->sock_ip)) != NULL)
+			x->sock_port = ntohs(sin->sin_port);
 	} else if (a->family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(void *)&ss;
 
-		if (inet_ntop(AF_INET6, &sin6->sin6_addr, x->tftp_ip, sizeof(x->tftp_ip)) != NULL)
-			x->tftp_port = ntohs(sin6->sin6_port);
+		if (inet_ntop(AF_INET6, &sin6->sin6_addr, x->sock_ip, sizeof(x->sock_ip)) != NULL)
+			x->sock_port = ntohs(sin6->sin6_port);
 	}
 	x->connected = 1;
-	if (x->on_connect != NULL && x->tftp_ip[0] != '\0')
-		x->on_connect(x->arg, x->tftp_ip, x->tftp_port);
+	if (x->on_connect != NULL && x->sock_ip[0] != '\0')
+		x->on_connect(x->arg, x->sock_ip, x->sock_port);
 	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 }
 
@@ -396,7 +400,7 @@ xfer_http_outcome(struct fetch_xfer *x)
 	struct fetch_result *r = &x->res;
 	long code = r->http_code;
 
-	if (x->tftp || (code >= 200 && code <= 299))
+	if (code >= 200 && code <= 299)
 		res_set(r, FETCH_OK, "%s", "");
 	else if (code == 404)
 		res_set(r, FETCH_NOTFOUND, "http file not found");
@@ -407,21 +411,6 @@ xfer_http_outcome(struct fetch_xfer *x)
 	else
 		res_set(r, FETCH_HTTP_STATUS, "http_%s failed: %ld",
 			x->post ? "post" : "get", code);
-}
-
-/* A TFTP error packet: code n (as far as libcurl tells: it folds 0 into
- * 4), the server's text if it sent one. */
-static void
-xfer_tftp_error(struct fetch_xfer *x, unsigned n)
-{
-	static const char *const names[] = {
-		"not defined", "file not found", "access violation", "disk full",
-		"illegal operation", "unknown transfer id", "file already exists",
-		"no such user", "option negotiation refused",
-	};
-
-	res_set(&x->res, FETCH_TFTP, "tftp error %u: %s", n,
-		x->tftp_msg[0] != '\0' ? x->tftp_msg : names[n]);
 }
 
 static void
@@ -436,10 +425,6 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 		res_set(r, FETCH_DNS, "dns lookup failed");
 		break;
 	case CURLE_COULDNT_CONNECT:
-		if (x->tftp) {
-			res_set(r, FETCH_TIMEOUT, "tftp server not responding");
-			break;
-		}
 		(void)curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 		if (oserr == ECONNREFUSED)
 			res_set(r, FETCH_CONNECT, "connection refused");
@@ -452,8 +437,6 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 		    curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup) == CURLE_OK &&
 		    lookup == 0)
 			res_set(r, FETCH_DNS, "dns lookup failed");
-		else if (x->tftp)
-			res_set(r, FETCH_TIMEOUT, "tftp server not responding");
 		else
 			res_set(r, FETCH_TIMEOUT, "timeout");
 		break;
@@ -490,27 +473,6 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 	case CURLE_FILESIZE_EXCEEDED:
 		res_set(r, FETCH_TOOBIG, "profile too large");
 		break;
-	case CURLE_TFTP_NOTFOUND:
-		res_set(r, FETCH_NOTFOUND, "tftp file not found");
-		break;
-	case CURLE_TFTP_PERM:
-		xfer_tftp_error(x, 2);
-		break;
-	case CURLE_REMOTE_DISK_FULL:
-		xfer_tftp_error(x, 3);
-		break;
-	case CURLE_TFTP_ILLEGAL:
-		xfer_tftp_error(x, 4);
-		break;
-	case CURLE_TFTP_UNKNOWNID:
-		xfer_tftp_error(x, 5);
-		break;
-	case CURLE_REMOTE_FILE_EXISTS:
-		xfer_tftp_error(x, 6);
-		break;
-	case CURLE_TFTP_NOSUCHUSER:
-		xfer_tftp_error(x, 7);
-		break;
 	case CURLE_PARTIAL_FILE:
 		res_set(r, FETCH_ERROR, "transfer truncated");
 		break;
@@ -532,12 +494,7 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 		res_set(r, FETCH_ERROR, "out of memory");
 		break;
 	default:
-		/* libcurl turns TFTP error codes above 7 (RFC 2347's 8:
-		 * options refused) into "aborted". */
-		if (x->tftp && x->tftp_msg[0] != '\0')
-			xfer_tftp_error(x, 8);
-		else
-			res_set(r, FETCH_ERROR, "fetch failed");
+		res_set(r, FETCH_ERROR, "fetch failed");
 		break;
 	}
 }
@@ -550,18 +507,13 @@ xfer_result(struct fetch_xfer *x, CURLcode cc)
 	long l = 0, nredir = 0;
 	int cut = 0;
 
-	if (!x->tftp && curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &l) == CURLE_OK)
+	if (curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &l) == CURLE_OK)
 		r->http_code = l;
-	if (x->tftp) {
-		snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", x->tftp_ip);
-		r->port = x->tftp_port;
-	} else {
-		if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != NULL)
-			snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", s);
-		if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &l) == CURLE_OK &&
-		    l > 0 && l <= 65535)
-			r->port = (unsigned)l;
-	}
+	if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s != NULL)
+		snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", s);
+	if (curl_easy_getinfo(x->easy, CURLINFO_PRIMARY_PORT, &l) == CURLE_OK &&
+	    l > 0 && l <= 65535)
+		r->port = (unsigned)l;
 	s = NULL;
 	if (curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s != NULL) {
 		cut = strlen(s) > BOUND_URL_TEXT;
@@ -580,11 +532,212 @@ xfer_result(struct fetch_xfer *x, CURLcode cc)
 	else
 		xfer_curl_outcome(x, cc);
 
-	if (r->status == FETCH_OK && !x->tftp && !cut &&
+	if (r->status == FETCH_OK && !cut &&
 	    curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &nredir) == CURLE_OK)
 		r->redirected_permanently = nredir > 0 && x->permanent == nredir;
 	if (r->status != FETCH_OK)
 		buf_reset(&r->body);
+}
+
+/* ---- TFTP (tftpc.c) ------------------------------------------------------ */
+
+/* The file a tftp URL names: its path without the leading '/', %XX
+ * decoded, as libcurl sent it. 0, or -1 when that is empty, longer than
+ * TFTP allows, or holds a NUL. */
+static int
+tftp_file(const char *path, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	if (*path == '/')
+		path++;
+	for (const char *p = path; *p != '\0'; p++) {
+		int c = (unsigned char)*p;
+		unsigned v;
+
+		if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+		    sscanf(p + 1, "%2x", &v) == 1) {
+			c = (int)v;
+			p += 2;
+		}
+		if (c == 0 || o + 1 >= outlen)
+			return -1;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return o > 0 ? 0 : -1;
+}
+
+/* The socket is open: $SERVIP and $PORT are known. */
+static void
+tftp_on_connect(void *arg, const char *ip, unsigned port)
+{
+	struct fetch_xfer *x = arg;
+
+	snprintf(x->sock_ip, sizeof(x->sock_ip), "%s", ip);
+	x->sock_port = port;
+	x->connected = 1;
+	if (x->on_connect != NULL)
+		x->on_connect(x->arg, ip, port);
+}
+
+/* Passes a change of the transfer's fd on to the host. */
+static void
+tftp_sync(struct fetch_net *net, struct fetch_xfer *x)
+{
+	int fd = x->state == XFER_LIVE ? tftpc_fd(x->tc) : -1, old = x->tc_fd;
+
+	if (fd == old)
+		return;
+	x->tc_fd = fd;
+	if (old >= 0)
+		net->ops.watch(net->arg, old, 0);
+	if (fd >= 0 && x->state == XFER_LIVE)
+		net->ops.watch(net->arg, fd, FETCH_IN);
+}
+
+/* The transfer ended: its outcome, its $ERR (fetch.h), and done. */
+static void
+tftp_complete(struct fetch_net *net, struct fetch_xfer *x)
+{
+	static const char *const names[] = {
+		"not defined", "file not found", "access violation", "disk full",
+		"illegal operation", "unknown transfer id", "file already exists",
+		"no such user", "option negotiation refused",
+	};
+	struct tftpc_result *tr = tftpc_result(x->tc);
+	struct fetch_result *r = &x->res;
+
+	switch (tr->status) {
+	case TFTPC_OK:
+		res_set(r, FETCH_OK, "%s", "");
+		break;
+	case TFTPC_NOTFOUND:
+		res_set(r, FETCH_NOTFOUND, "tftp file not found");
+		break;
+	case TFTPC_ERROR:
+		res_set(r, FETCH_TFTP, "tftp error %u: %s", tr->code,
+			tr->msg[0] != '\0' ? tr->msg :
+			tr->code < sizeof(names) / sizeof(names[0]) ? names[tr->code] :
+			"unknown error");
+		break;
+	case TFTPC_TIMEOUT:
+		res_set(r, FETCH_TIMEOUT, "tftp server not responding");
+		break;
+	case TFTPC_DNS:
+		res_set(r, FETCH_DNS, "dns lookup failed");
+		break;
+	case TFTPC_TOOBIG:
+		res_set(r, FETCH_TOOBIG, "profile too large");
+		break;
+	case TFTPC_PROTO:
+		res_set(r, FETCH_ERROR, "bad server reply");
+		break;
+	default:
+		res_set(r, FETCH_ERROR, "fetch failed");
+		break;
+	}
+	snprintf(r->detail, sizeof(r->detail), "%s", tr->detail);
+	snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", tr->ip);
+	r->port = tr->port;
+	r->tftp_blksize = tr->blksize;
+	if (r->status == FETCH_OK) {
+		/* The body changes hands; tftpc keeps an empty one. */
+		buf_free(&r->body);
+		r->body = tr->body;
+		buf_init(&tr->body, r->body.max);
+	}
+	xfer_unlink_live(net, x);
+	x->state = XFER_DONE;
+	tftp_sync(net, x);
+	x->done(x->arg, r);
+	xfer_free(x);
+}
+
+/* Runs the transfer's client (its fd is readable, or it is due) and, if
+ * that ended it, reports. The host's ops run inside in_curl, so that a
+ * cancel from one parks the transfer rather than freeing it under us. */
+static void
+tftp_run(struct fetch_net *net, struct fetch_xfer *x, int readable)
+{
+	int ended;
+
+	net->in_curl++;
+	if (readable)
+		tftpc_readable(x->tc, now_ms());
+	else
+		tftpc_timeout(x->tc, now_ms());
+	tftp_sync(net, x);
+	ended = x->state == XFER_LIVE && tftpc_result(x->tc)->status != TFTPC_RUNNING;
+	net_curl_leave(net);
+	if (ended)
+		tftp_complete(net, x);
+}
+
+static struct fetch_xfer *
+tftp_find(struct fetch_net *net, int fd)
+{
+	if (net->ntftp == 0)
+		return NULL;
+	for (struct fetch_xfer *x = net->live; x != NULL; x = x->next)
+		if (x->tc != NULL && x->tc_fd == fd)
+			return x;
+	return NULL;
+}
+
+/* Runs every TFTP transfer that was due when this round began, one at a
+ * time: a done callback may cancel or start others. */
+static void
+tftp_due_run(struct fetch_net *net, long long now)
+{
+	struct fetch_xfer *x;
+
+	if (net->ntftp == 0)
+		return;
+	for (x = net->live; x != NULL; x = x->next) {
+		long long d = x->tc != NULL ? tftpc_due(x->tc) : -1;
+
+		x->tc_fire = d >= 0 && d <= now;
+	}
+	while (!net->free_pending) {
+		for (x = net->live; x != NULL && !x->tc_fire; x = x->next)
+			;
+		if (x == NULL)
+			break;
+		x->tc_fire = 0;
+		tftp_run(net, x, 0);
+	}
+}
+
+/* fetch_start for a tftp URL. */
+static enum prov_err
+tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *req,
+	   struct diag *d)
+{
+	struct tftpc_req tr;
+	char file[TFTP_FILENAME_MAX + 1];
+
+	if (tftp_file(req->url->path, file, sizeof(file)) < 0)
+		return diag_set(d, PROV_E_INVAL, 0, 0, "fetch: tftp file name empty, over "
+				"%u bytes, or with a NUL", TFTP_FILENAME_MAX);
+	memset(&tr, 0, sizeof(tr));
+	tr.host = req->url->host;
+	tr.port = req->url->port;
+	tr.file = file;
+	tr.blksize = req->tftp_blksize;
+	tr.max_body = x->max_body;
+	tr.timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : FETCH_DEFAULT_TIMEOUT_MS;
+	tr.on_connect = tftp_on_connect;
+	tr.arg = x;
+	x->tc_fd = -1;
+	if (tftpc_start(&tr, now_ms(), &x->tc, d) != PROV_OK)
+		return d != NULL ? d->code : PROV_E_INVAL;
+	list_push(&net->live, x);
+	net->nlive++;
+	net->ntftp++;
+	if (net->depth == 0)
+		net_arm(net); /* due at once: the RRQ goes out from the timer */
+	return PROV_OK;
 }
 
 /* ---- the net ------------------------------------------------------------ */
@@ -700,6 +853,7 @@ net_leave(struct fetch_net *net)
 void
 fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
 {
+	struct fetch_xfer *x;
 	int mask = 0, running;
 
 	if (events & FETCH_IN)
@@ -707,7 +861,9 @@ fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
 	if (events & FETCH_OUT)
 		mask |= CURL_CSELECT_OUT;
 	net->depth++;
-	if (!net->free_pending) {
+	if (!net->free_pending && (x = tftp_find(net, fd)) != NULL) {
+		tftp_run(net, x, 1);
+	} else if (!net->free_pending) {
 		net->in_curl++;
 		(void)curl_multi_socket_action(net->multi, fd, mask, &running);
 		net_curl_leave(net);
@@ -733,6 +889,7 @@ fetch_net_timeout(struct fetch_net *net)
 	}
 	if (!net->free_pending)
 		net_drain(net);
+	tftp_due_run(net, now);
 	net_leave(net);
 }
 
@@ -757,7 +914,7 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 		connect = timeout;
 	SET(CURLOPT_PRIVATE, (void *)x);
 	SET(CURLOPT_URL, url);
-	SET(CURLOPT_PROTOCOLS_STR, "tftp,http,https");
+	SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	/* No redirect from https to anything weaker. */
 	SET(CURLOPT_REDIR_PROTOCOLS_STR,
 	    req->url->scheme == URL_HTTPS ? "https" : "http,https");
@@ -777,17 +934,9 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 	SET(CURLOPT_HEADERDATA, (void *)x);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, connect);
-	/* A stalled transfer ends, and (see the top) TFTP retransmits. */
+	/* A stalled transfer ends. */
 	SET(CURLOPT_LOW_SPEED_LIMIT, 1L);
 	SET(CURLOPT_LOW_SPEED_TIME, FETCH_STALL_S);
-	if (x->tftp) {
-		if (req->tftp_blksize != 0)
-			SET(CURLOPT_TFTP_BLKSIZE, (long)req->tftp_blksize);
-		SET(CURLOPT_DEBUGFUNCTION, xfer_on_debug);
-		SET(CURLOPT_DEBUGDATA, (void *)x);
-		SET(CURLOPT_VERBOSE, 1L);
-		return cc;
-	}
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	SET(CURLOPT_FOLLOWLOCATION, 1L);
 	SET(CURLOPT_MAXREDIRS, (long)FETCH_MAX_REDIRS);
@@ -864,6 +1013,7 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 		goto out;
 	}
 	x->net = net;
+	x->tc_fd = -1;
 	x->done = done;
 	x->arg = arg;
 	x->on_connect = req->on_connect;
@@ -872,6 +1022,14 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 	x->by_name = !req->url->host_ipv6 && inet_pton(AF_INET, req->url->host, &a4) != 1;
 	x->max_body = req->max_body != 0 ? req->max_body : PROV_PROFILE_MAX;
 	buf_init(&x->res.body, x->max_body);
+	snprintf(x->res.final_url, sizeof(x->res.final_url), "%s", url.p);
+	if (x->tftp) {
+		if ((rc = tftp_start(net, x, req, d)) != PROV_OK)
+			goto out;
+		*out = x;
+		x = NULL;
+		goto out;
+	}
 	x->easy = curl_easy_init();
 	if (x->easy == NULL) {
 		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "fetch: out of memory");
@@ -913,9 +1071,14 @@ fetch_cancel(struct fetch_xfer *x)
 		list_push(&net->dead, x);
 		return;
 	}
-	net->in_curl++;
-	(void)curl_multi_remove_handle(net->multi, x->easy);
-	net_curl_leave(net);
+	if (x->tc != NULL) {
+		if (x->tc_fd >= 0)
+			net->ops.watch(net->arg, x->tc_fd, 0);
+	} else {
+		net->in_curl++;
+		(void)curl_multi_remove_handle(net->multi, x->easy);
+		net_curl_leave(net);
+	}
 	xfer_free(x);
 	if (net->depth == 0)
 		net_arm(net);

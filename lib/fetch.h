@@ -1,8 +1,9 @@
 /*
- * fetch: downloads for the engine through libcurl, driven loop-agnostically
- * (libcurl's multi_socket model): libprov owns no loop and no threads; the
- * host is told which file descriptors to watch and when to call back, so
- * one process can run thousands of phones on one event loop.
+ * fetch: downloads for the engine, HTTP and HTTPS through libcurl, TFTP
+ * through tftpc.c (libcurl's TFTP has no windowsize), all driven
+ * loop-agnostically (libcurl's multi_socket model): libprov owns no loop;
+ * the host is told which file descriptors to watch and when to call back,
+ * so one process can run thousands of phones on one event loop.
  * device.md D-NET-1..4, D-RUL-5, D-RUL-6, D-RUL-7, D-LOG-3 (the $ERR
  * strings of transfer failures).
  *
@@ -26,9 +27,13 @@
  *   resyncs rarely; idle sockets would only cost fds); a whole-transfer
  *   timeout, a connect timeout and a stall timeout (D-NET-4).
  *
- * Nothing blocks: host names resolve in libcurl's threaded resolver, and
- * a transfer cancelled while its name is resolving leaves the resolver
- * thread to finish and clean up on its own (CURLOPT_QUICK_EXIT).
+ * TFTP transfers ask for blksize (tftp_blksize), tsize, timeout and
+ * windowsize (TFTPC_WINDOWSIZE); tftpc.h has the protocol's details.
+ *
+ * Nothing blocks: host names resolve in libcurl's threaded resolver (TFTP:
+ * in tftpc's resolver thread), and a transfer cancelled while its name is
+ * resolving leaves the resolver thread to finish and clean up on its own
+ * (CURLOPT_QUICK_EXIT).
  *
  * Threading: one thread at a time per fetch_net. curl_global_init runs
  * once per process (pthread_once) on the first fetch_net_new.
@@ -54,22 +59,27 @@
  *   FETCH_TIMEOUT      "tftp server not responding"   TFTP, out of time
  *                      "timeout"                      HTTP(S), out of time
  *                                                     or stalled
- *   FETCH_TOOBIG       "profile too large"            body over max_body
+ *   FETCH_TOOBIG       "profile too large"            body over max_body (TFTP:
+ *                                                     also a tsize over it,
+ *                                                     refused before data)
  *   FETCH_REDIRECT     "too many redirects"           over FETCH_MAX_REDIRS
  *                      "redirect refused"             to a refused protocol
- *   FETCH_TFTP         "tftp error N: MSG"            other TFTP errors; MSG
- *                                                     is the server's text
- *                                                     (printable ASCII, cut
- *                                                     to 63 bytes) or the
- *                                                     RFC 1350 name; N as
- *                                                     libcurl tells it (0
- *                                                     reads 4, above 7
- *                                                     reads 8)
+ *   FETCH_TFTP         "tftp error N: MSG"            other TFTP errors: N is
+ *                                                     the server's code, MSG
+ *                                                     its text (printable
+ *                                                     ASCII, cut to 63 bytes)
+ *                                                     or the RFC 1350/2347
+ *                                                     name of the code
  *   FETCH_ERROR        "transfer truncated"           body shorter than
  *                                                     announced
  *                      "empty reply"                  closed without answer
  *                      "connection lost"              reset while talking
- *                      "bad server reply"             not HTTP, bad framing
+ *                      "bad server reply"             not HTTP, bad framing;
+ *                                                     a TFTP server breaking
+ *                                                     the protocol (an OACK
+ *                                                     with options not asked
+ *                                                     for, a block over
+ *                                                     blksize)
  *                      "out of memory"
  *                      "fetch failed"                 anything else
  */
@@ -135,7 +145,7 @@ struct fetch_req {
 				    * 0: PROV_PROFILE_MAX */
 	long timeout_ms;           /* whole transfer (D-NET-4); 0: default */
 	long connect_timeout_ms;   /* 0: default (never above timeout_ms) */
-	unsigned tftp_blksize;     /* RFC 2348 blksize to ask for; 0: 512 */
+	unsigned tftp_blksize;     /* RFC 2348 blksize to ask for; 0: none (512) */
 	/* Called once, when the first socket of the transfer is opened, with
 	 * the address it is for ($SERVIP, $PORT): the engine sends
 	 * Log_Request_Msg from here. Must not call into fetch. May be NULL;
@@ -163,7 +173,7 @@ struct fetch_result {
 	long http_code;           /* final HTTP status, 0 for TFTP */
 	char err[128];            /* $ERR (D-LOG-3), "" on success: "tftp file
 				   * not found", "http_get failed: 500", ... */
-	char detail[256];         /* libcurl's own words, for debug logs only
+	char detail[256];         /* libcurl's or tftpc's words, for debug logs only
 				   * (not stable); "" when none */
 	char serv_ip[64];         /* $SERVIP: the address used ("" if none) */
 	unsigned port;            /* $PORT (0 if no connection was made) */

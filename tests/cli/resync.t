@@ -393,6 +393,19 @@ A failing rule stops the sequence; what earlier rules applied stays
   <131>Mmm dd hh:mm:ss CP-8841-3PCC 00:0e:08:ab:cd:ef -- Resync failed: http_get failed: 500
   $ prov phone set --state ph Profile_Rule_B= Profile_Rule_C= Profile_Rule_D=
 
+Any XML through `--alias L`: GPP_L maps the document's elements to
+parameters (D-RUL-3; alias.t has the rest):
+
+  $ printf '<account>\n  <number>4085551234</number>\n</account>\n' > $T/account.xml
+  $ prov phone set --state ph 'GPP_L=/account/number = /flat-profile/User_ID_1_'
+  $ resync --state ph "[--alias l] tftp://127.0.0.1:$TFTP/account.xml"
+  rule X: tftp://127.0.0.1:$TFTP/account.xml: ok, 51 bytes, 1 changed
+  resync: ok
+  $ get User_ID_1_
+  User_ID_1_=4085551234
+  $ logs | grep -c Successful
+  1
+
 File not found, both ways (D-RUL-5)
 -----------------------------------
 
@@ -459,8 +472,13 @@ Network and server:
   1 | resync failed: too many redirects | GPP_A=sentinel | too many redirects
   $ fault "http://127.0.0.1:$TRUNC/bad.xml"
   1 | resync failed: transfer truncated | GPP_A=sentinel | transfer truncated
+
+A TFTP error packet other than "file not found" is shown with the
+server's own code and text: in.tftpd refuses a file it may not read with
+code 0 (not defined) and the errno text:
+
   $ fault "tftp://127.0.0.1:$TFTP/noaccess.txt"
-  1 | resync failed: tftp error 4: Permission denied | GPP_A=sentinel | tftp error 4: Permission denied
+  1 | resync failed: tftp error 0: Permission denied | GPP_A=sentinel | tftp error 0: Permission denied
 
 TLS: a server certificate from another CA, for another name, expired; a
 plain HTTP server spoken to in TLS; an https URL redirected to http:

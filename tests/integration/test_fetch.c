@@ -622,10 +622,17 @@ tftp_failures(void **state)
 	assert_string_equal(g.r.err, "tftp server not responding");
 	assert_true(now_ms() - t0 < 4000);
 	got_fini(&g);
+	/* A name that does not resolve (in tftpc's resolver thread), or not
+	 * in time: a DNS failure either way. */
+	req = req_for(mkurl("tftp://prov-test.invalid/small.txt"));
+	req.timeout_ms = 3000;
+	fetch1(&req, &g);
+	assert_int_equal(g.r.status, FETCH_DNS);
+	assert_string_equal(g.r.err, "dns lookup failed");
+	got_fini(&g);
 }
 
-/* A lost request is sent again: the TFTP tick runs libcurl's
- * retransmission, which sets no timer of its own. */
+/* A lost request is sent again, from the transfer's own timer. */
 static void
 tftp_retransmits(void **state)
 {
