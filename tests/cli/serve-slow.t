@@ -1,0 +1,32 @@
+R-SLOW and S-SEC-5: 2,000 slow clients (half a header each, from
+127.0.0.2-9) hold connections open while a probe from 127.0.0.1 keeps being
+served; the header timeout then ends every slow one. Over the per-client
+cap a client gets 503, not a wait.
+
+  $ . "$TESTDIR_SRC/../integration/servers.sh"
+  $ prov_servers_init
+  $ ulimit -n 8192
+  $ R=$PROV_TMP/root && mkdir -p $R && chmod 755 $PROV_TMP $R
+  $ printf '<flat-profile/>\n' > $R/a.xml && chmod 644 $R/a.xml
+  $ prov_serve $R --http-header-timeout-ms 2000 --http-max-per-client 300
+  $ python3 "$TESTDIR_SRC/../integration/slow_clients.py" $PROV_SERVE_HTTP 2000 20 /a.xml
+  slow connections open: 2000
+  probes answered 200: 20 of 20
+  slow connections closed by the server: 2000
+  $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/metrics | grep '^prov_active{proto="http"}'
+  prov_active{proto="http"} 1
+
+The per-client cap: 300 idle connections from one address, the 301st is
+answered 503 at once:
+
+  $ python3 - $PROV_SERVE_HTTP <<'PY'
+  > import socket, sys
+  > port = int(sys.argv[1])
+  > held = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+  > extra = socket.create_connection(("127.0.0.1", port), timeout=5)
+  > extra.sendall(b"GET /a.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+  > print(extra.recv(100).split(b"\r\n")[0].decode())
+  > PY
+  HTTP/1.1 503 Service Unavailable
+  $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/metrics | grep '^prov_overload_total{proto="http"}'
+  prov_overload_total{proto="http"} 1
