@@ -532,9 +532,15 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 	char date[30];
 	int interim = status == 100, keep = 0, n;
 	int nobody = c->method == HTTP_HEAD || status == 304 || status == 204 || interim;
+	size_t inline_file = 0;
 
+	/* Over TLS a small file goes out in the same SSL_write as the head:
+	 * one record and one write(2) per response instead of two. */
+	if (c->ssl != NULL && !nobody && c->file_fd >= 0 && c->file_left > 0 &&
+	    c->file_left <= HTTP_TLS_CHUNK && blen == 0)
+		inline_file = (size_t)c->file_left;
 	free(c->out);
-	c->out = malloc(HTTP_HEAD_MAX + (nobody ? 0 : blen));
+	c->out = malloc(HTTP_HEAD_MAX + (nobody ? 0 : blen) + inline_file);
 	if (c->out == NULL) {
 		c->why = "out of memory (response)";
 		return -1;
@@ -567,6 +573,21 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 	if (!nobody && blen > 0) {
 		memcpy(c->out + c->out_len, body, blen);
 		c->out_len += blen;
+	}
+	while (inline_file > 0) {
+		ssize_t r = pread(c->file_fd, c->out + c->out_len, inline_file,
+				  (off_t)c->file_off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			c->why = r == 0 ? "file shrank while sending" : "read failed";
+			return -1;
+		}
+		c->out_len += (size_t)r;
+		c->file_off += (uint64_t)r;
+		c->file_left -= (uint64_t)r;
+		inline_file -= (size_t)r;
 	}
 	if (nobody && c->file_fd >= 0) {
 		close(c->file_fd);
@@ -1109,6 +1130,13 @@ conn_send(struct http_conn *c)
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort */
 	}
 	shutdown(c->fd, SHUT_WR);
+	/* A lingering connection has had its answer: it no longer counts
+	 * against its client's cap, or clients closing after every request
+	 * would be refused while the previous ones drain. */
+	if (!c->refused) {
+		http_client_put(c->h, c->cl);
+		c->cl = NULL;
+	}
 	c->state = CS_LINGER;
 	c->in_len = c->in_off = 0;
 	c->linger_bytes = 0;
