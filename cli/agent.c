@@ -16,6 +16,7 @@
 
 #include "admin.h"
 #include "sip.h"
+#include "dhcp.h"
 #include "loop.h"
 
 #define AGENT_HOUSEKEEPING_MS 1000  /* how often the agent looks at its state */
@@ -36,6 +37,11 @@ static const char resync_help[] =
 "    rule A: tftp://192.0.2.1:69/basic.txt: ok, 75 bytes, 1 changed\n"
 "    resync: ok\n"
 "\n"
+"Then Upgrade_Rule and Trans_Auth_Rule are checked (a failed upgrade does\n"
+"not fail the resync; `prov phone status` shows it). An image installed\n"
+"adds `upgrade: installed VERSION, rebooting`; the next `prov phone run`\n"
+"boots it.\n"
+"\n"
 "It works whether or not `prov phone run` is running on the same DIR.\n"
 "\n"
 "Exit status: 0 the resync succeeded; 1 it failed (the last line gives\n"
@@ -43,7 +49,8 @@ static const char resync_help[] =
 
 static const char run_help[] =
 "usage: prov phone run --state DIR [--time-scale N] [--admin ADDR:PORT]\n"
-"                      [--sip ADDR:PORT]\n"
+"                      [--sip ADDR:PORT] [--dhcp-inform IFACE]\n"
+"                      [--dhcp-option N=VALUE ...]\n"
 "\n"
 "The device agent: boots the device (the power-up resync after\n"
 "Resync_Random_Delay), then keeps its schedule (periodic, daily,\n"
@@ -58,18 +65,28 @@ static const char run_help[] =
 "  --admin ADDR:PORT  serve the phone's web interface there (port 0 picks\n"
 "                  one; it is printed on stderr): /admin/advanced (the\n"
 "                  parameters and status), /admin/resync?RULE,\n"
-"                  /admin/reboot and POST /CGI/Execute, behind user admin\n"
+"                  /admin/upgrade?URL, /admin/reboot and POST\n"
+"                  /CGI/Execute, behind user admin\n"
 "                  and Admin_Password (Digest or Basic). While\n"
 "                  Admin_Password is empty it only says how to set it.\n"
 "  --sip ADDR:PORT  listen for SIP NOTIFY there, over UDP and TCP (port 0\n"
 "                  picks one; it is printed on stderr). Event: resync and\n"
 "                  check-sync (when Resync_From_SIP = Yes), reboot_now,\n"
-"                  restart_now; report and XML-Service are answered and\n"
-"                  logged (this agent has no report engine or XML service\n"
-"                  yet). Every NOTIFY must carry a digest of line 1's\n"
+"                  restart_now, report (sends Report_Rule now, see\n"
+"                  `prov phone report --help`); XML-Service is answered\n"
+"                  and logged (no XML service here). Every NOTIFY must\n"
+"                  carry a digest of line 1's\n"
 "                  credentials (Auth_ID_1_ or User_ID_1_, Password_1_):\n"
 "                  the first gets 401, a correct repeat acts once; without\n"
 "                  credentials configured every NOTIFY gets 403.\n"
+"  --dhcp-inform IFACE  before booting, ask the DHCP server on IFACE\n"
+"                  (DHCPINFORM; needs root) for the provisioning server\n"
+"                  options; a rule URL without a host uses them in the\n"
+"                  order of DHCP_Option_To_Use. No answer is a warning.\n"
+"  --dhcp-option N=VALUE  such an option given here (repeatable; wins\n"
+"                  over DHCP): 66=HOST[:PORT], 150=A.B.C.D,...,\n"
+"                  159=URL, 160=URL, 43=HEX, 125=HEX. See\n"
+"                  `prov phone dhcp --help` for the forms.\n"
 "\n"
 "Exit status: 0 after SIGTERM/SIGINT, 1 on a fatal error, 2 bad usage.\n";
 
@@ -78,8 +95,9 @@ static const char status_help[] =
 "\n"
 "Shows the device's identity and provisioning status (D-STA-1): last\n"
 "resync time, result and $ERR, what each rule fetched, the next resync\n"
-"and why, certificate, and unknown parameter names. --json prints one\n"
-"JSON object instead.\n";
+"and why, the client certificate, the custom CA (custom_ca) and the MIC\n"
+"renewal (mic), and unknown parameter names. --json prints one JSON\n"
+"object instead.\n";
 
 static const char line_help[] =
 "usage: prov phone line --state DIR N busy|idle\n"
@@ -94,6 +112,7 @@ struct host {
 	struct loop *loop;
 	struct prov_net *net;
 	struct prov_engine *eng;
+	struct prov_report *rep;  /* the agent's reports (D-REP-1); NULL otherwise */
 	struct prov_device *dev;
 	struct prov_clock clk;   /* the device's clock (engines keep a copy) */
 	uint64_t net_timer;      /* the net's one timer */
@@ -253,6 +272,46 @@ on_deadline(void *arg)
 	loop_stop(h->loop);
 }
 
+static int admin_reboot_of(void *arg);
+
+static void
+upgrade_reboot_fire(void *arg)
+{
+	struct host *h = arg;
+
+	if (admin_reboot_of(h) != 0)
+		fprintf(stderr, "prov: phone run: reboot after upgrade failed\n");
+}
+
+/* An upgrade was installed (D-UPG-2; the reason Upgrade is recorded). The
+ * agent reboots its engine from the loop, outside the engine's call; a
+ * one-shot resync only says so: the next `prov phone run` boots it. */
+static void
+on_reboot(void *arg)
+{
+	struct host *h = arg;
+	FILE *out = h->agent ? stderr : stdout;
+
+	fprintf(out, "upgrade: installed %s, rebooting\n", prov_device_identity(h->dev, "SWVER"));
+	fflush(out);
+	if (h->agent)
+		loop_timer_add(h->loop, loop_clock(), upgrade_reboot_fire, h);
+}
+
+/* One line per report item on stderr (failures are also sent to syslog
+ * by libprov and retried once). */
+static void
+on_report(void *arg, const struct prov_report_result *r)
+{
+	(void)arg;
+	if (r->ok)
+		fprintf(stderr, "prov: phone run: report (%s): %s: ok, %zu bytes\n", r->why,
+			r->url, r->bytes);
+	else
+		fprintf(stderr, "prov: phone run: report (%s): %s: failed: %s\n", r->why,
+			r->url[0] ? r->url : "-", r->err);
+}
+
 static int
 host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 {
@@ -277,6 +336,12 @@ host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 		return -1;
 	prov_engine_on_rule(h->eng, on_rule, h);
 	prov_engine_on_result(h->eng, on_result, h);
+	prov_engine_on_reboot(h->eng, on_reboot, h);
+	if (agent) {
+		if (prov_report_new(dev, h->net, &h->clk, &h->rep) != PROV_OK)
+			return -1;
+		prov_report_on_result(h->rep, on_report, h);
+	}
 	if (loop_signal(h->loop, SIGTERM, on_stop, h) != 0 ||
 	    loop_signal(h->loop, SIGINT, on_stop, h) != 0)
 		return -1;
@@ -286,6 +351,7 @@ host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 static void
 host_fini(struct host *h)
 {
+	prov_report_free(h->rep);
 	prov_engine_free(h->eng);
 	prov_net_free(h->net);
 	loop_free(h->loop);
@@ -358,6 +424,10 @@ housekeeping(void *arg)
 		prov_engine_tick(h->eng); /* also re-plans after parameter changes */
 		eng_arm(h);
 	}
+	/* Reports: local changes, the periodic one, a retry (D-REP-1); a
+	 * second of lateness is within what Report_To_Server promises. */
+	if (h->rep != NULL)
+		prov_report_tick(h->rep);
 	loop_timer_add(h->loop, loop_clock() + AGENT_HOUSEKEEPING_MS, housekeeping, h);
 }
 
@@ -388,6 +458,7 @@ admin_reboot_of(void *arg)
 	h->eng = eng;
 	prov_engine_on_rule(eng, on_rule, h);
 	prov_engine_on_result(eng, on_result, h);
+	prov_engine_on_reboot(eng, on_reboot, h);
 	fprintf(stderr, "prov: phone run: rebooting\n");
 	prov_engine_boot(eng);
 	eng_arm(h);
@@ -457,8 +528,15 @@ sip_restart_of(void *arg)
 static void
 sip_report_of(void *arg)
 {
-	(void)arg;
-	fprintf(stderr, "prov: phone run: SIP report: no Report_Rule engine in this agent yet\n");
+	struct host *h = arg;
+	enum prov_err e = prov_report_send(h->rep, NULL, "sip");
+
+	if (e == PROV_E_INVAL)
+		fprintf(stderr, "prov: phone run: SIP report: Report_Rule is empty\n");
+	else if (e != PROV_OK)
+		fprintf(stderr, "prov: phone run: SIP report refused: %s\n", prov_strerror(e));
+	else
+		fprintf(stderr, "prov: phone run: SIP report\n");
 }
 
 static void
@@ -483,10 +561,11 @@ phone_run(int argc, char **argv)
 	struct prov_device *dev;
 	struct admin *admin = NULL;
 	struct sip *sip = NULL;
-	const char *dir, *admin_addr, *sip_addr;
+	struct dhcp_result dhcp;
+	const char *dir, *admin_addr, *sip_addr, *dhcp_if = NULL;
 	double scale = 1.0;
 	int status, i;
-	char msg[256];
+	char msg[256], dhcp_src[128];
 
 	argc = take_addr_opt(argc, argv, "--admin", &admin_addr);
 	if (argc < 0)
@@ -494,6 +573,10 @@ phone_run(int argc, char **argv)
 	argc = take_addr_opt(argc, argv, "--sip", &sip_addr);
 	if (argc < 0)
 		return cli_usage("phone run", "--sip needs ADDR:PORT");
+	memset(&dhcp, 0, sizeof(dhcp));
+	argc = dhcp_take_args(argc, argv, &dhcp, &dhcp_if, msg, sizeof(msg));
+	if (argc < 0)
+		return cli_usage("phone run", "%s", msg);
 	i = cli_state_opts("phone run", run_help, argc, argv, &dir, &scale, NULL);
 	if (i < 0)
 		return i == CLI_HELPED ? EXIT_OK : -i;
@@ -502,6 +585,13 @@ phone_run(int argc, char **argv)
 	dev = cli_open("phone run", dir, &status);
 	if (dev == NULL)
 		return status;
+	/* DHCP (phone/dhcp.h): stored before the engine's first resync. */
+	if ((dhcp_if != NULL || dhcp.n > 0) &&
+	    dhcp_learn(dev, &dhcp, dhcp_if, (int64_t)time(NULL), NULL, dhcp_src,
+		       sizeof(dhcp_src), msg, sizeof(msg)) != 0)
+		cli_err("phone run: DHCP: %s", msg);
+	else if (dhcp_if != NULL || dhcp.n > 0)
+		fprintf(stderr, "prov: phone run: DHCP options from %s\n", dhcp_src);
 	if (host_init(&h, dev, scale, 1) != 0) {
 		cli_err("phone run: cannot set up the loop and network");
 		status = EXIT_FAIL;
@@ -550,7 +640,12 @@ out:
 static const char *const status_keys[] = {
 	"last_resync_time", "last_resync_result", "last_resync_err", "rule_A",
 	"rule_B", "rule_C", "rule_D", "rule_X", "next_resync", "last_server",
-	"line_busy", "reboot_reasons",
+	"line_busy", "reboot_reasons", "custom_ca", "mic",
+	"upgrade_check", "upgrade_st", "upgrade_last_url",
+	"upgrade_last_version", "upgrade_last_result", "upgrade_last_err",
+	"upgrade_last_time", "upgrade_next_retry", "license_url", "license_result",
+	"license_err", "license_bytes", "last_report_time", "last_report_result",
+	"last_report_err", "dhcp_learned", "dhcp_source",
 };
 
 static void

@@ -58,6 +58,8 @@ int phone_resync(int argc, char **argv);
 int phone_run(int argc, char **argv);
 int phone_status(int argc, char **argv);
 int phone_line(int argc, char **argv);
+int phone_report(int argc, char **argv);
+int phone_dhcp(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_expand(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

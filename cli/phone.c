@@ -21,8 +21,10 @@ static const char phone_help[] =
 "  unknown  list parameter names seen in applied profiles but not known\n"
 "  resync   resync now (TFTP, HTTP, HTTPS), print each rule and the result\n"
 "  run      the device agent: boot, keep the resync schedule until SIGTERM\n"
+"  report   send a report now (Report_Rule: parameters or status)\n"
 "  status   identity and provisioning status (--json)\n"
 "  line     set a line busy or idle (Forced_Resync_Delay)\n"
+"  dhcp     learn the provisioning server from DHCP (DHCPINFORM)\n"
 "\n"
 "Run 'prov phone COMMAND --help' for details.\n";
 
@@ -417,6 +419,7 @@ phone_unknown(int argc, char **argv)
 	return EXIT_OK;
 }
 
+
 int
 cmd_phone(int argc, char **argv)
 {
@@ -433,6 +436,8 @@ cmd_phone(int argc, char **argv)
 		{ "run", phone_run },
 		{ "status", phone_status },
 		{ "line", phone_line },
+		{ "report", phone_report },
+		{ "dhcp", phone_dhcp },
 	};
 
 	if (argc < 2) {

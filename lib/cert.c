@@ -3,16 +3,20 @@
  * OpenSSL and atomic installation into the state directory (D-NET-2,
  * D-NET-3, D-PER-1).
  */
-#include "device.h"
+#include "cert.h"
 
+#include <errno.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bounds.h"
+#include "device.h"
 #include "fsutil.h"
 #include "state.h"
 
@@ -116,6 +120,74 @@ prov_device_install_pem(struct prov_device *dev, const char *kind, const char *p
 				 strcmp(kind, "certkey") == 0 ? 0600 : 0644, &d);
 	if (rc != PROV_OK)
 		return device_fail(dev, &d, NULL);
+	if (strcmp(kind, "ca") != 0) {
+		/* The operator's certificate replaces a renewed MIC, which
+		 * would otherwise take precedence (cert.h). */
+		char mic[PATH_MAX];
+
+		snprintf(mic, sizeof(mic), "%s/%s", state_dir(dev->st), CERT_FILE_MIC);
+		if (unlink(mic) != 0 && errno != ENOENT)
+			return device_failf(dev, PROV_E_IO, "%s: %s", mic, strerror(errno));
+	}
 	return PROV_OK;
+}
+
+/* ---- the files of one transfer -------------------------------------------------------------- */
+
+/* DIR/NAME into out when the file exists, else "". */
+static void
+cert_path(const char *dir, const char *name, char *out, size_t outlen)
+{
+	int n = snprintf(out, outlen, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= outlen || !fsutil_exists(out))
+		out[0] = '\0';
+}
+
+void
+cert_paths_get(const struct prov_device *dev, struct cert_paths *p, struct fetch_req *req)
+{
+	const char *dir;
+
+	memset(p, 0, sizeof(*p));
+	if (dev->st != NULL) {
+		dir = state_dir(dev->st);
+		cert_path(dir, CERT_FILE_CA, p->ca, sizeof(p->ca));
+		cert_path(dir, CERT_FILE_CUSTOM, p->custom, sizeof(p->custom));
+		cert_path(dir, CERT_FILE_MIC, p->cert, sizeof(p->cert));
+		if (p->cert[0] != '\0') {
+			memcpy(p->key, p->cert, sizeof(p->key));
+		} else {
+			cert_path(dir, CERT_FILE_CERT, p->cert, sizeof(p->cert));
+			cert_path(dir, CERT_FILE_KEY, p->key, sizeof(p->key));
+			if (p->cert[0] == '\0' || p->key[0] == '\0')
+				p->cert[0] = p->key[0] = '\0';
+		}
+	}
+	if (req == NULL)
+		return;
+	req->ca_file = p->ca[0] ? p->ca : NULL;
+	req->ca_extra_file = p->custom[0] ? p->custom : NULL;
+	req->cert_file = p->cert[0] ? p->cert : NULL;
+	req->key_file = p->key[0] ? p->key : NULL;
+}
+
+void
+cert_when(int64_t wall_s, char *out, size_t outlen)
+{
+	time_t t = (time_t)wall_s;
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		snprintf(out, outlen, "%lld", (long long)wall_s);
+}
+
+int
+cert_client_installed(const struct prov_device *dev)
+{
+	struct cert_paths p;
+
+	cert_paths_get(dev, &p, NULL);
+	return p.cert[0] != '\0';
 }
 

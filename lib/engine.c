@@ -9,7 +9,9 @@
  * (codec.c: decrypt, gunzip), parse (profile.c, or alias.c through the
  * GPP_L map of `--alias L`) and apply the profile in one transaction
  * (change.c). A failing rule stops the sequence; what earlier
- * rules applied stays. The outcome goes to syslog (Log_Success_Msg or
+ * rules applied stays. Then, whatever the outcome, the certificate steps
+ * run on the same net: Custom_CA_Rule (customca.c, D-NET-2) and the MIC
+ * renewal when due (mic.c, D-NET-3). The outcome goes to syslog (Log_Success_Msg or
  * Log_Failure_Msg with $ERR), to the device status (D-STA-1), and to the
  * schedule (sched.c), which says when the next automatic one is due.
  *
@@ -31,18 +33,24 @@
 #include "alias.h"
 #include "bounds.h"
 #include "codec.h"
+#include "cert.h"
 #include "cond.h"
+#include "customca.h"
 #include "delay.h"
+#include "dhcpopt.h"
 #include "device.h"
 #include "fetch.h"
 #include "fsutil.h"
 #include "macro.h"
+#include "mic.h"
 #include "param.h"
 #include "profile.h"
+#include "report.h"
 #include "rule.h"
 #include "sched.h"
 #include "slog.h"
 #include "state.h"
+#include "upgrade.h"
 #include "vars.h"
 
 #define ENGINE_TIMEOUT_MS 60000        /* one fetch, whole (D-NET-4) */
@@ -50,6 +58,12 @@
 #define ENGINE_TFTP_BLKSIZE 1428       /* asked for; the server may refuse */
 #define ENGINE_RULES 4                 /* Profile_Rule, _B, _C, _D */
 #define ENGINE_STATUS_MAX 16           /* status values written per resync */
+
+/* struct prov_engine's upg_phase */
+#define ENGINE_UPG_NONE 0              /* no upgrade run */
+#define ENGINE_UPG_AFTER 1             /* after a resync, which ends with it */
+#define ENGINE_UPG_FINISH 2            /* ... it ended: the resync finishes */
+#define ENGINE_UPG_ALONE 3             /* an upgrade alone (explicit, retry) */
 
 struct prov_net {
 	struct fetch_net *fetch;
@@ -81,7 +95,22 @@ struct prov_engine {
 	struct prov_resync_result res;
 	char err[160];
 	int64_t last_attempt_ms;       /* for $PRVTMR */
-	int64_t boot_ms;               /* for $UPGTMR until upgrades exist */
+	int64_t boot_ms;               /* for $UPGTMR before any upgrade attempt */
+
+	/* the certificate steps after the profile rules (D-NET-2, D-NET-3) */
+	int cert_step;                 /* next: 1 custom CA, 2 MIC; 0 none */
+	int cert_ok;                   /* the rules' outcome, kept meanwhile */
+	struct customca_op *ca_op;
+	struct mic_op *mic_op;
+	uint64_t ca_tried;             /* Custom_CA_Rule last looked at by tick */
+
+	/* firmware upgrade and license (upgrade.c), run after each resync */
+	struct upgrade *upg;
+	int upg_phase;                 /* ENGINE_UPG_* */
+	int upg_ok;                    /* the resync's outcome, kept meanwhile */
+	int upg_installed;             /* the run installed an image: reboot */
+	void (*on_reboot)(void *);
+	void *on_reboot_arg;
 
 	/* status values of this resync, written in one transaction at its end */
 	struct {
@@ -153,6 +182,13 @@ void
 prov_net_timeout(struct prov_net *net)
 {
 	fetch_net_timeout(net->fetch);
+}
+
+/* report.c uploads on the same net (report.h). */
+struct fetch_net *
+engine_net_fetch(struct prov_net *net)
+{
+	return net->fetch;
 }
 
 /* ---- the clock ---------------------------------------------------------- */
@@ -283,7 +319,7 @@ engine_timers(struct prov_engine *e)
 	int64_t now = e->clock.mono_ms(e->clock.arg);
 
 	rt_setf(e, "PRVTMR", (long long)((now - e->last_attempt_ms) / 1000));
-	rt_setf(e, "UPGTMR", (long long)((now - e->boot_ms) / 1000));
+	rt_setf(e, "UPGTMR", (long long)((now - upgrade_since(e->upg, e->boot_ms)) / 1000));
 }
 
 /* Expands a parameter's text; "" on failure. Caller frees. */
@@ -452,6 +488,8 @@ conf_signature(struct prov_engine *e)
 
 /* ---- life cycle --------------------------------------------------------------- */
 
+static void engine_upgraded(void *arg, int installed);
+
 enum prov_err
 prov_engine_new(struct prov_device *dev, struct prov_net *net,
 		const struct prov_clock *clock, struct prov_engine **out)
@@ -478,6 +516,16 @@ prov_engine_new(struct prov_device *dev, struct prov_net *net,
 	e->sched.due_ms = SCHED_NEVER;
 	e->boot_ms = e->last_attempt_ms = e->clock.mono_ms(e->clock.arg);
 	snprintf(e->next, sizeof(e->next), "none scheduled");
+	{
+		struct upgrade_host uh = { dev, net->fetch, e->slog, e->clock,
+					   engine_upgraded, e };
+
+		if (upgrade_new(&uh, &e->upg) != PROV_OK) {
+			slog_free(e->slog);
+			free(e);
+			return PROV_E_NOMEM;
+		}
+	}
 	*out = e;
 	return PROV_OK;
 }
@@ -491,6 +539,9 @@ prov_engine_free(struct prov_engine *e)
 		fetch_cancel(e->xfer);
 	engine_rule_fini(e);
 	free(e->explicit_copy);
+	customca_cancel(e->ca_op);
+	mic_cancel(e->mic_op);
+	upgrade_free(e->upg);
 	slog_free(e->slog);
 	free(e);
 }
@@ -509,6 +560,13 @@ prov_engine_on_result(struct prov_engine *e,
 {
 	e->on_result = fn;
 	e->on_result_arg = arg;
+}
+
+void
+prov_engine_on_reboot(struct prov_engine *e, void (*fn)(void *), void *arg)
+{
+	e->on_reboot = fn;
+	e->on_reboot_arg = arg;
 }
 
 int
@@ -535,6 +593,12 @@ prov_engine_boot(struct prov_engine *e)
 	e->booted = 1;
 	e->conf_sig = conf_signature(e);
 	sched_boot(&e->sched, &c, &now, e->clock.random(e->clock.arg));
+	/* D-UPG-2: the boot after an installed upgrade resyncs at once. */
+	if (upgrade_boot_pending(e->dev) && c.provision_enable &&
+	    pbool(e, "Resync_After_Upgrade_Attempt")) {
+		e->sched.due_ms = now.mono_ms;
+		e->sched.reason = SCHED_POWERUP;
+	}
 	engine_next_update(e);
 }
 
@@ -566,8 +630,12 @@ prov_engine_due(const struct prov_engine *e)
 {
 	struct sched_conf c;
 
+	int64_t due, upg;
+
 	engine_conf((struct prov_engine *)(uintptr_t)e, &c);
-	return sched_due(&e->sched, &c);
+	due = sched_due(&e->sched, &c);
+	upg = upgrade_due(e->upg); /* an upgrade or license retry */
+	return upg < due ? upg : due;
 }
 
 void
@@ -584,14 +652,65 @@ prov_engine_line(struct prov_engine *e, unsigned line, int busy)
 /* ---- one resync ---------------------------------------------------------------- */
 
 static void engine_next_rule(struct prov_engine *e);
+static void engine_finish(struct prov_engine *e, int ok);
+
+static void
+engine_cert_done(void *arg)
+{
+	struct prov_engine *e = arg;
+
+	e->ca_op = NULL;
+	e->mic_op = NULL;
+	engine_finish(e, e->cert_ok);
+}
+
+/* After the profile rules, whatever their outcome (a failing HTTPS resync
+ * may be what the custom CA fixes), before the upgrade rule: Custom_CA_Rule,
+ * then the MIC renewal when due (customca.h, mic.h). They have their own
+ * status and leave the resync's result alone. Returns 1 while a step
+ * runs: its end calls engine_finish again. */
+static int
+engine_certs(struct prov_engine *e, int ok)
+{
+	int64_t wall = e->clock.wall_s(e->clock.arg);
+
+	e->cert_ok = ok;
+	while (e->cert_step > 0) {
+		if (e->cert_step == 1) {
+			e->cert_step = 2;
+			if (customca_start(e->dev, e->net->fetch, wall, engine_cert_done, e,
+					   &e->ca_op) == PROV_OK && e->ca_op != NULL)
+				return 1;
+		} else {
+			e->cert_step = 0;
+			if (mic_start(e->dev, e->net->fetch, wall, engine_cert_done, e,
+				      &e->mic_op) == PROV_OK && e->mic_op != NULL)
+				return 1;
+		}
+	}
+	return 0;
+}
 
 static void
 engine_finish(struct prov_engine *e, int ok)
 {
 	struct sched_conf c;
-	struct sched_now now = engine_now(e);
+	struct sched_now now;
 	char when[32];
 
+	if (engine_certs(e, ok))
+		return;
+	/* The phone checks the upgrade rule after the profile rules (D-UPG-1):
+	 * the resync ends when that run does (engine_upgraded). */
+	if (e->upg_phase == ENGINE_UPG_NONE) {
+		e->upg_ok = ok;
+		e->upg_installed = 0;
+		e->upg_phase = ENGINE_UPG_AFTER;
+		if (upgrade_run(e->upg, NULL, 0, e->lines_busy != 0))
+			return;
+	}
+	e->upg_phase = ENGINE_UPG_NONE;
+	now = engine_now(e);
 	e->running = 0;
 	alias_map_free(e->alias); /* no later rule of this resync needs it */
 	e->alias = NULL;
@@ -614,6 +733,56 @@ engine_finish(struct prov_engine *e, int ok)
 	e->explicit_rule = NULL;
 	if (e->on_result != NULL)
 		e->on_result(e->on_result_arg, &e->res);
+	if (e->upg_installed && e->on_reboot != NULL)
+		e->on_reboot(e->on_reboot_arg); /* D-UPG-2; the reason is recorded */
+}
+
+/* upgrade.c's run ended: after a resync, the resync ends now; alone, the
+ * engine is free again. An installed image asks the host for a reboot. */
+static void
+engine_upgraded(void *arg, int installed)
+{
+	struct prov_engine *e = arg;
+
+	e->upg_installed = installed;
+	if (e->upg_phase == ENGINE_UPG_AFTER) {
+		e->upg_phase = ENGINE_UPG_FINISH;
+		engine_finish(e, e->upg_ok);
+		return;
+	}
+	e->upg_phase = ENGINE_UPG_NONE;
+	e->running = 0;
+	engine_next_update(e);
+	if (installed && e->on_reboot != NULL)
+		e->on_reboot(e->on_reboot_arg);
+}
+
+/* Starts an upgrade run alone; returns 1 when it is under way. */
+static int
+engine_upgrade_alone(struct prov_engine *e, const char *rule, unsigned flags)
+{
+	e->running = 1;
+	e->upg_installed = 0;
+	e->upg_phase = ENGINE_UPG_ALONE;
+	if (upgrade_run(e->upg, rule, flags, e->lines_busy != 0))
+		return 1;
+	e->upg_phase = ENGINE_UPG_NONE;
+	e->running = 0;
+	return 0;
+}
+
+enum prov_err
+prov_engine_upgrade(struct prov_engine *e, const char *rule)
+{
+	enum prov_err rc = device_refresh(e->dev);
+
+	if (rc != PROV_OK)
+		return rc;
+	if (e->running)
+		return PROV_E_BUSY;
+	if (rule == NULL || rule[0] == '\0')
+		return PROV_E_INVAL;
+	return engine_upgrade_alone(e, rule, UPGRADE_EXPLICIT) ? PROV_OK : PROV_E_DENIED;
 }
 
 static void
@@ -653,19 +822,27 @@ rule_report(struct prov_engine *e, int ok, const char *err, size_t bytes,
 		e->on_rule(e->on_rule_arg, &r);
 }
 
-/* The host of a URL without one (D-RUL-4): the server of the last
- * successful fetch. DHCP-provided servers come with the onboarding work. */
+/* The host of a URL without one (D-RUL-4, D-ONB-1): the server named by the
+ * DHCP options in the order of DHCP_Option_To_Use, else the server of the
+ * last successful fetch (lib/dhcpopt.h). */
 static int
 engine_default_host(struct prov_engine *e, struct url *u)
 {
-	char *last = NULL;
+	return dhcpopt_default_host(e->dev, u);
+}
 
-	if (prov_device_status_get(e->dev, "last_server", &last) != PROV_OK || last == NULL)
-		return 0;
-	snprintf(u->host, sizeof(u->host), "%s", last);
-	u->host_ipv6 = strchr(last, ':') != NULL;
-	free(last);
-	return u->host[0] != '\0';
+/* The rule's URL as fetched, its server filled in, for the reports and the
+ * status ("rule A: tftp://192.0.2.1:69/8841.xml"); left as written if the
+ * result would not fit. */
+static void
+engine_resolved_text(struct prov_engine *e)
+{
+	struct buf b;
+
+	buf_init(&b, sizeof(e->act.url_text));
+	if (url_format(&e->act.url, &b) == PROV_OK && b.len < sizeof(e->act.url_text))
+		memcpy(e->act.url_text, buf_str(&b), b.len + 1);
+	buf_free(&b);
 }
 
 static void
@@ -772,13 +949,16 @@ engine_fetch(struct prov_engine *e)
 {
 	struct fetch_req req;
 	struct diag d;
-	char ca[PATH_MAX + 16], cert[PATH_MAX + 16], certkey[PATH_MAX + 16];
+	struct cert_paths paths;
 	char *ua, *post = NULL;
 	enum prov_err rc;
 
-	if (e->act.url.host[0] == '\0' && !engine_default_host(e, &e->act.url)) {
-		engine_fail(e, "no server: the rule names none and none is known yet");
-		return 0;
+	if (e->act.url.host[0] == '\0') {
+		if (!engine_default_host(e, &e->act.url)) {
+			engine_fail(e, "no server: the rule names none and none is known yet");
+			return 0;
+		}
+		engine_resolved_text(e);
 	}
 	rt_set(e, "SCHEME", url_scheme_name(e->act.url.scheme));
 	rt_set(e, "SERV", e->act.url.host);
@@ -804,19 +984,8 @@ engine_fetch(struct prov_engine *e)
 	}
 	ua = engine_expand(e, pval(e, "HTTP_User_Agent_Name"), 0);
 	req.user_agent = ua;
-	if (e->dev->st != NULL) {
-		const char *dir = state_dir(e->dev->st);
-
-		snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
-		snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-		snprintf(certkey, sizeof(certkey), "%s/certkey.pem", dir);
-		if (fsutil_exists(ca))
-			req.ca_file = ca;
-		if (fsutil_exists(cert) && fsutil_exists(certkey)) {
-			req.cert_file = cert;
-			req.key_file = certkey;
-		}
-	}
+	/* The trust store (with the custom CA) and the client certificate. */
+	cert_paths_get(e->dev, &paths, &req);
 	req.max_body = PROV_PROFILE_MAX + 64 * 1024; /* encrypted/gzipped: checked again after */
 	req.timeout_ms = ENGINE_TIMEOUT_MS;
 	req.connect_timeout_ms = ENGINE_CONNECT_TIMEOUT_MS;
@@ -937,6 +1106,7 @@ engine_start(struct prov_engine *e, int prvst)
 	e->running = 1;
 	e->prvst = prvst;
 	e->rule_i = 0;
+	e->cert_step = 1;
 	memset(&e->res, 0, sizeof(e->res));
 	e->res.prvst = prvst;
 	e->err[0] = '\0';
@@ -992,6 +1162,48 @@ engine_triggers(void *arg)
 	return 1;
 }
 
+static void
+engine_ca_alone_done(void *arg)
+{
+	struct prov_engine *e = arg;
+
+	e->ca_op = NULL;
+	e->running = 0;
+	engine_next_update(e);
+}
+
+/* An agent does not wait for the next resync to act on a changed
+ * Custom_CA_Rule (the admin set it): when the rule differs from the one
+ * last attempted (status custom_ca_rule), the custom CA step runs on its
+ * own, as a run of the engine (running) that is no resync. Each rule text
+ * is looked at once, so a status that cannot be written does not loop. */
+static int
+engine_ca_changed(struct prov_engine *e)
+{
+	const char *rule = pval(e, "Custom_CA_Rule");
+	uint64_t sig = 1469598103934665603ull;
+	char *last = NULL;
+	int changed;
+
+	for (const char *v = rule; *v; v++)
+		sig = (sig ^ (unsigned char)*v) * 1099511628211ull;
+	if (!e->booted || rule[0] == '\0' || sig == e->ca_tried || !pbool(e, "Provision_Enable"))
+		return 0;
+	e->ca_tried = sig;
+	if (prov_device_status_get(e->dev, "custom_ca_rule", &last) != PROV_OK) {
+		free(last);
+		last = NULL;
+	}
+	changed = last == NULL || strcmp(last, rule) != 0;
+	free(last);
+	if (!changed || customca_start(e->dev, e->net->fetch, e->clock.wall_s(e->clock.arg),
+				       engine_ca_alone_done, e, &e->ca_op) != PROV_OK ||
+	    e->ca_op == NULL)
+		return 0;
+	e->running = 1;
+	return 1;
+}
+
 void
 prov_engine_tick(struct prov_engine *e)
 {
@@ -1002,6 +1214,11 @@ prov_engine_tick(struct prov_engine *e)
 
 	if (e->running || device_refresh(e->dev) != PROV_OK)
 		return;
+	if (engine_ca_changed(e))
+		return; /* Custom_CA_Rule changed: fetched on its own */
+	if (upgrade_due(e->upg) <= e->clock.mono_ms(e->clock.arg) &&
+	    engine_upgrade_alone(e, NULL, UPGRADE_RETRY))
+		return; /* an upgrade or license retry (D-UPG-1, D-UPG-3) */
 	engine_replan(e);
 	engine_conf(e, &c);
 	now = engine_now(e);

@@ -37,6 +37,9 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,7 +78,7 @@ struct fetch_xfer {
 	void *arg;
 	enum xfer_state state;
 	enum xfer_abort abort;
-	int tftp, post;
+	int tftp, post, put;
 	struct tftpc *tc;     /* TFTP: the client (no easy handle then) */
 	int tc_fd;            /* the fd of tc the host watches, -1 */
 	int tc_fire;          /* due in this fetch_net_timeout round */
@@ -89,6 +92,7 @@ struct fetch_xfer {
 	int connected;        /* on_connect was called */
 	unsigned sock_port;
 	char errbuf[CURL_ERROR_SIZE];
+	char ca_extra[PATH_MAX]; /* req->ca_extra_file, "" for none */
 	struct fetch_result res;
 };
 
@@ -410,7 +414,7 @@ xfer_http_outcome(struct fetch_xfer *x)
 		res_set(r, FETCH_ERROR, "bad server reply");
 	else
 		res_set(r, FETCH_HTTP_STATUS, "http_%s failed: %ld",
-			x->post ? "post" : "get", code);
+			x->put ? "put" : x->post ? "post" : "get", code);
 }
 
 static void
@@ -729,6 +733,10 @@ tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *
 	tr.timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : FETCH_DEFAULT_TIMEOUT_MS;
 	tr.on_connect = tftp_on_connect;
 	tr.arg = x;
+	if (req->upload) {
+		tr.put = req->post != NULL ? req->post : "";
+		tr.putlen = req->post != NULL ? req->postlen : 0;
+	}
 	x->tc_fd = -1;
 	if (tftpc_start(&tr, now_ms(), &x->tc, d) != PROV_OK)
 		return d != NULL ? d->code : PROV_E_INVAL;
@@ -901,6 +909,22 @@ fetch_net_timeout(struct fetch_net *net)
 			cc = curl_easy_setopt(e, opt, val);     \
 	} while (0)
 
+/* libcurl's SSL_CTX hook: adds the custom CA (D-NET-2) to the store. A
+ * bad file fails the handshake as "tls trust store unusable". */
+static CURLcode
+xfer_on_sslctx(CURL *easy, void *sslctx, void *arg)
+{
+	struct fetch_xfer *x = arg;
+	X509_STORE *store = SSL_CTX_get_cert_store(sslctx);
+
+	(void)easy;
+	if (store == NULL || X509_STORE_load_file(store, x->ca_extra) != 1) {
+		ERR_clear_error();
+		return CURLE_SSL_CACERT_BADFILE;
+	}
+	return CURLE_OK;
+}
+
 static CURLcode
 xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 {
@@ -951,10 +975,26 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 	if (req->post != NULL) {
 		SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->postlen);
 		SET(CURLOPT_COPYPOSTFIELDS, req->post);
+		if (req->upload && req->put)
+			SET(CURLOPT_CUSTOMREQUEST, "PUT");
+		/* An upload redirected by 301/302 goes on with its body;
+		 * libcurl would turn it into a GET (a 303 still does). */
+		if (req->upload)
+			SET(CURLOPT_POSTREDIR, (long)(CURL_REDIR_POST_301 | CURL_REDIR_POST_302));
 		/* No "Expect: 100-continue" round trip. */
 		x->headers = curl_slist_append(NULL, "Expect:");
 		if (x->headers == NULL)
 			return CURLE_OUT_OF_MEMORY;
+		if (req->content_type != NULL) {
+			char ct[128];
+			struct curl_slist *more;
+
+			snprintf(ct, sizeof(ct), "Content-Type: %s", req->content_type);
+			more = curl_slist_append(x->headers, ct);
+			if (more == NULL)
+				return CURLE_OUT_OF_MEMORY;
+			x->headers = more;
+		}
 		SET(CURLOPT_HTTPHEADER, x->headers);
 	}
 	/* TLS for https, and for an http URL redirected to https. */
@@ -967,6 +1007,17 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 		SET(CURLOPT_CAINFO, req->ca_file);
 		SET(CURLOPT_CAPATH, (char *)NULL);
 		SET(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+	}
+	if (req->ca_extra_file != NULL) {
+		/* The custom CA goes into this handle's own store, after (or
+		 * before: both add) what CAINFO loads; an uncached store, so
+		 * another transfer's trust is never widened. */
+		if (strlen(req->ca_extra_file) >= sizeof(x->ca_extra))
+			return CURLE_BAD_FUNCTION_ARGUMENT;
+		memcpy(x->ca_extra, req->ca_extra_file, strlen(req->ca_extra_file) + 1);
+		SET(CURLOPT_CA_CACHE_TIMEOUT, 0L);
+		SET(CURLOPT_SSL_CTX_FUNCTION, xfer_on_sslctx);
+		SET(CURLOPT_SSL_CTX_DATA, (void *)x);
 	}
 	if (req->cert_file != NULL) {
 		SET(CURLOPT_SSLCERT, req->cert_file);
@@ -1019,6 +1070,7 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 	x->on_connect = req->on_connect;
 	x->tftp = req->url->scheme == URL_TFTP;
 	x->post = req->post != NULL;
+	x->put = x->post && req->upload && req->put;
 	x->by_name = !req->url->host_ipv6 && inet_pton(AF_INET, req->url->host, &a4) != 1;
 	x->max_body = req->max_body != 0 ? req->max_body : PROV_PROFILE_MAX;
 	buf_init(&x->res.body, x->max_body);

@@ -45,6 +45,8 @@
  *                      "http file not found"          HTTP 404
  *   FETCH_HTTP_STATUS  "http_get failed: CODE"        any other final non-2xx
  *                      "http_post failed: CODE"       the same, for --post
+ *                                                     and POST uploads
+ *                      "http_put failed: CODE"        the same, for PUT uploads
  *   FETCH_AUTH         "auth failed: 401" (or 407)    credentials refused
  *                                                     or none given
  *   FETCH_DNS          "dns lookup failed"            no such name, or no
@@ -134,10 +136,22 @@ struct fetch_req {
 				    * 401; never to another host) */
 	const void *post;          /* --post: HTTP POST this body; NULL: GET */
 	size_t postlen;
+	int upload;                /* post is an upload (reports, D-REP-1): HTTP
+				    * POST, or PUT when put is set; over TFTP a
+				    * write (WRQ). Without it a tftp URL reads. */
+	int put;                   /* with upload: HTTP PUT instead of POST */
+	const char *content_type;  /* Content-Type of the body; NULL: libcurl's */
 	const char *user_agent;    /* HTTP_User_Agent_Name, expanded (D-RUL-7);
 				    * NULL: no User-Agent header */
 	const char *ca_file;       /* trust store for HTTPS (PEM bundle), the
 				    * only one used; NULL: the system's */
+	const char *ca_extra_file; /* the custom CA (Custom_CA_Rule, D-NET-2),
+				    * PEM: trusted in addition to ca_file (or
+				    * the system's); unreadable: "tls trust
+				    * store unusable"; NULL: none. Needs a
+				    * libcurl built on OpenSSL (Debian's
+				    * libcurl4-openssl-dev): elsewhere
+				    * fetch_start fails with PROV_E_INVAL */
 	const char *cert_file;     /* client certificate (the MIC), PEM, or NULL */
 	const char *key_file;      /* its private key */
 	size_t max_body;           /* larger bodies fail: FETCH_TOOBIG (also

@@ -5,7 +5,8 @@
  * States: START (due at once) -> RESOLVE (a host name: the resolver
  * thread's eventfd is the fd) -> FIRST (RRQ sent: waiting for OACK, DATA 1
  * or ERROR) -> DATA (receiving) -> DONE. Whatever happens, a transfer
- * reaches DONE by its deadline.
+ * reaches DONE by its deadline. A write (WRQ) goes the same way, FIRST
+ * waiting for OACK, ACK 0 or ERROR, and DATA meaning sending.
  *
  * The fds stay open until tftpc_free, after the host has stopped watching
  * them: closing one the host still watches could remove another's from its
@@ -78,6 +79,12 @@ struct tftpc {
 	uint8_t *pkt;                  /* receive buffer */
 	size_t pktcap;
 	unsigned tries;                /* sent again without progress */
+	int wrq;                       /* writing: put[0..putlen) goes out */
+	uint8_t *put;
+	size_t putlen;
+	size_t woff;                   /* offset of the block in flight */
+	size_t wlen;                   /* its payload length */
+	uint16_t wblock;               /* its number; 0 before the first */
 	long rto;
 	long long start, deadline, rto_due;
 	struct tftpc_result res;
@@ -332,7 +339,8 @@ send_rrq(struct tftpc *t, long long now)
 	snprintf(t->res.ip, sizeof(t->res.ip), "%s", ip);
 	if (t->on_connect != NULL)
 		t->on_connect(t->arg, t->res.ip, t->res.port);
-	n = tftp_build_req(rrq, sizeof(rrq), TFTP_RRQ, t->file, TFTP_OCTET, &t->asked);
+	n = tftp_build_req(rrq, sizeof(rrq), t->wrq ? TFTP_WRQ : TFTP_RRQ, t->file, TFTP_OCTET,
+			   &t->asked);
 	if (n == 0) {
 		finish(t, TFTPC_SYS, "tftp: request does not fit");
 		return;
@@ -499,6 +507,76 @@ on_data(struct tftpc *t, const uint8_t *p, size_t n, long long now)
 		send_ack(t, block, now);
 }
 
+/* WRQ: sends block t->wblock (payload at t->woff, t->wlen bytes) from the
+ * packet buffer, which has room for 4 + blksize. */
+static void
+wrq_send_block(struct tftpc *t, long long now)
+{
+	(void)tftp_build_data_hdr(t->pkt, t->pktcap, t->wblock);
+	memcpy(t->pkt + 4, t->put + t->woff, t->wlen);
+	send_to_server(t, t->pkt, 4 + t->wlen);
+	t->rto_due = now + t->rto;
+}
+
+/* WRQ: the block after the one acknowledged; after the last, done. */
+static void
+wrq_next_block(struct tftpc *t, long long now)
+{
+	if (t->wblock != 0 && t->wlen < t->blksize) {
+		finish(t, TFTPC_OK, "%s", "");
+		return;
+	}
+	t->woff += t->wlen;
+	t->wlen = t->putlen - t->woff < t->blksize ? t->putlen - t->woff : t->blksize;
+	t->wblock++;
+	progress(t);
+	wrq_send_block(t, now);
+}
+
+/* WRQ: the server's OACK, or ACK of a block. */
+static void
+wrq_on_packet(struct tftpc *t, unsigned op, const uint8_t *p, size_t n, long long now)
+{
+	uint16_t block;
+
+	if (op == TFTP_OACK) {
+		struct tftp_opts got;
+		char why[64], msg[96];
+
+		if (t->st != ST_FIRST)
+			return; /* a repeat: our DATA 1 answers it, when resent */
+		if (tftp_parse_oack(p, n, &t->asked, &got, why, sizeof(why)) < 0) {
+			snprintf(msg, sizeof(msg), "OACK refused: %s", why);
+			violation(t, TFTP_EOPTNEG, msg);
+			return;
+		}
+		t->blksize = got.blksize ? got.blksize : TFTP_BLKSIZE_DEFAULT;
+		t->res.blksize = got.blksize;
+	} else if (op == TFTP_ACK) {
+		if (tftp_parse_ack(p, n, &block) < 0) {
+			violation(t, TFTP_EBADOP, "malformed ACK");
+			return;
+		}
+		if (t->st == ST_FIRST && block == 0) {
+			t->blksize = TFTP_BLKSIZE_DEFAULT; /* a server without options */
+		} else if (t->st == ST_FIRST || block != t->wblock) {
+			return; /* an old or stray ACK: the timer resends */
+		}
+	} else {
+		violation(t, TFTP_EBADOP, "unexpected packet");
+		return;
+	}
+	if (t->st == ST_FIRST) {
+		if (pkt_alloc(t, t->blksize) < 0) {
+			send_error(t, TFTP_ENOSPACE, "out of memory");
+			finish(t, TFTPC_SYS, "tftp: out of memory");
+			return;
+		}
+		t->st = ST_DATA;
+	}
+	wrq_next_block(t, now);
+}
+
 /* One datagram of n bytes (trunc: it was longer than the buffer). */
 static void
 on_packet(struct tftpc *t, const uint8_t *p, size_t n, int trunc,
@@ -519,7 +597,8 @@ on_packet(struct tftpc *t, const uint8_t *p, size_t n, int trunc,
 		/* Only an answer to the RRQ may fix the TID: a stray packet
 		 * from the server's host must not lock the real one out. */
 		if (op != TFTP_ERROR && op != TFTP_OACK &&
-		    !(op == TFTP_DATA && n >= 4 && p[2] == 0 && p[3] == 1))
+		    !(!t->wrq && op == TFTP_DATA && n >= 4 && p[2] == 0 && p[3] == 1) &&
+		    !(t->wrq && op == TFTP_ACK && n >= 4 && p[2] == 0 && p[3] == 0))
 			return;
 		memcpy(&t->tid, from, sizeof(t->tid));
 		t->tidlen = fromlen;
@@ -533,7 +612,9 @@ on_packet(struct tftpc *t, const uint8_t *p, size_t n, int trunc,
 		violation(t, TFTP_EBADOP, "packet larger than blksize");
 		return;
 	}
-	if (op == TFTP_OACK)
+	if (t->wrq)
+		wrq_on_packet(t, op, p, n, now);
+	else if (op == TFTP_OACK)
 		on_oack(t, p, n, now);
 	else if (op == TFTP_DATA)
 		on_data(t, p, n, now);
@@ -564,6 +645,9 @@ tftpc_start(const struct tftpc_req *req, long long now_ms, struct tftpc **out,
 				req->blksize, TFTP_BLKSIZE_MIN, TFTP_BLKSIZE_MAX);
 	if (req->windowsize > TFTP_WINDOW_MAX || req->max_body == 0 || req->port > 65535)
 		return diag_set(d, PROV_E_INVAL, 0, 0, "tftp: bad windowsize, port or size cap");
+	if (req->put != NULL && req->putlen > (size_t)TFTPC_PUT_MAX)
+		return diag_set(d, PROV_E_TOOBIG, 0, 0, "tftp: %zu bytes to write, over %ld",
+				req->putlen, TFTPC_PUT_MAX);
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return diag_set(d, PROV_E_NOMEM, 0, 0, "tftp: out of memory");
@@ -582,12 +666,26 @@ tftpc_start(const struct tftpc_req *req, long long now_ms, struct tftpc **out,
 	t->asked.windowsize = req->windowsize != 0 ? req->windowsize : TFTPC_WINDOWSIZE;
 	if (t->asked.windowsize == 1)
 		t->asked.windowsize = 0; /* lockstep is the default: no option */
+	if (req->put != NULL) {
+		t->wrq = 1;
+		t->asked.windowsize = 0;
+		t->asked.tsize = req->putlen;
+		t->putlen = req->putlen;
+		t->put = malloc(req->putlen > 0 ? req->putlen : 1);
+		if (t->put == NULL) {
+			free(t);
+			return diag_set(d, PROV_E_NOMEM, 0, 0, "tftp: out of memory");
+		}
+		if (req->putlen > 0)
+			memcpy(t->put, req->put, req->putlen);
+	}
 	t->start = now_ms;
 	t->deadline = now_ms + (req->timeout_ms > 0 ? req->timeout_ms : TFTPC_DEFAULT_TIMEOUT_MS);
 	t->rto = TFTPC_RTO_MS;
 	t->rto_due = -1;
 	buf_init(&t->res.body, req->max_body);
 	if (pkt_alloc(t, req->blksize) < 0) {
+		free(t->put);
 		free(t);
 		return diag_set(d, PROV_E_NOMEM, 0, 0, "tftp: out of memory");
 	}
@@ -711,7 +809,9 @@ tftpc_timeout(struct tftpc *t, long long now_ms)
 	t->tries++;
 	t->rto = t->rto * 2 > TFTPC_RTO_MAX_MS ? TFTPC_RTO_MAX_MS : t->rto * 2;
 	t->gap_acked = t->dup_acked = 0;
-	if (t->st == ST_DATA) /* ask for what is missing: after the last in order */
+	if (t->wrq && t->st == ST_DATA)
+		wrq_send_block(t, now_ms);
+	else if (t->st == ST_DATA) /* ask for what is missing: after the last in order */
 		send_ack(t, (uint16_t)(t->expect - 1), now_ms);
 	else
 		send_keep(t, t->out, t->outlen, now_ms);
@@ -735,6 +835,9 @@ tftpc_free(struct tftpc *t)
 	if (t->res.body.p != NULL)
 		OPENSSL_cleanse(t->res.body.p, t->res.body.alloc);
 	buf_free(&t->res.body);
+	if (t->put != NULL) /* a report may be a secret-bearing profile */
+		OPENSSL_cleanse(t->put, t->putlen);
+	free(t->put);
 	free(t->pkt);
 	free(t);
 }

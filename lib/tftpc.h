@@ -1,5 +1,6 @@
 /*
- * tftpc: the device's TFTP read client. RFC 1350 (the protocol), RFC 2347
+ * tftpc: the device's TFTP client, reading (RRQ) and, for reports
+ * (device.md D-REP-1), writing (WRQ). RFC 1350 (the protocol), RFC 2347
  * (options, OACK), RFC 2348 (blksize), RFC 2349 (timeout, tsize), RFC 7440
  * (windowsize); device.md D-NET-1, D-NET-4. libcurl's TFTP has no
  * windowsize, hence this client; fetch.c runs it for tftp:// URLs.
@@ -32,6 +33,15 @@
  * max_body. There is no dallying after the last ACK: if it is lost, the
  * server times out on its own.
  *
+ * Writing (req.put set): one WRQ in octet mode asking for blksize (when
+ * given), tsize (the length sent) and timeout, never windowsize (servers
+ * acknowledge uploads block by block); an OACK or ACK 0 fixes the TID as
+ * above, then DATA blocks go out one at a time, each sent again on
+ * TFTPC_RTO_MS as above until its ACK comes; an ACK for an older block is
+ * ignored (no Sorcerer's Apprentice resend). A length that is a multiple
+ * of the block size ends with an empty block. The transfer is TFTPC_OK
+ * when the last block is acknowledged.
+ *
  * Threading: a transfer is used by one thread at a time.
  */
 #ifndef PROV_TFTPC_H
@@ -52,6 +62,8 @@
 #define TFTPC_RETRIES 6u           /* sends again in a row without progress */
 #define TFTPC_BURST 64u            /* datagrams read per tftpc_readable call */
 #define TFTPC_ERRMSG 64u           /* bytes kept of a server's error text, NUL included */
+#define TFTPC_PUT_MAX (16L * 1024 * 1024) /* largest WRQ payload: 65535 blocks
+				    * of 512 would be 32 MiB; a report is far less */
 #define TFTPC_RCVBUF_MAX (4L * 1024 * 1024) /* socket buffer asked for, at most */
 
 enum tftpc_status {
@@ -74,6 +86,9 @@ struct tftpc_req {
 	unsigned windowsize;  /* RFC 7440; 0: TFTPC_WINDOWSIZE; 1: none (lockstep) */
 	size_t max_body;      /* larger files fail: TFTPC_TOOBIG (must be > 0) */
 	long timeout_ms;      /* the whole transfer, name resolution included */
+	const void *put;      /* not NULL: write these putlen bytes (WRQ), copied
+			       * at start; max_body then only bounds replies */
+	size_t putlen;        /* at most TFTPC_PUT_MAX */
 	/* Called once, when the socket is opened, with the server's address
 	 * and port (where the RRQ goes). May be NULL. Must not call tftpc. */
 	void (*on_connect)(void *arg, const char *ip, unsigned port);

@@ -12,6 +12,7 @@
 
 #include "bounds.h"
 #include "buf.h"
+#include "cert.h"
 #include "cond.h"
 #include "fsutil.h"
 #include "param.h"
@@ -85,16 +86,21 @@ device_lookup(void *arg, const char *name, size_t n, unsigned flags, struct buf 
 	v = rt_get(dev, key, strlen(key));
 	if (v != NULL)
 		return vars_put(out, v);
-	if (strcmp(key, "CCERT") == 0) {
-		char path[PATH_MAX + 16];
-		int have = 0;
+	if (strcmp(key, "UPGST") == 0 || strcmp(key, "UPGERR") == 0) {
+		/* The engine sets them when it attempts an upgrade (upgrade.c);
+		 * before that, and in another process, the last attempt's
+		 * as the status keeps them (D-STA-1). */
+		char *s = NULL;
+		int r = 1;
 
-		if (dev->st != NULL) {
-			snprintf(path, sizeof(path), "%s/cert.pem", state_dir(dev->st));
-			have = fsutil_exists(path);
-		}
-		return vars_put(out, have ? "Installed" : "Not Installed");
+		if (prov_device_status_get(dev, key[3] == 'S' ? "upgrade_st" : "upgrade_last_err",
+					   &s) == PROV_OK && s != NULL)
+			r = vars_put(out, s);
+		free(s);
+		return r;
 	}
+	if (strcmp(key, "CCERT") == 0) /* a renewed MIC counts (cert.h) */
+		return vars_put(out, cert_client_installed(dev) ? "Installed" : "Not Installed");
 	for (size_t i = 0; i < sizeof(rt_names) / sizeof(rt_names[0]); i++)
 		if (strcmp(rt_names[i], key) == 0)
 			return 1; /* known, not set yet: empty */

@@ -1393,6 +1393,48 @@ page_resync(struct conn *c, const char *query)
 	respond_text(c, status, "", why);
 }
 
+/* /admin/upgrade?URL (D-TRG-1, D-UPG-1): the URL (or an upgrade rule)
+ * URL-encoded; checked and downloaded now, outside the schedule. */
+static void
+page_upgrade(struct conn *c, const char *query)
+{
+	char rule[ADMIN_URL_MAX + 1], why[ADMIN_URL_MAX + 128];
+	struct prov_engine *eng;
+	char *check = NULL;
+	enum prov_err rc;
+	int status;
+
+	if (query == NULL || query[0] == '\0') {
+		respond_text(c, 400, "", "Upgrade refused: give the image URL: /admin/upgrade?URL");
+		return;
+	}
+	if (admin_decode(query, strlen(query), 0, rule, sizeof(rule)) < 0) {
+		respond_text(c, 400, "", "Upgrade refused: the URL is not well URL-encoded.");
+		return;
+	}
+	eng = admin_engine(c->a);
+	rc = eng != NULL ? prov_engine_upgrade(eng, rule) : PROV_E_BUSY;
+	if (rc == PROV_OK) {
+		admin_log("upgrade started: %s", rule);
+		admin_changed(c->a);
+		snprintf(why, sizeof(why), "Upgrade started: %s", rule);
+		status = 200;
+	} else if (rc == PROV_E_BUSY) {
+		snprintf(why, sizeof(why), "Upgrade refused: a resync or upgrade is running.");
+		status = 503;
+	} else if (rc == PROV_E_DENIED) {
+		if (prov_device_status_get(c->a->dev, "upgrade_check", &check) != PROV_OK)
+			check = NULL;
+		snprintf(why, sizeof(why), "No upgrade: %s", check != NULL ? check : "refused");
+		free(check);
+		status = 409;
+	} else {
+		snprintf(why, sizeof(why), "Upgrade refused: %s", prov_strerror(rc));
+		status = 400;
+	}
+	respond_text(c, status, "", why);
+}
+
 static int64_t
 local_wall_s(void)
 {
@@ -1525,6 +1567,10 @@ page_status(struct admin *a, struct obuf *b)
 	obuf_str(b, "</table></fieldset>\n<fieldset><legend>Custom CA Status</legend><table>\n");
 	status_key_row(a, b, "custom_ca", "Custom CA", "Not Installed (no Custom_CA_Rule "
 		       "result recorded)");
+	obuf_str(b, "</table></fieldset>\n<fieldset><legend>MIC Cert Refresh Status</legend>"
+		    "<table>\n");
+	status_key_row(a, b, "mic", "MIC Cert Refresh Status",
+		       "Not Installed (renewal off or not yet attempted)");
 	obuf_str(b, "</table></fieldset>\n<fieldset><legend>Reboot History</legend>"
 		    "<ol id=\"reboots\">\n");
 	if (prov_device_status_get(a->dev, "reboot_reasons", &v) == PROV_OK && v != NULL) {
@@ -1966,7 +2012,7 @@ conn_handle(struct conn *c)
 		else
 			respond_text(c, 405, "Allow: GET, HEAD, POST\r\n", "Method not allowed.");
 	} else if (strcmp(path, "/admin/resync") == 0 || strcmp(path, "/admin/reboot") == 0 ||
-		   strcmp(path, "/CGI/Execute") == 0) {
+		   strcmp(path, "/admin/upgrade") == 0 || strcmp(path, "/CGI/Execute") == 0) {
 		int exec = strcmp(path, "/CGI/Execute") == 0;
 
 		if (role != ROLE_ADMIN)
@@ -1981,10 +2027,11 @@ conn_handle(struct conn *c)
 			page_execute(c);
 		else if (strcmp(path, "/admin/resync") == 0)
 			page_resync(c, query);
+		else if (strcmp(path, "/admin/upgrade") == 0)
+			page_upgrade(c, query);
 		else
 			page_reboot(c);
 	} else {
-		/* /admin/upgrade included: there is no upgrade engine yet. */
 		respond_text(c, 404, "", "Not found.");
 	}
 }

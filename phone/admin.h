@@ -7,9 +7,8 @@
  *   GET  /admin/reboot          reboot (reason "User Triggered")
  *   GET  /admin/advanced        the parameters and Info > Status, as HTML
  *   POST /admin/advanced        change parameters (form, CSRF token)
+ *   GET  /admin/upgrade?URL     firmware upgrade now (D-UPG-1; 409 when refused)
  *   POST /CGI/Execute           CiscoIPPhoneExecute / CP-xxxx-3PCCExecute
- *
- * /admin/upgrade is not routed (no upgrade engine yet): it answers 404.
  *
  * Authentication: user "admin" with Admin_Password (everything), user
  * "user" with User_Password (the advanced page, limited by `ua`), by HTTP

@@ -620,6 +620,7 @@ sip_challenge(struct sip *s, int stale, char *out, size_t n)
 {
 	char realm[SIP_FIELD_MAX], nonce[SIP_NONCE_LEN + 1];
 	const char *st = stale ? ", stale=true" : "";
+	int w;
 
 	sip_realm(s, realm, sizeof(realm));
 	if (sip_nonce_make(s, sip_now(s), nonce) != 0) {
@@ -628,12 +629,14 @@ sip_challenge(struct sip *s, int stale, char *out, size_t n)
 	}
 	/* MD5 first: what phones' peers (and sipp) take; RFC 8760 SHA-256
 	 * for those that prefer it. */
-	snprintf(out, n,
-		 "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
-		 "qop=\"auth\"%s\r\n"
-		 "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
-		 "qop=\"auth\"%s\r\n",
-		 realm, nonce, st, realm, nonce, st);
+	w = snprintf(out, n,
+		     "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
+		     "qop=\"auth\"%s\r\n"
+		     "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=SHA-256, "
+		     "qop=\"auth\"%s\r\n",
+		     realm, nonce, st, realm, nonce, st);
+	if (w < 0 || (size_t)w >= n)
+		out[0] = '\0'; /* no half challenge: the caller sends none */
 }
 
 /* The raw Request-URI of the request line at msg (the digest uri must be

@@ -239,7 +239,8 @@ PROV_API enum prov_err prov_eval(struct prov_device *dev, const char *text,
 /* Status values kept by the device (D-STA-1), by key. */
 /* Sets a status value (persisted with the device; the engine's keys are
  * last_resync_time, last_resync_result, last_resync_err, rule_A..rule_D,
- * next_resync, last_server; hosts add their own, e.g. line_busy). */
+ * next_resync, last_server, custom_ca and custom_ca_rule (D-NET-2), mic and
+ * mic_rule (D-NET-3); hosts add their own, e.g. line_busy). */
 PROV_API enum prov_err prov_device_status_set(struct prov_device *dev, const char *key,
 					      const char *value) PROV_WUR;
 PROV_API enum prov_err prov_device_status_get(struct prov_device *dev, const char *key,
@@ -404,6 +405,88 @@ PROV_API int prov_engine_running(const struct prov_engine *eng);
 
 /* One line saying what is scheduled next and why. */
 PROV_API const char *prov_engine_next(struct prov_engine *eng);
+
+/* Firmware upgrade (D-UPG): after every resync the engine checks
+ * Upgrade_Rule (then Trans_Auth_Rule); the resync's result callback comes
+ * after that check. An installed image records the new $SWVER and the
+ * reboot reason "Upgrade", then calls fn: the host reboots the engine
+ * (frees it and boots a new one; the boot resyncs at once when
+ * Resync_After_Upgrade_Attempt = Yes). fn must not free the engine itself:
+ * it runs inside the engine; defer the reboot (a zero-delay timer). */
+PROV_API void prov_engine_on_reboot(struct prov_engine *eng, void (*fn)(void *arg),
+				    void *arg);
+
+/* /admin/upgrade?URL: checks RULE (Upgrade_Rule syntax; a URL is one) now,
+ * skipping only the "this URL was attempted already" gate. PROV_OK: the
+ * download started; PROV_E_DENIED: it did not (same version, Upgrade_Enable
+ * = No, below Downgrade_Rev_Limit, a line busy, a bad rule: status key
+ * upgrade_check says which); PROV_E_BUSY while a resync or upgrade runs;
+ * PROV_E_INVAL without a rule. */
+PROV_API enum prov_err prov_engine_upgrade(struct prov_engine *eng,
+					   const char *rule) PROV_WUR;
+
+/* ---------------------------------------------------------------------------
+ * Reports (D-REP-1): the device's parameters or status uploaded to
+ * Report_Rule by HTTP POST/PUT or TFTP write, encrypted with --key like a
+ * profile. Secrets never leave the device (D-PAR-5). Driven like the
+ * engine: the host calls prov_report_tick at prov_report_due (and may call
+ * it whenever the device may have changed: the agent, once a second).
+ */
+struct prov_report;
+
+#define PROV_REPORT_FULL   0u /* every parameter, a <flat-profile> */
+#define PROV_REPORT_DELTA  1u /* parameters away from their factory default */
+#define PROV_REPORT_STATUS 2u /* the status (D-STA-1), <status> */
+
+/* What one upload did, passed to the result callback: once per URL of
+ * the rule, in order; last is set on the final one. */
+struct prov_report_result {
+	const char *why;   /* the reason given to prov_report_send, or
+			    * "local change", "periodic", "retry" */
+	const char *url;   /* where it went ("" when the rule was unusable) */
+	unsigned kind;     /* PROV_REPORT_* */
+	int encrypted;     /* --key was given */
+	int ok;
+	const char *err;   /* $ERR-style ("http_put failed: 404", "tftp error
+			    * 2: ...", "bad report rule col 3: ..."); "" on success */
+	size_t bytes;      /* bytes uploaded */
+	int last;
+};
+
+/* Creates the reporter of dev on net (shared with engines); clock may be
+ * NULL. dev and net must outlive it. */
+PROV_API enum prov_err prov_report_new(struct prov_device *dev, struct prov_net *net,
+				       const struct prov_clock *clock,
+				       struct prov_report **out) PROV_WUR;
+/* Cancels an upload in progress (no callback) and frees; NULL allowed. */
+PROV_API void prov_report_free(struct prov_report *rep);
+PROV_API void prov_report_on_result(struct prov_report *rep,
+				    void (*fn)(void *arg, const struct prov_report_result *r),
+				    void *arg);
+
+/* Sends a report now, whatever Report_To_Server says: with RULE, that
+ * report rule; NULL, Report_Rule. WHY names the trigger in results
+ * ("request", "sip"). PROV_E_INVAL when there is no rule (empty
+ * Report_Rule), PROV_E_BUSY while a report is being sent. A bad rule is
+ * not an error here: the result callback says so (and nothing is sent).
+ * A failed report of Report_Rule is sent again once, a minute later (by
+ * prov_report_tick); one of an explicit RULE is not. */
+PROV_API enum prov_err prov_report_send(struct prov_report *rep, const char *rule,
+					const char *why) PROV_WUR;
+
+/* When prov_report_tick is next wanted (the clock's monotonic ms), INT64_MAX
+ * for never; and the tick: notices parameter changes and sends due
+ * reports (local change, periodic, retry). */
+PROV_API int64_t prov_report_due(const struct prov_report *rep);
+PROV_API void prov_report_tick(struct prov_report *rep);
+
+/* Nonzero while an upload runs. */
+PROV_API int prov_report_running(const struct prov_report *rep);
+
+/* The document of KIND for dev, unencrypted, in *out (caller frees,
+ * NUL-terminated, *len bytes). */
+PROV_API enum prov_err prov_report_build(struct prov_device *dev, unsigned kind,
+					 char **out, size_t *len) PROV_WUR;
 
 /* Bounds. */
 #define PROV_PROFILE_MAX (4u * 1024u * 1024u) /* largest decoded profile (D-PRO-7) */

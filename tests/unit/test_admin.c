@@ -482,9 +482,9 @@ test_auth(void **state)
 		assert_true(admin_port(a2) > 0);
 		admin_free(a2);
 	}
-	/* /admin/upgrade: no upgrade engine yet, so not routed. */
-	assert_int_equal(curl(f, "/admin/upgrade?http://x/y", ARGS("--digest", "-u",
-								     "admin:s3cret")), 404);
+	/* /admin/upgrade?URL: the running version is refused. */
+	assert_int_equal(curl(f, "/admin/upgrade?http://x/sip88xx.11-3-1MPP-123.loads",
+			      ARGS("--digest", "-u", "admin:s3cret")), 409);
 }
 
 /* The page: groups, secrets masked (D-PAR-5), ua for the user (D-PAR-1). */
