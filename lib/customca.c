@@ -41,9 +41,7 @@ struct customca_op {
 static const char *
 ca_rule(const struct prov_device *dev)
 {
-	long idx = param_find("Custom_CA_Rule", strlen("Custom_CA_Rule"));
-
-	return idx < 0 ? "" : device_value(dev, (size_t)idx);
+	return device_param(dev, "Custom_CA_Rule");
 }
 
 /* Printable ASCII of s (others as '?'), cut to CUSTOMCA_CN_MAX. */

@@ -474,6 +474,14 @@ device_value(const struct prov_device *dev, size_t idx)
 	return param_def(idx, NULL)->defval;
 }
 
+const char *
+device_param(const struct prov_device *dev, const char *name)
+{
+	long idx = param_find(name, strlen(name));
+
+	return idx < 0 ? "" : device_value(dev, (size_t)idx);
+}
+
 int
 device_ua(const struct prov_device *dev, size_t idx)
 {

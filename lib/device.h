@@ -57,6 +57,9 @@ struct prov_device {
 
 /* Current value of instance idx (default when never set); borrowed. */
 const char *device_value(const struct prov_device *dev, size_t idx);
+/* The value of the parameter NAME, "" when there is no such parameter
+ * (borrowed, as device_value). */
+const char *device_param(const struct prov_device *dev, const char *name);
 
 /* Writes a status value (D-STA-1), persisted when there is a state. */
 enum prov_err device_status_put(struct prov_device *dev, const char *key,

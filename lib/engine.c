@@ -193,51 +193,6 @@ engine_net_fetch(struct prov_net *net)
 
 /* ---- the clock ---------------------------------------------------------- */
 
-static int64_t
-real_mono_ms(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-real_wall_s(void *arg)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	(void)arg;
-	if (localtime_r(&t, &tm) == NULL)
-		return (int64_t)t;
-	return (int64_t)t + tm.tm_gmtoff;
-}
-
-static uint64_t
-real_random(void *arg)
-{
-	uint64_t r = 0;
-
-	(void)arg;
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (uint64_t)real_mono_ms(NULL) * 6364136223846793005ull;
-	return r;
-}
-
-/* "YYYY-mm-dd HH:MM:SS" of a local wall-clock reading (already offset by
- * the time zone, so formatted as UTC). */
-static void
-wall_format(int64_t wall_s, char *out, size_t outlen)
-{
-	time_t t = (time_t)wall_s;
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(out, outlen, "%lld", (long long)wall_s);
-}
-
 static struct sched_now
 engine_now(const struct prov_engine *e)
 {
@@ -253,9 +208,7 @@ engine_now(const struct prov_engine *e)
 static const char *
 pval(struct prov_engine *e, const char *name)
 {
-	long idx = param_find(name, strlen(name));
-
-	return idx < 0 ? "" : device_value(e->dev, (size_t)idx);
+	return device_param(e->dev, name);
 }
 
 static int
@@ -448,14 +401,14 @@ engine_next_update(struct prov_engine *e)
 	} else if (e->sched.waiting) {
 		char at[32];
 
-		wall_format(now.wall_s + (e->sched.forced_ms - now.mono_ms) / 1000, at, sizeof(at));
+		cert_when(now.wall_s + (e->sched.forced_ms - now.mono_ms) / 1000, at, sizeof(at));
 		snprintf(when, sizeof(when), "waiting for idle lines, forced at %.24s", at);
 	} else if (e->sched.due_ms == SCHED_NEVER) {
 		snprintf(when, sizeof(when), "none scheduled");
 	} else {
 		char at[32];
 
-		wall_format(now.wall_s + (e->sched.due_ms - now.mono_ms) / 1000, at, sizeof(at));
+		cert_when(now.wall_s + (e->sched.due_ms - now.mono_ms) / 1000, at, sizeof(at));
 		snprintf(when, sizeof(when), "%s at %s",
 			 e->sched.reason == SCHED_POWERUP ? "power-up" :
 			 e->sched.reason == SCHED_RETRY ? "retry" : "periodic", at);
@@ -507,12 +460,7 @@ prov_engine_new(struct prov_device *dev, struct prov_net *net,
 	e->net = net;
 	if (clock != NULL)
 		e->clock = *clock;
-	if (e->clock.mono_ms == NULL)
-		e->clock.mono_ms = real_mono_ms;
-	if (e->clock.wall_s == NULL)
-		e->clock.wall_s = real_wall_s;
-	if (e->clock.random == NULL)
-		e->clock.random = real_random;
+	sched_clock_defaults(&e->clock);
 	e->sched.due_ms = SCHED_NEVER;
 	e->boot_ms = e->last_attempt_ms = e->clock.mono_ms(e->clock.arg);
 	snprintf(e->next, sizeof(e->next), "none scheduled");
@@ -719,7 +667,7 @@ engine_finish(struct prov_engine *e, int ok)
 	rt_set(e, "ERR", ok ? "" : e->err);
 	if (!ok) /* successes were logged per rule */
 		engine_log(e, "Log_Failure_Msg", SLOG_ERR);
-	wall_format(now.wall_s, when, sizeof(when));
+	cert_when(now.wall_s, when, sizeof(when));
 	status_put(e, "last_resync_time", when);
 	status_put(e, "last_resync_result", ok ? "success" : "failure");
 	status_put(e, "last_resync_err", ok ? "" : e->err);

@@ -46,9 +46,7 @@ struct mic_op {
 static const char *
 pval(const struct prov_device *dev, const char *name)
 {
-	long idx = param_find(name, strlen(name));
-
-	return idx < 0 ? "" : device_value(dev, (size_t)idx);
+	return device_param(dev, name);
 }
 
 /* Printable ASCII of the CN of x (others '?'), or "" without one. */

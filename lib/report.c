@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "param.h"
 #include "rule.h"
+#include "sched.h"
 #include "slog.h"
 #include "vars.h"
 
@@ -234,28 +235,6 @@ prov_report_build(struct prov_device *dev, unsigned kind, char **out, size_t *le
 /* ---- the clock and the parameters ---------------------------------------- */
 
 static int64_t
-real_mono_ms(void *arg)
-{
-	struct timespec ts;
-
-	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-real_wall_s(void *arg)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	(void)arg;
-	if (localtime_r(&t, &tm) == NULL)
-		return (int64_t)t;
-	return (int64_t)t + tm.tm_gmtoff;
-}
-
-static int64_t
 now_ms(const struct prov_report *r)
 {
 	return r->clock.mono_ms(r->clock.arg);
@@ -264,9 +243,7 @@ now_ms(const struct prov_report *r)
 static const char *
 pval(struct prov_report *r, const char *name)
 {
-	long idx = param_find(name, strlen(name));
-
-	return idx < 0 ? "" : device_value(r->dev, (size_t)idx);
+	return device_param(r->dev, name);
 }
 
 /* A signature of every value and access level, to notice local changes. */
@@ -348,10 +325,7 @@ prov_report_new(struct prov_device *dev, struct prov_net *net,
 	r->net = net;
 	if (clock != NULL)
 		r->clock = *clock;
-	if (r->clock.mono_ms == NULL)
-		r->clock.mono_ms = real_mono_ms;
-	if (r->clock.wall_s == NULL)
-		r->clock.wall_s = real_wall_s;
+	sched_clock_defaults(&r->clock);
 	r->due_change = r->due_periodic = r->due_retry = REPORT_NEVER;
 	*out = r;
 	return PROV_OK;

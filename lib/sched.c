@@ -53,6 +53,8 @@
 #include "sched.h"
 
 #include <limits.h>
+#include <time.h>
+#include <openssl/rand.h>
 #include <stdio.h>
 
 #define SCHED_DAY_S 86400             /* one day of local wall time */
@@ -295,4 +297,50 @@ sched_explain(const struct sched *s, const struct sched_now *now,
 		snprintf(out, outlen, "resync in %llu s", in);
 		break;
 	}
+}
+
+/* ---- the real clock ------------------------------------------------------ */
+
+static int64_t
+real_mono_ms(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+real_wall_s(void *arg)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	(void)arg;
+	if (localtime_r(&t, &tm) == NULL)
+		return (int64_t)t;
+	return (int64_t)t + tm.tm_gmtoff;
+}
+
+static uint64_t
+real_random(void *arg)
+{
+	uint64_t r = 0;
+
+	(void)arg;
+	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
+		r = (uint64_t)real_mono_ms(NULL) * 6364136223846793005ull;
+	return r;
+}
+
+void
+sched_clock_defaults(struct prov_clock *c)
+{
+	if (c->mono_ms == NULL)
+		c->mono_ms = real_mono_ms;
+	if (c->wall_s == NULL)
+		c->wall_s = real_wall_s;
+	if (c->random == NULL)
+		c->random = real_random;
 }

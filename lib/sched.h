@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "delay.h"
+#include "prov/prov.h"
 
 #define SCHED_NEVER INT64_MAX
 
@@ -128,5 +129,10 @@ int64_t sched_due(const struct sched *s, const struct sched_conf *c);
  * "none scheduled", "none: provisioning disabled". */
 void sched_explain(const struct sched *s, const struct sched_now *now,
 		   char *out, size_t outlen);
+
+/* Fills the NULL members of c with the real clock and randomness
+ * (CLOCK_MONOTONIC, local wall time with the zone offset included,
+ * RAND_bytes): what every clocked object of libprov uses by default. */
+void sched_clock_defaults(struct prov_clock *c);
 
 #endif

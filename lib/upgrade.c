@@ -70,9 +70,7 @@ struct upgrade {
 static const char *
 pval(struct upgrade *u, const char *name)
 {
-	long idx = param_find(name, strlen(name));
-
-	return idx < 0 ? "" : device_value(u->h.dev, (size_t)idx);
+	return device_param(u->h.dev, name);
 }
 
 static int
@@ -148,11 +146,7 @@ st_get(struct upgrade *u, const char *key, char *out, size_t outlen)
 static void
 wall_text(struct upgrade *u, char *out, size_t outlen)
 {
-	time_t t = (time_t)u->h.clock.wall_s(u->h.clock.arg);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-		snprintf(out, outlen, "%lld", (long long)t);
+	cert_when(u->h.clock.wall_s(u->h.clock.arg), out, outlen);
 }
 
 /* Expands text against the device; "" on failure. Caller frees. */

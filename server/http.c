@@ -518,6 +518,22 @@ conn_keep(const struct http_conn *c)
 	    !c->h->draining && !c->h->srv->draining;
 }
 
+/* The Date header's value: formatted once a second, not per response
+ * (one worker, one thread: a static cache is enough). */
+static void
+http_date_now(char date[30])
+{
+	static int64_t cached_s = -1;
+	static char cached[30];
+	int64_t now = serve_wall_ms() / 1000;
+
+	if (now != cached_s) {
+		http_date_format(now, cached);
+		cached_s = now;
+	}
+	memcpy(date, cached, 30);
+}
+
 /*
  * Queues a response and switches to CS_SEND. clen is the Content-Length
  * (of body, or of the file body the caller put in c->file_*); extra is
@@ -549,7 +565,7 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 		n = snprintf(c->out, HTTP_HEAD_MAX, "HTTP/1.1 100 Continue\r\n\r\n");
 	} else {
 		keep = conn_keep(c);
-		http_date_format(serve_wall_ms() / 1000, date);
+		http_date_now(date);
 		n = snprintf(c->out, HTTP_HEAD_MAX,
 			     "HTTP/1.1 %d %s\r\nServer: prov/%s\r\nDate: %s\r\n%s%s%s",
 			     status, http_reason(status), prov_version(), date,
