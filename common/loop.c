@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono.h"
+
 #define LOOP_EVENTS 64     /* epoll events taken per wait */
 #define LOOP_SIGNALS 65    /* signal numbers handled (1..64) */
 
@@ -55,15 +57,6 @@ struct loop {
 	int stop;
 };
 
-int64_t
-loop_clock(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct loop *
 loop_new(void)
 {
@@ -80,7 +73,7 @@ loop_new(void)
 	sigemptyset(&l->sigs);
 	l->next_seq = 1;
 	l->free_slot = UINT32_MAX;
-	l->now = loop_clock();
+	l->now = mono_ms();
 	return l;
 }
 
@@ -365,12 +358,12 @@ loop_run(struct loop *l)
 	while (!l->stop) {
 		int timeout = -1, n;
 
-		l->now = loop_clock();
+		l->now = mono_ms();
 		loop_timers(l);
 		if (l->stop)
 			break;
 		if (l->nheap > 0) {
-			int64_t wait = l->slots[l->heap[0]].at_ms - loop_clock();
+			int64_t wait = l->slots[l->heap[0]].at_ms - mono_ms();
 
 			timeout = wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int)wait;
 		}
@@ -380,7 +373,7 @@ loop_run(struct loop *l)
 				continue;
 			return -1;
 		}
-		l->now = loop_clock();
+		l->now = mono_ms();
 		for (int i = 0; i < n && !l->stop; i++) {
 			int fd = ev[i].data.fd;
 			struct loop_watch *w = fd < l->nwatch ? l->watch[fd] : NULL;

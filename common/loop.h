@@ -43,9 +43,6 @@ int loop_signal(struct loop *l, int signo, void (*fn)(void *arg, int signo), voi
 /* The monotonic time cached at the start of this iteration, in ms. */
 int64_t loop_now(const struct loop *l);
 
-/* Reads the clock again (for callers that need the time after work). */
-int64_t loop_clock(void);
-
 /* Makes loop_run return after the current iteration. */
 void loop_stop(struct loop *l);
 

@@ -91,11 +91,8 @@ mac_parse(const char *s, char ma[13])
 	return k == 12;
 }
 
-/* "sip88xx.11-3-1MPP-123" -> "11.3.1": the leading numbers of the fields
- * after the model prefix, up to the first field that is not a plain
- * number (its leading number included). */
-static void
-version_short(const char *swver, char *out, size_t outlen)
+void
+device_version_short(const char *swver, char *out, size_t outlen)
 {
 	const char *s = swver;
 	size_t k = 0;
@@ -187,7 +184,7 @@ identity_set(struct prov_device *dev, const char *mac, const char *serial,
 		return diag_set(d, PROV_E_INVAL, 0, 0, "bad hardware version '%s'", hwver);
 	dev->hwver = strdup(hwver);
 
-	version_short(dev->swver, vs, sizeof(vs));
+	device_version_short(dev->swver, vs, sizeof(vs));
 	snprintf(buf, sizeof(buf), "%s-%s/%s", DEVICE_VENDOR, dev->product, vs);
 	dev->version = strdup(buf);
 	if (!dev->product || !dev->psn || !dev->serial || !dev->swver ||

@@ -96,4 +96,10 @@ int device_unknown_add(struct prov_device *dev, const char *name);
 int device_unknown_take(struct prov_device *dev, char *name);
 int device_unknown_has(const struct prov_device *dev, const char *name);
 
+/* "sip88xx.11-3-1MPP-123" -> "11.3.1" ($VERSION, and the version an image
+ * upgrades to): the leading numbers of the fields after the model prefix,
+ * up to the first field that is not a plain number (its leading number
+ * included); swver itself when it has none. */
+void device_version_short(const char *swver, char *out, size_t outlen);
+
 #endif

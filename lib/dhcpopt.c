@@ -13,47 +13,8 @@
 #include <string.h>
 
 #include "device.h"
+#include "hex.h"
 #include "param.h"
-
-static int
-dhcpopt_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-long
-dhcpopt_hex(const char *text, size_t len, unsigned char *out, size_t cap)
-{
-	size_t i = 0, n = 0;
-	int colons = len > 2 && text[2] == ':';
-
-	if (len == 0)
-		return -1;
-	while (i < len) {
-		int hi, lo;
-
-		if (i + 2 > len || n >= cap)
-			return -1;
-		hi = dhcpopt_hexval((unsigned char)text[i]);
-		lo = dhcpopt_hexval((unsigned char)text[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[n++] = (unsigned char)(hi << 4 | lo);
-		i += 2;
-		if (i < len && colons) {
-			if (text[i] != ':' || i + 1 == len)
-				return -1;
-			i++;
-		}
-	}
-	return (long)n;
-}
 
 /* A server named as in option 66: "[scheme://]host[:port][/path]". The
  * path, if any, is ignored; a host is required. */
@@ -232,7 +193,7 @@ dhcpopt_server(unsigned code, const char *text, size_t len,
 	raw = malloc(DHCPOPT_RAW_MAX);
 	if (raw == NULL)
 		return diag_set(d, PROV_E_NOMEM, 1, 1, "out of memory");
-	n = dhcpopt_hex(text, len, raw, DHCPOPT_RAW_MAX);
+	n = hex_bytes(text, len, raw, DHCPOPT_RAW_MAX);
 	if (n < 0)
 		rc = diag_set(d, PROV_E_SYNTAX, 1, 1, "option %u: expected hex bytes", code);
 	else if (code == 43)

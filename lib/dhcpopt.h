@@ -88,8 +88,4 @@ void dhcpopt_apply(const struct dhcpopt_server *s, struct url *u);
  * function here that reads the device. */
 int dhcpopt_default_host(struct prov_device *dev, struct url *u);
 
-/* Decodes hex bytes "0a:1b" or "0a1b" (either case, ':' between every
- * pair or none) into out[0..cap). Returns the byte count, or -1. */
-long dhcpopt_hex(const char *text, size_t len, unsigned char *out, size_t cap);
-
 #endif

@@ -49,6 +49,7 @@
 #include <time.h>
 
 #include "bounds.h"
+#include "mono.h"
 #include "tftp.h"
 #include "tftpc.h"
 
@@ -120,15 +121,6 @@ fetch_global_init(void)
 	fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct fetch_xfer *
 xfer_of(CURL *easy)
 {
@@ -197,7 +189,7 @@ net_arm(struct fetch_net *net)
 		net->ops.timer(net->arg, -1);
 		return;
 	}
-	ms = due - now_ms();
+	ms = due - mono_ms();
 	if (ms < 0)
 		ms = 0;
 	if (ms > LONG_MAX)
@@ -277,7 +269,7 @@ net_on_timer(CURLM *multi, long ms, void *userp)
 	struct fetch_net *net = userp;
 
 	(void)multi;
-	net->curl_due = ms < 0 ? -1 : now_ms() + ms;
+	net->curl_due = ms < 0 ? -1 : mono_ms() + ms;
 	net_arm(net);
 	return 0;
 }
@@ -668,9 +660,9 @@ tftp_run(struct fetch_net *net, struct fetch_xfer *x, int readable)
 
 	net->in_curl++;
 	if (readable)
-		tftpc_readable(x->tc, now_ms());
+		tftpc_readable(x->tc, mono_ms());
 	else
-		tftpc_timeout(x->tc, now_ms());
+		tftpc_timeout(x->tc, mono_ms());
 	tftp_sync(net, x);
 	ended = x->state == XFER_LIVE && tftpc_result(x->tc)->status != TFTPC_RUNNING;
 	net_curl_leave(net);
@@ -738,7 +730,7 @@ tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *
 		tr.putlen = req->post != NULL ? req->postlen : 0;
 	}
 	x->tc_fd = -1;
-	if (tftpc_start(&tr, now_ms(), &x->tc, d) != PROV_OK)
+	if (tftpc_start(&tr, mono_ms(), &x->tc, d) != PROV_OK)
 		return d != NULL ? d->code : PROV_E_INVAL;
 	list_push(&net->live, x);
 	net->nlive++;
@@ -883,7 +875,7 @@ fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
 void
 fetch_net_timeout(struct fetch_net *net)
 {
-	long long now = now_ms();
+	long long now = mono_ms();
 	int running;
 
 	net->armed_due = -1; /* the host's timer is one-shot: it is spent */

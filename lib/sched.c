@@ -57,6 +57,8 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 
+#include "mono.h"
+
 #define SCHED_DAY_S 86400             /* one day of local wall time */
 #define SCHED_DAILY_WINDOW_MIN_S 600u /* Resync_At_Random_Delay under 600: a 0..600 s window */
 #define SCHED_RANDOM_DELAY_UNIT_S 20u /* Resync_Random_Delay counts 20 s units */
@@ -304,11 +306,8 @@ sched_explain(const struct sched *s, const struct sched_now *now,
 static int64_t
 real_mono_ms(void *arg)
 {
-	struct timespec ts;
-
 	(void)arg;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mono_ms();
 }
 
 static int64_t

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "hostport.h"
 
 #define SLOG_FACILITY 16 /* local0 */
 #define SLOG_SPEC_MAX 256 /* longest Syslog_Server value remembered */
@@ -61,25 +62,16 @@ static enum prov_err
 slog_resolve(const char *spec, struct slog_dest *dst, struct diag *d)
 {
 	char host[SLOG_SPEC_MAX], port[8] = "514";
-	const char *colon;
+	const char *pstr;
 	struct addrinfo hints, *res = NULL;
 	int gai;
 
 	dst->addrlen = 0;
-	if (spec[0] == '[') {
-		const char *rb = strchr(spec, ']');
-
-		if (rb == NULL)
-			return diag_set(d, PROV_E_INVAL, 0, 0, "%s: unterminated '['", spec);
-		snprintf(host, sizeof(host), "%.*s", (int)(rb - spec - 1), spec + 1);
-		colon = rb[1] == ':' ? rb + 1 : NULL;
-	} else {
-		colon = strrchr(spec, ':');
-		snprintf(host, sizeof(host), "%.*s",
-			 (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
-	}
-	if (colon != NULL)
-		snprintf(port, sizeof(port), "%.7s", colon + 1);
+	if (hostport_split(spec, host, sizeof(host), &pstr) != 0)
+		return diag_set(d, PROV_E_INVAL, 0, 0, "%s: expected HOST[:PORT] or [HOST]:PORT",
+				spec);
+	if (pstr != NULL)
+		snprintf(port, sizeof(port), "%.7s", pstr);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;

@@ -23,6 +23,7 @@
 #include "device.h"
 #include "fetch.h"
 #include "fsutil.h"
+#include "hex.h"
 #include "macro.h"
 #include "param.h"
 #include "rule.h"
@@ -238,15 +239,6 @@ upgrade_version_of(const char *url_path, char *out, size_t outlen)
 	return 1;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The header's fields: "version=V size=N sha256=HEX", each once, any order,
  * single spaces. */
 static enum prov_err
@@ -283,15 +275,9 @@ header_parse(const char *h, size_t n, struct upgrade_image *img, size_t *size, s
 			*size = v;
 			have_s = 1;
 		} else if (fl == 7 + 64 && memcmp(f, "sha256=", 7) == 0 && !have_h) {
-			for (size_t k = 0; k < 32; k++) {
-				int hi = hexval((unsigned char)f[7 + 2 * k]);
-				int lo = hexval((unsigned char)f[8 + 2 * k]);
-
-				if (hi < 0 || lo < 0)
-					return diag_set(d, PROV_E_SYNTAX, 1, (unsigned)i + 10,
-							"image header: bad sha256");
-				img->sha256[k] = (unsigned char)(hi * 16 + lo);
-			}
+			if (hex_bytes(f + 7, 64, img->sha256, sizeof(img->sha256)) != 32)
+				return diag_set(d, PROV_E_SYNTAX, 1, (unsigned)i + 10,
+						"image header: bad sha256");
 			have_h = 1;
 		} else {
 			return diag_set(d, PROV_E_SYNTAX, 1, (unsigned)i + 10,
@@ -382,38 +368,6 @@ upgrade_verdict_str(enum upgrade_verdict v)
 
 /* ---- installing ------------------------------------------------------------------------ */
 
-/* "sip88xx.12-0-1MPP-1" -> "12.0.1", as device.c derives $VERSION: the
- * leading numbers of the fields after the model prefix, up to the first
- * field that is not a plain number (its leading number included). */
-static void
-version_short(const char *swver, char *out, size_t outlen)
-{
-	const char *s = swver;
-	size_t k = 0;
-	int fields = 0;
-
-	if (isalpha((unsigned char)*s) && strchr(s, '.') != NULL)
-		s = strchr(s, '.') + 1;
-	while (*s && fields < 4) {
-		size_t digits = strspn(s, "0123456789");
-
-		if (digits == 0 || k + digits + 2 >= outlen)
-			break;
-		if (fields > 0)
-			out[k++] = '.';
-		memcpy(out + k, s, digits);
-		k += digits;
-		fields++;
-		s += digits;
-		if (*s != '-' && *s != '.')
-			break;
-		s++;
-	}
-	out[k] = '\0';
-	if (k == 0)
-		snprintf(out, outlen, "%s", swver);
-}
-
 enum prov_err
 upgrade_swver_set(struct prov_device *dev, const char *swver, struct diag *d)
 {
@@ -424,7 +378,7 @@ upgrade_swver_set(struct prov_device *dev, const char *swver, struct diag *d)
 
 	if (!version_ok(swver, strlen(swver)))
 		return diag_set(d, PROV_E_INVAL, 0, 0, "bad software version '%.70s'", swver);
-	version_short(swver, vs, sizeof(vs));
+	device_version_short(swver, vs, sizeof(vs));
 	nsw = strdup(swver);
 	nver = malloc(pre + 1 + strlen(vs) + 1);
 	if (nsw == NULL || nver == NULL) {

@@ -53,7 +53,11 @@
 
 #include <expat.h>
 
+#include "hex.h"
+#include "hostport.h"
+#include "http_parse.h"
 #include "loop.h"
+#include "mono.h"
 
 #define ADMIN_KEY_LEN 32          /* HMAC key for nonces and CSRF tokens, bytes */
 #define ADMIN_NONCE_LEN 48        /* hex: 8 bytes of time + 16 bytes of HMAC */
@@ -114,30 +118,6 @@ struct admin {
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
-
-static void
-hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static int
-hex_val(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static void
 admin_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -794,7 +774,7 @@ static void
 nonce_make(struct admin *a, char *out)
 {
 	char mac[65];
-	unsigned long long t = (unsigned long long)loop_clock();
+	unsigned long long t = (unsigned long long)mono_ms();
 	struct nonce_slot *s;
 
 	snprintf(out, ADMIN_NONCE_LEN + 1, "%016llx", t);
@@ -821,7 +801,7 @@ nonce_check(struct admin *a, const char *nonce)
 		return -1;
 	for (int i = 0; i < 16; i++)
 		t = t * 16 + (unsigned)hex_val((unsigned char)nonce[i]);
-	if ((long long)t > loop_clock() || loop_clock() - (long long)t > ADMIN_NONCE_MS)
+	if ((long long)t > mono_ms() || mono_ms() - (long long)t > ADMIN_NONCE_MS)
 		return 0;
 	return 1;
 }
@@ -1154,29 +1134,6 @@ refuse_foreign(struct conn *c, const char *path)
 	respond_text(c, 403, "", "Refused: the request came from another site.");
 }
 
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 303: return "See Other";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 503: return "Service Unavailable";
-	default: return "Error";
-	}
-}
-
 /* Writes the whole response: status line, the common headers, extra
  * (complete header lines or ""), and body. */
 static void
@@ -1185,7 +1142,7 @@ respond(struct conn *c, int status, const char *ctype, const char *extra,
 {
 	struct obuf *o = &c->out;
 
-	obuf_printf(o, "HTTP/1.1 %d %s\r\n", status, status_text(status));
+	obuf_printf(o, "HTTP/1.1 %d %s\r\n", status, http_status_text(status));
 	obuf_printf(o, "Content-Type: %s\r\nContent-Length: %zu\r\n", ctype, bodylen);
 	obuf_str(o, "Connection: close\r\n"
 		    "Cache-Control: no-store\r\n"
@@ -2203,7 +2160,7 @@ admin_accept(void *arg, int fd, unsigned events)
 		}
 		c->a = a;
 		c->fd = cfd;
-		c->timer = loop_timer_add(a->loop, loop_clock() + ADMIN_REQUEST_MS,
+		c->timer = loop_timer_add(a->loop, mono_ms() + ADMIN_REQUEST_MS,
 					  conn_timeout, c);
 		if (c->timer == 0 || loop_fd(a->loop, cfd, LOOP_IN, conn_event, c) != 0) {
 			if (c->timer != 0)
@@ -2222,32 +2179,16 @@ admin_accept(void *arg, int fd, unsigned events)
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 /* "HOST:PORT" or "[V6]:PORT" into host and port. */
+/* ADDR:PORT or [ADDR6]:PORT, both parts required, the port numeric. */
 static int
 addr_split(const char *addr, char *host, size_t hostsize, char *port, size_t portsize)
 {
-	const char *colon;
-	size_t hl;
+	const char *ps;
 
-	if (addr[0] == '[') {
-		const char *close = strchr(addr, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		hl = (size_t)(close - addr - 1);
-		addr++;
-		colon = close + 1;
-	} else {
-		colon = strrchr(addr, ':');
-		if (colon == NULL)
-			return -1;
-		hl = (size_t)(colon - addr);
-	}
-	if (hl == 0 || hl >= hostsize || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= portsize)
+	if (hostport_split(addr, host, hostsize, &ps) != 0 || ps == NULL ||
+	    host[0] == '\0' || ps[0] == '\0' || strlen(ps) >= portsize)
 		return -1;
-	memcpy(host, addr, hl);
-	host[hl] = '\0';
-	snprintf(port, portsize, "%s", colon + 1);
+	snprintf(port, portsize, "%s", ps);
 	for (const char *p = port; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return -1;

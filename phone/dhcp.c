@@ -21,6 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hex.h"
+#include "mono.h"
+
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
 #define DHCP_HDR_LEN 236           /* BOOTP fixed fields, up to the cookie */
@@ -281,45 +284,6 @@ out:
 
 /* ---- the command line ------------------------------------------------------ */
 
-static int
-dhcp_hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* "0a:1b" or "0a1b" into raw; returns the length or -1. */
-static long
-dhcp_unhex(const char *s, uint8_t *raw, size_t cap)
-{
-	size_t n = 0, len = strlen(s), i = 0;
-	int colons = len > 2 && s[2] == ':';
-
-	while (i < len) {
-		int hi, lo;
-
-		if (i + 2 > len || n >= cap)
-			return -1;
-		hi = dhcp_hexval((unsigned char)s[i]);
-		lo = dhcp_hexval((unsigned char)s[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		raw[n++] = (uint8_t)(hi << 4 | lo);
-		i += 2;
-		if (i < len && colons) {
-			if (s[i] != ':' || i + 1 == len)
-				return -1;
-			i++;
-		}
-	}
-	return n > 0 ? (long)n : -1;
-}
-
 /* "a.b.c.d,..." into raw; returns the length or -1. */
 static long
 dhcp_unaddrs(const char *s, uint8_t *raw, size_t cap)
@@ -378,7 +342,7 @@ dhcp_arg(const char *arg, struct dhcp_result *r, char *why, size_t whylen)
 			goto out;
 		}
 	} else {
-		n = dhcp_unhex(v, raw, DHCP_OPT_MAX);
+		n = hex_bytes(v, strlen(v), raw, DHCP_OPT_MAX);
 		if (n < 0) {
 			dhcp_fail(why, whylen, "option %lu: expected hex bytes (01:02:... or 0102...)", code);
 			goto out;
@@ -483,15 +447,6 @@ dhcp_store(struct prov_device *dev, const struct dhcp_result *r,
 
 /* ---- the exchange ----------------------------------------------------------- */
 
-static int64_t
-dhcp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The interface's IPv4 address and hardware address. */
 static int
 dhcp_iface(int fd, const char *ifname, struct in_addr *addr, uint8_t mac[6],
@@ -556,13 +511,13 @@ dhcp_inform(const char *ifname, struct dhcp_result *r, char *why, size_t whylen)
 		goto out;
 	}
 	if (getrandom(&xid, sizeof(xid), GRND_NONBLOCK) != (ssize_t)sizeof(xid))
-		xid = (uint32_t)dhcp_now_ms() ^ (uint32_t)getpid();
+		xid = (uint32_t)mono_ms() ^ (uint32_t)getpid();
 	plen = dhcp_inform_build(pkt, DHCP_PKT_MAX, xid, mac, ciaddr);
 	sin.sin_port = htons(DHCP_SERVER_PORT);
 	sin.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	end_all = dhcp_now_ms() + DHCP_INFORM_WAIT_MS;
+	end_all = mono_ms() + DHCP_INFORM_WAIT_MS;
 	for (int t = 0; t < DHCP_INFORM_TRIES; t++, wait *= 2) {
-		int64_t end = dhcp_now_ms() + wait, now;
+		int64_t end = mono_ms() + wait, now;
 
 		if (end > end_all)
 			end = end_all;
@@ -570,7 +525,7 @@ dhcp_inform(const char *ifname, struct dhcp_result *r, char *why, size_t whylen)
 			dhcp_fail(why, whylen, "send on %s: %s", ifname, strerror(errno));
 			goto out;
 		}
-		while ((now = dhcp_now_ms()) < end && replies < DHCP_REPLIES_MAX) {
+		while ((now = mono_ms()) < end && replies < DHCP_REPLIES_MAX) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);

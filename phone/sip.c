@@ -58,7 +58,10 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "hex.h"
+#include "hostport.h"
 #include "loop.h"
+#include "mono.h"
 #include "prov/prov.h"
 
 #define SIP_NONCE_LEN 48u       /* 16 hex digits of time + 32 of HMAC */
@@ -180,7 +183,7 @@ sip_now(const struct sip *s)
 {
 	if (s->now_fn != NULL)
 		return s->now_fn(s->now_arg);
-	return s->loop != NULL ? loop_now(s->loop) : loop_clock();
+	return s->loop != NULL ? loop_now(s->loop) : mono_ms();
 }
 
 static void sip_log(struct sip *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -491,19 +494,6 @@ sip_answer(osip_message_t *m, const struct sockaddr *src, socklen_t srclen,
  * Digest.
  */
 
-static void
-sip_hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* out = hex(H(parts joined by ':')). Returns 0, or -1. */
 static int
 sip_hash(const EVP_MD *md, char out[2 * EVP_MAX_MD_SIZE + 1], const char *const *parts,
@@ -524,7 +514,7 @@ sip_hash(const EVP_MD *md, char out[2 * EVP_MAX_MD_SIZE + 1], const char *const 
 	}
 	if (EVP_DigestFinal_ex(c, d, &dl) != 1)
 		goto out;
-	sip_hex(d, dl, out);
+	hex_encode(d, dl, out);
 	rc = 0;
 out:
 	OPENSSL_cleanse(d, sizeof(d));
@@ -545,8 +535,8 @@ sip_nonce_make(const struct sip *s, int64_t t, char *out)
 	if (HMAC(EVP_sha256(), s->key, (int)sizeof(s->key), ts, sizeof(ts), mac, &ml) == NULL ||
 	    ml < 16)
 		return -1;
-	sip_hex(ts, 8, out);
-	sip_hex(mac, 16, out + 16);
+	hex_encode(ts, 8, out);
+	hex_encode(mac, 16, out + 16);
 	return 0;
 }
 
@@ -562,13 +552,9 @@ sip_nonce_check(const struct sip *s, const char *nonce, int64_t now, int64_t *is
 	if (strlen(nonce) != SIP_NONCE_LEN)
 		return SIP_NONCE_BAD;
 	for (i = 0; i < 16; i++) {
-		int c = nonce[i], v;
+		int v = hex_val((unsigned char)nonce[i]);
 
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else
+		if (v < 0)
 			return SIP_NONCE_BAD;
 		t = t << 4 | (uint64_t)v;
 	}
@@ -1427,36 +1413,19 @@ sip_parse_addr(const char *ap, struct sockaddr_storage *ss, socklen_t *sl, char 
 	       size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 1];
-	const char *port, *colon;
+	const char *port;
 	struct addrinfo hints, *res = NULL;
-	size_t hl;
 	int r;
 
-	if (ap[0] == '[') {
-		const char *rb = strchr(ap, ']');
-
-		if (rb == NULL || rb[1] != ':') {
-			snprintf(err, errlen, "sip: %s: expected [ADDR]:PORT", ap);
-			return -1;
-		}
-		hl = (size_t)(rb - ap - 1);
-		port = rb + 2;
-		ap++;
-	} else {
-		colon = strrchr(ap, ':');
-		if (colon == NULL) {
-			snprintf(err, errlen, "sip: %s: expected ADDR:PORT", ap);
-			return -1;
-		}
-		hl = (size_t)(colon - ap);
-		port = colon + 1;
+	if (hostport_split(ap, host, sizeof(host), &port) != 0 || port == NULL) {
+		snprintf(err, errlen, "sip: %s: expected %s", ap,
+			 ap[0] == '[' ? "[ADDR]:PORT" : "ADDR:PORT");
+		return -1;
 	}
-	if (hl == 0 || hl >= sizeof(host) || port[0] == '\0') {
+	if (host[0] == '\0' || port[0] == '\0') {
 		snprintf(err, errlen, "sip: bad address");
 		return -1;
 	}
-	memcpy(host, ap, hl);
-	host[hl] = '\0';
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
 	hints.ai_socktype = SOCK_DGRAM;

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "log.h"
+#include "hostport.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -109,36 +110,17 @@ int
 config_parse_listen(const char *text, struct config_listen *l)
 {
 	char host[64];
-	const char *colon, *port_s;
+	const char *port_s;
 	char *end;
 	unsigned long port;
-	size_t hlen;
 
 	memset(l, 0, sizeof(*l));
 	if (strlen(text) >= sizeof(l->text))
 		return -1;
-	if (text[0] == '[') {
-		const char *close = strchr(text, ']');
-
-		if (close == NULL || close[1] != ':')
-			return -1;
-		hlen = (size_t)(close - text - 1);
-		if (hlen == 0 || hlen >= sizeof(host))
-			return -1;
-		memcpy(host, text + 1, hlen);
-		host[hlen] = '\0';
-		port_s = close + 2;
-	} else {
-		colon = strrchr(text, ':');
-		if (colon == NULL)
-			return -1;
-		hlen = (size_t)(colon - text);
-		if (hlen >= sizeof(host) || memchr(text, ':', hlen) != NULL)
-			return -1;
-		memcpy(host, text, hlen);
-		host[hlen] = '\0';
-		port_s = colon + 1;
-	}
+	/* IPv6 only in brackets; an empty IPv4 host is the wildcard. */
+	if (hostport_split(text, host, sizeof(host), &port_s) != 0 || port_s == NULL ||
+	    (text[0] == '[' ? host[0] == '\0' : strchr(host, ':') != NULL))
+		return -1;
 	if (*port_s < '0' || *port_s > '9')
 		return -1;
 	errno = 0;

@@ -60,6 +60,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "mono.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -176,15 +177,6 @@ struct http {
 
 static void conn_close(struct http_conn *c);
 static int conn_run(struct http_conn *c);
-
-static uint64_t
-http_mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static enum metrics_proto
 conn_proto(const struct http_conn *c)
@@ -439,7 +431,7 @@ conn_record(struct http_conn *c)
 	const char *src = c->p.url;
 	size_t srclen = c->p.url_len;
 	struct store_req r;
-	uint64_t us = http_mono_us() - c->t0_us;
+	uint64_t us = (uint64_t)mono_us() - c->t0_us;
 	long n;
 
 	if (!c->rec)
@@ -479,32 +471,6 @@ conn_record(struct http_conn *c)
 }
 
 /* -- responses -- */
-
-static const char *
-http_reason(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 416: return "Range Not Satisfiable";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
-	}
-}
 
 /* Whether the connection stays open after the response now being made. */
 static int
@@ -568,7 +534,7 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 		http_date_now(date);
 		n = snprintf(c->out, HTTP_HEAD_MAX,
 			     "HTTP/1.1 %d %s\r\nServer: prov/%s\r\nDate: %s\r\n%s%s%s",
-			     status, http_reason(status), prov_version(), date,
+			     status, http_status_text(status), prov_version(), date,
 			     ctype != NULL ? "Content-Type: " : "", ctype != NULL ? ctype : "",
 			     ctype != NULL ? "\r\n" : "");
 		if (n > 0 && (size_t)n < HTTP_HEAD_MAX && status != 304 && status != 204)
@@ -629,7 +595,7 @@ static int
 conn_error(struct http_conn *c, int status, const char *why, const char *extra)
 {
 	char body[64];
-	int n = snprintf(body, sizeof(body), "%d %s\n", status, http_reason(status));
+	int n = snprintf(body, sizeof(body), "%d %s\n", status, http_status_text(status));
 
 	if (why != NULL && log_enabled(LOG_DEBUG))
 		log_msg(LOG_DEBUG, "http: %s: %d: %s", c->client, status, why);
@@ -962,7 +928,7 @@ conn_process(struct http_conn *c)
 		if (!c->req_started) {
 			c->req_started = 1;
 			c->method = -1;
-			c->t0_us = http_mono_us();
+			c->t0_us = (uint64_t)mono_us();
 			c->t0_wall_ms = serve_wall_ms();
 			if (c->nreq > 0 && conn_deadline(c, conn_lim(c)->http_header_timeout_ms,
 							 "header timeout") != 0)
@@ -1351,7 +1317,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		c->refused = 1;
 		h->n_refused++;
 		c->state = CS_READ;
-		c->t0_us = http_mono_us();
+		c->t0_us = (uint64_t)mono_us();
 		c->t0_wall_ms = serve_wall_ms();
 		log_msg(LOG_INFO, "http: %s: over the connection caps: 503", c->client);
 		if (conn_error(c, 503, NULL, NULL) < 0 || conn_run(c) < 0)
@@ -1452,7 +1418,7 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 	h->fd = fd;
 	h->tls = tls ? 1 : 0;
 	if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
-		h->seed = (uint32_t)http_mono_us() ^ (uint32_t)(uintptr_t)h;
+		h->seed = (uint32_t)(uint64_t)mono_us() ^ (uint32_t)(uintptr_t)h;
 	if (loop_fd(srv->loop, fd, LOOP_IN, http_accept, h) != 0) {
 		int e = errno;
 

@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "mono.h"
 
 #define STORE_QUEUE_BYTES_MAX (64u * 1024u * 1024u) /* memory held by queued records */
 #define STORE_BUSY_MS 5000       /* busy_timeout: wait for another writer's lock */
@@ -105,15 +106,6 @@ static const char store_ins_req_sql[] =
 static const char store_ins_sys_sql[] =
 	"INSERT INTO syslog (time_ms, source, facility, severity, hostname, ident, mac,"
 	" text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
-
-static int64_t
-store_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* "sqlite:PATH" or a bare PATH into the file name; NULL for URLs of
  * databases this build does not speak. */
@@ -340,7 +332,7 @@ store_writer(void *arg)
 			int64_t due = s->head->queued_ms + STORE_BATCH_MS;
 			struct timespec ts;
 
-			if (store_mono_ms() >= due)
+			if (mono_ms() >= due)
 				break;
 			ts.tv_sec = due / 1000;
 			ts.tv_nsec = (due % 1000) * 1000000L;
@@ -592,7 +584,7 @@ store_enqueue(struct store *s, enum store_kind kind, const void *rec)
 	r->next = NULL;
 	r->size = size;
 	r->kind = kind;
-	r->queued_ms = store_mono_ms();
+	r->queued_ms = mono_ms();
 
 	pthread_mutex_lock(&s->mu);
 	if (s->stop || s->n >= STORE_QUEUE_MAX || s->bytes + size > STORE_QUEUE_BYTES_MAX) {

@@ -57,6 +57,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
+#include "mono.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -143,15 +144,6 @@ struct tftpd {
 	uint8_t req[TFTPD_REQ_MAX];
 };
 
-static int64_t
-tftpd_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* "ADDR:PORT" or "[ADDR6]:PORT"; IPv4-mapped IPv6 addresses as IPv4. */
 static void
 tftpd_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
@@ -206,7 +198,7 @@ tftpd_record(struct tftpd *t, const struct tftpd_who *w, int status, uint64_t by
 	     const char *reason)
 {
 	struct store_req r;
-	int64_t dur = tftpd_now_us() - w->t0_us;
+	int64_t dur = mono_us() - w->t0_us;
 	const char *method = w->wrq ? "WRQ" : "RRQ";
 
 	if (dur < 0)
@@ -849,7 +841,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 
 	memset(&who, 0, sizeof(who));
 	who.wall_ms = serve_wall_ms();
-	who.t0_us = tftpd_now_us();
+	who.t0_us = mono_us();
 	tftpd_addr_text(peer, who.client, sizeof(who.client));
 	if (truncated || tftp_parse_req_code(pkt, n, &req, why, sizeof(why), &code) < 0) {
 		unsigned op = tftp_opcode(pkt, n);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "hex.h"
+
 int64_t
 serve_wall_ms(void)
 {
@@ -15,18 +17,6 @@ serve_wall_ms(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 /* The last 12 digits of the first run of at least 12 hex digits: the MAC
@@ -40,12 +30,12 @@ serve_find_mac(const char *s, size_t len, char mac[13])
 	size_t i = 0, j, k;
 
 	while (i < len) {
-		if (hexval((unsigned char)s[i]) < 0) {
+		if (hex_val((unsigned char)s[i]) < 0) {
 			i++;
 			continue;
 		}
 		j = i;
-		while (j < len && hexval((unsigned char)s[j]) >= 0)
+		while (j < len && hex_val((unsigned char)s[j]) >= 0)
 			j++;
 		if (j - i >= 12) {
 			for (k = 0; k < 12; k++) {

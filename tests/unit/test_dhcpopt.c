@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "dhcpopt.h"
+#include "hex.h"
 #include "dhcp.h"
 
 /* ---- lib/dhcpopt.c ------------------------------------------------------- */
@@ -280,18 +281,18 @@ test_hex(void **state)
 	unsigned char b[4];
 
 	(void)state;
-	assert_int_equal(dhcpopt_hex("0a:FF", 5, b, sizeof(b)), 2);
+	assert_int_equal(hex_bytes("0a:FF", 5, b, sizeof(b)), 2);
 	assert_int_equal(b[0], 0x0a);
 	assert_int_equal(b[1], 0xff);
-	assert_int_equal(dhcpopt_hex("0aff01", 6, b, sizeof(b)), 3);
-	assert_int_equal(dhcpopt_hex("0a", 2, b, sizeof(b)), 1);
-	assert_int_equal(dhcpopt_hex("", 0, b, sizeof(b)), -1);
-	assert_int_equal(dhcpopt_hex("0", 1, b, sizeof(b)), -1);
-	assert_int_equal(dhcpopt_hex("0a:", 3, b, sizeof(b)), -1);
-	assert_int_equal(dhcpopt_hex("0a:ff01", 7, b, sizeof(b)), -1);
-	assert_int_equal(dhcpopt_hex("0aff:01", 7, b, sizeof(b)), -1);
-	assert_int_equal(dhcpopt_hex("0102030405", 10, b, sizeof(b)), -1); /* over cap */
-	assert_int_equal(dhcpopt_hex("g0", 2, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0aff01", 6, b, sizeof(b)), 3);
+	assert_int_equal(hex_bytes("0a", 2, b, sizeof(b)), 1);
+	assert_int_equal(hex_bytes("", 0, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0", 1, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0a:", 3, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0a:ff01", 7, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0aff:01", 7, b, sizeof(b)), -1);
+	assert_int_equal(hex_bytes("0102030405", 10, b, sizeof(b)), -1); /* over cap */
+	assert_int_equal(hex_bytes("g0", 2, b, sizeof(b)), -1);
 }
 
 /* The device glue: status options in the order of the device's

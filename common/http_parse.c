@@ -2,6 +2,7 @@
  * http_parse: the request layer of the HTTP server. See http_parse.h.
  */
 #include "http_parse.h"
+#include "hex.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -257,18 +258,6 @@ http_parse_feed(struct http_parse *p, const char *buf, size_t len, size_t *used)
 	return HTTP_PARSE_MORE;
 }
 
-static int
-http_hexval(unsigned char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 long
 http_url_path(const char *url, size_t len, char *out, size_t cap)
 {
@@ -303,8 +292,8 @@ http_url_path(const char *url, size_t len, char *out, size_t cap)
 
 			if (n - i < 3)
 				return -400;
-			hi = http_hexval((unsigned char)p[i + 1]);
-			lo = http_hexval((unsigned char)p[i + 2]);
+			hi = hex_val((unsigned char)p[i + 1]);
+			lo = hex_val((unsigned char)p[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -400;
 			ch = (unsigned char)(hi * 16 + lo);
@@ -501,3 +490,33 @@ http_etag_match(const char *v, size_t len, const char *etag)
 	return 0;
 }
 
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
+	case 431: return "Request Header Fields Too Large";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Unknown";
+	}
+}

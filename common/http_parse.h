@@ -1,12 +1,13 @@
 /*
- * http_parse: the socket-free request layer of the HTTP server (http.c),
- * shared with fuzz/fuzz_http.c and tests/unit/test_http.c: request
- * parsing over Debian's libhttp-parser with the server's bounds, the
- * request-target's path, Range, dates and entity tags (RFC 9110, 9112).
+ * http_parse: the socket-free HTTP request layer of every HTTP listener
+ * (server/http.c, the agent's admin page phone/admin.c), also driven by
+ * fuzz/fuzz_http.c and tests/unit/test_http.c: request parsing over
+ * Debian's libhttp-parser with the caller's bounds, the request-target's
+ * path, Range, dates, entity tags and status text (RFC 9110, 9112).
  * Pure functions and one struct per connection; no I/O, no allocation.
  */
-#ifndef PROV_SERVER_HTTP_PARSE_H
-#define PROV_SERVER_HTTP_PARSE_H
+#ifndef PROV_COMMON_HTTP_PARSE_H
+#define PROV_COMMON_HTTP_PARSE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -92,5 +93,9 @@ void http_date_format(int64_t t, char out[30]);
 /* Whether an If-None-Match value ("*" or a list of entity tags, weak or
  * strong) matches etag (weak comparison, RFC 7232 3.2). */
 int http_etag_match(const char *v, size_t len, const char *etag);
+
+/* The reason phrase of a status code (RFC 9110 15), "Unknown" for one
+ * no listener here sends. */
+const char *http_status_text(int status);
 
 #endif

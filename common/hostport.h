@@ -1,0 +1,19 @@
+/*
+ * hostport: splits "HOST:PORT", "[HOST6]:PORT", "HOST" and "[HOST6]" (the
+ * listen and server addresses of the agent, the daemons and the device's
+ * syslog target). Only the syntax: each caller says whether a port is
+ * required and resolves the host its own way (numeric or not).
+ */
+#ifndef PROV_COMMON_HOSTPORT_H
+#define PROV_COMMON_HOSTPORT_H
+
+#include <stddef.h>
+
+/* Copies the host (without brackets) into host[hostcap] and points *port
+ * into s after the separating ':' (NULL when there is no port). Without
+ * brackets the last ':' separates, so "::1" alone is HOST "::" PORT "1":
+ * IPv6 needs brackets. Returns 0, or -1 when a '[' is not closed, ']' is
+ * followed by anything but ":PORT", or the host does not fit. */
+int hostport_split(const char *s, char *host, size_t hostcap, const char **port);
+
+#endif

@@ -1,0 +1,2 @@
+/* must be refused: common/ including a lib/ internal header */
+#include "../lib/internal.h"

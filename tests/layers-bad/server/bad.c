@@ -1,0 +1,2 @@
+/* must be refused: server/ including a lib/ internal header */
+#include "internal.h"
