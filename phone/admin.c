@@ -13,12 +13,12 @@
  *   timer, one buffer and one parser. After the answer the connection is
  *   read to its end (bounded) before closing, so a peer still sending a
  *   refused body gets the answer rather than a reset.
- * - Nonces are "issue time + HMAC(key, issue time)" with a key drawn at
- *   start, so the server tells its own fresh nonces from forged or
- *   expired ones without a table; the table (ADMIN_NONCE_SLOTS) only
- *   remembers the highest nc seen per nonce, so a replayed request is
- *   refused. A nonce that has left the table is answered with stale=true,
- *   never accepted.
+ * - Digest is common/digest.c, shared with SIP: nonces are "issue time +
+ *   HMAC(key, issue time)" with a key drawn at start, so the server tells
+ *   its own fresh nonces from forged or expired ones without a table; the
+ *   table (ADMIN_NONCE_SLOTS) only remembers the highest nc accepted per
+ *   live nonce, so a replayed request is refused. When it is full of live
+ *   nonces a new one is answered with stale=true, never accepted.
  * - The CSRF token is HMAC(key, user, session cookie): a page can only
  *   submit the form if it could read the token, which the same-origin
  *   policy keeps from other sites; the cookie is SameSite=Strict too.
@@ -53,14 +53,14 @@
 
 #include <expat.h>
 
+#include "digest.h"
 #include "hex.h"
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
 #include "mono.h"
 
-#define ADMIN_KEY_LEN 32          /* HMAC key for nonces and CSRF tokens, bytes */
-#define ADMIN_NONCE_LEN 48        /* hex: 8 bytes of time + 16 bytes of HMAC */
+#define ADMIN_KEY_LEN DIGEST_KEY_LEN /* HMAC key for nonces and CSRF tokens, bytes */
 #define ADMIN_SID_LEN 32          /* session cookie: 16 random bytes in hex */
 #define ADMIN_TOKEN_LEN 64        /* CSRF token: HMAC-SHA256 in hex */
 #define ADMIN_ACCEPT_BURST 64     /* connections accepted per wake-up */
@@ -80,11 +80,6 @@
 #define ADMIN_MODEL_MAX 16        /* the xxxx of CP-xxxx-3PCCExecute, bytes */
 
 enum admin_role { ROLE_NONE, ROLE_USER, ROLE_ADMIN };
-
-struct nonce_slot {
-	char nonce[ADMIN_NONCE_LEN + 1]; /* "" unused */
-	uint32_t nc;                     /* highest nc accepted */
-};
 
 struct obuf {
 	char *p;
@@ -111,8 +106,7 @@ struct admin {
 	struct admin_ops ops;
 	int fd, port;
 	unsigned char key[ADMIN_KEY_LEN];
-	struct nonce_slot nonces[ADMIN_NONCE_SLOTS];
-	size_t nonce_next;               /* round-robin replacement */
+	struct digest_seen seen[ADMIN_NONCE_SLOTS]; /* highest nc per nonce (digest.h) */
 	struct conn *conns;
 	size_t nconns;
 };
@@ -768,144 +762,6 @@ hmac_hex(const struct admin *a, const char *data, size_t n, char *out /* 65 */)
 	hex_encode(md, mdlen, out);
 }
 
-/* nonce = 16 hex digits of the issue time (ms, monotonic) + the first 32
- * hex digits of HMAC(key, those 16). */
-static void
-nonce_make(struct admin *a, char *out)
-{
-	char mac[65];
-	unsigned long long t = (unsigned long long)mono_ms();
-	struct nonce_slot *s;
-
-	snprintf(out, ADMIN_NONCE_LEN + 1, "%016llx", t);
-	hmac_hex(a, out, 16, mac);
-	memcpy(out + 16, mac, 32);
-	out[ADMIN_NONCE_LEN] = '\0';
-	s = &a->nonces[a->nonce_next];
-	a->nonce_next = (a->nonce_next + 1) % ADMIN_NONCE_SLOTS;
-	memcpy(s->nonce, out, ADMIN_NONCE_LEN + 1);
-	s->nc = 0;
-}
-
-/* 1 genuine and fresh, 0 genuine but expired (stale), -1 forged. */
-static int
-nonce_check(struct admin *a, const char *nonce)
-{
-	char mac[65];
-	unsigned long long t = 0;
-
-	if (strlen(nonce) != ADMIN_NONCE_LEN)
-		return -1;
-	hmac_hex(a, nonce, 16, mac);
-	if (CRYPTO_memcmp(mac, nonce + 16, 32) != 0)
-		return -1;
-	for (int i = 0; i < 16; i++)
-		t = t * 16 + (unsigned)hex_val((unsigned char)nonce[i]);
-	if ((long long)t > mono_ms() || mono_ms() - (long long)t > ADMIN_NONCE_MS)
-		return 0;
-	return 1;
-}
-
-static struct nonce_slot *
-nonce_slot(struct admin *a, const char *nonce)
-{
-	for (size_t i = 0; i < ADMIN_NONCE_SLOTS; i++)
-		if (strcmp(a->nonces[i].nonce, nonce) == 0)
-			return &a->nonces[i];
-	return NULL;
-}
-
-/* The auth-params of a Digest header we look at. */
-struct digest {
-	char username[64], realm[64], nonce[ADMIN_NONCE_LEN + 1], uri[ADMIN_URL_MAX + 1];
-	char response[65], qop[16], nc[9], cnonce[129], algorithm[16], userhash[8];
-};
-
-/* Parses `k=v, k="v"` pairs (RFC 7616 section 3.4) into d; an over-long
- * value or a malformed list fails. Unknown keys are skipped. */
-static int
-digest_parse(const char *s, struct digest *d)
-{
-	static const struct { const char *k; size_t off, size; } keys[] = {
-#define K(f) { #f, offsetof(struct digest, f), sizeof(((struct digest *)0)->f) }
-		K(username), K(realm), K(nonce), K(uri), K(response), K(qop), K(nc),
-		K(cnonce), K(algorithm), K(userhash),
-#undef K
-	};
-
-	memset(d, 0, sizeof(*d));
-	for (;;) {
-		char key[32], val[ADMIN_URL_MAX + 1];
-		size_t kl = 0, vl = 0;
-
-		while (*s == ' ' || *s == '\t' || *s == ',')
-			s++;
-		if (*s == '\0')
-			return 0;
-		while (*s && *s != '=' && *s != ' ' && *s != ',') {
-			if (kl + 1 >= sizeof(key))
-				return -1;
-			key[kl++] = *s++;
-		}
-		key[kl] = '\0';
-		while (*s == ' ')
-			s++;
-		if (*s++ != '=')
-			return -1;
-		while (*s == ' ')
-			s++;
-		if (*s == '"') {
-			s++;
-			while (*s && *s != '"') {
-				if (*s == '\\' && s[1] != '\0')
-					s++;
-				if (vl + 1 >= sizeof(val))
-					return -1;
-				val[vl++] = *s++;
-			}
-			if (*s++ != '"')
-				return -1;
-		} else {
-			while (*s && *s != ',' && *s != ' ') {
-				if (vl + 1 >= sizeof(val))
-					return -1;
-				val[vl++] = *s++;
-			}
-		}
-		val[vl] = '\0';
-		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-			if (strcasecmp(key, keys[i].k) == 0) {
-				if (vl + 1 > keys[i].size)
-					return -1;
-				memcpy((char *)d + keys[i].off, val, vl + 1);
-			}
-		}
-	}
-}
-
-/* hex(H(a ":" b ":" ...)) with the digest's algorithm. */
-static void
-digest_hash(const EVP_MD *md, char *out, const char *const *parts, size_t n)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	unsigned char h[EVP_MAX_MD_SIZE];
-	unsigned int hl = 0;
-
-	out[0] = '\0';
-	if (ctx == NULL)
-		return;
-	if (EVP_DigestInit_ex(ctx, md, NULL) == 1) {
-		for (size_t i = 0; i < n; i++) {
-			if (i > 0)
-				EVP_DigestUpdate(ctx, ":", 1);
-			EVP_DigestUpdate(ctx, parts[i], strlen(parts[i]));
-		}
-		if (EVP_DigestFinal_ex(ctx, h, &hl) == 1)
-			hex_encode(h, hl, out);
-	}
-	EVP_MD_CTX_free(ctx);
-}
-
 static const char *
 method_name(int m)
 {
@@ -938,60 +794,50 @@ login_password(struct admin *a, const char *name, enum admin_role *role)
 static enum admin_role
 auth_digest(struct admin *a, const struct admin_req *r, int *stale)
 {
-	struct digest d;
+	struct digest_cred d;
 	const EVP_MD *md;
 	enum admin_role role = ROLE_NONE, who = ROLE_NONE;
-	struct nonce_slot *slot;
-	char ha1[129], ha2[129], want[129], *pw = NULL, *end;
-	unsigned long nc;
-	int fresh;
+	char want[DIGEST_HEX_MAX], *pw = NULL;
+	int64_t now = mono_ms(), issued = 0;
+	uint32_t nc;
 
 	if (digest_parse(r->authz + 7, &d) != 0)
 		return ROLE_NONE;
-	if (d.algorithm[0] == '\0' || strcasecmp(d.algorithm, "MD5") == 0)
-		md = EVP_md5();
-	else if (strcasecmp(d.algorithm, "SHA-256") == 0)
-		md = EVP_sha256();
-	else
+	md = digest_md(d.algorithm);
+	if (md == NULL)
 		return ROLE_NONE;
 	if (strcmp(d.realm, ADMIN_REALM) != 0 || strcmp(d.qop, "auth") != 0 ||
-	    strcmp(d.uri, r->url) != 0 || d.cnonce[0] == '\0' || strlen(d.nc) != 8 ||
+	    strcmp(d.uri, r->url) != 0 || d.cnonce[0] == '\0' || digest_nc(d.nc, &nc) != 0 ||
 	    (d.userhash[0] != '\0' && strcasecmp(d.userhash, "false") != 0))
 		return ROLE_NONE;
-	nc = strtoul(d.nc, &end, 16);
-	if (*end != '\0' || nc == 0)
+	switch (digest_nonce_check(a->key, sizeof(a->key), d.nonce, now, ADMIN_NONCE_MS,
+				   &issued)) {
+	case DIGEST_NONCE_BAD:
 		return ROLE_NONE;
-	fresh = nonce_check(a, d.nonce);
-	if (fresh < 0)
+	case DIGEST_NONCE_STALE:
+		*stale = 1; /* expired: the client retries with a new one */
 		return ROLE_NONE;
-	slot = nonce_slot(a, d.nonce);
-	if (fresh == 0 || slot == NULL) {
-		*stale = 1; /* expired or forgotten: the client retries with a new one */
-		return ROLE_NONE;
+	case DIGEST_NONCE_FRESH:
+		break;
 	}
-	if (nc <= slot->nc)
-		return ROLE_NONE; /* replay */
 	pw = login_password(a, d.username, &who);
 	if (pw == NULL)
 		return ROLE_NONE;
-	{
-		const char *p1[] = { d.username, ADMIN_REALM, pw };
-		const char *p2[] = { method_name(r->method), d.uri };
-
-		digest_hash(md, ha1, p1, 3);
-		digest_hash(md, ha2, p2, 2);
+	if (digest_response(md, d.username, ADMIN_REALM, pw, method_name(r->method), d.uri,
+			    d.nonce, d.nc, d.cnonce, d.qop, want) == 0 &&
+	    digest_equal(want, d.response)) {
+		switch (digest_seen_use(a->seen, ADMIN_NONCE_SLOTS, d.nonce, issued, nc, now,
+					ADMIN_NONCE_MS)) {
+		case DIGEST_USE_OK:
+			role = who;
+			break;
+		case DIGEST_USE_REPLAY:
+			break;
+		case DIGEST_USE_FULL:
+			*stale = 1; /* no room to remember it: retry with a new one */
+			break;
+		}
 	}
-	{
-		const char *p3[] = { ha1, d.nonce, d.nc, d.cnonce, d.qop, ha2 };
-
-		digest_hash(md, want, p3, 6);
-	}
-	if (want[0] != '\0' && strlen(d.response) == strlen(want) &&
-	    CRYPTO_memcmp(want, d.response, strlen(want)) == 0) {
-		slot->nc = (uint32_t)nc;
-		role = who;
-	}
-	OPENSSL_cleanse(ha1, sizeof(ha1));
 	secret_free(pw);
 	return role;
 }
@@ -1183,10 +1029,11 @@ respond_text(struct conn *c, int status, const char *extra, const char *text)
 static void
 respond_challenge(struct conn *c, int stale)
 {
-	char nonce[ADMIN_NONCE_LEN + 1];
+	char nonce[DIGEST_NONCE_LEN + 1];
 	struct obuf h = { 0 };
 
-	nonce_make(c->a, nonce);
+	if (digest_nonce_make(c->a->key, sizeof(c->a->key), mono_ms(), nonce) != 0)
+		nonce[0] = '\0';
 	obuf_printf(&h, "WWW-Authenticate: Digest realm=\"%s\", qop=\"auth\", "
 		    "algorithm=SHA-256, nonce=\"%s\"%s\r\n", ADMIN_REALM, nonce,
 		    stale ? ", stale=true" : "");

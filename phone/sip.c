@@ -58,14 +58,13 @@
 #include <osipparser2/osip_parser.h>
 #include <osipparser2/osip_port.h>
 
+#include "digest.h"
 #include "hex.h"
 #include "hostport.h"
 #include "loop.h"
 #include "mono.h"
 #include "prov/prov.h"
 
-#define SIP_NONCE_LEN 48u       /* 16 hex digits of time + 32 of HMAC */
-#define SIP_KEY_LEN 32u         /* bytes of the per-process nonce key */
 #define SIP_TCP_IN_FIRST 4096u  /* first size of a connection's input buffer */
 #define SIP_TCP_IN_MAX (SIP_HEAD_MAX + SIP_BODY_MAX) /* largest input buffer: one message */
 #define SIP_BIND_TRIES 16       /* port 0: tries to find a port free for UDP and TCP */
@@ -108,12 +107,6 @@ struct sip_src {
 	struct sip_bucket b;
 };
 
-struct sip_seen {
-	char nonce[SIP_NONCE_LEN + 1]; /* "" when free */
-	int64_t issued;
-	uint32_t nc;         /* highest nc accepted */
-};
-
 struct sip_conn {
 	struct sip *s;
 	struct sip_conn *prev, *next;
@@ -135,7 +128,7 @@ struct sip {
 	struct sip_actions act;
 	int udp, tcp;
 	int port;
-	unsigned char key[SIP_KEY_LEN];
+	unsigned char key[DIGEST_KEY_LEN];
 	int64_t (*now_fn)(void *);
 	void *now_arg;
 	int64_t idle_ms;     /* SIP_TCP_IDLE_MS */
@@ -143,7 +136,7 @@ struct sip {
 	void *log_arg;
 	struct sip_bucket all;
 	struct sip_src src[SIP_RATE_SOURCES];
-	struct sip_seen seen[SIP_SEEN_MAX];
+	struct digest_seen seen[SIP_SEEN_MAX];
 	struct sip_conn *conns;
 	unsigned nconns;
 	struct sip_stats st;
@@ -494,79 +487,6 @@ sip_answer(osip_message_t *m, const struct sockaddr *src, socklen_t srclen,
  * Digest.
  */
 
-/* out = hex(H(parts joined by ':')). Returns 0, or -1. */
-static int
-sip_hash(const EVP_MD *md, char out[2 * EVP_MAX_MD_SIZE + 1], const char *const *parts,
-	 size_t n)
-{
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned dl = 0;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int rc = -1;
-	size_t i;
-
-	if (c == NULL || EVP_DigestInit_ex(c, md, NULL) != 1)
-		goto out;
-	for (i = 0; i < n; i++) {
-		if ((i > 0 && EVP_DigestUpdate(c, ":", 1) != 1) ||
-		    EVP_DigestUpdate(c, parts[i], strlen(parts[i])) != 1)
-			goto out;
-	}
-	if (EVP_DigestFinal_ex(c, d, &dl) != 1)
-		goto out;
-	hex_encode(d, dl, out);
-	rc = 0;
-out:
-	OPENSSL_cleanse(d, sizeof(d));
-	EVP_MD_CTX_free(c);
-	return rc;
-}
-
-/* The nonce for clock time t. out has SIP_NONCE_LEN + 1 bytes. */
-static int
-sip_nonce_make(const struct sip *s, int64_t t, char *out)
-{
-	unsigned char ts[8], mac[EVP_MAX_MD_SIZE];
-	unsigned ml = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		ts[i] = (unsigned char)((uint64_t)t >> (56 - 8 * i));
-	if (HMAC(EVP_sha256(), s->key, (int)sizeof(s->key), ts, sizeof(ts), mac, &ml) == NULL ||
-	    ml < 16)
-		return -1;
-	hex_encode(ts, 8, out);
-	hex_encode(mac, 16, out + 16);
-	return 0;
-}
-
-enum sip_nonce_state { SIP_NONCE_BAD, SIP_NONCE_STALE, SIP_NONCE_FRESH };
-
-static enum sip_nonce_state
-sip_nonce_check(const struct sip *s, const char *nonce, int64_t now, int64_t *issued)
-{
-	char want[SIP_NONCE_LEN + 1];
-	uint64_t t = 0;
-	size_t i;
-
-	if (strlen(nonce) != SIP_NONCE_LEN)
-		return SIP_NONCE_BAD;
-	for (i = 0; i < 16; i++) {
-		int v = hex_val((unsigned char)nonce[i]);
-
-		if (v < 0)
-			return SIP_NONCE_BAD;
-		t = t << 4 | (uint64_t)v;
-	}
-	if (t > INT64_MAX || sip_nonce_make(s, (int64_t)t, want) != 0 ||
-	    CRYPTO_memcmp(want, nonce, SIP_NONCE_LEN) != 0)
-		return SIP_NONCE_BAD;
-	*issued = (int64_t)t;
-	if ((int64_t)t > now || now - (int64_t)t > SIP_NONCE_TTL_MS)
-		return SIP_NONCE_STALE;
-	return SIP_NONCE_FRESH;
-}
-
 /* Copies a digest parameter, without its quotes, into out (SIP_FIELD_MAX).
  * Returns 0, or -1 when absent, empty or too long. */
 static int
@@ -604,12 +524,12 @@ sip_realm(const struct sip *s, char *out, size_t n)
 static void
 sip_challenge(struct sip *s, int stale, char *out, size_t n)
 {
-	char realm[SIP_FIELD_MAX], nonce[SIP_NONCE_LEN + 1];
+	char realm[SIP_FIELD_MAX], nonce[DIGEST_NONCE_LEN + 1];
 	const char *st = stale ? ", stale=true" : "";
 	int w;
 
 	sip_realm(s, realm, sizeof(realm));
-	if (sip_nonce_make(s, sip_now(s), nonce) != 0) {
+	if (digest_nonce_make(s->key, sizeof(s->key), sip_now(s), nonce) != 0) {
 		out[0] = '\0';
 		return;
 	}
@@ -656,40 +576,6 @@ enum sip_auth {
 	SIP_AUTH_FULL,      /* replay table full of fresh nonces: 503 */
 };
 
-/* Records nc for nonce; SIP_AUTH_REPLAY if not above the last one. */
-static enum sip_auth
-sip_seen_use(struct sip *s, const char *nonce, int64_t issued, uint32_t nc, int64_t now)
-{
-	struct sip_seen *e = NULL, *free_slot = NULL;
-	size_t i;
-
-	for (i = 0; i < SIP_SEEN_MAX; i++) {
-		struct sip_seen *c = &s->seen[i];
-
-		if (c->nonce[0] != '\0' && now - c->issued > SIP_NONCE_TTL_MS)
-			c->nonce[0] = '\0';
-		if (c->nonce[0] == '\0') {
-			if (free_slot == NULL)
-				free_slot = c;
-			continue;
-		}
-		if (strcmp(c->nonce, nonce) == 0)
-			e = c;
-	}
-	if (e != NULL) {
-		if (nc <= e->nc)
-			return SIP_AUTH_REPLAY;
-		e->nc = nc;
-		return SIP_AUTH_OK;
-	}
-	if (free_slot == NULL)
-		return SIP_AUTH_FULL;
-	memcpy(free_slot->nonce, nonce, SIP_NONCE_LEN + 1);
-	free_slot->issued = issued;
-	free_slot->nc = nc;
-	return SIP_AUTH_OK;
-}
-
 /* Checks the Authorization of request m (raw text msg) against user and
  * pass. */
 static enum sip_auth
@@ -700,14 +586,11 @@ sip_auth_check(struct sip *s, osip_message_t *m, const char *msg, size_t len,
 	char f_nonce[SIP_FIELD_MAX], f_uri[SIP_FIELD_MAX], f_resp[SIP_FIELD_MAX];
 	char f_qop[SIP_FIELD_MAX], f_nc[SIP_FIELD_MAX], f_cnonce[SIP_FIELD_MAX];
 	char f_alg[SIP_FIELD_MAX], ruri[SIP_FIELD_MAX];
-	char ha1[2 * EVP_MAX_MD_SIZE + 1], ha2[2 * EVP_MAX_MD_SIZE + 1];
-	char want[2 * EVP_MAX_MD_SIZE + 1];
+	char want[DIGEST_HEX_MAX];
 	osip_authorization_t *a = NULL;
 	const EVP_MD *md;
 	int64_t now = sip_now(s), issued = 0;
-	enum sip_auth rc = SIP_AUTH_CHALLENGE;
-	unsigned long nc;
-	char *end;
+	uint32_t nc;
 	size_t i;
 	int pos;
 
@@ -723,64 +606,47 @@ sip_auth_check(struct sip *s, osip_message_t *m, const char *msg, size_t len,
 		return SIP_AUTH_CHALLENGE;
 	if (sip_unq(a->nonce, f_nonce) != 0)
 		return SIP_AUTH_CHALLENGE;
-	switch (sip_nonce_check(s, f_nonce, now, &issued)) {
-	case SIP_NONCE_BAD:
+	switch (digest_nonce_check(s->key, sizeof(s->key), f_nonce, now, SIP_NONCE_TTL_MS,
+				   &issued)) {
+	case DIGEST_NONCE_BAD:
 		return SIP_AUTH_CHALLENGE;
-	case SIP_NONCE_STALE:
+	case DIGEST_NONCE_STALE:
 		return SIP_AUTH_STALE;
-	case SIP_NONCE_FRESH:
+	case DIGEST_NONCE_FRESH:
 		break;
 	}
-	if (a->algorithm == NULL) {
-		md = EVP_md5();
-	} else if (sip_unq(a->algorithm, f_alg) != 0) {
+	if (a->algorithm != NULL && sip_unq(a->algorithm, f_alg) != 0)
 		return SIP_AUTH_CHALLENGE;
-	} else if (strcasecmp(f_alg, "MD5") == 0) {
-		md = EVP_md5();
-	} else if (strcasecmp(f_alg, "SHA-256") == 0) {
-		md = EVP_sha256();
-	} else {
+	md = digest_md(a->algorithm != NULL ? f_alg : NULL);
+	if (md == NULL)
 		return SIP_AUTH_CHALLENGE;
-	}
 	if (sip_unq(a->username, f_user) != 0 || sip_unq(a->uri, f_uri) != 0 ||
 	    sip_unq(a->response, f_resp) != 0 || sip_unq(a->message_qop, f_qop) != 0 ||
 	    sip_unq(a->nonce_count, f_nc) != 0 || sip_unq(a->cnonce, f_cnonce) != 0)
 		return SIP_AUTH_FAIL;
-	if (strcmp(f_qop, "auth") != 0 || strlen(f_nc) != 8)
-		return SIP_AUTH_FAIL;
-	for (i = 0; i < 8; i++)
-		if (!isxdigit((unsigned char)f_nc[i]))
-			return SIP_AUTH_FAIL;
-	nc = strtoul(f_nc, &end, 16);
-	if (*end != '\0' || nc == 0)
+	if (strcmp(f_qop, "auth") != 0 || digest_nc(f_nc, &nc) != 0)
 		return SIP_AUTH_FAIL;
 	if (strcmp(f_user, user) != 0)
 		return SIP_AUTH_FAIL;
 	if (sip_request_uri(msg, len, ruri) != 0 || strcmp(ruri, f_uri) != 0)
 		return SIP_AUTH_FAIL;
-	{
-		const char *p1[] = { user, realm, pass };
-		const char *p2[] = { m->sip_method, f_uri };
-
-		if (sip_hash(md, ha1, p1, 3) != 0 || sip_hash(md, ha2, p2, 2) != 0)
-			goto out;
-	}
-	{
-		const char *p3[] = { ha1, f_nonce, f_nc, f_cnonce, f_qop, ha2 };
-
-		if (sip_hash(md, want, p3, 6) != 0)
-			goto out;
-	}
+	if (digest_response(md, user, realm, pass, m->sip_method, f_uri, f_nonce, f_nc,
+			    f_cnonce, f_qop, want) != 0)
+		return SIP_AUTH_CHALLENGE;
 	for (i = 0; f_resp[i] != '\0'; i++)
 		f_resp[i] = (char)tolower((unsigned char)f_resp[i]);
-	if (strlen(f_resp) != strlen(want) || CRYPTO_memcmp(f_resp, want, strlen(want)) != 0) {
-		rc = SIP_AUTH_FAIL;
-		goto out;
+	if (!digest_equal(want, f_resp))
+		return SIP_AUTH_FAIL;
+	switch (digest_seen_use(s->seen, SIP_SEEN_MAX, f_nonce, issued, nc, now,
+				SIP_NONCE_TTL_MS)) {
+	case DIGEST_USE_OK:
+		return SIP_AUTH_OK;
+	case DIGEST_USE_REPLAY:
+		return SIP_AUTH_REPLAY;
+	case DIGEST_USE_FULL:
+		break;
 	}
-	rc = sip_seen_use(s, f_nonce, issued, (uint32_t)nc, now);
-out:
-	OPENSSL_cleanse(ha1, sizeof(ha1));
-	return rc;
+	return SIP_AUTH_FULL;
 }
 
 /* ---------------------------------------------------------------------
