@@ -104,29 +104,10 @@ admin_obuf_add(struct obuf *b, const char *s, size_t n)
 {
 	if (b->toobig)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : ADMIN_OUT_MIN;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (cap > ADMIN_OUT_MAX)
-			cap = ADMIN_OUT_MAX;
-		if (b->len + n + 1 > cap) {
-			b->toobig = 1;
-			return;
-		}
-		p = realloc(b->p, cap);
-		if (p == NULL) {
-			b->toobig = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (b->b.max == 0)
+		buf_init(&b->b, ADMIN_OUT_MAX - 1);
+	if (buf_add(&b->b, s, n) != PROV_OK)
+		b->toobig = 1; /* over the cap, or out of memory */
 }
 
 void
@@ -185,12 +166,12 @@ admin_html_escape(const char *s, char *out, size_t outsize)
 	if (outsize == 0)
 		return 0;
 	admin_obuf_html(&b, s);
-	if (b.p != NULL) {
-		n = b.len < outsize - 1 ? b.len : outsize - 1;
-		memcpy(out, b.p, n);
+	if (b.b.p != NULL) {
+		n = b.b.len < outsize - 1 ? b.b.len : outsize - 1;
+		memcpy(out, b.b.p, n);
 	}
 	out[n] = '\0';
-	free(b.p);
+	buf_free(&b.b);
 	return n;
 }
 
@@ -282,9 +263,9 @@ conn_close(struct conn *c)
 	loop_fd(a->loop, c->fd, 0, NULL, NULL);
 	close(c->fd);
 	admin_req_fini(&c->req);
-	if (c->out.p != NULL)
-		OPENSSL_cleanse(c->out.p, c->out.len);
-	free(c->out.p);
+	if (c->out.b.p != NULL)
+		OPENSSL_cleanse(c->out.b.p, c->out.b.len);
+	buf_free(&c->out.b);
 	free(c);
 }
 
@@ -295,8 +276,8 @@ static void conn_event(void *arg, int fd, unsigned events);
 static int
 conn_flush(struct conn *c)
 {
-	while (c->out.off < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out.off, c->out.len - c->out.off,
+	while (c->out.off < c->out.b.len) {
+		ssize_t n = send(c->fd, c->out.b.p + c->out.off, c->out.b.len - c->out.off,
 				 MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
@@ -390,7 +371,7 @@ conn_event(void *arg, int fd, unsigned events)
 		conn_drain(c);
 		return;
 	}
-	if ((events & LOOP_OUT) && c->out.off < c->out.len) {
+	if ((events & LOOP_OUT) && c->out.off < c->out.b.len) {
 		if (conn_flush(c))
 			return;
 	}

@@ -233,8 +233,8 @@ respond_cisco_error(struct conn *c, int status, int number, const char *why)
 	if (b.toobig)
 		admin_respond_text(c, 500, "", "response too large");
 	else
-		admin_respond(c, status, "text/xml; charset=utf-8", "", b.p, b.len);
-	free(b.p);
+		admin_respond(c, status, "text/xml; charset=utf-8", "", b.b.p, b.b.len);
+	buf_free(&b.b);
 }
 
 void
@@ -296,9 +296,9 @@ admin_page_execute(struct conn *c)
 	if (b.toobig)
 		respond_cisco_error(c, 500, 2, "response too large");
 	else
-		admin_respond(c, 200, "text/xml; charset=utf-8", "", b.p, b.len);
+		admin_respond(c, 200, "text/xml; charset=utf-8", "", b.b.p, b.b.len);
 out:
-	free(b.p);
+	buf_free(&b.b);
 	free(ex);
 	free(xml);
 }

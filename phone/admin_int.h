@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "admin.h"
+#include "buf.h"
 #include "digest.h"
 
 #define ADMIN_KEY_LEN DIGEST_KEY_LEN /* HMAC key for nonces and CSRF tokens, bytes */
@@ -18,7 +19,6 @@
 #define ADMIN_TOKEN_LEN 64        /* CSRF token: HMAC-SHA256 in hex */
 #define ADMIN_ACCEPT_BURST 64     /* connections accepted per wake-up */
 #define ADMIN_READ_CHUNK 4096     /* bytes read per read() */
-#define ADMIN_OUT_MIN 4096        /* first size of an output buffer */
 #define ADMIN_CRED_MAX 256        /* decoded Basic credentials, bytes */
 #define ADMIN_NAME_MAX 128        /* a form field's name, bytes */
 #define ADMIN_DRAIN_MAX (256u * 1024u) /* bytes read and dropped after an early
@@ -34,9 +34,12 @@
 
 enum admin_role { ROLE_NONE, ROLE_USER, ROLE_ADMIN };
 
+/* An answer being built: common/buf.h capped at ADMIN_OUT_MAX - 1 bytes
+ * (ready when zeroed: the first append sets the cap); toobig is sticky,
+ * so a page is whole or replaced by a short error, never cut. */
 struct obuf {
-	char *p;
-	size_t len, cap, off;            /* off: bytes already written */
+	struct buf b;
+	size_t off;                      /* bytes already written */
 	int toobig;
 };
 

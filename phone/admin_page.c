@@ -74,7 +74,12 @@ admin_respond(struct conn *c, int status, const char *ctype, const char *extra,
 		static const char fail[] = "HTTP/1.1 500 Internal Server Error\r\n"
 			"Content-Length: 0\r\nConnection: close\r\n\r\n";
 
-		o->len = c->continued ? strlen(ADMIN_CONTINUE) : 0; /* sent or not, it stays */
+		/* The 100 Continue, sent or not, stays. */
+		size_t keep = c->continued ? strlen(ADMIN_CONTINUE) : 0;
+
+		o->b.len = keep < o->b.len ? keep : o->b.len;
+		if (o->b.p != NULL)
+			o->b.p[o->b.len] = '\0';
 		o->toobig = 0;
 		admin_obuf_add(o, fail, sizeof(fail) - 1);
 	}
@@ -91,8 +96,8 @@ admin_respond_text(struct conn *c, int status, const char *extra, const char *te
 	if (b.toobig)
 		admin_respond(c, 500, "text/plain; charset=utf-8", "", "", 0);
 	else
-		admin_respond(c, status, "text/plain; charset=utf-8", extra, b.p, b.len);
-	free(b.p);
+		admin_respond(c, status, "text/plain; charset=utf-8", extra, b.b.p, b.b.len);
+	buf_free(&b.b);
 }
 
 void
@@ -111,9 +116,9 @@ admin_respond_challenge(struct conn *c, int stale)
 		    stale ? ", stale=true" : "");
 	admin_obuf_printf(&h, "WWW-Authenticate: Basic realm=\"%s\", charset=\"UTF-8\"\r\n",
 		    ADMIN_REALM);
-	admin_respond_text(c, 401, h.toobig ? "" : h.p, "Authentication required: user admin "
+	admin_respond_text(c, 401, h.toobig ? "" : h.b.p, "Authentication required: user admin "
 		     "and the Admin_Password.");
-	free(h.p);
+	buf_free(&h.b);
 }
 
 /* The head of every HTML page. */
@@ -156,7 +161,7 @@ respond_html(struct conn *c, int status, const char *extra, struct obuf *b)
 	if (b->toobig)
 		admin_respond_text(c, 500, "", "page too large");
 	else
-		admin_respond(c, status, "text/html; charset=utf-8", extra, b->p, b->len);
+		admin_respond(c, status, "text/html; charset=utf-8", extra, b->b.p, b->b.len);
 }
 
 /* While Admin_Password is empty: every request gets this, nothing more. */
@@ -175,7 +180,7 @@ admin_page_setup(struct conn *c)
 		     "<b>admin</b>.</p></main>\n");
 	html_close(&b);
 	respond_html(c, 403, "", &b);
-	free(b.p);
+	buf_free(&b.b);
 }
 
 /* ---- /admin/resync, /admin/reboot --------------------------------------------------- */
@@ -608,7 +613,7 @@ page_advanced(struct conn *c, enum admin_role role, const char *sid, int status,
 	admin_obuf_str(&b, "</main>\n");
 	html_close(&b);
 	respond_html(c, status, cookie_hdr, &b);
-	free(b.p);
+	buf_free(&b.b);
 }
 
 /* GET: the page; a new session cookie when the browser has none. */
