@@ -20,9 +20,6 @@
 #include "loop.h"
 #include "mono.h"
 
-#define AGENT_HOUSEKEEPING_MS 1000  /* how often the agent looks at its state */
-#define RESYNC_DEADLINE_MS (5 * 60 * 1000) /* `prov phone resync` gives up */
-
 static const char resync_help[] =
 "usage: prov phone resync --state DIR [RULE]\n"
 "\n"

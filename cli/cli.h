@@ -18,6 +18,14 @@
 #define EXIT_OK 0
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
+#define AGENT_HOUSEKEEPING_MS 1000  /* how often the agent looks at its state */
+#define RESYNC_DEADLINE_MS (5 * 60 * 1000) /* `prov phone resync` gives up */
+#define LOG_DB_DEFAULT "sqlite:./prov.db" /* spec/interfaces.md */
+#define LOG_LIMIT_DEFAULT 100u            /* rows printed without --limit */
+#define LOG_LIMIT_MAX 1000000u            /* most rows one --limit asks for */
+#define LOG_CLIENT_MAX 64u                /* longest --client prefix */
+#define LOG_TIME_MAX 64                   /* a formatted time, any year */
+#define REPORT_DEADLINE_MS (5 * 60 * 1000) /* `prov phone report` gives up */
 
 #define CLI_FILE_MAX (64u * 1024u * 1024u) /* largest input file read */
 

@@ -17,12 +17,6 @@
 
 #include "store.h"
 
-#define LOG_DB_DEFAULT "sqlite:./prov.db" /* spec/interfaces.md */
-#define LOG_LIMIT_DEFAULT 100u            /* rows printed without --limit */
-#define LOG_LIMIT_MAX 1000000u            /* most rows one --limit asks for */
-#define LOG_CLIENT_MAX 64u                /* longest --client prefix */
-#define LOG_TIME_MAX 64                   /* a formatted time, any year */
-
 static const char log_help[] =
 "usage: prov log [--db URL] [--syslog] [--mac MAC] [--client ADDR]\n"
 "                [--since TIME] [--limit N] [--json]\n"

@@ -13,8 +13,6 @@
 #include "loop.h"
 #include "mono.h"
 
-#define REPORT_DEADLINE_MS (5 * 60 * 1000) /* `prov phone report` gives up */
-
 /* The dispatch in phone.c calls this. */
 
 static const char report_help[] =

@@ -14,9 +14,6 @@
 
 #include "mono.h"
 
-#define LOOP_EVENTS 64     /* epoll events taken per wait */
-#define LOOP_SIGNALS 65    /* signal numbers handled (1..64) */
-
 struct loop_watch {
 	int fd;
 	unsigned events;

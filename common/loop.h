@@ -20,6 +20,8 @@
 
 #define LOOP_IN  0x1u
 #define LOOP_OUT 0x2u
+#define LOOP_EVENTS 64     /* epoll events taken per wait */
+#define LOOP_SIGNALS 65    /* signal numbers handled (1..64) */
 
 struct loop;
 

@@ -26,5 +26,8 @@
 #define BOUND_ISSUES_MSG 256u           /* longest message of one lint/apply issue */
 #define BOUND_STATE_BUSY_MS 10000       /* wait for another process's transaction */
 #define BOUND_PEM 65536u                /* largest certificate/key/CA file installed */
+#define BOUND_NET_TIMEOUT_MS 60000L     /* one network transfer, whole (D-NET-4): profile,
+					 * report, CA, MIC; fetch and TFTP default */
+#define BOUND_NET_CONNECT_MS 15000L     /* the connect part of it (profile, image, CA, MIC) */
 
 #endif

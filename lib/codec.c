@@ -21,8 +21,6 @@
 #define CODEC_BLOCK 16               /* AES block size */
 #define CODEC_KEY_LEN 32             /* AES-256 */
 #define CODEC_IV_LEN 16
-#define CODEC_CHUNK (64u * 1024u)    /* inflate/deflate output step */
-#define CODEC_SNIFF 512              /* plaintext bytes judged for plausibility */
 
 enum codec_kind
 codec_classify(const void *data, size_t len)

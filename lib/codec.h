@@ -25,6 +25,9 @@
 #include "buf.h"
 #include "diag.h"
 
+#define CODEC_CHUNK (64u * 1024u)    /* inflate/deflate output step */
+#define CODEC_SNIFF 512              /* plaintext bytes judged for plausibility */
+
 enum codec_kind { CODEC_PLAIN = 0, CODEC_GZIP, CODEC_AES };
 
 /* Key derivation digests of the openssl-enc container. */

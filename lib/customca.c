@@ -25,9 +25,6 @@
 #include "state.h"
 #include "vars.h"
 
-#define CUSTOMCA_CONNECT_MS 15000 /* connect part of CUSTOMCA_TIMEOUT_MS */
-#define CUSTOMCA_WHY_MAX 160      /* longest failure reason in the status */
-
 struct customca_op {
 	struct prov_device *dev;
 	struct fetch_xfer *xfer;
@@ -378,8 +375,8 @@ customca_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 			req.user_agent = buf_str(&ua);
 	}
 	req.max_body = BOUND_PEM;
-	req.timeout_ms = CUSTOMCA_TIMEOUT_MS;
-	req.connect_timeout_ms = CUSTOMCA_CONNECT_MS;
+	req.timeout_ms = BOUND_NET_TIMEOUT_MS;
+	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	diag_init(&d);
 	rc = fetch_start(net, &req, op_fetched, op, &op->xfer, &d);
 	if (rc != PROV_OK) {

@@ -29,7 +29,7 @@
 
 #define CUSTOMCA_MAX_CERTS 64     /* certificates in one bundle */
 #define CUSTOMCA_CN_MAX 64        /* characters of the CN shown (X.520 ub-common-name) */
-#define CUSTOMCA_TIMEOUT_MS 60000 /* the whole fetch (D-NET-4) */
+#define CUSTOMCA_WHY_MAX 160      /* longest failure reason in the status */
 
 struct prov_device;
 struct fetch_net;

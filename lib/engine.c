@@ -53,8 +53,6 @@
 #include "upgrade.h"
 #include "vars.h"
 
-#define ENGINE_TIMEOUT_MS 60000        /* one fetch, whole (D-NET-4) */
-#define ENGINE_CONNECT_TIMEOUT_MS 15000
 #define ENGINE_TFTP_BLKSIZE 1428       /* asked for; the server may refuse */
 #define ENGINE_RULES 4                 /* Profile_Rule, _B, _C, _D */
 #define ENGINE_STATUS_MAX 16           /* status values written per resync */
@@ -935,8 +933,8 @@ engine_fetch(struct prov_engine *e)
 	/* The trust store (with the custom CA) and the client certificate. */
 	cert_paths_get(e->dev, &paths, &req);
 	req.max_body = PROV_PROFILE_MAX + 64 * 1024; /* encrypted/gzipped: checked again after */
-	req.timeout_ms = ENGINE_TIMEOUT_MS;
-	req.connect_timeout_ms = ENGINE_CONNECT_TIMEOUT_MS;
+	req.timeout_ms = BOUND_NET_TIMEOUT_MS;
+	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	req.tftp_blksize = ENGINE_TFTP_BLKSIZE;
 	diag_init(&d);
 	rc = fetch_start(e->net->fetch, &req, engine_fetched, e, &e->xfer, &d);

@@ -722,7 +722,7 @@ tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *
 	tr.file = file;
 	tr.blksize = req->tftp_blksize;
 	tr.max_body = x->max_body;
-	tr.timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : FETCH_DEFAULT_TIMEOUT_MS;
+	tr.timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : BOUND_NET_TIMEOUT_MS;
 	tr.on_connect = tftp_on_connect;
 	tr.arg = x;
 	if (req->upload) {
@@ -922,7 +922,7 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 {
 	CURL *e = x->easy;
 	CURLcode cc = CURLE_OK;
-	long timeout = req->timeout_ms > 0 ? req->timeout_ms : FETCH_DEFAULT_TIMEOUT_MS;
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : BOUND_NET_TIMEOUT_MS;
 	long connect = req->connect_timeout_ms > 0 ? req->connect_timeout_ms
 						   : FETCH_DEFAULT_CONNECT_MS;
 

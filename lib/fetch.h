@@ -96,7 +96,6 @@
 #define FETCH_IN  0x1u /* readable (a poller's error or hang-up counts too) */
 #define FETCH_OUT 0x2u /* writable */
 
-#define FETCH_DEFAULT_TIMEOUT_MS 60000L /* req.timeout_ms 0: whole transfer */
 #define FETCH_DEFAULT_CONNECT_MS 10000L /* req.connect_timeout_ms 0 */
 #define FETCH_MAX_REDIRS 5              /* redirects followed (D-RUL-6) */
 #define FETCH_STALL_S 20L               /* under 1 byte/s this long: timeout */
@@ -157,7 +156,7 @@ struct fetch_req {
 	size_t max_body;           /* larger bodies fail: FETCH_TOOBIG (also
 				    * bounds discarded error pages);
 				    * 0: PROV_PROFILE_MAX */
-	long timeout_ms;           /* whole transfer (D-NET-4); 0: default */
+	long timeout_ms;           /* whole transfer (D-NET-4); 0: BOUND_NET_TIMEOUT_MS */
 	long connect_timeout_ms;   /* 0: default (never above timeout_ms) */
 	unsigned tftp_blksize;     /* RFC 2348 blksize to ask for; 0: none (512) */
 	/* Called once, when the first socket of the transfer is opened, with

@@ -23,8 +23,6 @@
 
 #include "bounds.h"
 
-#define MACRO_NUM_MAX 65535u /* largest p or q in $(NAME:p:q) */
-
 /* A parsed "$(NAME[:p[:q]])". */
 struct macro_ref {
 	const char *name;

@@ -17,6 +17,8 @@
 #include "buf.h"
 #include "diag.h"
 
+#define MACRO_NUM_MAX 65535u /* largest p or q in $(NAME:p:q) */
+
 /* Flags passed through to lookup. */
 #define MACRO_SECRETS 0x01u /* $SA..$SD may expand (inside --key/--uid/--pwd) */
 

@@ -27,11 +27,6 @@
 #include "url.h"
 #include "vars.h"
 
-#define MIC_CONNECT_MS 15000   /* connect part of MIC_TIMEOUT_MS */
-#define MIC_WHY_MAX 160        /* longest failure reason in the status */
-#define MIC_CN_MAX 64          /* characters of the CN shown */
-#define MIC_CSR_MAX 4096       /* a P-256 CSR in PEM is well under 1 KiB */
-
 struct mic_op {
 	struct prov_device *dev;
 	struct fetch_xfer *xfer;
@@ -459,8 +454,8 @@ mic_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 	req.postlen = csr.len;
 	req.content_type = "application/pkcs10";
 	req.max_body = BOUND_PEM;
-	req.timeout_ms = MIC_TIMEOUT_MS;
-	req.connect_timeout_ms = MIC_CONNECT_MS;
+	req.timeout_ms = BOUND_NET_TIMEOUT_MS;
+	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	rc = fetch_start(net, &req, op_answered, op, &op->xfer, &d);
 	if (rc != PROV_OK) {
 		snprintf(why, sizeof(why), "fetch failed: %.120s", d.msg);

@@ -45,8 +45,10 @@
 #include "prov/prov.h"
 
 #define MIC_RENEW_DAYS 30       /* renew a MIC expiring within this many days */
-#define MIC_TIMEOUT_MS 60000    /* the whole exchange (D-NET-4) */
 #define MIC_CHAIN_MAX 8         /* certificates in the answer */
+#define MIC_WHY_MAX 160        /* longest failure reason in the status */
+#define MIC_CN_MAX 64          /* characters of the CN shown */
+#define MIC_CSR_MAX 4096       /* a P-256 CSR in PEM is well under 1 KiB */
 
 struct prov_device;
 struct fetch_net;

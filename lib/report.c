@@ -497,8 +497,8 @@ report_upload(struct prov_report *r)
 	 * as the engine's fetches have them. */
 	cert_paths_get(r->dev, &paths, &req);
 	req.max_body = REPORT_REPLY_MAX;
-	req.timeout_ms = REPORT_TIMEOUT_MS;
-	req.connect_timeout_ms = REPORT_CONNECT_TIMEOUT_MS;
+	req.timeout_ms = BOUND_NET_TIMEOUT_MS;
+	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	req.tftp_blksize = REPORT_TFTP_BLKSIZE;
 	r->bytes = req.postlen;
 	diag_init(&d);

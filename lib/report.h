@@ -46,8 +46,6 @@
 
 #define REPORT_BATCH_MS 5000          /* local change: wait this long for more */
 #define REPORT_RETRY_MS 60000         /* a failed report is sent again once, after */
-#define REPORT_TIMEOUT_MS 60000       /* one upload, whole (D-NET-4) */
-#define REPORT_CONNECT_TIMEOUT_MS 15000
 #define REPORT_TFTP_BLKSIZE 1428      /* asked for on a TFTP write */
 #define REPORT_MAX (2u * 1024u * 1024u) /* largest document: every parameter at
 					 * its longest fits many times over */

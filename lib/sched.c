@@ -60,8 +60,6 @@
 #include "mono.h"
 
 #define SCHED_DAY_S 86400             /* one day of local wall time */
-#define SCHED_DAILY_WINDOW_MIN_S 600u /* Resync_At_Random_Delay under 600: a 0..600 s window */
-#define SCHED_RANDOM_DELAY_UNIT_S 20u /* Resync_Random_Delay counts 20 s units */
 
 /* t + ms, saturating at SCHED_NEVER. */
 static int64_t

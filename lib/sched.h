@@ -34,6 +34,8 @@
 #include "prov/prov.h"
 
 #define SCHED_NEVER INT64_MAX
+#define SCHED_DAILY_WINDOW_MIN_S 600u /* Resync_At_Random_Delay under 600: a 0..600 s window */
+#define SCHED_RANDOM_DELAY_UNIT_S 20u /* Resync_Random_Delay counts 20 s units */
 
 /* Why a resync runs: the values of $PRVST (D-MAC-2). */
 enum sched_reason {

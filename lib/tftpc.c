@@ -32,11 +32,6 @@
 #include "bounds.h"
 #include "tftp.h"
 
-#define TFTPC_DEFAULT_TIMEOUT_MS 60000L  /* req.timeout_ms <= 0 */
-#define TFTPC_REQ_MAX 512u               /* an RRQ: 2 + 256 name + mode + 4 options */
-#define TFTPC_SKB_OVERHEAD 1024L         /* what the kernel charges a datagram
-					  * beyond its payload, about */
-
 /* Shared by a transfer and its resolver thread; the last to let go frees
  * it and closes the eventfd. */
 struct tftpc_dns {
@@ -680,7 +675,7 @@ tftpc_start(const struct tftpc_req *req, long long now_ms, struct tftpc **out,
 			memcpy(t->put, req->put, req->putlen);
 	}
 	t->start = now_ms;
-	t->deadline = now_ms + (req->timeout_ms > 0 ? req->timeout_ms : TFTPC_DEFAULT_TIMEOUT_MS);
+	t->deadline = now_ms + (req->timeout_ms > 0 ? req->timeout_ms : BOUND_NET_TIMEOUT_MS);
 	t->rto = TFTPC_RTO_MS;
 	t->rto_due = -1;
 	buf_init(&t->res.body, req->max_body);

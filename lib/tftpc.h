@@ -65,6 +65,9 @@
 #define TFTPC_PUT_MAX (16L * 1024 * 1024) /* largest WRQ payload: 65535 blocks
 				    * of 512 would be 32 MiB; a report is far less */
 #define TFTPC_RCVBUF_MAX (4L * 1024 * 1024) /* socket buffer asked for, at most */
+#define TFTPC_REQ_MAX 512u               /* an RRQ: 2 + 256 name + mode + 4 options */
+#define TFTPC_SKB_OVERHEAD 1024L         /* what the kernel charges a datagram
+					  * beyond its payload, about */
 
 enum tftpc_status {
 	TFTPC_RUNNING = 0,

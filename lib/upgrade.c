@@ -32,7 +32,6 @@
 #include "vars.h"
 
 #define UPGRADE_MAGIC "PROVIMG1 "  /* first bytes of a headered image */
-#define UPGRADE_STATUS_MAX 12      /* status values written at once */
 
 enum upgrade_step { STEP_IMAGE, STEP_LICENSE, STEP_END };
 
@@ -615,7 +614,7 @@ start_fetch(struct upgrade *u, size_t max, char *err, size_t errlen)
 	cert_paths_get(u->h.dev, &cp, &req); /* the trust store, custom CA, MIC */
 	req.max_body = max;
 	req.timeout_ms = UPGRADE_TIMEOUT_MS;
-	req.connect_timeout_ms = UPGRADE_CONNECT_TIMEOUT_MS;
+	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	req.tftp_blksize = 1428; /* as the engine asks; the server may refuse */
 	diag_init(&d);
 	rc = fetch_start(u->h.net, &req, fetched, u, &u->xfer, &d);

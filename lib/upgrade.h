@@ -66,9 +66,9 @@
 #define UPGRADE_VERSION_MAX 64u                 /* longest version (= an identity string) */
 #define UPGRADE_HEADER_MAX 256u                 /* longest image header line, '\n' included */
 #define UPGRADE_TIMEOUT_MS (10 * 60 * 1000)     /* one image download, whole */
-#define UPGRADE_CONNECT_TIMEOUT_MS 15000
 #define UPGRADE_BUSY_RECHECK_S 60               /* lines busy: look again after */
 #define UPGRADE_LICENSE_FILE "license.lic"      /* in the state directory */
+#define UPGRADE_STATUS_MAX 12      /* status values written at once */
 
 struct fetch_net;
 struct slog;
