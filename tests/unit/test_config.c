@@ -137,6 +137,52 @@ test_s_ops_1_check(void **state)
 }
 
 /* The example configuration in the tree parses (it documents every option). */
+/* The defaults live in the option rows; config_defaults applies them. */
+static void
+test_s_ops_1_defaults(void **state)
+{
+	struct srv_cfg c;
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(c.workers, 1);
+	assert_int_equal(c.log_level, LOG_INFO);
+	assert_int_equal(c.require_client_cert, 0);
+	assert_int_equal(c.lim.tftp_max_transfers, 4096);
+	assert_int_equal(c.lim.tftp_max_blksize, 65464);
+	assert_int_equal(c.lim.http_header_max, 16 * 1024);
+	assert_true(c.lim.http_body_max == 16ull * 1024 * 1024);
+	assert_int_equal(c.lim.http_idle_timeout_ms, 30000);
+	assert_int_equal(c.lim.syslog_msg_max, 4096);
+	assert_null(c.root);
+	assert_int_equal(c.n_http, 0);
+	config_fini(&c);
+}
+
+/* admin and a PostgreSQL --db are in the CLI contract but not built yet:
+ * they parse, and --check refuses them with the reason. */
+static void
+test_s_ops_1_not_built_yet(void **state)
+{
+	struct srv_cfg c;
+	char err[256];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(config_set(&c, "root", "/", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "http", "127.0.0.1:0", err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "db", "postgres://prov@localhost/prov", err,
+				    sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "db: PostgreSQL is not built yet (use sqlite:PATH)");
+	assert_int_equal(config_set(&c, "db", "sqlite:x.db", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "admin", "127.0.0.1:0", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), -1);
+	assert_string_equal(err, "admin: the admin API is not built yet");
+	config_fini(&c);
+}
+
 static void
 test_s_ops_1_example(void **state)
 {
@@ -312,6 +358,8 @@ main(void)
 		cmocka_unit_test(test_s_ops_1_parse),
 		cmocka_unit_test(test_s_ops_1_errors),
 		cmocka_unit_test(test_s_ops_1_check),
+		cmocka_unit_test(test_s_ops_1_defaults),
+		cmocka_unit_test(test_s_ops_1_not_built_yet),
 		cmocka_unit_test(test_s_ops_1_example),
 		cmocka_unit_test(test_s_srv_1_root),
 		cmocka_unit_test(test_s_srv_2_find_mac),
