@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -26,11 +28,6 @@
 #include "device.h"
 #include "fetch.h"
 #include "prov/prov.h"
-
-static const struct prov_identity ident = {
-	.mac = "00:0e:08:AB:cd:ef", .serial = "88012BA01234", .product = "CP-8841-3PCC",
-	.swver = "sip88xx.11-3-1MPP-123",
-};
 
 /* A self-signed certificate named cn (NULL: subject O=only, no CN); ca
  * adds basicConstraints CA:TRUE, else CA:FALSE; ext 0 makes a v1
@@ -84,25 +81,6 @@ make_cert(const char *cn, int ca, int ext, size_t *len)
 	X509_free(x);
 	EVP_PKEY_free(k);
 	return out;
-}
-
-static char *
-tmpdir(void)
-{
-	char tmpl[] = "/tmp/prov-test-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-rmtree(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
 }
 
 static enum prov_err
@@ -255,7 +233,7 @@ status(struct prov_device *dev, const char *key)
 static void
 d_net_2_install_atomic_and_status(void **state)
 {
-	char *dir = tmpdir(), path[600], *v;
+	char *dir = test_tmpdir(), path[600], *v;
 	struct prov_device *dev = NULL;
 	size_t l1, l2, l3;
 	char *a = make_cert("Alpha CA", 1, 1, &l1), *leaf = make_cert("leaf", 0, 1, &l2);
@@ -265,7 +243,7 @@ d_net_2_install_atomic_and_status(void **state)
 	size_t n;
 
 	(void)state;
-	assert_int_equal(prov_device_create(dir, &ident, &dev, NULL, 0), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, NULL, 0), PROV_OK);
 	assert_int_equal(prov_device_set(dev, "Custom_CA_Rule", "http://ca.example/ca.pem", 0),
 			 PROV_OK);
 	snprintf(path, sizeof(path), "%s/%s", dir, CERT_FILE_CUSTOM);
@@ -312,7 +290,7 @@ d_net_2_install_atomic_and_status(void **state)
 	assert_int_not_equal(system(buf), 0);
 
 	prov_device_free(dev);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 	free(a);
 	free(b);
@@ -322,7 +300,7 @@ d_net_2_install_atomic_and_status(void **state)
 static void
 d_net_2_memory_device_and_paths(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	struct cert_paths p;
 	struct fetch_req req;
 	size_t len;
@@ -352,7 +330,7 @@ d_net_2_memory_device_and_paths(void **state)
 static void
 d_net_3_ccert_and_paths(void **state)
 {
-	char *dir = tmpdir(), path[600], *v = NULL;
+	char *dir = test_tmpdir(), path[600], *v = NULL;
 	struct prov_device *dev = NULL;
 	struct cert_paths p;
 	struct fetch_req req;
@@ -361,7 +339,7 @@ d_net_3_ccert_and_paths(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(prov_device_create(dir, &ident, &dev, NULL, 0), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, NULL, 0), PROV_OK);
 	assert_int_equal(prov_expand(dev, "$CCERT", 0, &v), PROV_OK);
 	assert_string_equal(v, "Not Installed");
 	free(v);
@@ -396,7 +374,7 @@ d_net_3_ccert_and_paths(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 
 	prov_device_free(dev);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 	free(ca);
 }

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,30 +26,6 @@
 #include "param.h"
 #include "profile.h"
 #include "prov/prov.h"
-
-static const struct prov_identity ident = {
-	.mac = "00:0e:08:AB:cd:ef", .serial = "88012BA01234", .product = "CP-8841-3PCC",
-	.psn = NULL, .swver = "sip88xx.11-3-1MPP-123", .hwver = NULL,
-};
-
-static char *
-tmpdir(void)
-{
-	char tmpl[] = "/tmp/prov-test-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-rmtree(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
 
 static struct prov_profile *
 parse(const char *text)
@@ -95,7 +73,7 @@ static void
 d_mac_2_identity_variables(void **state)
 {
 	enum prov_err err;
-	struct prov_device *dev = prov_device_new(&ident, &err);
+	struct prov_device *dev = prov_device_new(&test_ident, &err);
 
 	(void)state;
 	assert_non_null(dev);
@@ -114,7 +92,7 @@ d_mac_2_identity_variables(void **state)
 static void
 d_mac_2_gpp_and_uid(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	char *out = NULL;
 
 	(void)state;
@@ -136,7 +114,7 @@ d_mac_2_gpp_and_uid(void **state)
 static void
 d_par_2_identity_validation(void **state)
 {
-	struct prov_identity bad = ident;
+	struct prov_identity bad = test_ident;
 	enum prov_err err;
 
 	(void)state;
@@ -145,7 +123,7 @@ d_par_2_identity_validation(void **state)
 	assert_int_equal(err, PROV_E_INVAL);
 	bad.mac = "00:0e:08:ab:cd:eg";
 	assert_null(prov_device_new(&bad, &err));
-	bad = ident;
+	bad = test_ident;
 	bad.product = "CP 8841";
 	assert_null(prov_device_new(&bad, &err));
 	assert_int_equal(err, PROV_E_INVAL);
@@ -155,7 +133,7 @@ d_par_2_identity_validation(void **state)
 static void
 d_par_3_set_rejects_and_keeps(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 
 	(void)state;
 	assert_int_equal(prov_device_set(dev, "Resync_Periodic", "30", 0), PROV_OK);
@@ -172,7 +150,7 @@ d_par_3_set_rejects_and_keeps(void **state)
 static void
 d_par_3_set_many_all_or_nothing(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	const char *names[] = { "GPP_A", "Resync_Random_Delay", "GPP_B" };
 	const char *good[] = { "a", "5", "b" };
 	const char *bad[] = { "x", "99999999", "y" };
@@ -189,7 +167,7 @@ d_par_3_set_many_all_or_nothing(void **state)
 static void
 d_par_5_secrets_masked(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	char *v = NULL;
 
 	(void)state;
@@ -209,7 +187,7 @@ d_par_5_secrets_masked(void **state)
 static void
 d_par_1_user_access(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	struct prov_profile *p;
 	struct prov_apply_result r;
 	enum prov_ua ua;
@@ -253,7 +231,7 @@ collect(void *arg, const struct prov_issue *is)
 static void
 d_pro_4_apply_semantics(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	struct prov_apply_result r;
 	struct issues is = { 0, 0, "" };
 	struct prov_profile *p;
@@ -310,7 +288,7 @@ d_pro_lint_reports_without_device(void **state)
 static void
 d_per_1_persists(void **state)
 {
-	char *dir = tmpdir(), sub[512];
+	char *dir = test_tmpdir(), sub[512];
 	struct prov_device *dev = NULL, *again = NULL;
 	struct prov_profile *p;
 	enum prov_ua ua;
@@ -318,14 +296,14 @@ d_per_1_persists(void **state)
 
 	(void)state;
 	snprintf(sub, sizeof(sub), "%s/phone", dir);
-	assert_int_equal(prov_device_create(sub, &ident, &dev, msg, sizeof(msg)), PROV_OK);
+	assert_int_equal(prov_device_create(sub, &test_ident, &dev, msg, sizeof(msg)), PROV_OK);
 	p = parse("<flat-profile><GPP_A ua=\"ro\">12345678</GPP_A><Typo_Name>1</Typo_Name>"
 		  "<Password_2_>pw</Password_2_></flat-profile>");
 	assert_int_equal(prov_device_apply(dev, p, NULL, NULL, NULL), PROV_OK);
 	prov_profile_free(p);
 	prov_device_free(dev);
 
-	assert_int_equal(prov_device_create(sub, &ident, &again, msg, sizeof(msg)), PROV_E_EXISTS);
+	assert_int_equal(prov_device_create(sub, &test_ident, &again, msg, sizeof(msg)), PROV_E_EXISTS);
 	assert_null(again);
 	assert_int_equal(prov_device_open(sub, &dev, msg, sizeof(msg)), PROV_OK);
 	assert_value(dev, "GPP_A", "12345678");
@@ -340,7 +318,7 @@ d_per_1_persists(void **state)
 
 	snprintf(sub, sizeof(sub), "%s/none", dir);
 	assert_int_equal(prov_device_open(sub, &dev, msg, sizeof(msg)), PROV_E_NOTFOUND);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
@@ -348,12 +326,12 @@ d_per_1_persists(void **state)
 static void
 d_per_1_two_handles_see_each_other(void **state)
 {
-	char *dir = tmpdir();
+	char *dir = test_tmpdir();
 	struct prov_device *a = NULL, *b = NULL;
 	char msg[256];
 
 	(void)state;
-	assert_int_equal(prov_device_create(dir, &ident, &a, msg, sizeof(msg)), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &a, msg, sizeof(msg)), PROV_OK);
 	assert_int_equal(prov_device_open(dir, &b, msg, sizeof(msg)), PROV_OK);
 	assert_int_equal(prov_device_set(a, "GPP_A", "from-a", 0), PROV_OK);
 	assert_value(b, "GPP_A", "from-a");
@@ -362,7 +340,7 @@ d_per_1_two_handles_see_each_other(void **state)
 	assert_value(a, "GPP_A", "from-a");
 	prov_device_free(a);
 	prov_device_free(b);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
@@ -427,7 +405,7 @@ apply_forever(const char *dir, unsigned long start, unsigned long step)
 static void
 d_per_1_kill9_leaves_old_or_new(void **state)
 {
-	char *dir = tmpdir();
+	char *dir = test_tmpdir();
 	struct prov_device *dev = NULL;
 	struct prov_profile *p;
 	unsigned long last = 0;
@@ -435,7 +413,7 @@ d_per_1_kill9_leaves_old_or_new(void **state)
 
 	(void)state;
 	srand((unsigned)time(NULL));
-	assert_int_equal(prov_device_create(dir, &ident, &dev, msg, sizeof(msg)), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, msg, sizeof(msg)), PROV_OK);
 	p = generation(0);
 	assert_int_equal(prov_device_apply(dev, p, NULL, NULL, NULL), PROV_OK);
 	prov_profile_free(p);
@@ -459,7 +437,7 @@ d_per_1_kill9_leaves_old_or_new(void **state)
 		last = g;
 	}
 	assert_true(last > 0);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
@@ -467,13 +445,13 @@ d_per_1_kill9_leaves_old_or_new(void **state)
 static void
 d_per_1_concurrent_writers(void **state)
 {
-	char *dir = tmpdir();
+	char *dir = test_tmpdir();
 	struct prov_device *dev = NULL;
 	char msg[256];
 	pid_t pid[2];
 
 	(void)state;
-	assert_int_equal(prov_device_create(dir, &ident, &dev, msg, sizeof(msg)), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, msg, sizeof(msg)), PROV_OK);
 	prov_device_free(dev);
 	for (int i = 0; i < 2; i++) {
 		pid[i] = fork();
@@ -502,7 +480,7 @@ d_per_1_concurrent_writers(void **state)
 		assert_int_equal(WEXITSTATUS(st), 0);
 	}
 	assert_true(generation_of(dir) % 1000 == 39);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
@@ -510,7 +488,7 @@ d_per_1_concurrent_writers(void **state)
 static void
 d_per_1_atomic_file_write(void **state)
 {
-	char *dir = tmpdir(), path[512];
+	char *dir = test_tmpdir(), path[512];
 	struct buf b;
 	struct diag d;
 
@@ -528,7 +506,7 @@ d_per_1_atomic_file_write(void **state)
 	buf_free(&b);
 	snprintf(path, sizeof(path), "%s/.x.pem.tmp.%ld", dir, (long)getpid());
 	assert_false(fsutil_exists(path));
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
@@ -536,7 +514,7 @@ d_per_1_atomic_file_write(void **state)
 static void
 d_per_1_corrupt_state_detected(void **state)
 {
-	char *dir = tmpdir(), path[512];
+	char *dir = test_tmpdir(), path[512];
 	struct prov_device *dev = NULL;
 	char msg[256];
 	FILE *f;
@@ -550,7 +528,7 @@ d_per_1_corrupt_state_detected(void **state)
 	fclose(f);
 	assert_int_equal(prov_device_open(dir, &dev, msg, sizeof(msg)), PROV_E_CORRUPT);
 	assert_null(dev);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -26,11 +28,6 @@
 #include "device.h"
 #include "mic.h"
 #include "prov/prov.h"
-
-static const struct prov_identity ident = {
-	.mac = "00:0e:08:AB:cd:ef", .serial = "88012BA01234", .product = "CP-8841-3PCC",
-	.swver = "sip88xx.11-3-1MPP-123",
-};
 
 struct ca {
 	EVP_PKEY *key;
@@ -126,29 +123,10 @@ ca_sign(struct ca *ca, const char *csr, size_t csrlen, const char *eku, long day
 	BIO_free(b);
 }
 
-static char *
-tmpdir(void)
-{
-	char tmpl[] = "/tmp/prov-test-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-rmtree(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
-
 static void
 d_net_3_csr_subject_and_key(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	EVP_PKEY *key = NULL, *pub;
 	struct buf csr;
 	char why[160], field[128];
@@ -198,7 +176,7 @@ d_net_3_csr_subject_and_key(void **state)
 static void
 d_net_3_csr_new_key_each_time(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	EVP_PKEY *k1 = NULL, *k2 = NULL;
 	struct buf csr;
 	char why[160];
@@ -217,7 +195,7 @@ d_net_3_csr_new_key_each_time(void **state)
 static void
 d_net_3_accept_checks(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	struct ca ca, other;
 	EVP_PKEY *key = NULL, *k2 = NULL;
 	struct buf csr, csr2, cert, pair, both;
@@ -320,7 +298,7 @@ renew(struct prov_device *dev, struct ca *ca, long days)
 static void
 d_net_3_install_and_due(void **state)
 {
-	char *dir = tmpdir(), path[600], why[160];
+	char *dir = test_tmpdir(), path[600], why[160];
 	struct prov_device *dev = NULL;
 	struct cert_paths p;
 	struct ca ca;
@@ -328,7 +306,7 @@ d_net_3_install_and_due(void **state)
 
 	(void)state;
 	ca_make(&ca, "test CA");
-	assert_int_equal(prov_device_create(dir, &ident, &dev, NULL, 0), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, NULL, 0), PROV_OK);
 
 	/* off by default */
 	assert_int_equal(mic_due(dev), 0);
@@ -364,13 +342,13 @@ d_net_3_install_and_due(void **state)
 
 	/* memory-only: nowhere to install */
 	{
-		struct prov_device *mem = prov_device_new(&ident, NULL);
+		struct prov_device *mem = prov_device_new(&test_ident, NULL);
 
 		assert_int_equal(mic_install(mem, "x", 1, why, sizeof(why)), PROV_E_INVAL);
 		prov_device_free(mem);
 	}
 	prov_device_free(dev);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 	ca_free(&ca);
 }

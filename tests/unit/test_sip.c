@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,11 +37,6 @@ extern char **environ;
 
 #define T_DEADLINE_MS 10000   /* a step that takes longer fails the test */
 #define T_REPLY_MAX 8192
-
-static const struct prov_identity ident = {
-	.mac = "00:0e:08:AB:cd:ef", .serial = "88012BA01234", .product = "CP-8841-3PCC",
-	.psn = NULL, .swver = "sip88xx.11-3-1MPP-123", .hwver = NULL,
-};
 
 struct t {
 	char *dir;
@@ -159,7 +156,7 @@ setup_with(void **state, int creds)
 	assert_non_null(t);
 	assert_non_null(mkdtemp(tmpl));
 	t->dir = strdup(tmpl);
-	if (prov_device_create(t->dir, &ident, &t->dev, msg, sizeof(msg)) != PROV_OK)
+	if (prov_device_create(t->dir, &test_ident, &t->dev, msg, sizeof(msg)) != PROV_OK)
 		fail_msg("create: %s", msg);
 	if (creds) {
 		set(t, "User_ID_1_", "4085551234");

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,30 +24,6 @@
 #include "device.h"
 #include "upgrade.h"
 #include "prov/prov.h"
-
-static const struct prov_identity ident = {
-	.mac = "00:0e:08:AB:cd:ef", .serial = "88012BA01234", .product = "CP-8841-3PCC",
-	.psn = NULL, .swver = "sip88xx.11-3-1MPP-123", .hwver = NULL,
-};
-
-static char *
-tmpdir(void)
-{
-	char tmpl[] = "/tmp/prov-upgrade-XXXXXX";
-	char *d = mkdtemp(tmpl);
-
-	assert_non_null(d);
-	return strdup(d);
-}
-
-static void
-rmtree(const char *dir)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-}
 
 /* A headered image of payload with version ver; sha256 of the payload
  * unless bad, then one bit off. Caller frees. */
@@ -247,13 +225,13 @@ lines_busy_defers(void **state)
 static void
 install_checks_then_records(void **state)
 {
-	char *dir = tmpdir(), msg[256], err[160], *v = NULL;
+	char *dir = test_tmpdir(), msg[256], err[160], *v = NULL;
 	struct prov_device *dev = NULL;
 	size_t len;
 	char *im;
 
 	(void)state;
-	assert_int_equal(prov_device_create(dir, &ident, &dev, msg, sizeof(msg)), PROV_OK);
+	assert_int_equal(prov_device_create(dir, &test_ident, &dev, msg, sizeof(msg)), PROV_OK);
 
 	/* A SHA-256 mismatch installs nothing: same $SWVER, no reboot reason. */
 	im = image("sip88xx.12-0-1MPP-1", "payload", 1, &len);
@@ -290,14 +268,14 @@ install_checks_then_records(void **state)
 	assert_int_equal(prov_device_open(dir, &dev, msg, sizeof(msg)), PROV_OK);
 	assert_string_equal(prov_device_identity(dev, "SWVER"), "sip88xx.12-0-1MPP-1");
 	prov_device_free(dev);
-	rmtree(dir);
+	test_rmtree(dir);
 	free(dir);
 }
 
 static void
 swver_memory_device(void **state)
 {
-	struct prov_device *dev = prov_device_new(&ident, NULL);
+	struct prov_device *dev = prov_device_new(&test_ident, NULL);
 	struct diag d;
 	char *out = NULL;
 
