@@ -598,7 +598,7 @@ phone_run(int argc, char **argv)
 	if (admin_addr != NULL) {
 		struct admin_ops ops = { admin_engine_of, admin_reboot_of, admin_changed_of, &h, dir };
 
-		int rc = admin_new(h.loop, dev, &ops, admin_addr, &admin, msg, sizeof(msg));
+		int rc = admin_new(&admin, h.loop, dev, &ops, admin_addr, msg, sizeof(msg));
 
 		if (rc != 0) {
 			cli_err("phone run: --admin %s", msg);

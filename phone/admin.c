@@ -448,8 +448,8 @@ addr_split(const char *addr, char *host, size_t hostsize, char *port, size_t por
 }
 
 int
-admin_new(struct loop *loop, struct prov_device *dev, const struct admin_ops *ops,
-	  const char *addr, struct admin **out, char *msg, size_t msglen)
+admin_new(struct admin **out, struct loop *loop, struct prov_device *dev,
+	  const struct admin_ops *ops, const char *addr, char *msg, size_t msglen)
 {
 	struct addrinfo hints, *res = NULL;
 	struct sockaddr_storage ss;

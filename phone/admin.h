@@ -68,8 +68,8 @@ struct admin_ops {
 /* Listens on ADDR:PORT ("127.0.0.1:8080", "[::1]:0"; numeric only; port 0
  * picks one). Returns 0 with *out set, or with msg saying why: -2 when
  * addr is malformed, -1 when listening failed. */
-int admin_new(struct loop *loop, struct prov_device *dev, const struct admin_ops *ops,
-	      const char *addr, struct admin **out, char *msg, size_t msglen)
+int admin_new(struct admin **out, struct loop *loop, struct prov_device *dev,
+	      const struct admin_ops *ops, const char *addr, char *msg, size_t msglen)
 	__attribute__((warn_unused_result));
 
 /* Closes the listener and every connection; NULL is allowed. */

@@ -67,7 +67,7 @@
 #include "store.h"
 #include "tls.h"
 
-static void conn_close(struct http_conn *c);
+static void conn_close(struct http_conn *c, const char *why);
 static int conn_run(struct http_conn *c);
 
 enum metrics_proto
@@ -143,7 +143,7 @@ conn_timer_fired(void *arg)
 		if (c->state == CS_HANDSHAKE)
 			METRIC_ADD(c->h->srv->metrics->tls_failures, 1);
 	}
-	conn_close(c);
+	conn_close(c, NULL);
 }
 
 /* Sets the current phase's deadline, ms from now. */
@@ -178,7 +178,7 @@ conn_event(void *arg, int fd, unsigned events)
 	(void)events;
 	c->read_burst = 0;
 	if (conn_run(c) < 0)
-		conn_close(c);
+		conn_close(c, NULL);
 }
 
 /* Waits for events; returns 0 (blocked), or -1. */
@@ -564,12 +564,17 @@ conn_run(struct http_conn *c)
 	}
 }
 
+/* Closes c and says why in the debug log (OpenBSD httpd's server_close):
+ * why, or when NULL the reason recorded in c->why where the failure was
+ * found (a deadline, a bad request, a write error). */
 static void
-conn_close(struct http_conn *c)
+conn_close(struct http_conn *c, const char *why)
 {
 	struct http *h = c->h;
 	struct loop *l = h->srv->loop;
 
+	if (why != NULL)
+		c->why = why;
 	if (c->why != NULL && log_enabled(LOG_DEBUG))
 		log_msg(LOG_DEBUG, "http: %s: closed: %s", c->client, c->why);
 	http_conn_record(c);
@@ -670,7 +675,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		c->t0_wall_ms = serve_wall_ms();
 		log_msg(LOG_INFO, "http: %s: over the connection caps: 503", c->client);
 		if (http_conn_error(c, 503, NULL, NULL) < 0 || conn_run(c) < 0)
-			conn_close(c);
+			conn_close(c, NULL);
 		return;
 	}
 	if (*slot == NULL) {
@@ -685,7 +690,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		if (h->srv->tls == NULL || (c->ssl = SSL_new(tls_ctx(h->srv->tls))) == NULL ||
 		    SSL_set_fd(c->ssl, fd) != 1) {
 			log_msg(LOG_WARNING, "http: %s: cannot start TLS", c->client);
-			conn_close(c);
+			conn_close(c, "cannot start TLS");
 			return;
 		}
 		SSL_set_accept_state(c->ssl);
@@ -698,7 +703,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 	 * slow client. */
 	if (http_conn_deadline(c, lim->http_header_timeout_ms, "header timeout") != 0 ||
 	    conn_run(c) < 0)
-		conn_close(c);
+		conn_close(c, NULL);
 }
 
 static void http_accept(void *arg, int fd, unsigned events);
@@ -800,8 +805,7 @@ http_drain(struct http *h)
 		next = c->next;
 		if (c->state == CS_READ && !c->req_started && c->nreq > 0 &&
 		    c->in_off == c->in_len) {
-			c->why = "draining";
-			conn_close(c);
+			conn_close(c, "draining");
 		}
 	}
 }
@@ -818,8 +822,7 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	while (h->conns != NULL) {
-		h->conns->why = "server stopping";
-		conn_close(h->conns);
+		conn_close(h->conns, "server stopping");
 	}
 	if (h->accepting)
 		loop_fd(h->srv->loop, h->fd, 0, NULL, NULL);

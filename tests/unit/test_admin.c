@@ -203,7 +203,7 @@ setup(void **state)
 	assert_int_equal(prov_engine_new(f->dev, f->net, NULL, &f->eng), PROV_OK);
 	ops.arg = f;
 	ops.state_dir = f->dir;
-	if (admin_new(f->loop, f->dev, &ops, "127.0.0.1:0", &f->admin, msg, sizeof(msg)) != 0)
+	if (admin_new(&f->admin, f->loop, f->dev, &ops, "127.0.0.1:0", msg, sizeof(msg)) != 0)
 		fail_msg("admin_new: %s", msg);
 	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", admin_port(f->admin));
 	f->www_conn = -1;
@@ -473,12 +473,12 @@ test_auth(void **state)
 		struct admin *a2 = NULL;
 		char msg[128];
 
-		assert_int_equal(admin_new(f->loop, f->dev, &ops, "8080", &a2, msg, sizeof(msg)), -2);
-		assert_int_equal(admin_new(f->loop, f->dev, &ops, "127.0.0.1:", &a2, msg,
+		assert_int_equal(admin_new(&a2, f->loop, f->dev, &ops, "8080", msg, sizeof(msg)), -2);
+		assert_int_equal(admin_new(&a2, f->loop, f->dev, &ops, "127.0.0.1:", msg,
 					   sizeof(msg)), -2);
-		assert_int_equal(admin_new(f->loop, f->dev, &ops, "localhost:80", &a2, msg,
+		assert_int_equal(admin_new(&a2, f->loop, f->dev, &ops, "localhost:80", msg,
 					   sizeof(msg)), -2);
-		assert_int_equal(admin_new(f->loop, f->dev, &ops, "[::1]:0", &a2, msg,
+		assert_int_equal(admin_new(&a2, f->loop, f->dev, &ops, "[::1]:0", msg,
 					   sizeof(msg)), 0);
 		assert_true(admin_port(a2) > 0);
 		admin_free(a2);
