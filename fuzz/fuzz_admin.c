@@ -1,6 +1,6 @@
 /*
  * Fuzz target for what the admin web interface parses from a peer
- * (phone/admin.c): the HTTP request (admin_req_feed, fed in two pieces
+ * (phone/admin_req.c): the HTTP request (admin_req_feed, fed in two pieces
  * split where the first byte says), then the request target's query
  * (admin_decode) and the body as a form (admin_form_parse), and the HTML
  * escaping of what came in. Checks: no crash, every kept value within its

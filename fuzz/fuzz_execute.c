@@ -1,6 +1,6 @@
 /*
  * Fuzz target for admin_exec_parse, the /CGI/Execute object parser
- * (device.md D-TRG-2; phone/admin.c). Whatever the input: no crash, at
+ * (device.md D-TRG-2; phone/admin_exec.c). Whatever the input: no crash, at
  * most ADMIN_EXEC_ITEMS items, each URL NUL-terminated within its bound,
  * and a failure always says why.
  */

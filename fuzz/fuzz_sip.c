@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the SIP NOTIFY listener's message handling (phone/sip.c;
+ * Fuzz target for the SIP NOTIFY listener's message handling (phone/sip_msg.c;
  * device.md D-TRG-3, reliability.md R-NOTIFY), without sockets. The input
  * goes through sip_input once as a datagram, then as a TCP stream cut by
  * sip_frame. A fresh listener per input (no state carried between inputs)

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the TFTP packet codec (lib/tftp.c): every parser sees
+ * Fuzz target for the TFTP packet codec (common/tftp.c): every parser sees
  * every input. What parses must hold the header's promises (strings inside
  * the packet, values in range, messages printable), and a parsed request
  * or OACK, built again from what was parsed, must parse back to the same.

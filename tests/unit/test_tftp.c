@@ -1,5 +1,5 @@
 /*
- * Unit tests of the TFTP packet codec (lib/tftp.c): hand-made packets for
+ * Unit tests of the TFTP packet codec (common/tftp.c): hand-made packets for
  * every branch of the parsers (RFC 1350, 2347, 2348, 2349, 7440), and
  * round trips of every builder through its parser.
  */
