@@ -18,7 +18,7 @@
 #include "sip.h"
 #include "dhcp.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 static const char resync_help[] =
 "usage: prov phone resync --state DIR [RULE]\n"
@@ -158,7 +158,7 @@ net_timer(void *arg, long ms)
 
 	if (h->net_timer != 0)
 		loop_timer_del(h->loop, h->net_timer);
-	h->net_timer = ms < 0 ? 0 : loop_timer_add(h->loop, mono_ms() + ms, net_fire, h);
+	h->net_timer = ms < 0 ? 0 : loop_timer_add(h->loop, clock_mono_ms() + ms, net_fire, h);
 }
 
 /* The device's clock: real time, sped up by scale. */
@@ -167,7 +167,7 @@ dev_mono_ms(void *arg)
 {
 	struct host *h = arg;
 
-	return h->base_real + (int64_t)((double)(mono_ms() - h->base_real) * h->scale);
+	return h->base_real + (int64_t)((double)(clock_mono_ms() - h->base_real) * h->scale);
 }
 
 static int64_t
@@ -175,18 +175,7 @@ dev_wall_s(void *arg)
 {
 	struct host *h = arg;
 
-	return h->base_wall + (int64_t)((double)(mono_ms() - h->base_real) * h->scale / 1000.0);
-}
-
-static int64_t
-local_wall_s(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return (int64_t)t;
-	return (int64_t)t + tm.tm_gmtoff;
+	return h->base_wall + (int64_t)((double)(clock_mono_ms() - h->base_real) * h->scale / 1000.0);
 }
 
 static void eng_fire(void *arg);
@@ -203,7 +192,7 @@ eng_arm(struct host *h)
 	if (due == INT64_MAX)
 		return;
 	now = dev_mono_ms(h);
-	real = mono_ms() + (due > now ? (int64_t)((double)(due - now) / h->scale) : 0);
+	real = clock_mono_ms() + (due > now ? (int64_t)((double)(due - now) / h->scale) : 0);
 	h->eng_timer = loop_timer_add(h->loop, real, eng_fire, h);
 }
 
@@ -293,7 +282,7 @@ on_reboot(void *arg)
 	fprintf(out, "upgrade: installed %s, rebooting\n", prov_device_identity(h->dev, "SWVER"));
 	fflush(out);
 	if (h->agent)
-		loop_timer_add(h->loop, mono_ms(), upgrade_reboot_fire, h);
+		loop_timer_add(h->loop, clock_mono_ms(), upgrade_reboot_fire, h);
 }
 
 /* One line per report item on stderr (failures are also sent to syslog
@@ -326,8 +315,8 @@ host_init(struct host *h, struct prov_device *dev, double scale, int agent)
 	h->loop = loop_new();
 	if (h->loop == NULL)
 		return -1;
-	h->base_real = mono_ms();
-	h->base_wall = local_wall_s();
+	h->base_real = clock_mono_ms();
+	h->base_wall = clock_local_s();
 	if (prov_net_new(&ops, h, &h->net) != PROV_OK)
 		return -1;
 	if (prov_engine_new(dev, h->net, &h->clk, &h->eng) != PROV_OK)
@@ -390,7 +379,7 @@ phone_resync(int argc, char **argv)
 		goto out;
 	}
 	if (h.result < 0) {
-		loop_timer_add(h.loop, mono_ms() + RESYNC_DEADLINE_MS, on_deadline, &h);
+		loop_timer_add(h.loop, clock_mono_ms() + RESYNC_DEADLINE_MS, on_deadline, &h);
 		loop_run(h.loop);
 	}
 	status = h.result == 0 ? EXIT_OK : EXIT_FAIL;
@@ -426,7 +415,7 @@ housekeeping(void *arg)
 	 * second of lateness is within what Report_To_Server promises. */
 	if (h->rep != NULL)
 		prov_report_tick(h->rep);
-	loop_timer_add(h->loop, mono_ms() + AGENT_HOUSEKEEPING_MS, housekeeping, h);
+	loop_timer_add(h->loop, clock_mono_ms() + AGENT_HOUSEKEEPING_MS, housekeeping, h);
 }
 
 /* The admin web interface's view of the host (phone/admin.h). */

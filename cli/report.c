@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* The dispatch in phone.c calls this. */
 
@@ -90,7 +90,7 @@ rhost_timer(void *arg, long ms)
 
 	if (h->net_timer != 0)
 		loop_timer_del(h->loop, h->net_timer);
-	h->net_timer = ms < 0 ? 0 : loop_timer_add(h->loop, mono_ms() + ms, rhost_fire, h);
+	h->net_timer = ms < 0 ? 0 : loop_timer_add(h->loop, clock_mono_ms() + ms, rhost_fire, h);
 }
 
 static const char *
@@ -167,7 +167,7 @@ phone_report(int argc, char **argv)
 		goto out;
 	}
 	if (h.result < 0 || prov_report_running(h.rep)) {
-		loop_timer_add(h.loop, mono_ms() + REPORT_DEADLINE_MS, rhost_deadline, &h);
+		loop_timer_add(h.loop, clock_mono_ms() + REPORT_DEADLINE_MS, rhost_deadline, &h);
 		loop_run(h.loop);
 	}
 	status = h.result == 0 ? EXIT_OK : EXIT_FAIL;

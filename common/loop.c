@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mono.h"
+#include "clock.h"
 
 struct loop_watch {
 	int fd;
@@ -70,7 +70,7 @@ loop_new(void)
 	sigemptyset(&l->sigs);
 	l->next_seq = 1;
 	l->free_slot = UINT32_MAX;
-	l->now = mono_ms();
+	l->now = clock_mono_ms();
 	return l;
 }
 
@@ -355,12 +355,12 @@ loop_run(struct loop *l)
 	while (!l->stop) {
 		int timeout = -1, n;
 
-		l->now = mono_ms();
+		l->now = clock_mono_ms();
 		loop_timers(l);
 		if (l->stop)
 			break;
 		if (l->nheap > 0) {
-			int64_t wait = l->slots[l->heap[0]].at_ms - mono_ms();
+			int64_t wait = l->slots[l->heap[0]].at_ms - clock_mono_ms();
 
 			timeout = wait <= 0 ? 0 : wait > INT32_MAX ? INT32_MAX : (int)wait;
 		}
@@ -370,7 +370,7 @@ loop_run(struct loop *l)
 				continue;
 			return -1;
 		}
-		l->now = mono_ms();
+		l->now = clock_mono_ms();
 		for (int i = 0; i < n && !l->stop; i++) {
 			int fd = ev[i].data.fd;
 			struct loop_watch *w = fd < l->nwatch ? l->watch[fd] : NULL;

@@ -49,7 +49,7 @@
 #include <time.h>
 
 #include "bounds.h"
-#include "mono.h"
+#include "clock.h"
 #include "tftp.h"
 #include "tftpc.h"
 
@@ -189,7 +189,7 @@ net_arm(struct fetch_net *net)
 		net->ops.timer(net->arg, -1);
 		return;
 	}
-	ms = due - mono_ms();
+	ms = due - clock_mono_ms();
 	if (ms < 0)
 		ms = 0;
 	if (ms > LONG_MAX)
@@ -269,7 +269,7 @@ net_on_timer(CURLM *multi, long ms, void *userp)
 	struct fetch_net *net = userp;
 
 	(void)multi;
-	net->curl_due = ms < 0 ? -1 : mono_ms() + ms;
+	net->curl_due = ms < 0 ? -1 : clock_mono_ms() + ms;
 	net_arm(net);
 	return 0;
 }
@@ -660,9 +660,9 @@ tftp_run(struct fetch_net *net, struct fetch_xfer *x, int readable)
 
 	net->in_curl++;
 	if (readable)
-		tftpc_readable(x->tc, mono_ms());
+		tftpc_readable(x->tc, clock_mono_ms());
 	else
-		tftpc_timeout(x->tc, mono_ms());
+		tftpc_timeout(x->tc, clock_mono_ms());
 	tftp_sync(net, x);
 	ended = x->state == XFER_LIVE && tftpc_result(x->tc)->status != TFTPC_RUNNING;
 	net_curl_leave(net);
@@ -730,7 +730,7 @@ tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *
 		tr.putlen = req->post != NULL ? req->postlen : 0;
 	}
 	x->tc_fd = -1;
-	if (tftpc_start(&tr, mono_ms(), &x->tc, d) != PROV_OK)
+	if (tftpc_start(&tr, clock_mono_ms(), &x->tc, d) != PROV_OK)
 		return d != NULL ? d->code : PROV_E_INVAL;
 	list_push(&net->live, x);
 	net->nlive++;
@@ -875,7 +875,7 @@ fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
 void
 fetch_net_timeout(struct fetch_net *net)
 {
-	long long now = mono_ms();
+	long long now = clock_mono_ms();
 	int running;
 
 	net->armed_due = -1; /* the host's timer is one-shot: it is spent */

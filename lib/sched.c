@@ -57,7 +57,7 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 
-#include "mono.h"
+#include "clock.h"
 
 #define SCHED_DAY_S 86400             /* one day of local wall time */
 
@@ -305,19 +305,14 @@ static int64_t
 real_mono_ms(void *arg)
 {
 	(void)arg;
-	return mono_ms();
+	return clock_mono_ms();
 }
 
 static int64_t
 real_wall_s(void *arg)
 {
-	time_t t = time(NULL);
-	struct tm tm;
-
 	(void)arg;
-	if (localtime_r(&t, &tm) == NULL)
-		return (int64_t)t;
-	return (int64_t)t + tm.tm_gmtoff;
+	return clock_local_s();
 }
 
 static uint64_t

@@ -59,7 +59,7 @@
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -412,7 +412,7 @@ admin_accept(void *arg, int fd, unsigned events)
 		}
 		c->a = a;
 		c->fd = cfd;
-		c->timer = loop_timer_add(a->loop, mono_ms() + ADMIN_REQUEST_MS,
+		c->timer = loop_timer_add(a->loop, clock_mono_ms() + ADMIN_REQUEST_MS,
 					  conn_timeout, c);
 		if (c->timer == 0 || loop_fd(a->loop, cfd, LOOP_IN, conn_event, c) != 0) {
 			if (c->timer != 0)

@@ -35,7 +35,7 @@
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* ---- authentication --------------------------------------------------------------- */
 
@@ -85,7 +85,7 @@ auth_digest(struct admin *a, const struct admin_req *r, int *stale)
 	const EVP_MD *md;
 	enum admin_role role = ROLE_NONE, who = ROLE_NONE;
 	char want[DIGEST_HEX_MAX], *pw = NULL;
-	int64_t now = mono_ms(), issued = 0;
+	int64_t now = clock_mono_ms(), issued = 0;
 	uint32_t nc;
 
 	if (digest_parse(r->authz + 7, &d) != 0)

@@ -35,7 +35,7 @@
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* ---- the execute object (D-TRG-2), with expat ------------------------------------ */
 

@@ -35,7 +35,7 @@
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* ---- responses ---------------------------------------------------------------------- */
 
@@ -106,7 +106,7 @@ admin_respond_challenge(struct conn *c, int stale)
 	char nonce[DIGEST_NONCE_LEN + 1];
 	struct obuf h = { 0 };
 
-	if (digest_nonce_make(c->a->key, sizeof(c->a->key), mono_ms(), nonce) != 0)
+	if (digest_nonce_make(c->a->key, sizeof(c->a->key), clock_mono_ms(), nonce) != 0)
 		nonce[0] = '\0';
 	admin_obuf_printf(&h, "WWW-Authenticate: Digest realm=\"%s\", qop=\"auth\", "
 		    "algorithm=SHA-256, nonce=\"%s\"%s\r\n", ADMIN_REALM, nonce,
@@ -313,23 +313,12 @@ admin_page_upgrade(struct conn *c, const char *query)
 	admin_respond_text(c, status, "", why);
 }
 
-static int64_t
-local_wall_s(void)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL)
-		return (int64_t)t;
-	return (int64_t)t + tm.tm_gmtoff;
-}
-
 void
 admin_page_reboot(struct conn *c)
 {
 	struct admin *a = c->a;
 
-	if (prov_device_reboot_record(a->dev, "User Triggered", local_wall_s()) != PROV_OK)
+	if (prov_device_reboot_record(a->dev, "User Triggered", clock_local_s()) != PROV_OK)
 		admin_log("cannot record the reboot reason: %s", prov_device_errmsg(a->dev));
 	if (a->ops.reboot == NULL || a->ops.reboot(a->ops.arg) != 0) {
 		admin_respond_text(c, 500, "", "Reboot failed.");

@@ -35,7 +35,7 @@
 #include "hostport.h"
 #include "http_parse.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 /* ---- request parsing (libhttp-parser) ------------------------------------------- */
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "hex.h"
-#include "mono.h"
+#include "clock.h"
 
 #define DHCP_SERVER_PORT 67
 #define DHCP_CLIENT_PORT 68
@@ -511,13 +511,13 @@ dhcp_inform(const char *ifname, struct dhcp_result *r, char *why, size_t whylen)
 		goto out;
 	}
 	if (getrandom(&xid, sizeof(xid), GRND_NONBLOCK) != (ssize_t)sizeof(xid))
-		xid = (uint32_t)mono_ms() ^ (uint32_t)getpid();
+		xid = (uint32_t)clock_mono_ms() ^ (uint32_t)getpid();
 	plen = dhcp_inform_build(pkt, DHCP_PKT_MAX, xid, mac, ciaddr);
 	sin.sin_port = htons(DHCP_SERVER_PORT);
 	sin.sin_addr.s_addr = htonl(INADDR_BROADCAST);
-	end_all = mono_ms() + DHCP_INFORM_WAIT_MS;
+	end_all = clock_mono_ms() + DHCP_INFORM_WAIT_MS;
 	for (int t = 0; t < DHCP_INFORM_TRIES; t++, wait *= 2) {
-		int64_t end = mono_ms() + wait, now;
+		int64_t end = clock_mono_ms() + wait, now;
 
 		if (end > end_all)
 			end = end_all;
@@ -525,7 +525,7 @@ dhcp_inform(const char *ifname, struct dhcp_result *r, char *why, size_t whylen)
 			dhcp_fail(why, whylen, "send on %s: %s", ifname, strerror(errno));
 			goto out;
 		}
-		while ((now = mono_ms()) < end && replies < DHCP_REPLIES_MAX) {
+		while ((now = clock_mono_ms()) < end && replies < DHCP_REPLIES_MAX) {
 			struct pollfd pfd = { fd, POLLIN, 0 };
 			struct sockaddr_in from;
 			socklen_t fl = sizeof(from);

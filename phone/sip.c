@@ -63,7 +63,7 @@
 #include "hex.h"
 #include "hostport.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 #include "prov/prov.h"
 
 static pthread_once_t sip_osip_once = PTHREAD_ONCE_INIT;
@@ -98,7 +98,7 @@ sip_now(const struct sip *s)
 {
 	if (s->now_fn != NULL)
 		return s->now_fn(s->now_arg);
-	return s->loop != NULL ? loop_now(s->loop) : mono_ms();
+	return s->loop != NULL ? loop_now(s->loop) : clock_mono_ms();
 }
 
 void

@@ -36,7 +36,7 @@
 #include "hex.h"
 #include "hostport.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 #include "prov/prov.h"
 
 /* ---------------------------------------------------------------------

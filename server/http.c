@@ -61,7 +61,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
-#include "mono.h"
+#include "clock.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -278,7 +278,7 @@ conn_process(struct http_conn *c)
 		if (!c->req_started) {
 			c->req_started = 1;
 			c->method = -1;
-			c->t0_us = (uint64_t)mono_us();
+			c->t0_us = (uint64_t)clock_mono_us();
 			c->t0_wall_ms = serve_wall_ms();
 			if (c->nreq > 0 && http_conn_deadline(c, http_conn_lim(c)->http_header_timeout_ms,
 							 "header timeout") != 0)
@@ -671,7 +671,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		c->refused = 1;
 		h->n_refused++;
 		c->state = CS_READ;
-		c->t0_us = (uint64_t)mono_us();
+		c->t0_us = (uint64_t)clock_mono_us();
 		c->t0_wall_ms = serve_wall_ms();
 		log_msg(LOG_INFO, "http: %s: over the connection caps: 503", c->client);
 		if (http_conn_error(c, 503, NULL, NULL) < 0 || conn_run(c) < 0)
@@ -772,7 +772,7 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 	h->fd = fd;
 	h->tls = tls ? 1 : 0;
 	if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
-		h->seed = (uint32_t)(uint64_t)mono_us() ^ (uint32_t)(uintptr_t)h;
+		h->seed = (uint32_t)(uint64_t)clock_mono_us() ^ (uint32_t)(uintptr_t)h;
 	if (loop_fd(srv->loop, fd, LOOP_IN, http_accept, h) != 0) {
 		int e = errno;
 

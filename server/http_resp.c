@@ -34,7 +34,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
-#include "mono.h"
+#include "clock.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -58,7 +58,7 @@ http_conn_record(struct http_conn *c)
 	const char *src = c->p.url;
 	size_t srclen = c->p.url_len;
 	struct store_req r;
-	uint64_t us = (uint64_t)mono_us() - c->t0_us;
+	uint64_t us = (uint64_t)clock_mono_us() - c->t0_us;
 	long n;
 
 	if (!c->rec)

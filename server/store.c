@@ -29,7 +29,7 @@
 
 #include "log.h"
 #include "metrics.h"
-#include "mono.h"
+#include "clock.h"
 
 #define STORE_QUEUE_BYTES_MAX (64u * 1024u * 1024u) /* memory held by queued records */
 #define STORE_BUSY_MS 5000       /* busy_timeout: wait for another writer's lock */
@@ -332,7 +332,7 @@ store_writer(void *arg)
 			int64_t due = s->head->queued_ms + STORE_BATCH_MS;
 			struct timespec ts;
 
-			if (mono_ms() >= due)
+			if (clock_mono_ms() >= due)
 				break;
 			ts.tv_sec = due / 1000;
 			ts.tv_nsec = (due % 1000) * 1000000L;
@@ -584,7 +584,7 @@ store_enqueue(struct store *s, enum store_kind kind, const void *rec)
 	r->next = NULL;
 	r->size = size;
 	r->kind = kind;
-	r->queued_ms = mono_ms();
+	r->queued_ms = clock_mono_ms();
 
 	pthread_mutex_lock(&s->mu);
 	if (s->stop || s->n >= STORE_QUEUE_MAX || s->bytes + size > STORE_QUEUE_BYTES_MAX) {

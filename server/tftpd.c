@@ -57,7 +57,7 @@
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
-#include "mono.h"
+#include "clock.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -198,7 +198,7 @@ tftpd_record(struct tftpd *t, const struct tftpd_who *w, int status, uint64_t by
 	     const char *reason)
 {
 	struct store_req r;
-	int64_t dur = mono_us() - w->t0_us;
+	int64_t dur = clock_mono_us() - w->t0_us;
 	const char *method = w->wrq ? "WRQ" : "RRQ";
 
 	if (dur < 0)
@@ -841,7 +841,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 
 	memset(&who, 0, sizeof(who));
 	who.wall_ms = serve_wall_ms();
-	who.t0_us = mono_us();
+	who.t0_us = clock_mono_us();
 	tftpd_addr_text(peer, who.client, sizeof(who.client));
 	if (truncated || tftp_parse_req_code(pkt, n, &req, why, sizeof(why), &code) < 0) {
 		unsigned op = tftp_opcode(pkt, n);

@@ -31,7 +31,7 @@
 
 #include "admin.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 #include "prov/prov.h"
 
 extern char **environ;
@@ -100,7 +100,7 @@ net_timer(void *arg, long ms)
 
 	if (f->net_timer != 0)
 		loop_timer_del(f->loop, f->net_timer);
-	f->net_timer = ms < 0 ? 0 : loop_timer_add(f->loop, mono_ms() + ms, net_fire, f);
+	f->net_timer = ms < 0 ? 0 : loop_timer_add(f->loop, clock_mono_ms() + ms, net_fire, f);
 }
 
 static struct prov_engine *
@@ -251,7 +251,7 @@ child_poll(void *arg)
 		loop_stop(c->f->loop);
 		return;
 	}
-	loop_timer_add(c->f->loop, mono_ms() + 5, child_poll, c);
+	loop_timer_add(c->f->loop, clock_mono_ms() + 5, child_poll, c);
 }
 
 static void
@@ -297,9 +297,9 @@ curl(struct fx *f, const char *path, const char *const *args)
 	posix_spawn_file_actions_destroy(&fa);
 	for (size_t i = 0; i < n; i++)
 		free(argv[i]);
-	loop_timer_add(f->loop, mono_ms() + 5, child_poll, &c);
+	loop_timer_add(f->loop, clock_mono_ms() + 5, child_poll, &c);
 	{
-		uint64_t t = loop_timer_add(f->loop, mono_ms() + CURL_WAIT_MS, give_up, f);
+		uint64_t t = loop_timer_add(f->loop, clock_mono_ms() + CURL_WAIT_MS, give_up, f);
 
 		f->timeout = 0;
 		while (c.pid != 0 && !f->timeout)
@@ -380,17 +380,17 @@ resync_done(void *arg)
 		loop_stop(f->loop);
 		return;
 	}
-	loop_timer_add(f->loop, mono_ms() + 5, resync_done, f);
+	loop_timer_add(f->loop, clock_mono_ms() + 5, resync_done, f);
 }
 
 /* Runs the loop until the engine's resync has ended. */
 static void
 wait_resync(struct fx *f)
 {
-	uint64_t t = loop_timer_add(f->loop, mono_ms() + RESYNC_WAIT_MS, give_up, f);
+	uint64_t t = loop_timer_add(f->loop, clock_mono_ms() + RESYNC_WAIT_MS, give_up, f);
 
 	f->done = f->timeout = 0;
-	loop_timer_add(f->loop, mono_ms() + 5, resync_done, f);
+	loop_timer_add(f->loop, clock_mono_ms() + 5, resync_done, f);
 	while (!f->done && !f->timeout)
 		loop_run(f->loop);
 	loop_timer_del(f->loop, t);
@@ -863,7 +863,7 @@ conns_settle(void *arg)
 		loop_stop(f->loop);
 		return;
 	}
-	loop_timer_add(f->loop, mono_ms() + 5, conns_settle, f);
+	loop_timer_add(f->loop, clock_mono_ms() + 5, conns_settle, f);
 }
 
 static void
@@ -902,8 +902,8 @@ test_bad_peers(void **state)
 	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
 		close(fds[i]);
 	f->done = f->timeout = 0;
-	t = loop_timer_add(f->loop, mono_ms() + RESYNC_WAIT_MS, give_up, f);
-	loop_timer_add(f->loop, mono_ms() + 5, conns_settle, f);
+	t = loop_timer_add(f->loop, clock_mono_ms() + RESYNC_WAIT_MS, give_up, f);
+	loop_timer_add(f->loop, clock_mono_ms() + 5, conns_settle, f);
 	while (!f->done && !f->timeout)
 		loop_run(f->loop);
 	loop_timer_del(f->loop, t);

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 
 struct rec {
 	struct loop *l;
@@ -42,7 +42,7 @@ static void
 loop_timers_fire_in_order(void **state)
 {
 	struct rec r = { loop_new(), "", 0, 0 };
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 
 	(void)state;
 	assert_non_null(r.l);
@@ -54,7 +54,7 @@ loop_timers_fire_in_order(void **state)
 	loop_timer_add(r.l, now + 40, t_stop, &r);
 	assert_int_equal(loop_run(r.l), 0);
 	assert_string_equal(r.order, "abbcc.");
-	assert_true(mono_ms() - now >= 40);
+	assert_true(clock_mono_ms() - now >= 40);
 	loop_free(r.l);
 }
 
@@ -62,7 +62,7 @@ static void
 loop_timer_cancel(void **state)
 {
 	struct rec r = { loop_new(), "", 0, 0 };
-	int64_t now = mono_ms();
+	int64_t now = clock_mono_ms();
 
 	(void)state;
 	loop_timer_add(r.l, now + 5, t_cancel, &r);
@@ -112,7 +112,7 @@ loop_fd_readiness(void **state)
 	(void)state;
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(loop_fd(p.l, fds[0], LOOP_IN, on_read, &p), 0);
-	loop_timer_add(p.l, mono_ms() + 5, write_later, &fds[1]);
+	loop_timer_add(p.l, clock_mono_ms() + 5, write_later, &fds[1]);
 	assert_int_equal(loop_run(p.l), 0);
 	assert_int_equal(p.reads, 1);
 	assert_string_equal(p.got, "hi");
@@ -145,7 +145,7 @@ loop_signal_as_fd(void **state)
 
 	(void)state;
 	assert_int_equal(loop_signal(r.l, SIGUSR1, on_signal, &r), 0);
-	loop_timer_add(r.l, mono_ms() + 5, raise_later, NULL);
+	loop_timer_add(r.l, clock_mono_ms() + 5, raise_later, NULL);
 	assert_int_equal(loop_run(r.l), 0);
 	assert_string_equal(r.order, "s");
 	loop_free(r.l);
@@ -190,7 +190,7 @@ static void
 loop_timer_stress(void **state)
 {
 	struct stress *s = calloc(1, sizeof(*s));
-	int64_t base = mono_ms() - 100000;
+	int64_t base = clock_mono_ms() - 100000;
 	unsigned seed = 12345;
 	int k;
 

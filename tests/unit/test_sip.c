@@ -29,7 +29,7 @@
 #include <openssl/evp.h>
 
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 #include "prov/prov.h"
 #include "sip.h"
 
@@ -252,8 +252,8 @@ pump(struct t *t, int (*until)(struct t *))
 
 	t->until = until;
 	t->timed_out = 0;
-	dl = loop_timer_add(t->loop, mono_ms() + T_DEADLINE_MS, deadline_cb, t);
-	t->poll_timer = loop_timer_add(t->loop, mono_ms(), poll_cb, t);
+	dl = loop_timer_add(t->loop, clock_mono_ms() + T_DEADLINE_MS, deadline_cb, t);
+	t->poll_timer = loop_timer_add(t->loop, clock_mono_ms(), poll_cb, t);
 	assert_int_equal(loop_run(t->loop), 0);
 	loop_timer_del(t->loop, dl);
 	loop_timer_del(t->loop, t->poll_timer);

@@ -20,7 +20,7 @@
 
 #include "config.h"
 #include "loop.h"
-#include "mono.h"
+#include "clock.h"
 #include "metrics.h"
 #include "serve.h"
 #include "slog.h"
@@ -287,8 +287,8 @@ rig_run(struct rig *r, uint64_t expect)
 
 	r->expect = expect;
 	r->timed_out = 0;
-	loop_timer_add(r->loop, mono_ms() + 1, rig_poll, r);
-	dl = loop_timer_add(r->loop, mono_ms() + 20000, rig_deadline, r);
+	loop_timer_add(r->loop, clock_mono_ms() + 1, rig_poll, r);
+	dl = loop_timer_add(r->loop, clock_mono_ms() + 20000, rig_deadline, r);
 	assert_int_equal(loop_run(r->loop), 0);
 	loop_timer_del(r->loop, dl);
 	if (r->timed_out)
