@@ -13,7 +13,7 @@
  *
  * Re-entrancy: while libcurl runs (net->in_curl > 0) a handle must not be
  * removed from the multi, so fetch_cancel there only unlinks the transfer
- * and parks it on net->dead; net_curl_leave removes and frees the parked ones
+ * and parks it on net->dead; fetch_net_curl_leave removes and frees the parked ones
  * when the outermost libcurl call returns. Done callbacks run outside
  * libcurl (from net_drain), so a cancel from one takes effect at once.
  *
@@ -25,10 +25,11 @@
  * for a TFTP transfer owning the fd before giving it to libcurl.
  *
  * Timers: the host keeps one timer per net, armed for the earliest of
- * libcurl's deadline and the TFTP transfers' due times (net_arm; a scan of
+ * libcurl's deadline and the TFTP transfers' due times (fetch_net_arm; a scan of
  * the live list, skipped when no TFTP transfer is live).
  */
 #include "fetch.h"
+#include "fetch_int.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -52,65 +53,6 @@
 #include "clock.h"
 #include "tftp.h"
 #include "tftpc.h"
-
-#if LIBCURL_VERSION_NUM < 0x075700
-#error "libcurl 7.87 or later is needed (CURLOPT_PROTOCOLS_STR, CURLOPT_QUICK_EXIT)"
-#endif
-
-enum xfer_state {
-	XFER_LIVE,  /* in net->live, counted */
-	XFER_DONE,  /* its done callback is running */
-	XFER_DEAD   /* cancelled inside libcurl, parked in net->dead */
-};
-
-enum xfer_abort {
-	ABORT_NONE,
-	ABORT_TOOBIG,   /* a 2xx body over max_body */
-	ABORT_ERRPAGE,  /* an error page over max_body: report its status */
-	ABORT_NOMEM
-};
-
-struct fetch_xfer {
-	struct fetch_net *net;
-	struct fetch_xfer *prev, *next; /* in net->live or net->dead */
-	CURL *easy;
-	struct curl_slist *headers;
-	void (*done)(void *arg, struct fetch_result *res);
-	void *arg;
-	enum xfer_state state;
-	enum xfer_abort abort;
-	int tftp, post, put;
-	struct tftpc *tc;     /* TFTP: the client (no easy handle then) */
-	int tc_fd;            /* the fd of tc the host watches, -1 */
-	int tc_fire;          /* due in this fetch_net_timeout round */
-	int by_name;          /* the host is a name, not an address */
-	size_t max_body;
-	size_t discarded;     /* bytes of error pages thrown away */
-	long code;            /* status of the HTTP response being read */
-	long permanent;       /* 301 and 308 responses seen */
-	char sock_ip[64];     /* the address the first socket was opened for */
-	void (*on_connect)(void *arg, const char *ip, unsigned port);
-	int connected;        /* on_connect was called */
-	unsigned sock_port;
-	char errbuf[CURL_ERROR_SIZE];
-	char ca_extra[PATH_MAX]; /* req->ca_extra_file, "" for none */
-	struct fetch_result res;
-};
-
-struct fetch_net {
-	CURLM *multi;
-	struct fetch_net_ops ops;
-	void *arg;
-	struct fetch_xfer *live; /* in progress: nlive of them */
-	struct fetch_xfer *dead; /* cancelled while libcurl ran */
-	size_t nlive;
-	size_t ntftp;            /* of them TFTP */
-	int in_curl;             /* depth of calls into libcurl */
-	int depth;               /* depth of fetch_net_fd/timeout calls */
-	int free_pending;        /* fetch_net_free from inside a callback */
-	long long curl_due;      /* libcurl's deadline (monotonic ms), -1 */
-	long long armed_due;     /* what the host's timer is armed for, -1 */
-};
 
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
 static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
@@ -150,8 +92,8 @@ net_tftp_due(const struct fetch_net *net)
 	return due;
 }
 
-static void
-list_push(struct fetch_xfer **head, struct fetch_xfer *x)
+void
+fetch_list_push(struct fetch_xfer **head, struct fetch_xfer *x)
 {
 	x->prev = NULL;
 	x->next = *head;
@@ -174,8 +116,8 @@ list_unlink(struct fetch_xfer **head, struct fetch_xfer *x)
 
 /* Arms the host's timer for the earliest deadline, libcurl's or a TFTP
  * transfer's, telling the host only when that changes. */
-static void
-net_arm(struct fetch_net *net)
+void
+fetch_net_arm(struct fetch_net *net)
 {
 	long long due = net->curl_due, td = net_tftp_due(net), ms;
 
@@ -197,8 +139,8 @@ net_arm(struct fetch_net *net)
 	net->ops.timer(net->arg, (long)ms);
 }
 
-static void
-xfer_free(struct fetch_xfer *x)
+void
+fetch_xfer_free(struct fetch_xfer *x)
 {
 	if (x == NULL)
 		return;
@@ -214,8 +156,8 @@ xfer_free(struct fetch_xfer *x)
 }
 
 /* Takes x out of the live list and the counts. */
-static void
-xfer_unlink_live(struct fetch_net *net, struct fetch_xfer *x)
+void
+fetch_xfer_unlink_live(struct fetch_net *net, struct fetch_xfer *x)
 {
 	list_unlink(&net->live, x);
 	net->nlive--;
@@ -225,8 +167,8 @@ xfer_unlink_live(struct fetch_net *net, struct fetch_xfer *x)
 
 /* Leaves a libcurl call: when it was the outermost one, removes and frees
  * the transfers cancelled meanwhile. */
-static void
-net_curl_leave(struct fetch_net *net)
+void
+fetch_net_curl_leave(struct fetch_net *net)
 {
 	struct fetch_xfer *x;
 
@@ -241,7 +183,7 @@ net_curl_leave(struct fetch_net *net)
 		} else if (x->tc_fd >= 0) {
 			net->ops.watch(net->arg, x->tc_fd, 0);
 		}
-		xfer_free(x);
+		fetch_xfer_free(x);
 	}
 }
 
@@ -270,7 +212,7 @@ net_on_timer(CURLM *multi, long ms, void *userp)
 
 	(void)multi;
 	net->curl_due = ms < 0 ? -1 : clock_mono_ms() + ms;
-	net_arm(net);
+	fetch_net_arm(net);
 	return 0;
 }
 
@@ -374,12 +316,8 @@ xfer_on_opensocket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
 
 /* ---- outcomes ------------------------------------------------------------ */
 
-static void
-res_set(struct fetch_result *r, enum fetch_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void
-res_set(struct fetch_result *r, enum fetch_status st, const char *fmt, ...)
+void
+fetch_res_set(struct fetch_result *r, enum fetch_status st, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -397,15 +335,15 @@ xfer_http_outcome(struct fetch_xfer *x)
 	long code = r->http_code;
 
 	if (code >= 200 && code <= 299)
-		res_set(r, FETCH_OK, "%s", "");
+		fetch_res_set(r, FETCH_OK, "%s", "");
 	else if (code == 404)
-		res_set(r, FETCH_NOTFOUND, "http file not found");
+		fetch_res_set(r, FETCH_NOTFOUND, "http file not found");
 	else if (code == 401 || code == 407)
-		res_set(r, FETCH_AUTH, "auth failed: %ld", code);
+		fetch_res_set(r, FETCH_AUTH, "auth failed: %ld", code);
 	else if (code == 0)
-		res_set(r, FETCH_ERROR, "bad server reply");
+		fetch_res_set(r, FETCH_ERROR, "bad server reply");
 	else
-		res_set(r, FETCH_HTTP_STATUS, "http_%s failed: %ld",
+		fetch_res_set(r, FETCH_HTTP_STATUS, "http_%s failed: %ld",
 			x->put ? "put" : x->post ? "post" : "get", code);
 }
 
@@ -418,36 +356,36 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 
 	switch (cc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
-		res_set(r, FETCH_DNS, "dns lookup failed");
+		fetch_res_set(r, FETCH_DNS, "dns lookup failed");
 		break;
 	case CURLE_COULDNT_CONNECT:
 		(void)curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 		if (oserr == ECONNREFUSED)
-			res_set(r, FETCH_CONNECT, "connection refused");
+			fetch_res_set(r, FETCH_CONNECT, "connection refused");
 		else
-			res_set(r, FETCH_CONNECT, "connect failed");
+			fetch_res_set(r, FETCH_CONNECT, "connect failed");
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		/* Out of time before the name resolved: a DNS failure. */
 		if (x->by_name &&
 		    curl_easy_getinfo(x->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup) == CURLE_OK &&
 		    lookup == 0)
-			res_set(r, FETCH_DNS, "dns lookup failed");
+			fetch_res_set(r, FETCH_DNS, "dns lookup failed");
 		else
-			res_set(r, FETCH_TIMEOUT, "timeout");
+			fetch_res_set(r, FETCH_TIMEOUT, "timeout");
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_ISSUER_ERROR:
 	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
 	case CURLE_SSL_INVALIDCERTSTATUS:
-		res_set(r, FETCH_TLS, "tls verify failed");
+		fetch_res_set(r, FETCH_TLS, "tls verify failed");
 		break;
 	case CURLE_SSL_CERTPROBLEM:
-		res_set(r, FETCH_TLS, "tls client cert unusable");
+		fetch_res_set(r, FETCH_TLS, "tls client cert unusable");
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
 	case CURLE_SSL_CRL_BADFILE:
-		res_set(r, FETCH_TLS, "tls trust store unusable");
+		fetch_res_set(r, FETCH_TLS, "tls trust store unusable");
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CIPHER:
@@ -457,40 +395,40 @@ xfer_curl_outcome(struct fetch_xfer *x, CURLcode cc)
 	case CURLE_SSL_SHUTDOWN_FAILED:
 	case CURLE_SSL_CLIENTCERT:
 	case CURLE_USE_SSL_FAILED:
-		res_set(r, FETCH_TLS, "tls handshake failed");
+		fetch_res_set(r, FETCH_TLS, "tls handshake failed");
 		break;
 	case CURLE_TOO_MANY_REDIRECTS:
-		res_set(r, FETCH_REDIRECT, "too many redirects");
+		fetch_res_set(r, FETCH_REDIRECT, "too many redirects");
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		/* The first URL's scheme is always allowed: a redirect. */
-		res_set(r, FETCH_REDIRECT, "redirect refused");
+		fetch_res_set(r, FETCH_REDIRECT, "redirect refused");
 		break;
 	case CURLE_FILESIZE_EXCEEDED:
-		res_set(r, FETCH_TOOBIG, "profile too large");
+		fetch_res_set(r, FETCH_TOOBIG, "profile too large");
 		break;
 	case CURLE_PARTIAL_FILE:
-		res_set(r, FETCH_ERROR, "transfer truncated");
+		fetch_res_set(r, FETCH_ERROR, "transfer truncated");
 		break;
 	case CURLE_GOT_NOTHING:
-		res_set(r, FETCH_ERROR, "empty reply");
+		fetch_res_set(r, FETCH_ERROR, "empty reply");
 		break;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
-		res_set(r, FETCH_ERROR, "connection lost");
+		fetch_res_set(r, FETCH_ERROR, "connection lost");
 		break;
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_BAD_CONTENT_ENCODING:
 	case CURLE_HTTP2:
 	case CURLE_HTTP2_STREAM:
 	case CURLE_RANGE_ERROR:
-		res_set(r, FETCH_ERROR, "bad server reply");
+		fetch_res_set(r, FETCH_ERROR, "bad server reply");
 		break;
 	case CURLE_OUT_OF_MEMORY:
-		res_set(r, FETCH_ERROR, "out of memory");
+		fetch_res_set(r, FETCH_ERROR, "out of memory");
 		break;
 	default:
-		res_set(r, FETCH_ERROR, "fetch failed");
+		fetch_res_set(r, FETCH_ERROR, "fetch failed");
 		break;
 	}
 }
@@ -520,9 +458,9 @@ xfer_result(struct fetch_xfer *x, CURLcode cc)
 			 x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(cc));
 
 	if (x->abort == ABORT_TOOBIG)
-		res_set(r, FETCH_TOOBIG, "profile too large");
+		fetch_res_set(r, FETCH_TOOBIG, "profile too large");
 	else if (x->abort == ABORT_NOMEM)
-		res_set(r, FETCH_ERROR, "out of memory");
+		fetch_res_set(r, FETCH_ERROR, "out of memory");
 	else if (cc == CURLE_OK || x->abort == ABORT_ERRPAGE)
 		xfer_http_outcome(x);
 	else
@@ -533,211 +471,6 @@ xfer_result(struct fetch_xfer *x, CURLcode cc)
 		r->redirected_permanently = nredir > 0 && x->permanent == nredir;
 	if (r->status != FETCH_OK)
 		buf_reset(&r->body);
-}
-
-/* ---- TFTP (tftpc.c) ------------------------------------------------------ */
-
-/* The file a tftp URL names: its path without the leading '/', %XX
- * decoded, as libcurl sent it. 0, or -1 when that is empty, longer than
- * TFTP allows, or holds a NUL. */
-static int
-tftp_file(const char *path, char *out, size_t outlen)
-{
-	size_t o = 0;
-
-	if (*path == '/')
-		path++;
-	for (const char *p = path; *p != '\0'; p++) {
-		int c = (unsigned char)*p;
-		unsigned v;
-
-		if (c == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
-		    sscanf(p + 1, "%2x", &v) == 1) {
-			c = (int)v;
-			p += 2;
-		}
-		if (c == 0 || o + 1 >= outlen)
-			return -1;
-		out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return o > 0 ? 0 : -1;
-}
-
-/* The socket is open: $SERVIP and $PORT are known. */
-static void
-tftp_on_connect(void *arg, const char *ip, unsigned port)
-{
-	struct fetch_xfer *x = arg;
-
-	snprintf(x->sock_ip, sizeof(x->sock_ip), "%s", ip);
-	x->sock_port = port;
-	x->connected = 1;
-	if (x->on_connect != NULL)
-		x->on_connect(x->arg, ip, port);
-}
-
-/* Passes a change of the transfer's fd on to the host. */
-static void
-tftp_sync(struct fetch_net *net, struct fetch_xfer *x)
-{
-	int fd = x->state == XFER_LIVE ? tftpc_fd(x->tc) : -1, old = x->tc_fd;
-
-	if (fd == old)
-		return;
-	x->tc_fd = fd;
-	if (old >= 0)
-		net->ops.watch(net->arg, old, 0);
-	if (fd >= 0 && x->state == XFER_LIVE)
-		net->ops.watch(net->arg, fd, FETCH_IN);
-}
-
-/* The transfer ended: its outcome, its $ERR (fetch.h), and done. */
-static void
-tftp_complete(struct fetch_net *net, struct fetch_xfer *x)
-{
-	static const char *const names[] = {
-		"not defined", "file not found", "access violation", "disk full",
-		"illegal operation", "unknown transfer id", "file already exists",
-		"no such user", "option negotiation refused",
-	};
-	struct tftpc_result *tr = tftpc_result(x->tc);
-	struct fetch_result *r = &x->res;
-
-	switch (tr->status) {
-	case TFTPC_OK:
-		res_set(r, FETCH_OK, "%s", "");
-		break;
-	case TFTPC_NOTFOUND:
-		res_set(r, FETCH_NOTFOUND, "tftp file not found");
-		break;
-	case TFTPC_ERROR:
-		res_set(r, FETCH_TFTP, "tftp error %u: %s", tr->code,
-			tr->msg[0] != '\0' ? tr->msg :
-			tr->code < sizeof(names) / sizeof(names[0]) ? names[tr->code] :
-			"unknown error");
-		break;
-	case TFTPC_TIMEOUT:
-		res_set(r, FETCH_TIMEOUT, "tftp server not responding");
-		break;
-	case TFTPC_DNS:
-		res_set(r, FETCH_DNS, "dns lookup failed");
-		break;
-	case TFTPC_TOOBIG:
-		res_set(r, FETCH_TOOBIG, "profile too large");
-		break;
-	case TFTPC_PROTO:
-		res_set(r, FETCH_ERROR, "bad server reply");
-		break;
-	default:
-		res_set(r, FETCH_ERROR, "fetch failed");
-		break;
-	}
-	snprintf(r->detail, sizeof(r->detail), "%s", tr->detail);
-	snprintf(r->serv_ip, sizeof(r->serv_ip), "%s", tr->ip);
-	r->port = tr->port;
-	r->tftp_blksize = tr->blksize;
-	if (r->status == FETCH_OK) {
-		/* The body changes hands; tftpc keeps an empty one. */
-		buf_free(&r->body);
-		r->body = tr->body;
-		buf_init(&tr->body, r->body.max);
-	}
-	xfer_unlink_live(net, x);
-	x->state = XFER_DONE;
-	tftp_sync(net, x);
-	x->done(x->arg, r);
-	xfer_free(x);
-}
-
-/* Runs the transfer's client (its fd is readable, or it is due) and, if
- * that ended it, reports. The host's ops run inside in_curl, so that a
- * cancel from one parks the transfer rather than freeing it under us. */
-static void
-tftp_run(struct fetch_net *net, struct fetch_xfer *x, int readable)
-{
-	int ended;
-
-	net->in_curl++;
-	if (readable)
-		tftpc_readable(x->tc, clock_mono_ms());
-	else
-		tftpc_timeout(x->tc, clock_mono_ms());
-	tftp_sync(net, x);
-	ended = x->state == XFER_LIVE && tftpc_result(x->tc)->status != TFTPC_RUNNING;
-	net_curl_leave(net);
-	if (ended)
-		tftp_complete(net, x);
-}
-
-static struct fetch_xfer *
-tftp_find(struct fetch_net *net, int fd)
-{
-	if (net->ntftp == 0)
-		return NULL;
-	for (struct fetch_xfer *x = net->live; x != NULL; x = x->next)
-		if (x->tc != NULL && x->tc_fd == fd)
-			return x;
-	return NULL;
-}
-
-/* Runs every TFTP transfer that was due when this round began, one at a
- * time: a done callback may cancel or start others. */
-static void
-tftp_due_run(struct fetch_net *net, long long now)
-{
-	struct fetch_xfer *x;
-
-	if (net->ntftp == 0)
-		return;
-	for (x = net->live; x != NULL; x = x->next) {
-		long long d = x->tc != NULL ? tftpc_due(x->tc) : -1;
-
-		x->tc_fire = d >= 0 && d <= now;
-	}
-	while (!net->free_pending) {
-		for (x = net->live; x != NULL && !x->tc_fire; x = x->next)
-			;
-		if (x == NULL)
-			break;
-		x->tc_fire = 0;
-		tftp_run(net, x, 0);
-	}
-}
-
-/* fetch_start for a tftp URL. */
-static enum prov_err
-tftp_start(struct fetch_net *net, struct fetch_xfer *x, const struct fetch_req *req,
-	   struct diag *d)
-{
-	struct tftpc_req tr;
-	char file[TFTP_FILENAME_MAX + 1];
-
-	if (tftp_file(req->url->path, file, sizeof(file)) < 0)
-		return diag_set(d, PROV_E_INVAL, 0, 0, "fetch: tftp file name empty, over "
-				"%u bytes, or with a NUL", TFTP_FILENAME_MAX);
-	memset(&tr, 0, sizeof(tr));
-	tr.host = req->url->host;
-	tr.port = req->url->port;
-	tr.file = file;
-	tr.blksize = req->tftp_blksize;
-	tr.max_body = x->max_body;
-	tr.timeout_ms = req->timeout_ms > 0 ? req->timeout_ms : BOUND_NET_TIMEOUT_MS;
-	tr.on_connect = tftp_on_connect;
-	tr.arg = x;
-	if (req->upload) {
-		tr.put = req->post != NULL ? req->post : "";
-		tr.putlen = req->post != NULL ? req->postlen : 0;
-	}
-	x->tc_fd = -1;
-	if (tftpc_start(&tr, clock_mono_ms(), &x->tc, d) != PROV_OK)
-		return d != NULL ? d->code : PROV_E_INVAL;
-	list_push(&net->live, x);
-	net->nlive++;
-	net->ntftp++;
-	if (net->depth == 0)
-		net_arm(net); /* due at once: the RRQ goes out from the timer */
-	return PROV_OK;
 }
 
 /* ---- the net ------------------------------------------------------------ */
@@ -811,13 +544,13 @@ static void
 xfer_complete(struct fetch_net *net, struct fetch_xfer *x, CURLcode cc)
 {
 	xfer_result(x, cc);
-	xfer_unlink_live(net, x);
+	fetch_xfer_unlink_live(net, x);
 	x->state = XFER_DONE;
 	net->in_curl++;
 	(void)curl_multi_remove_handle(net->multi, x->easy);
-	net_curl_leave(net);
+	fetch_net_curl_leave(net);
 	x->done(x->arg, &x->res);
-	xfer_free(x);
+	fetch_xfer_free(x);
 }
 
 /* Reports the transfers libcurl has finished. */
@@ -847,7 +580,7 @@ net_leave(struct fetch_net *net)
 	if (net->free_pending)
 		net_destroy(net);
 	else
-		net_arm(net);
+		fetch_net_arm(net);
 }
 
 void
@@ -861,12 +594,12 @@ fetch_net_fd(struct fetch_net *net, int fd, unsigned events)
 	if (events & FETCH_OUT)
 		mask |= CURL_CSELECT_OUT;
 	net->depth++;
-	if (!net->free_pending && (x = tftp_find(net, fd)) != NULL) {
-		tftp_run(net, x, 1);
+	if (!net->free_pending && (x = fetch_tftp_find(net, fd)) != NULL) {
+		fetch_tftp_run(net, x, 1);
 	} else if (!net->free_pending) {
 		net->in_curl++;
 		(void)curl_multi_socket_action(net->multi, fd, mask, &running);
-		net_curl_leave(net);
+		fetch_net_curl_leave(net);
 		net_drain(net);
 	}
 	net_leave(net);
@@ -885,11 +618,11 @@ fetch_net_timeout(struct fetch_net *net)
 		net->curl_due = -1;
 		net->in_curl++;
 		(void)curl_multi_socket_action(net->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-		net_curl_leave(net);
+		fetch_net_curl_leave(net);
 	}
 	if (!net->free_pending)
 		net_drain(net);
-	tftp_due_run(net, now);
+	fetch_tftp_due_run(net, now);
 	net_leave(net);
 }
 
@@ -1068,7 +801,7 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 	buf_init(&x->res.body, x->max_body);
 	snprintf(x->res.final_url, sizeof(x->res.final_url), "%s", url.p);
 	if (x->tftp) {
-		if ((rc = tftp_start(net, x, req, d)) != PROV_OK)
+		if ((rc = fetch_tftp_start(net, x, req, d)) != PROV_OK)
 			goto out;
 		*out = x;
 		x = NULL;
@@ -1088,16 +821,16 @@ fetch_start(struct fetch_net *net, const struct fetch_req *req,
 	net->in_curl++;
 	if (curl_multi_add_handle(net->multi, x->easy) != CURLM_OK)
 		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "fetch: libcurl refused the transfer");
-	net_curl_leave(net);
+	fetch_net_curl_leave(net);
 	if (rc != PROV_OK)
 		goto out;
-	list_push(&net->live, x);
+	fetch_list_push(&net->live, x);
 	net->nlive++;
 	*out = x;
 	x = NULL;
 out:
 	buf_free(&url);
-	xfer_free(x);
+	fetch_xfer_free(x);
 	return rc;
 }
 
@@ -1109,10 +842,10 @@ fetch_cancel(struct fetch_xfer *x)
 	if (x == NULL || x->state != XFER_LIVE)
 		return;
 	net = x->net;
-	xfer_unlink_live(net, x);
+	fetch_xfer_unlink_live(net, x);
 	x->state = XFER_DEAD;
 	if (net->in_curl > 0) {
-		list_push(&net->dead, x);
+		fetch_list_push(&net->dead, x);
 		return;
 	}
 	if (x->tc != NULL) {
@@ -1121,9 +854,9 @@ fetch_cancel(struct fetch_xfer *x)
 	} else {
 		net->in_curl++;
 		(void)curl_multi_remove_handle(net->multi, x->easy);
-		net_curl_leave(net);
+		fetch_net_curl_leave(net);
 	}
-	xfer_free(x);
+	fetch_xfer_free(x);
 	if (net->depth == 0)
-		net_arm(net);
+		fetch_net_arm(net);
 }
