@@ -21,6 +21,15 @@ clock_mono_us(void)
 }
 
 int64_t
+clock_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
 clock_local_s(void)
 {
 	time_t t = time(NULL);

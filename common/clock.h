@@ -16,6 +16,9 @@ int64_t clock_mono_ms(void);
 /* Monotonic microseconds since the same point, for latencies. */
 int64_t clock_mono_us(void);
 
+/* Unix time in milliseconds (CLOCK_REALTIME), for timestamps. */
+int64_t clock_wall_ms(void);
+
 /* Local wall time in seconds: Unix time plus the zone's offset now, what
  * a device's "daily at 03:00" is measured against. */
 int64_t clock_local_s(void);

@@ -279,7 +279,7 @@ conn_process(struct http_conn *c)
 			c->req_started = 1;
 			c->method = -1;
 			c->t0_us = (uint64_t)clock_mono_us();
-			c->t0_wall_ms = serve_wall_ms();
+			c->t0_wall_ms = clock_wall_ms();
 			if (c->nreq > 0 && http_conn_deadline(c, http_conn_lim(c)->http_header_timeout_ms,
 							 "header timeout") != 0)
 				return -1;
@@ -672,7 +672,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		h->n_refused++;
 		c->state = CS_READ;
 		c->t0_us = (uint64_t)clock_mono_us();
-		c->t0_wall_ms = serve_wall_ms();
+		c->t0_wall_ms = clock_wall_ms();
 		log_msg(LOG_INFO, "http: %s: over the connection caps: 503", c->client);
 		if (http_conn_error(c, 503, NULL, NULL) < 0 || conn_run(c) < 0)
 			conn_close(c, NULL);

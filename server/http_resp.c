@@ -118,7 +118,7 @@ http_date_now(char date[30])
 {
 	static int64_t cached_s = -1;
 	static char cached[30];
-	int64_t now = serve_wall_ms() / 1000;
+	int64_t now = clock_wall_ms() / 1000;
 
 	if (now != cached_s) {
 		http_date_format(now, cached);

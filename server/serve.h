@@ -34,8 +34,6 @@ struct srv {
 	unsigned worker;               /* 0-based index */
 };
 
-/* Wall clock in unix ms (history records, Last-Modified). */
-int64_t serve_wall_ms(void);
 
 /* The 12-hex-digit MAC named in s (len bytes), lower-cased into mac[13]:
  * the last 12 digits of the first run of at least 12 hex digits (a prefix

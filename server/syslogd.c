@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -488,7 +489,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	if (m != NULL)
 		METRIC_ADD(m->syslog_messages, 1);
 	syslogd_source(from, source, sizeof(source));
-	rec.time_ms = serve_wall_ms();
+	rec.time_ms = clock_wall_ms();
 	rec.source = source;
 	rec.facility = msg.facility;
 	rec.severity = msg.severity;

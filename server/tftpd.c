@@ -840,7 +840,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	int fd = -1, oack;
 
 	memset(&who, 0, sizeof(who));
-	who.wall_ms = serve_wall_ms();
+	who.wall_ms = clock_wall_ms();
 	who.t0_us = clock_mono_us();
 	tftpd_addr_text(peer, who.client, sizeof(who.client));
 	if (truncated || tftp_parse_req_code(pkt, n, &req, why, sizeof(why), &code) < 0) {

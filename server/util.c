@@ -1,23 +1,13 @@
 /*
- * util: small helpers every serving module needs (serve.h): the wall
- * clock, finding the MAC a request or message names, escaping untrusted
- * text for logs and history.
+ * util: small helpers every serving module needs (serve.h): finding the
+ * MAC a request or message names, escaping untrusted text for logs and
+ * history. The clocks are common/clock.h.
  */
 #include "serve.h"
 
 #include <stddef.h>
-#include <time.h>
 
 #include "hex.h"
-
-int64_t
-serve_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The last 12 digits of the first run of at least 12 hex digits: the MAC
  * follows the prefix, and a prefix may itself end in hex letters

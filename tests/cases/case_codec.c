@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "hex.h"
 
 #define CASE_CODEC_MAX (8u * 1024u * 1024u) /* a case file's bytes at most */
 
@@ -36,18 +37,6 @@ static const char *const case_codec_errs[] = {
 	"PROV_E_BUSY", "PROV_E_EXISTS", "PROV_E_NOTFOUND", "PROV_E_CORRUPT",
 	"PROV_E_NOKEY", "PROV_E_DECRYPT", "PROV_E_GZIP",
 };
-
-static int
-case_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Appends the bytes of hex section NAME to out. */
 static int
@@ -62,7 +51,7 @@ case_hex(struct case_file *cf, const char *name, struct buf *out)
 
 		if (strchr(" \t\r\n", s[i]) != NULL)
 			continue;
-		if ((v = case_hexval(s[i])) < 0)
+		if ((v = hex_val(s[i])) < 0)
 			return case_fail(cf, "@@ %s: not a hex digit: '%c'", name, s[i]);
 		if (hi < 0) {
 			hi = v;

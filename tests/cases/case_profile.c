@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "hex.h"
 #include "profile.h"
 
 static const char *const profile_codes[] = {
@@ -29,18 +30,6 @@ static const char *const profile_codes[] = {
 	"PROV_E_TOOBIG", "PROV_E_UNKNOWN", "PROV_E_DENIED", "PROV_E_IO",
 	"PROV_E_BUSY", "PROV_E_EXISTS", "PROV_E_NOTFOUND", "PROV_E_CORRUPT",
 };
-
-static int
-profile_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decodes the escapes of an `escaped` input into out. */
 static int
@@ -57,11 +46,11 @@ profile_unescape(struct case_file *cf, const char *s, size_t n, struct buf *out)
 			case '0': c = '\0'; break;
 			case '\\': c = '\\'; break;
 			case 'x':
-				if (i + 2 >= n || profile_hex(s[i + 1]) < 0 ||
-				    profile_hex(s[i + 2]) < 0)
+				if (i + 2 >= n || hex_val(s[i + 1]) < 0 ||
+				    hex_val(s[i + 2]) < 0)
 					return case_fail(cf, "bad \\x escape in input");
-				c = (char)(profile_hex(s[i + 1]) * 16 +
-					   profile_hex(s[i + 2]));
+				c = (char)(hex_val(s[i + 1]) * 16 +
+					   hex_val(s[i + 2]));
 				i += 2;
 				break;
 			default:
