@@ -395,6 +395,34 @@ readable(const char *what, const char *path, int dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when the directory a is b or lies beneath it, once both are resolved
+ * (symlinks, "..", trailing '/'). */
+static int
+beneath(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+/* An upload directory equal to, inside or containing the root would let an
+ * unauthenticated upload replace a served file (or serve a report). */
+static int
+check_overlap(const struct srv_cfg *c, char *err, size_t errlen)
+{
+	char *r = realpath(c->root, NULL), *u = realpath(c->upload, NULL);
+	int rc = 0;
+
+	if (r == NULL || u == NULL)
+		rc = fail(err, errlen, "%s: %s", r == NULL ? c->root : c->upload, strerror(errno));
+	else if (beneath(u, r) || beneath(r, u))
+		rc = fail(err, errlen, "upload %s and root %s overlap: an upload could replace a "
+			  "served file; give separate trees", c->upload, c->root);
+	free(r);
+	free(u);
+	return rc;
+}
+
 int
 config_check(const struct srv_cfg *c, char *err, size_t errlen)
 {
@@ -402,7 +430,8 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "no root directory (--root DIR or 'root DIR')");
 	if (readable("root", c->root, 1, err, errlen) < 0)
 		return -1;
-	if (c->upload != NULL && readable("upload", c->upload, 1, err, errlen) < 0)
+	if (c->upload != NULL && (readable("upload", c->upload, 1, err, errlen) < 0
+				  || check_overlap(c, err, errlen) < 0))
 		return -1;
 	if (c->n_tftp + c->n_http + c->n_https + c->n_syslog == 0)
 		return fail(err, errlen, "nothing to serve: give --tftp, --http, --https or --syslog");

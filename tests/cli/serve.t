@@ -37,6 +37,21 @@ Usage and configuration errors exit 2 with one line saying what and where:
   $ prov serve --config good.conf --check
   configuration ok
 
+An upload directory that overlaps the root (equal, inside or containing it)
+would let an unauthenticated PUT replace a served profile; refused by
+--check and at start:
+
+  $ mkdir -p tree/up
+  $ prov serve --root tree --upload tree/up --http 127.0.0.1:0 --check
+  prov: serve: upload tree/up and root tree overlap: an upload could replace a served file; give separate trees
+  [2]
+  $ prov serve --root tree/up --upload tree --http 127.0.0.1:0
+  prov: serve: upload tree and root tree/up overlap: an upload could replace a served file; give separate trees
+  [2]
+  $ prov serve --root tree --upload tree/. --http 127.0.0.1:0
+  prov: serve: upload tree/. and root tree overlap: an upload could replace a served file; give separate trees
+  [2]
+
 The example configuration documents every option; with its paths pointed
 here it passes --check:
 
@@ -45,14 +60,14 @@ here it passes --check:
 
 A tree to serve, and a secret beside it (outside the root):
 
-  $ R=$PROV_TMP/root && mkdir -p $R/deep $R/up && chmod 755 $PROV_TMP $R $R/deep
+  $ R=$PROV_TMP/root && mkdir -p $R/deep $PROV_TMP/up && chmod 755 $PROV_TMP $R $R/deep
   $ printf '<flat-profile><GPP_A>a</GPP_A></flat-profile>\n' > $R/a.xml
   $ printf 'b\n' > $R/deep/b.cfg
   $ head -c 40960 /dev/urandom > $R/forty.bin
   $ head -c 1048576 /dev/urandom > $R/image.loads
   $ printf '<flat-profile><User_ID_1_>1001</User_ID_1_></flat-profile>\n' > $R/spa001122aabbcc.xml
   $ echo SECRET-OUTSIDE-ROOT-5f3a > $PROV_TMP/secret.txt
-  $ prov_serve $R --upload $R/up
+  $ prov_serve $R --upload $PROV_TMP/up
 
 HTTP (curl) and TFTP (tftp-hpa, curl with blksize) serve the same bytes:
 
@@ -87,7 +102,7 @@ Reports: PUT lands in the upload directory only:
 
   $ curl -s -o /dev/null -w '%{http_code}\n' -T got.xml http://127.0.0.1:$PROV_SERVE_HTTP/report-001122aabbcc.xml
   201
-  $ cmp $R/up/report-001122aabbcc.xml got.xml
+  $ cmp $PROV_TMP/up/report-001122aabbcc.xml got.xml
 
 Syslog from logger (RFC 3164 and 5424) is collected:
 
