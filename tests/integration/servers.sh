@@ -33,6 +33,7 @@
 #                               ready, then sets PROV_SERVE_PID, _LOG, _TFTP,
 #                               _HTTP, _HTTPS (when --https is given) and
 #                               _SYSLOG. Call it directly, not in $(...).
+#                               ROOT - gives no --root (a --config has it).
 #
 # Every server runs in the foreground of its own process group (setsid, no
 # daemon mode); its pid goes to $PROV_TMP/pids. Logs:
@@ -82,8 +83,9 @@ prov_servers_stop() {
 prov_serve() {
 	local root=$1 i
 	shift
+	[ "$root" = - ] || set -- --root "$root" "$@"
 	PROV_SERVE_LOG="$PROV_TMP/serve-$RANDOM.log"
-	_prov_spawn "$PROV_SERVE_LOG" prov serve --root "$root" --db "sqlite:$PROV_TMP/serve.db" \
+	_prov_spawn "$PROV_SERVE_LOG" prov serve --db "sqlite:$PROV_TMP/serve.db" \
 		--user root --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 \
 		--log-level notice "$@"
 	PROV_SERVE_PID=$_PROV_PID
