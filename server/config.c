@@ -52,6 +52,8 @@ static const struct opt opts[] = {
 	{ "tftp-max-per-client", OPT_UINT, L(tftp_max_per_client), 0, 1, 100000 },
 	{ "tftp-timeout-ms", OPT_UINT, L(tftp_timeout_ms), 0, 10, 255000 },
 	{ "tftp-retries", OPT_UINT, L(tftp_retries), 0, 0, 100 },
+	{ "tftp-max-timeout-s", OPT_UINT, L(tftp_max_timeout_s), 0, 1, 255 },
+	{ "tftp-max-transfer-ms", OPT_UINT, L(tftp_max_transfer_ms), 0, 10, 86400000 },
 	{ "tftp-max-window", OPT_UINT, L(tftp_max_window), 0, 1, 65535 },
 	{ "tftp-max-blksize", OPT_UINT, L(tftp_max_blksize), 0, 8, 65464 },
 	{ "http-max-conns", OPT_UINT, L(http_max_conns), 0, 1, 1000000 },
@@ -79,6 +81,8 @@ config_defaults(struct srv_cfg *c)
 	c->lim.tftp_max_per_client = 16;
 	c->lim.tftp_timeout_ms = 1000;
 	c->lim.tftp_retries = 5;
+	c->lim.tftp_max_timeout_s = 5;
+	c->lim.tftp_max_transfer_ms = 15 * 60 * 1000;
 	c->lim.tftp_max_window = 64;
 	c->lim.tftp_max_blksize = 65464;
 	c->lim.http_max_conns = 10000;

@@ -31,6 +31,8 @@ struct config_limits {
 	unsigned tftp_max_per_client;  /* concurrent transfers per client address */
 	unsigned tftp_timeout_ms;      /* first retransmission timeout */
 	unsigned tftp_retries;         /* retransmissions before giving up */
+	unsigned tftp_max_timeout_s;   /* largest RFC 2349 timeout granted */
+	unsigned tftp_max_transfer_ms; /* longest life of one transfer */
 	unsigned tftp_max_window;      /* largest windowsize granted */
 	unsigned tftp_max_blksize;     /* largest blksize granted */
 	unsigned http_max_conns;       /* open connections per worker */

@@ -94,6 +94,8 @@ static const char usage[] =
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
 "  --tftp-max-per-client [16] --tftp-timeout-ms [1000] --tftp-retries [5]\n"
+"  --tftp-max-timeout-s [5] (a longer RFC 2349 timeout is not granted)\n"
+"  --tftp-max-transfer-ms [900000] (the longest one transfer may take)\n"
 "  --tftp-max-window [64] --tftp-max-blksize [65464] --http-max-conns [10000]\n"
 "  --http-max-per-client [256] --http-header-max [16384]\n"
 "  --http-body-max [16777216] --http-header-timeout-ms [10000]\n"
