@@ -42,6 +42,7 @@
 #define SYSLOGD_PID_MAX 128       /* "[pid]" contents (RFC 5424 PROCID length) */
 #define SYSLOGD_HOST_MAX 255      /* RFC 5424 HOSTNAME length */
 #define SYSLOGD_FIELD_MAX 255     /* other 5424 header fields (APP-NAME is 48) */
+#define SYSLOGD_DROP_LOG_MS 10000 /* kernel drops are logged at most this often */
 
 struct syslogd {
 	struct srv *srv;
@@ -53,6 +54,14 @@ struct syslogd {
 	struct mmsghdr msgs[SYSLOGD_BATCH];
 	struct iovec iov[SYSLOGD_BATCH];
 	struct sockaddr_storage from[SYSLOGD_BATCH];
+	/* SO_RXQ_OVFL: the socket's drop count, delivered with each datagram */
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+	} ctl[SYSLOGD_BATCH];
+	uint32_t drops_seen;      /* the last count the kernel reported */
+	uint64_t drops_unlogged;  /* drops not yet in the log */
+	int64_t drop_log_at;      /* loop time the next drop report may be logged */
 };
 
 /* ---- parsing ------------------------------------------------------------------ */
@@ -499,6 +508,39 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	store_syslog(s->srv->store, &rec);
 }
 
+/* The kernel's count of datagrams dropped on this socket (its receive
+ * buffer was full), as stamped on a received datagram: the new drops go to
+ * the metrics at once and to the log at most every SYSLOGD_DROP_LOG_MS. */
+static void
+syslogd_kernel_drops(struct syslogd *s, struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		uint32_t count, delta;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&count, CMSG_DATA(c), sizeof(count));
+		delta = count - s->drops_seen; /* modulo 2^32, as the kernel counts */
+		s->drops_seen = count;
+		if (delta > 0 && s->srv->metrics != NULL)
+			METRIC_ADD(s->srv->metrics->syslog_kernel_dropped, delta);
+		s->drops_unlogged += delta;
+	}
+}
+
+static void
+syslogd_drops_log(struct syslogd *s)
+{
+	int64_t now = loop_now(s->srv->loop);
+
+	if (s->drops_unlogged == 0 || now < s->drop_log_at)
+		return;
+	log_msg(LOG_WARNING, "syslog: %llu datagrams dropped by the kernel (receive buffer "
+		"full; see prov_syslog_kernel_dropped_total)", (unsigned long long)s->drops_unlogged);
+	s->drops_unlogged = 0;
+	s->drop_log_at = now + SYSLOGD_DROP_LOG_MS;
+}
+
 static void
 syslogd_read(void *arg, int fd, unsigned events)
 {
@@ -519,6 +561,8 @@ syslogd_read(void *arg, int fd, unsigned events)
 			s->msgs[k].msg_hdr.msg_namelen = sizeof(s->from[k]);
 			s->msgs[k].msg_hdr.msg_iov = &s->iov[k];
 			s->msgs[k].msg_hdr.msg_iovlen = 1;
+			s->msgs[k].msg_hdr.msg_control = s->ctl[k].buf;
+			s->msgs[k].msg_hdr.msg_controllen = sizeof(s->ctl[k].buf);
 		}
 		n = recvmmsg(fd, s->msgs, SYSLOGD_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -526,11 +570,12 @@ syslogd_read(void *arg, int fd, unsigned events)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_msg(LOG_WARNING, "syslog: recvmmsg: %s", strerror(errno));
-			return;
+			break;
 		}
 		for (int k = 0; k < n; k++) {
 			size_t len = s->msgs[k].msg_len;
 
+			syslogd_kernel_drops(s, &s->msgs[k].msg_hdr);
 			/* MSG_TRUNC: the datagram was longer than the cap; the
 			 * kernel kept the first bufcap bytes. */
 			if (len > s->bufcap)
@@ -539,8 +584,9 @@ syslogd_read(void *arg, int fd, unsigned events)
 		}
 		total += (unsigned)n;
 		if (n < SYSLOGD_BATCH)
-			return;
+			break;
 	}
+	syslogd_drops_log(s);
 }
 
 int
@@ -553,6 +599,9 @@ syslogd_new(struct syslogd **out, struct srv *srv, int fd)
 		return -1;
 	s->srv = srv;
 	s->fd = fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &(int){ 1 }, sizeof(int)) < 0)
+		log_msg(LOG_WARNING, "syslog: SO_RXQ_OVFL: %s: kernel drops will not be counted",
+			strerror(errno));
 	if (syslogd_buffers(s) < 0 ||
 	    loop_fd(srv->loop, fd, LOOP_IN, syslogd_read, s) < 0) {
 		free(s->bufs);

@@ -262,7 +262,9 @@ rig_poll(void *arg)
 {
 	struct rig *r = arg;
 
-	if (atomic_load(&r->m.syslog_messages) + atomic_load(&r->m.syslog_dropped) >= r->expect)
+	if (atomic_load(&r->m.syslog_messages) + atomic_load(&r->m.syslog_dropped) +
+	    atomic_load(&r->m.syslog_kernel_dropped) + atomic_load(&r->m.syslog_rate_limited) >=
+	    r->expect)
 		loop_stop(r->loop);
 	else
 		loop_timer_add(r->loop, loop_now(r->loop) + 5, rig_poll, r);
@@ -484,6 +486,39 @@ s_net_4_collector_stores_what_it_receives(void **state)
 	rig_teardown(&r);
 }
 
+/* Datagrams the kernel drops because the receive buffer is full are
+ * counted (SO_RXQ_OVFL): a burst into a tiny buffer while the loop does
+ * not run, then one more datagram once the queue is drained (the kernel
+ * reports the drop count with the next datagram it delivers). Every
+ * datagram sent is then either a message or a kernel drop. */
+static void
+s_net_4_kernel_drops_counted(void **state)
+{
+	struct rig r;
+	char one[200];
+	int s, small = 1;
+	unsigned burst = 500;
+
+	(void)state;
+	rig_setup(&r, 4096);
+	assert_int_equal(setsockopt(r.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(s >= 0);
+	memset(one, 'x', sizeof(one));
+	memcpy(one, "<14>burst: ", 11);
+	for (unsigned i = 0; i < burst; i++)
+		send_dgram(s, r.port, one, sizeof(one));
+	rig_run(&r, 1);            /* drains the queue: well under one wakeup */
+	assert_true(atomic_load(&r.m.syslog_messages) < burst);
+	send_dgram(s, r.port, "<14>after: the burst", 20);
+	rig_run(&r, burst + 1);
+	assert_true(atomic_load(&r.m.syslog_kernel_dropped) > 0);
+	assert_int_equal(atomic_load(&r.m.syslog_messages) + atomic_load(&r.m.syslog_kernel_dropped),
+			 burst + 1);
+	close(s);
+	rig_teardown(&r);
+}
+
 /* An IPv6 source is stored as "[ADDR]:PORT" (skipped without ::1). */
 static void
 s_net_4_ipv6_source(void **state)
@@ -584,6 +619,7 @@ main(void)
 		cmocka_unit_test(s_net_4_what_our_phones_send),
 		cmocka_unit_test(s_net_4_long_and_small_scratch),
 		cmocka_unit_test(s_net_4_collector_stores_what_it_receives),
+		cmocka_unit_test(s_net_4_kernel_drops_counted),
 		cmocka_unit_test(s_net_4_ipv6_source),
 		cmocka_unit_test(s_net_4_logger_rfc5424_and_rfc3164),
 	};
