@@ -66,6 +66,10 @@ static const struct opt opts[] = {
 	{ "http-send-timeout-ms", OPT_UINT, L(http_send_timeout_ms), 0, 10, 3600000 },
 	{ "http-keepalive-max", OPT_UINT, L(http_keepalive_max), 0, 1, 10000000 },
 	{ "syslog-msg-max", OPT_UINT, L(syslog_msg_max), 0, 64, 65507 },
+	{ "syslog-rate", OPT_UINT, L(syslog_rate), 0, 0, 1000000 },
+	{ "syslog-burst", OPT_UINT, L(syslog_burst), 0, 1, 1000000 },
+	{ "history-max-age-days", OPT_UINT, L(history_max_age_days), 0, 0, 36500 },
+	{ "history-max-mb", OPT_UINT, L(history_max_mb), 0, 0, 16u * 1024 * 1024 },
 };
 
 #undef F
@@ -95,6 +99,10 @@ config_defaults(struct srv_cfg *c)
 	c->lim.http_send_timeout_ms = 30000;
 	c->lim.http_keepalive_max = 1000;
 	c->lim.syslog_msg_max = 4096;
+	c->lim.syslog_rate = 20;
+	c->lim.syslog_burst = 200;
+	c->lim.history_max_age_days = 90;
+	c->lim.history_max_mb = 1024;
 }
 
 __attribute__((format(printf, 3, 4)))

@@ -102,6 +102,11 @@ static const char usage[] =
 "  --http-body-timeout-ms [10000] --http-idle-timeout-ms [30000]\n"
 "  --http-send-timeout-ms [30000] --http-keepalive-max [1000]\n"
 "  --syslog-msg-max [4096]\n"
+"  --syslog-rate [20] messages stored per second per source address (0: all),\n"
+"  --syslog-burst [200] of them at once; the rest are counted, not stored\n"
+"History retention: --history-max-age-days [90] (0: forever) and\n"
+"  --history-max-mb [1024] (0: no cap): older rows, then the oldest rows\n"
+"  past the size, are deleted as the server writes; both are counted\n"
 "ADDR:PORT is 127.0.0.1:69, [::1]:69 or :69 (all IPv4 addresses); give an\n"
 "option several times (or several addresses in the file) to listen on more.\n"
 "Port 0 picks a free port; the chosen ports are logged at notice level as\n"
@@ -416,6 +421,16 @@ on_term(void *arg, int signo)
 	drain_check(w);
 }
 
+/* The history's retention from the configuration (at start and reload). */
+static void
+serve_retention(const struct srv *srv)
+{
+	const struct config_limits *lim = &srv->cfg->lim;
+
+	store_retention(srv->store, (int64_t)lim->history_max_age_days * 86400000,
+			(uint64_t)lim->history_max_mb * 1024 * 1024);
+}
+
 static void
 on_hup(void *arg, int signo)
 {
@@ -463,6 +478,7 @@ on_hup(void *arg, int signo)
 		tls_free(w->srv.tls);   /* connections keep their SSL_CTX reference */
 		w->srv.tls = t;
 	}
+	serve_retention(&w->srv);
 	log_msg(LOG_NOTICE, "configuration reloaded");
 	return;
 refused:
@@ -524,6 +540,7 @@ worker_run(struct master *m, unsigned idx)
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
+	serve_retention(&w.srv);
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;

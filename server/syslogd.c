@@ -43,6 +43,17 @@
 #define SYSLOGD_HOST_MAX 255      /* RFC 5424 HOSTNAME length */
 #define SYSLOGD_FIELD_MAX 255     /* other 5424 header fields (APP-NAME is 48) */
 #define SYSLOGD_DROP_LOG_MS 10000 /* kernel drops are logged at most this often */
+#define SYSLOGD_SOURCES 1024      /* per-source rate buckets (direct-mapped by address) */
+#define SYSLOGD_RATE_LOG_MS 10000 /* rate-limited messages are logged at most this often */
+
+/* A token bucket for one source address: tokens in thousandths, so that
+ * any rate of whole messages per second refills in whole milliseconds. */
+struct syslogd_bucket {
+	unsigned char addr[16];   /* IPv4 as v4-mapped IPv6 */
+	int used;
+	uint64_t milli;           /* tokens * 1000 */
+	int64_t at_ms;            /* loop time of the last refill */
+};
 
 struct syslogd {
 	struct srv *srv;
@@ -59,6 +70,9 @@ struct syslogd {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(uint32_t))];
 	} ctl[SYSLOGD_BATCH];
+	struct syslogd_bucket buckets[SYSLOGD_SOURCES];
+	uint64_t limited_unlogged; /* rate-limited messages not yet in the log */
+	int64_t limit_log_at;      /* loop time the next rate report may be logged */
 	uint32_t drops_seen;      /* the last count the kernel reported */
 	uint64_t drops_unlogged;  /* drops not yet in the log */
 	int64_t drop_log_at;      /* loop time the next drop report may be logged */
@@ -480,6 +494,49 @@ syslogd_buffers(struct syslogd *s)
 	return 0;
 }
 
+/* Whether a message from this address may be stored now (syslog-rate
+ * per second, syslog-burst at once; a rate of 0 stores all). A source
+ * sharing a slot with another takes it over with a full bucket: the cap
+ * holds for every source that keeps its slot, and the table stays fixed.
+ * Per worker: with SO_REUSEPORT one source's datagrams reach one worker. */
+static int
+syslogd_admit(struct syslogd *s, const struct sockaddr_storage *from)
+{
+	const struct config_limits *lim = &s->srv->cfg->lim;
+	unsigned char addr[16] = { 0 };
+	struct syslogd_bucket *b;
+	uint64_t cap = (uint64_t)lim->syslog_burst * 1000, h = 14695981039346656037ull;
+	int64_t now = loop_now(s->srv->loop);
+
+	if (lim->syslog_rate == 0)
+		return 1;
+	if (from->ss_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
+	} else {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &((const struct sockaddr_in *)from)->sin_addr, 4);
+	}
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 1099511628211ull; /* FNV-1a */
+	b = &s->buckets[h % SYSLOGD_SOURCES];
+	if (!b->used || memcmp(b->addr, addr, 16) != 0) {
+		memcpy(b->addr, addr, 16);
+		b->used = 1;
+		b->milli = cap;
+		b->at_ms = now;
+	}
+	if (now > b->at_ms) {
+		b->milli += (uint64_t)(now - b->at_ms) * lim->syslog_rate;
+		b->at_ms = now;
+	}
+	if (b->milli > cap)
+		b->milli = cap;
+	if (b->milli < 1000)
+		return 0;
+	b->milli -= 1000;
+	return 1;
+}
+
 static void
 syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	    const struct sockaddr_storage *from)
@@ -496,6 +553,12 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	}
 	if (m != NULL)
 		METRIC_ADD(m->syslog_messages, 1);
+	if (!syslogd_admit(s, from)) {
+		if (m != NULL)
+			METRIC_ADD(m->syslog_rate_limited, 1);
+		s->limited_unlogged++;
+		return;
+	}
 	syslogd_source(from, source, sizeof(source));
 	rec.time_ms = serve_wall_ms();
 	rec.source = source;
@@ -539,6 +602,20 @@ syslogd_drops_log(struct syslogd *s)
 		"full; see prov_syslog_kernel_dropped_total)", (unsigned long long)s->drops_unlogged);
 	s->drops_unlogged = 0;
 	s->drop_log_at = now + SYSLOGD_DROP_LOG_MS;
+}
+
+static void
+syslogd_limited_log(struct syslogd *s)
+{
+	int64_t now = loop_now(s->srv->loop);
+
+	if (s->limited_unlogged == 0 || now < s->limit_log_at)
+		return;
+	log_msg(LOG_NOTICE, "syslog: %llu messages not stored: their source sent more than "
+		"syslog-rate (see prov_syslog_rate_limited_total)",
+		(unsigned long long)s->limited_unlogged);
+	s->limited_unlogged = 0;
+	s->limit_log_at = now + SYSLOGD_RATE_LOG_MS;
 }
 
 static void
@@ -587,6 +664,7 @@ syslogd_read(void *arg, int fd, unsigned events)
 			break;
 	}
 	syslogd_drops_log(s);
+	syslogd_limited_log(s);
 }
 
 int
