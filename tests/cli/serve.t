@@ -114,7 +114,7 @@ while the server runs (columns: protocol, method, status, bytes, MAC, path):
 
   $ logwait() { # until prov log ARGS prints N rows (history commits in batches)
   >   local n=$1 i; shift
-  >   for i in $(seq 100); do [ "$(prov log --db $PROV_TMP/serve.db "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
+  >   for i in $(seq 400); do [ "$(prov log --db $PROV_TMP/serve.db "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
   > }
   $ logwait 1 --mac 001122aabbcc
   $ prov log --db $PROV_TMP/serve.db --mac 00:11:22:AA:BB:CC | awk '{print $3, $4, $5, $6, $8, $9}'
@@ -134,12 +134,15 @@ while the server runs (columns: protocol, method, status, bytes, MAC, path):
 
 SIGHUP reloads; a broken file is refused and the old configuration kept:
 
-  $ kill -HUP $PROV_SERVE_PID && sleep 0.3 && grep -c 'configuration reloaded' $PROV_SERVE_LOG
+  $ waitlog() { # until the server's log has PATTERN (generous: a loaded machine)
+  >   local i; for i in $(seq 400); do grep -q "$1" $PROV_SERVE_LOG && return; sleep 0.05; done
+  > }
+  $ kill -HUP $PROV_SERVE_PID && waitlog 'configuration reloaded' && grep -c 'configuration reloaded' $PROV_SERVE_LOG
   1
 
 SIGTERM drains and exits 0:
 
-  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 100); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; grep -c ' stopped' $PROV_SERVE_LOG
+  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 400); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; grep -c ' stopped' $PROV_SERVE_LOG
   1
 
 Reload from a configuration file, and a broken one refused:
@@ -147,7 +150,7 @@ Reload from a configuration file, and a broken one refused:
   $ printf 'root %s\nlog-level info\n' "$R" > live.conf
   $ prov_serve $R --config live.conf
   $ printf 'root %s\nworkers none\n' "$R" > live.conf
-  $ kill -HUP $PROV_SERVE_PID && sleep 0.3 && grep -o 'reload refused.*' $PROV_SERVE_LOG
+  $ kill -HUP $PROV_SERVE_PID && waitlog 'reload refused' && grep -o 'reload refused.*' $PROV_SERVE_LOG
   reload refused, keeping the running configuration: live.conf:2: workers: 'none' is not a number from 1 to 64
   $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/healthz
   ok
@@ -161,5 +164,5 @@ R-PRIV: started as root, the workers serve as nobody (the default user):
   $ for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:$PROV_SERVE_HTTP/a.xml; done; echo
   200 200 200 200 200 200 
   $ tftp 127.0.0.1 $PROV_SERVE_TFTP -m binary -c get forty.bin got40 && cmp got40 $R/forty.bin
-  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 100); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; kill -0 $PROV_SERVE_PID 2>/dev/null || echo exited
+  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 400); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; kill -0 $PROV_SERVE_PID 2>/dev/null || echo exited
   exited
