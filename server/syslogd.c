@@ -42,9 +42,15 @@
 #define SYSLOGD_PID_MAX 128       /* "[pid]" contents (RFC 5424 PROCID length) */
 #define SYSLOGD_HOST_MAX 255      /* RFC 5424 HOSTNAME length */
 #define SYSLOGD_FIELD_MAX 255     /* other 5424 header fields (APP-NAME is 48) */
-#define SYSLOGD_DROP_LOG_MS 10000 /* kernel drops are logged at most this often */
+#define SYSLOGD_REPORT_MS 10000   /* kernel drops, rate-limited messages: logged at
+				     most this often */
 #define SYSLOGD_SOURCES 1024      /* per-source rate buckets (direct-mapped by address) */
-#define SYSLOGD_RATE_LOG_MS 10000 /* rate-limited messages are logged at most this often */
+
+/* A count of events logged as one line at most every SYSLOGD_REPORT_MS. */
+struct syslogd_report {
+	uint64_t unlogged;        /* events since the last line */
+	int64_t at;               /* loop time the next line may be logged */
+};
 
 /* A token bucket for one source address: tokens in thousandths, so that
  * any rate of whole messages per second refills in whole milliseconds. */
@@ -71,11 +77,9 @@ struct syslogd {
 		char buf[CMSG_SPACE(sizeof(uint32_t))];
 	} ctl[SYSLOGD_BATCH];
 	struct syslogd_bucket buckets[SYSLOGD_SOURCES];
-	uint64_t limited_unlogged; /* rate-limited messages not yet in the log */
-	int64_t limit_log_at;      /* loop time the next rate report may be logged */
+	struct syslogd_report limited; /* messages not stored: over syslog-rate */
 	uint32_t drops_seen;      /* the last count the kernel reported */
-	uint64_t drops_unlogged;  /* drops not yet in the log */
-	int64_t drop_log_at;      /* loop time the next drop report may be logged */
+	struct syslogd_report drops; /* datagrams dropped by the kernel */
 };
 
 /* ---- parsing ------------------------------------------------------------------ */
@@ -556,7 +560,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	if (!syslogd_admit(s, from)) {
 		if (m != NULL)
 			METRIC_ADD(m->syslog_rate_limited, 1);
-		s->limited_unlogged++;
+		s->limited.unlogged++;
 		return;
 	}
 	syslogd_source(from, source, sizeof(source));
@@ -573,7 +577,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 
 /* The kernel's count of datagrams dropped on this socket (its receive
  * buffer was full), as stamped on a received datagram: the new drops go to
- * the metrics at once and to the log at most every SYSLOGD_DROP_LOG_MS. */
+ * the metrics at once and to the log at most every SYSLOGD_REPORT_MS. */
 static void
 syslogd_kernel_drops(struct syslogd *s, struct msghdr *h)
 {
@@ -587,35 +591,20 @@ syslogd_kernel_drops(struct syslogd *s, struct msghdr *h)
 		s->drops_seen = count;
 		if (delta > 0 && s->srv->metrics != NULL)
 			METRIC_ADD(s->srv->metrics->syslog_kernel_dropped, delta);
-		s->drops_unlogged += delta;
+		s->drops.unlogged += delta;
 	}
 }
 
 static void
-syslogd_drops_log(struct syslogd *s)
+syslogd_report(struct syslogd *s, struct syslogd_report *r, int level, const char *what)
 {
 	int64_t now = loop_now(s->srv->loop);
 
-	if (s->drops_unlogged == 0 || now < s->drop_log_at)
+	if (r->unlogged == 0 || now < r->at)
 		return;
-	log_msg(LOG_WARNING, "syslog: %llu datagrams dropped by the kernel (receive buffer "
-		"full; see prov_syslog_kernel_dropped_total)", (unsigned long long)s->drops_unlogged);
-	s->drops_unlogged = 0;
-	s->drop_log_at = now + SYSLOGD_DROP_LOG_MS;
-}
-
-static void
-syslogd_limited_log(struct syslogd *s)
-{
-	int64_t now = loop_now(s->srv->loop);
-
-	if (s->limited_unlogged == 0 || now < s->limit_log_at)
-		return;
-	log_msg(LOG_NOTICE, "syslog: %llu messages not stored: their source sent more than "
-		"syslog-rate (see prov_syslog_rate_limited_total)",
-		(unsigned long long)s->limited_unlogged);
-	s->limited_unlogged = 0;
-	s->limit_log_at = now + SYSLOGD_RATE_LOG_MS;
+	log_msg(level, "syslog: %llu %s", (unsigned long long)r->unlogged, what);
+	r->unlogged = 0;
+	r->at = now + SYSLOGD_REPORT_MS;
 }
 
 static void
@@ -663,8 +652,10 @@ syslogd_read(void *arg, int fd, unsigned events)
 		if (n < SYSLOGD_BATCH)
 			break;
 	}
-	syslogd_drops_log(s);
-	syslogd_limited_log(s);
+	syslogd_report(s, &s->drops, LOG_WARNING, "datagrams dropped by the kernel (receive "
+		       "buffer full; see prov_syslog_kernel_dropped_total)");
+	syslogd_report(s, &s->limited, LOG_NOTICE, "messages not stored: their source sent "
+		       "more than syslog-rate (see prov_syslog_rate_limited_total)");
 }
 
 int

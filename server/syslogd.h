@@ -7,7 +7,7 @@
  * and the MAC it names (identifier or text) when it names one. Datagrams
  * the kernel drops because the socket's receive buffer is full are counted
  * from SO_RXQ_OVFL (metrics syslog_kernel_dropped, and a warning in the log
- * at most every SYSLOGD_DROP_LOG_MS).
+ * at most every SYSLOGD_REPORT_MS).
  */
 #ifndef PROV_SERVER_SYSLOGD_H
 #define PROV_SERVER_SYSLOGD_H
