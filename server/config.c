@@ -52,6 +52,8 @@ static const struct opt opts[] = {
 	{ "tftp-max-per-client", OPT_UINT, L(tftp_max_per_client), 0, 1, 100000 },
 	{ "tftp-timeout-ms", OPT_UINT, L(tftp_timeout_ms), 0, 10, 255000 },
 	{ "tftp-retries", OPT_UINT, L(tftp_retries), 0, 0, 100 },
+	{ "tftp-max-timeout-s", OPT_UINT, L(tftp_max_timeout_s), 0, 1, 255 },
+	{ "tftp-max-transfer-ms", OPT_UINT, L(tftp_max_transfer_ms), 0, 10, 86400000 },
 	{ "tftp-max-window", OPT_UINT, L(tftp_max_window), 0, 1, 65535 },
 	{ "tftp-max-blksize", OPT_UINT, L(tftp_max_blksize), 0, 8, 65464 },
 	{ "http-max-conns", OPT_UINT, L(http_max_conns), 0, 1, 1000000 },
@@ -64,6 +66,10 @@ static const struct opt opts[] = {
 	{ "http-send-timeout-ms", OPT_UINT, L(http_send_timeout_ms), 0, 10, 3600000 },
 	{ "http-keepalive-max", OPT_UINT, L(http_keepalive_max), 0, 1, 10000000 },
 	{ "syslog-msg-max", OPT_UINT, L(syslog_msg_max), 0, 64, 65507 },
+	{ "syslog-rate", OPT_UINT, L(syslog_rate), 0, 0, 1000000 },
+	{ "syslog-burst", OPT_UINT, L(syslog_burst), 0, 1, 1000000 },
+	{ "history-max-age-days", OPT_UINT, L(history_max_age_days), 0, 0, 36500 },
+	{ "history-max-mb", OPT_UINT, L(history_max_mb), 0, 0, 16u * 1024 * 1024 },
 };
 
 #undef F
@@ -79,6 +85,8 @@ config_defaults(struct srv_cfg *c)
 	c->lim.tftp_max_per_client = 16;
 	c->lim.tftp_timeout_ms = 1000;
 	c->lim.tftp_retries = 5;
+	c->lim.tftp_max_timeout_s = 5;
+	c->lim.tftp_max_transfer_ms = 15 * 60 * 1000;
 	c->lim.tftp_max_window = 64;
 	c->lim.tftp_max_blksize = 65464;
 	c->lim.http_max_conns = 10000;
@@ -91,6 +99,10 @@ config_defaults(struct srv_cfg *c)
 	c->lim.http_send_timeout_ms = 30000;
 	c->lim.http_keepalive_max = 1000;
 	c->lim.syslog_msg_max = 4096;
+	c->lim.syslog_rate = 20;
+	c->lim.syslog_burst = 200;
+	c->lim.history_max_age_days = 90;
+	c->lim.history_max_mb = 1024;
 }
 
 __attribute__((format(printf, 3, 4)))
@@ -395,6 +407,34 @@ readable(const char *what, const char *path, int dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when the directory a is b or lies beneath it, once both are resolved
+ * (symlinks, "..", trailing '/'). */
+static int
+beneath(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+/* An upload directory equal to, inside or containing the root would let an
+ * unauthenticated upload replace a served file (or serve a report). */
+static int
+check_overlap(const struct srv_cfg *c, char *err, size_t errlen)
+{
+	char *r = realpath(c->root, NULL), *u = realpath(c->upload, NULL);
+	int rc = 0;
+
+	if (r == NULL || u == NULL)
+		rc = fail(err, errlen, "%s: %s", r == NULL ? c->root : c->upload, strerror(errno));
+	else if (beneath(u, r) || beneath(r, u))
+		rc = fail(err, errlen, "upload %s and root %s overlap: an upload could replace a "
+			  "served file; give separate trees", c->upload, c->root);
+	free(r);
+	free(u);
+	return rc;
+}
+
 int
 config_check(const struct srv_cfg *c, char *err, size_t errlen)
 {
@@ -402,7 +442,8 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "no root directory (--root DIR or 'root DIR')");
 	if (readable("root", c->root, 1, err, errlen) < 0)
 		return -1;
-	if (c->upload != NULL && readable("upload", c->upload, 1, err, errlen) < 0)
+	if (c->upload != NULL && (readable("upload", c->upload, 1, err, errlen) < 0
+				  || check_overlap(c, err, errlen) < 0))
 		return -1;
 	if (c->n_tftp + c->n_http + c->n_https + c->n_syslog == 0)
 		return fail(err, errlen, "nothing to serve: give --tftp, --http, --https or --syslog");
