@@ -22,13 +22,15 @@
 
 struct slog_dest {
 	char spec[SLOG_SPEC_MAX]; /* the parameter value it was resolved from */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;        /* 0: no destination */
+	struct sockaddr_storage addr[SLOG_ADDRS_MAX]; /* in the resolver's order */
+	socklen_t addrlen[SLOG_ADDRS_MAX];
+	unsigned n;               /* addresses; 0: no destination */
+	unsigned cur;             /* the one in use */
+	int fd;                   /* connected to addr[cur], or -1 */
 };
 
 struct slog {
 	struct slog_dest dest[2]; /* 0: Syslog_Server, 1: Debug_Server */
-	int fd4, fd6;             /* -1 until first needed */
 	uint64_t dropped;
 };
 
@@ -40,7 +42,7 @@ slog_new(struct slog **out)
 	*out = NULL;
 	if (s == NULL)
 		return PROV_E_NOMEM;
-	s->fd4 = s->fd6 = -1;
+	s->dest[0].fd = s->dest[1].fd = -1;
 	*out = s;
 	return PROV_OK;
 }
@@ -50,14 +52,49 @@ slog_free(struct slog *s)
 {
 	if (s == NULL)
 		return;
-	if (s->fd4 >= 0)
-		close(s->fd4);
-	if (s->fd6 >= 0)
-		close(s->fd6);
+	for (int i = 0; i < 2; i++)
+		if (s->dest[i].fd >= 0)
+			close(s->dest[i].fd);
 	free(s);
 }
 
-/* "host[:port]" or "[v6]:port" into a socket address. */
+/* Forgets dst's addresses (and its socket). */
+static void
+slog_dest_clear(struct slog_dest *dst)
+{
+	if (dst->fd >= 0)
+		close(dst->fd);
+	dst->fd = -1;
+	dst->n = dst->cur = 0;
+}
+
+/* Takes up to SLOG_ADDRS_MAX addresses of the list ai as dst's. */
+static void
+slog_dest_set(struct slog_dest *dst, const struct addrinfo *ai)
+{
+	slog_dest_clear(dst);
+	for (; ai != NULL && dst->n < SLOG_ADDRS_MAX; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(dst->addr[0]))
+			continue;
+		memcpy(&dst->addr[dst->n], ai->ai_addr, ai->ai_addrlen);
+		dst->addrlen[dst->n++] = ai->ai_addrlen;
+	}
+}
+
+#ifdef PROV_UNITTEST
+void
+slog_set_addrs(struct slog *s, int debug, const struct addrinfo *ai)
+{
+	struct slog_dest *dst = &s->dest[debug ? 1 : 0];
+
+	snprintf(dst->spec, sizeof(dst->spec), "(set)");
+	slog_dest_set(dst, ai);
+}
+#endif
+
+/* "host[:port]" or "[v6]:port" into dst's addresses: every address the
+ * resolver gives ("localhost" is ::1 and 127.0.0.1 on a stock Debian),
+ * in its order; slog_send moves to the next when one refuses. */
 static enum prov_err
 slog_resolve(const char *spec, struct slog_dest *dst, struct diag *d)
 {
@@ -66,7 +103,7 @@ slog_resolve(const char *spec, struct slog_dest *dst, struct diag *d)
 	struct addrinfo hints, *res = NULL;
 	int gai;
 
-	dst->addrlen = 0;
+	slog_dest_clear(dst);
 	if (hostport_split(spec, host, sizeof(host), &pstr) != 0)
 		return diag_set(d, PROV_E_INVAL, 0, 0, "%s: expected HOST[:PORT] or [HOST]:PORT",
 				spec);
@@ -85,8 +122,7 @@ slog_resolve(const char *spec, struct slog_dest *dst, struct diag *d)
 	if (gai != 0 || res == NULL)
 		return diag_set(d, PROV_E_INVAL, 0, 0, "syslog server %s: %s", spec,
 				gai_strerror(gai));
-	memcpy(&dst->addr, res->ai_addr, res->ai_addrlen);
-	dst->addrlen = res->ai_addrlen;
+	slog_dest_set(dst, res);
 	freeaddrinfo(res);
 	return PROV_OK;
 }
@@ -105,7 +141,7 @@ slog_config(struct slog *s, const char *syslog_server, const char *debug_server,
 		if (strcmp(dst->spec, v) == 0)
 			continue;
 		snprintf(dst->spec, sizeof(dst->spec), "%s", v);
-		dst->addrlen = 0;
+		slog_dest_clear(dst);
 		if (v[0] != '\0') {
 			enum prov_err r = slog_resolve(v, dst, d);
 
@@ -153,15 +189,55 @@ slog_format(char *out, size_t outlen, enum slog_sev sev, int64_t wall_s,
 	return (size_t)n;
 }
 
+/* Sends one datagram to dst over a socket connected to its current
+ * address. A connected UDP socket learns of an ICMP port unreachable
+ * (ECONNREFUSED): then the next address is tried, at once for this
+ * datagram, so a name with several addresses reaches the one where a
+ * collector listens (on loopback the refusal is known before send
+ * returns; elsewhere it moves on with the next message). Returns 0 when
+ * sent. */
 static int
-slog_fd(struct slog *s, int family)
+slog_dest_send(struct slog_dest *dst, const char *dgram, size_t n)
 {
-	int *fd = family == AF_INET6 ? &s->fd6 : &s->fd4;
+	for (unsigned tries = 0; tries < dst->n; tries++) {
+		int err = 0;
+		socklen_t el = sizeof(err);
 
-	if (*fd < 0) {
-		*fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (dst->fd < 0) {
+			const struct sockaddr_storage *a = &dst->addr[dst->cur];
+
+			dst->fd = socket(a->ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			if (dst->fd < 0)
+				return -1;
+			if (connect(dst->fd, (const struct sockaddr *)a, dst->addrlen[dst->cur]) < 0)
+				err = errno;
+		}
+		if (err == 0 && send(dst->fd, dgram, n, MSG_DONTWAIT) < 0)
+			err = errno;
+		if (err == 0 && getsockopt(dst->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = 0;
+		if (err == 0)
+			return 0;
+		if (err != ECONNREFUSED && err != ENETUNREACH && err != EHOSTUNREACH
+		    && err != EADDRNOTAVAIL && err != EAFNOSUPPORT)
+			return -1;      /* EAGAIN and the like: this address is fine */
+		close(dst->fd);
+		dst->fd = -1;
+		dst->cur = (dst->cur + 1) % dst->n;
 	}
-	return *fd;
+	return -1;
+}
+
+/* Whether a and b hold the same addresses. */
+static int
+slog_same(const struct slog_dest *a, const struct slog_dest *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (unsigned k = 0; k < a->n; k++)
+		if (a->addrlen[k] != b->addrlen[k] || memcmp(&a->addr[k], &b->addr[k], a->addrlen[k]) != 0)
+			return 0;
+	return 1;
 }
 
 int
@@ -174,17 +250,13 @@ slog_send(struct slog *s, enum slog_sev sev, int debug, int64_t wall_s,
 
 	for (int i = debug ? 1 : 0; i < 2; i++) {
 		struct slog_dest *dst = &s->dest[i];
-		int fd;
 
-		if (dst->addrlen == 0)
+		if (dst->n == 0)
 			continue;
 		/* The same server as both: one copy is enough. */
-		if (i == 1 && !debug && s->dest[0].addrlen == dst->addrlen &&
-		    memcmp(&s->dest[0].addr, &dst->addr, dst->addrlen) == 0)
+		if (i == 1 && !debug && slog_same(&s->dest[0], dst))
 			continue;
-		fd = slog_fd(s, dst->addr.ss_family);
-		if (fd < 0 || sendto(fd, dgram, n, MSG_DONTWAIT,
-				     (const struct sockaddr *)&dst->addr, dst->addrlen) < 0) {
+		if (slog_dest_send(dst, dgram, n) < 0) {
 			s->dropped++;
 			continue;
 		}

@@ -8,10 +8,13 @@
  * by Syslog_Identifier ($MA, $MAU, $MAC, $SN; none for None), placed after
  * the timestamp as the phones do. Messages go to Syslog_Server and, when
  * set, Debug_Server (which also gets the debug-level ones). Sending never
- * blocks: one non-blocking UDP socket per address family, datagrams that
- * cannot be sent at once are dropped (and counted), as UDP syslog may.
- * Server names are resolved numerically, or through the resolver once per
- * change of the parameter (cached).
+ * blocks: one non-blocking UDP socket per destination, connected to it;
+ * datagrams that cannot be sent at once are dropped (and counted), as UDP
+ * syslog may. Server names are resolved numerically, or through the
+ * resolver once per change of the parameter (cached); every address of a
+ * name is kept, and a destination that refuses (ICMP port unreachable, as
+ * ::1 does for a collector listening on 127.0.0.1 only, when "localhost"
+ * resolves to both) moves the server to its next address.
  */
 #ifndef PROV_SLOG_H
 #define PROV_SLOG_H
@@ -22,6 +25,7 @@
 
 #define SLOG_PORT 514
 #define SLOG_MAX 1024       /* longest datagram sent (RFC 3164 4.1) */
+#define SLOG_ADDRS_MAX 4    /* addresses kept per server name */
 
 /* Severities used (RFC 5424 numbers). */
 enum slog_sev { SLOG_ERR = 3, SLOG_NOTICE = 5, SLOG_INFO = 6, SLOG_DEBUG = 7 };
@@ -52,5 +56,12 @@ int slog_send(struct slog *s, enum slog_sev sev, int debug,
 
 /* Datagrams dropped because a send would have blocked or failed. */
 uint64_t slog_dropped(const struct slog *s);
+
+#ifdef PROV_UNITTEST
+struct addrinfo;
+/* Sets the syslog (debug 0) or debug server's addresses from a list, as
+ * resolving a name would. */
+void slog_set_addrs(struct slog *s, int debug, const struct addrinfo *ai);
+#endif
 
 #endif

@@ -40,8 +40,9 @@ struct tftpc_dns {
 	int efd;
 	int done;
 	int gai;                       /* getaddrinfo's result */
-	struct sockaddr_storage addr;
-	socklen_t addrlen;
+	struct sockaddr_storage addr[TFTPC_ADDRS_MAX]; /* in the resolver's order */
+	socklen_t addrlen[TFTPC_ADDRS_MAX];
+	unsigned n;
 	char host[BOUND_URL_HOST + 1];
 	char port[8];
 };
@@ -60,6 +61,9 @@ struct tftpc {
 	int fd;                        /* the UDP socket, -1 before */
 	struct sockaddr_storage srv;   /* where the RRQ goes */
 	socklen_t srvlen;
+	struct sockaddr_storage alt[TFTPC_ADDRS_MAX]; /* the name's addresses: srv */
+	socklen_t altlen[TFTPC_ADDRS_MAX];            /* is alt[cur] */
+	unsigned n_alt, cur;
 	struct sockaddr_storage tid;   /* the server's TID, once it answered */
 	socklen_t tidlen;
 	int have_tid;
@@ -102,6 +106,20 @@ dns_release(struct tftpc_dns *q)
 	free(q);
 }
 
+/* The resolver; tests put their own in (several addresses for one name
+ * without touching /etc/hosts). */
+static int (*tftpc_getaddrinfo)(const char *, const char *, const struct addrinfo *,
+				struct addrinfo **) = getaddrinfo;
+
+#ifdef PROV_UNITTEST
+void
+tftpc_set_resolver(int (*gai)(const char *, const char *, const struct addrinfo *,
+			      struct addrinfo **))
+{
+	tftpc_getaddrinfo = gai != NULL ? gai : getaddrinfo;
+}
+#endif
+
 static void *
 dns_thread(void *arg)
 {
@@ -114,14 +132,18 @@ dns_thread(void *arg)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(q->host, q->port, &hints, &ai);
+	rc = tftpc_getaddrinfo(q->host, q->port, &hints, &ai);
 	pthread_mutex_lock(&q->mu);
-	if (rc == 0 && ai != NULL && ai->ai_addrlen <= sizeof(q->addr)) {
-		memcpy(&q->addr, ai->ai_addr, ai->ai_addrlen);
-		q->addrlen = ai->ai_addrlen;
-	} else if (rc == 0) {
-		rc = EAI_NONAME;
+	for (const struct addrinfo *a = ai; rc == 0 && a != NULL && q->n < TFTPC_ADDRS_MAX;
+	     a = a->ai_next) {
+		if (a->ai_addrlen > sizeof(q->addr[0]) ||
+		    (a->ai_family != AF_INET && a->ai_family != AF_INET6))
+			continue;
+		memcpy(&q->addr[q->n], a->ai_addr, a->ai_addrlen);
+		q->addrlen[q->n++] = a->ai_addrlen;
 	}
+	if (rc == 0 && q->n == 0)
+		rc = EAI_NONAME;
 	q->gai = rc;
 	q->done = 1;
 	pthread_mutex_unlock(&q->mu);
@@ -307,6 +329,13 @@ send_rrq(struct tftpc *t, long long now)
 		finish(t, TFTPC_SYS, "tftp: socket: %s", strerror(errno));
 		return;
 	}
+	/* With another address to try, the kernel reports an ICMP port
+	 * unreachable to this unconnected socket (ECONNREFUSED): the next
+	 * address is then asked at once (tftpc_readable). */
+	if (t->cur + 1 < t->n_alt)
+		(void)setsockopt(t->fd, t->srv.ss_family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
+				 t->srv.ss_family == AF_INET6 ? IPV6_RECVERR : IP_RECVERR,
+				 &(int){ 1 }, sizeof(int));
 	/* Room for two windows of the largest blocks asked for, each datagram
 	 * counted with the kernel's own overhead; never less than the
 	 * system's default. */
@@ -729,19 +758,51 @@ resolved(struct tftpc *t, long long now)
 	}
 	gai = q->gai;
 	if (gai == 0) {
-		memcpy(&t->srv, &q->addr, sizeof(t->srv));
-		t->srvlen = q->addrlen;
+		memcpy(t->alt, q->addr, sizeof(t->alt));
+		memcpy(t->altlen, q->addrlen, sizeof(t->altlen));
+		t->n_alt = q->n;
+		t->cur = 0;
+		t->srv = t->alt[0];
+		t->srvlen = t->altlen[0];
 	}
 	pthread_mutex_unlock(&q->mu);
 	if (gai != 0) {
 		finish(t, TFTPC_DNS, "tftp: %s: %s", t->host, gai_strerror(gai));
 		return;
 	}
-	if (t->srv.ss_family != AF_INET && t->srv.ss_family != AF_INET6) {
-		finish(t, TFTPC_DNS, "tftp: %s: no IP address", t->host);
-		return;
-	}
 	send_rrq(t, now);
+}
+
+/* The server's address refused the request (ICMP port unreachable):
+ * before any answer, the name's next address gets the request. Returns 1
+ * when it did (the old socket is gone). Otherwise the error queue is
+ * emptied, so the socket does not stay readable. */
+static int
+refused(struct tftpc *t, long long now)
+{
+	char buf[256];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m;
+
+	if (t->st == ST_FIRST && !t->have_tid && t->cur + 1 < t->n_alt) {
+		close(t->fd);
+		t->fd = -1;
+		t->cur++;
+		t->srv = t->alt[t->cur];
+		t->srvlen = t->altlen[t->cur];
+		send_rrq(t, now);
+		return 1;
+	}
+	for (unsigned i = 0; i < TFTPC_ADDRS_MAX; i++) {
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = buf;
+		m.msg_controllen = sizeof(buf);
+		if (recvmsg(t->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+	}
+	return 0;
 }
 
 void
@@ -760,6 +821,8 @@ tftpc_readable(struct tftpc *t, long long now_ms)
 		n = recvfrom(t->fd, t->pkt, t->pktcap, MSG_TRUNC, (struct sockaddr *)&from,
 			     &fromlen);
 		if (n < 0) {
+			if (errno == ECONNREFUSED && refused(t, now_ms))
+				return;
 			if (errno == EINTR || errno == ECONNREFUSED)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)

@@ -13,9 +13,12 @@
  * never), and calls tftpc_readable when the fd is readable. Time is passed
  * in, never read, so tests drive retransmission without waiting. Nothing
  * blocks: the socket is non-blocking, and a host name resolves in a
- * detached thread (getaddrinfo; the first address it gives is used),
- * which a transfer freed early leaves to finish and clean up on its own
- * (as libcurl's threaded resolver does).
+ * detached thread (getaddrinfo), which a transfer freed early leaves to
+ * finish and clean up on its own (as libcurl's threaded resolver does).
+ * Every address of the name is kept (up to TFTPC_ADDRS_MAX): the request
+ * goes to the first, and when that one refuses it (ICMP port unreachable,
+ * as ::1 does where "localhost" is ::1 and 127.0.0.1 and the server
+ * listens on 127.0.0.1 only) before any answer, to the next.
  *
  * What a transfer does: one RRQ in octet mode asking for blksize (when
  * given), tsize=0, timeout (TFTPC_SERVER_TIMEOUT_S) and windowsize (when
@@ -68,6 +71,7 @@
 #define TFTPC_REQ_MAX 512u               /* an RRQ: 2 + 256 name + mode + 4 options */
 #define TFTPC_SKB_OVERHEAD 1024L         /* what the kernel charges a datagram
 					  * beyond its payload, about */
+#define TFTPC_ADDRS_MAX 4u               /* addresses of a host name tried in turn */
 
 enum tftpc_status {
 	TFTPC_RUNNING = 0,
@@ -132,5 +136,12 @@ struct tftpc_result *tftpc_result(struct tftpc *t);
 /* Closes the socket and frees (NULL-safe); a resolver still running
  * finishes on its own. Wipes the body (a profile holds passwords). */
 void tftpc_free(struct tftpc *t);
+
+#ifdef PROV_UNITTEST
+struct addrinfo;
+/* Replaces getaddrinfo for host names (NULL: getaddrinfo again). */
+void tftpc_set_resolver(int (*gai)(const char *, const char *, const struct addrinfo *,
+				   struct addrinfo **));
+#endif
 
 #endif

@@ -56,6 +56,8 @@ static const struct opt opts[] = {
 	{ "tftp-max-per-client", OPT_UINT, L(tftp_max_per_client), 0, 1, 100000, 16 },
 	{ "tftp-timeout-ms", OPT_UINT, L(tftp_timeout_ms), 0, 10, 255000, 1000 },
 	{ "tftp-retries", OPT_UINT, L(tftp_retries), 0, 0, 100, 5 },
+	{ "tftp-max-timeout-s", OPT_UINT, L(tftp_max_timeout_s), 0, 1, 255, 5 },
+	{ "tftp-max-transfer-ms", OPT_UINT, L(tftp_max_transfer_ms), 0, 10, 86400000, 15 * 60 * 1000 },
 	{ "tftp-max-window", OPT_UINT, L(tftp_max_window), 0, 1, 65535, 64 },
 	{ "tftp-max-blksize", OPT_UINT, L(tftp_max_blksize), 0, 8, 65464, 65464 },
 	{ "http-max-conns", OPT_UINT, L(http_max_conns), 0, 1, 1000000, 10000 },
@@ -68,6 +70,10 @@ static const struct opt opts[] = {
 	{ "http-send-timeout-ms", OPT_UINT, L(http_send_timeout_ms), 0, 10, 3600000, 30000 },
 	{ "http-keepalive-max", OPT_UINT, L(http_keepalive_max), 0, 1, 10000000, 1000 },
 	{ "syslog-msg-max", OPT_UINT, L(syslog_msg_max), 0, 64, 65507, 4096 },
+	{ "syslog-rate", OPT_UINT, L(syslog_rate), 0, 0, 1000000, 20 },
+	{ "syslog-burst", OPT_UINT, L(syslog_burst), 0, 1, 1000000, 200 },
+	{ "history-max-age-days", OPT_UINT, L(history_max_age_days), 0, 0, 36500, 90 },
+	{ "history-max-mb", OPT_UINT, L(history_max_mb), 0, 0, 16u * 1024 * 1024, 1024 },
 };
 
 #undef F
@@ -385,6 +391,34 @@ readable(const char *what, const char *path, int dir, char *err, size_t errlen)
 	return 0;
 }
 
+/* 1 when the directory a is b or lies beneath it, once both are resolved
+ * (symlinks, "..", trailing '/'). */
+static int
+beneath(const char *a, const char *b)
+{
+	size_t n = strlen(b);
+
+	return strncmp(a, b, n) == 0 && (a[n] == '\0' || a[n] == '/' || strcmp(b, "/") == 0);
+}
+
+/* An upload directory equal to, inside or containing the root would let an
+ * unauthenticated upload replace a served file (or serve a report). */
+static int
+check_overlap(const struct srv_cfg *c, char *err, size_t errlen)
+{
+	char *r = realpath(c->root, NULL), *u = realpath(c->upload, NULL);
+	int rc = 0;
+
+	if (r == NULL || u == NULL)
+		rc = fail(err, errlen, "%s: %s", r == NULL ? c->root : c->upload, strerror(errno));
+	else if (beneath(u, r) || beneath(r, u))
+		rc = fail(err, errlen, "upload %s and root %s overlap: an upload could replace a "
+			  "served file; give separate trees", c->upload, c->root);
+	free(r);
+	free(u);
+	return rc;
+}
+
 int
 config_check(const struct srv_cfg *c, char *err, size_t errlen)
 {
@@ -392,7 +426,8 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "no root directory (--root DIR or 'root DIR')");
 	if (readable("root", c->root, 1, err, errlen) < 0)
 		return -1;
-	if (c->upload != NULL && readable("upload", c->upload, 1, err, errlen) < 0)
+	if (c->upload != NULL && (readable("upload", c->upload, 1, err, errlen) < 0
+				  || check_overlap(c, err, errlen) < 0))
 		return -1;
 	if (c->n_tftp + c->n_http + c->n_https + c->n_syslog == 0)
 		return fail(err, errlen, "nothing to serve: give --tftp, --http, --https or --syslog");

@@ -31,6 +31,8 @@ struct config_limits {
 	unsigned tftp_max_per_client;  /* concurrent transfers per client address */
 	unsigned tftp_timeout_ms;      /* first retransmission timeout */
 	unsigned tftp_retries;         /* retransmissions before giving up */
+	unsigned tftp_max_timeout_s;   /* largest RFC 2349 timeout granted */
+	unsigned tftp_max_transfer_ms; /* longest life of one transfer */
 	unsigned tftp_max_window;      /* largest windowsize granted */
 	unsigned tftp_max_blksize;     /* largest blksize granted */
 	unsigned http_max_conns;       /* open connections per worker */
@@ -43,6 +45,10 @@ struct config_limits {
 	unsigned http_send_timeout_ms;   /* without progress while sending */
 	unsigned http_keepalive_max;     /* requests per connection */
 	unsigned syslog_msg_max;       /* bytes of one syslog datagram kept */
+	unsigned syslog_rate;          /* messages stored per second per source, 0 = all */
+	unsigned syslog_burst;         /* messages a quiet source may send at once */
+	unsigned history_max_age_days; /* history rows kept this long, 0 = forever */
+	unsigned history_max_mb;       /* history database size cap, 0 = none */
 };
 
 struct srv_cfg {

@@ -325,9 +325,16 @@ conn_get(struct http_conn *c)
 	if (n < 0)
 		return http_conn_error(c, 400, "malformed path", NULL);
 	if (strcmp(path, "/healthz") == 0) {
-		if (c->h->draining || c->h->srv->draining)
-			return conn_respond(c, 503, "text/plain", 9, NULL, "draining\n", 9);
-		return conn_respond(c, 200, "text/plain", 3, NULL, "ok\n", 3);
+		const struct srv *srv = c->h->srv;
+		const char *why = root_health(srv->root_fd, srv->cfg->root);
+		char body[96];
+
+		if (c->h->draining || srv->draining)
+			why = "draining";
+		if (why == NULL)
+			return conn_respond(c, 200, "text/plain", 3, NULL, "ok\n", 3);
+		n = snprintf(body, sizeof(body), "%s\n", why);
+		return conn_respond(c, 503, "text/plain", (uint64_t)n, NULL, body, (size_t)n);
 	}
 	if (strcmp(path, "/metrics") == 0)
 		return conn_metrics(c);

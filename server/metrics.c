@@ -132,6 +132,16 @@ metrics_render(const struct metrics *cm, char *buf, size_t cap)
 	single(&o, "prov_syslog_messages_total", "Syslog messages received.",
 	       LOAD(m->syslog_messages));
 	single(&o, "prov_syslog_dropped_total", "Syslog datagrams dropped.", LOAD(m->syslog_dropped));
+	single(&o, "prov_syslog_kernel_dropped_total",
+	       "Syslog datagrams the kernel dropped (receive buffer full).",
+	       LOAD(m->syslog_kernel_dropped));
+	single(&o, "prov_syslog_rate_limited_total",
+	       "Syslog messages not stored: their source was over its rate.",
+	       LOAD(m->syslog_rate_limited));
+	single(&o, "prov_history_expired_total", "History rows deleted for their age.",
+	       LOAD(m->history_expired));
+	single(&o, "prov_history_trimmed_total", "History rows deleted to keep the size cap.",
+	       LOAD(m->history_trimmed));
 	single(&o, "prov_store_dropped_total", "History records lost to a full queue.",
 	       LOAD(m->store_dropped));
 	single(&o, "prov_traversal_refused_total", "Request paths refused for leaving the root.",

@@ -39,6 +39,10 @@ struct metrics {
 	_Atomic uint64_t tls_failures;
 	_Atomic uint64_t syslog_messages;
 	_Atomic uint64_t syslog_dropped;             /* malformed or over a cap */
+	_Atomic uint64_t syslog_kernel_dropped;      /* lost in the kernel: receive buffer full */
+	_Atomic uint64_t syslog_rate_limited;        /* received, not stored: source over its rate */
+	_Atomic uint64_t history_expired;            /* rows deleted for their age */
+	_Atomic uint64_t history_trimmed;            /* rows deleted to keep the size cap */
 	_Atomic uint64_t store_dropped;              /* history records lost to a full queue */
 	_Atomic uint64_t traversal_refused;          /* paths refused by the root */
 	_Atomic uint64_t latency[METRICS_PROTOS][METRICS_LAT_BUCKETS + 1];

@@ -22,6 +22,19 @@ root_dir_open(const char *dir)
 	return fd < 0 ? -errno : fd;
 }
 
+const char *
+root_health(int root_fd, const char *dir)
+{
+	struct stat open_st, path_st;
+
+	if (stat(dir, &path_st) < 0 || !S_ISDIR(path_st.st_mode))
+		return "root missing";
+	if (fstat(root_fd, &open_st) < 0 || open_st.st_nlink == 0
+	    || open_st.st_dev != path_st.st_dev || open_st.st_ino != path_st.st_ino)
+		return "root replaced on disk: reload to serve it";
+	return NULL;
+}
+
 /* The name the kernel resolves: leading '/' dropped, since every request
  * path is relative to the root. Refuses what the kernel cannot: NUL
  * inside, empty, over-long. */

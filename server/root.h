@@ -19,6 +19,13 @@
 /* Opens the root directory (O_PATH | O_DIRECTORY). Returns an fd or -errno. */
 int root_dir_open(const char *dir);
 
+/* Whether root_fd (opened from dir) is still the tree named dir: NULL
+ * when it is, else a short reason for /healthz ("root missing" when dir
+ * does not name a directory, "root replaced ..." when it names another one,
+ * as after a symlink deploy or a recreated tree, until a reload reopens
+ * it). The reason is a string constant. */
+const char *root_health(int root_fd, const char *dir);
+
 /* Opens path (len bytes as received after any URL decoding; leading '/'
  * characters are dropped: every request path is relative to the root)
  * beneath root_fd, read-only, and fstat()s it into st. Only regular files

@@ -13,8 +13,9 @@
  *   4. each worker (forked; or the master itself with --workers 1) opens
  *      the root, the history store and the TLS context, drops root (to
  *      --user, default nobody), then runs its event loop.
- * Signals: SIGHUP reloads the configuration file and certificates in every
- * worker (listeners are kept: a changed address needs a restart); SIGTERM
+ * Signals: SIGHUP reloads the configuration file and certificates and
+ * reopens the root in every worker (listeners and the upload directory are
+ * kept: a changed address needs a restart); SIGTERM
  * and SIGINT drain: no new requests, transfers in flight finish (at most
  * SERVE_DRAIN_MS), then exit. The master restarts a worker that dies.
  */
@@ -93,21 +94,31 @@ static const char usage[] =
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
 "  --tftp-max-per-client [16] --tftp-timeout-ms [1000] --tftp-retries [5]\n"
+"  --tftp-max-timeout-s [5] (a longer RFC 2349 timeout is not granted)\n"
+"  --tftp-max-transfer-ms [900000] (the longest one transfer may take)\n"
 "  --tftp-max-window [64] --tftp-max-blksize [65464] --http-max-conns [10000]\n"
 "  --http-max-per-client [256] --http-header-max [16384]\n"
 "  --http-body-max [16777216] --http-header-timeout-ms [10000]\n"
 "  --http-body-timeout-ms [10000] --http-idle-timeout-ms [30000]\n"
 "  --http-send-timeout-ms [30000] --http-keepalive-max [1000]\n"
 "  --syslog-msg-max [4096]\n"
+"  --syslog-rate [20] messages stored per second per source address (0: all),\n"
+"  --syslog-burst [200] of them at once; the rest are counted, not stored\n"
+"History retention: --history-max-age-days [90] (0: forever) and\n"
+"  --history-max-mb [1024] (0: no cap): older rows, then the oldest rows\n"
+"  past the size, are deleted as the server writes; both are counted\n"
 "ADDR:PORT is 127.0.0.1:69, [::1]:69 or :69 (all IPv4 addresses); give an\n"
 "option several times (or several addresses in the file) to listen on more.\n"
 "Port 0 picks a free port; the chosen ports are logged at notice level as\n"
 "'listening: PROTO ADDR:PORT'.\n"
 "\n"
-"Signals: SIGHUP reloads the configuration file and the certificates without\n"
-"dropping transfers; SIGTERM drains (requests in flight finish) and exits.\n"
-"HTTP paths /metrics (Prometheus text) and /healthz are answered by the\n"
-"server itself.\n"
+"Signals: SIGHUP reloads the configuration file, reopens the root (a symlink\n"
+"deploy or a changed 'root' is served from then on) and reloads the\n"
+"certificates, without dropping transfers; TLS sessions from before a change\n"
+"of certificates or client-ca do not resume. SIGTERM drains (requests in\n"
+"flight finish) and exits. HTTP paths /metrics (Prometheus text) and /healthz\n"
+"(503 while draining or when the root is missing or replaced on disk) are\n"
+"answered by the server itself.\n"
 "\n"
 "Exit status: 0 after SIGTERM or a good --check, 1 when the server cannot\n"
 "start (a port in use, a certificate that does not load), 2 for bad options\n"
@@ -147,10 +158,10 @@ struct worker {
 	struct http *http[2 * CONFIG_LISTEN_MAX];
 	struct syslogd *syslogd[CONFIG_LISTEN_MAX];
 	unsigned n_tftpd, n_http, n_syslogd;
-	struct srv_cfg *cfgs[64];    /* every configuration this worker used:
-					in-flight exchanges may still read an
-					old one, so they are freed at exit */
-	unsigned n_cfgs;
+	struct srv_cfg *cfg;         /* the configuration of the last reload
+					(NULL: still the master's); exchanges
+					in flight copy what they need when
+					they start, so the old one is freed */
 	int64_t drain_deadline;
 };
 
@@ -410,6 +421,16 @@ on_term(void *arg, int signo)
 	drain_check(w);
 }
 
+/* The history's retention from the configuration (at start and reload). */
+static void
+serve_retention(const struct srv *srv)
+{
+	const struct config_limits *lim = &srv->cfg->lim;
+
+	store_retention(srv->store, (int64_t)lim->history_max_age_days * 86400000,
+			(uint64_t)lim->history_max_mb * 1024 * 1024);
+}
+
 static void
 on_hup(void *arg, int signo)
 {
@@ -417,12 +438,9 @@ on_hup(void *arg, int signo)
 	struct srv_cfg *c;
 	struct tls *t = NULL;
 	char err[512];
+	int root_fd = -1;
 
 	(void)signo;
-	if (w->n_cfgs >= sizeof(w->cfgs) / sizeof(w->cfgs[0])) {
-		log_msg(LOG_ERR, "reload: too many reloads in one worker's life; restart instead");
-		return;
-	}
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		log_msg(LOG_ERR, "reload: out of memory");
@@ -431,21 +449,42 @@ on_hup(void *arg, int signo)
 	if (build_cfg(&w->m->opt, c, err, sizeof(err)) < 0
 	    || (c->n_https > 0 && tls_new(&t, c, err, sizeof(err)) < 0)) {
 		log_msg(LOG_ERR, "reload refused, keeping the running configuration: %s", err);
-		config_fini(c);
-		free(c);
-		return;
+		goto refused;
+	}
+	/* The root again, by name: an atomic symlink deploy or a recreated
+	 * tree is served from now on (transfers in flight keep their files). */
+	root_fd = root_dir_open(c->root);
+	if (root_fd < 0) {
+		log_msg(LOG_ERR, "reload refused, keeping the running configuration: root %s: %s",
+			c->root, strerror(-root_fd));
+		goto refused;
 	}
 	if (c->n_tftp != w->srv.cfg->n_tftp || c->n_http != w->srv.cfg->n_http
 	    || c->n_https != w->srv.cfg->n_https || c->n_syslog != w->srv.cfg->n_syslog)
 		log_msg(LOG_WARNING, "reload: listener changes take effect at restart");
+	if ((c->upload == NULL) != (w->srv.cfg->upload == NULL)
+	    || (c->upload != NULL && strcmp(c->upload, w->srv.cfg->upload) != 0))
+		log_msg(LOG_WARNING, "reload: a changed upload directory takes effect at restart");
 	log_open(c->log, c->log_level);
-	w->cfgs[w->n_cfgs++] = c;
+	close(w->srv.root_fd);
+	w->srv.root_fd = root_fd;
 	w->srv.cfg = c;
+	if (w->cfg != NULL) {
+		config_fini(w->cfg);
+		free(w->cfg);
+	}
+	w->cfg = c;
 	if (t != NULL) {
 		tls_free(w->srv.tls);   /* connections keep their SSL_CTX reference */
 		w->srv.tls = t;
 	}
+	serve_retention(&w->srv);
 	log_msg(LOG_NOTICE, "configuration reloaded");
+	return;
+refused:
+	tls_free(t);
+	config_fini(c);
+	free(c);
 }
 
 /* One worker's life: open, drop root, serve, drain. Returns an exit status. */
@@ -501,6 +540,7 @@ worker_run(struct master *m, unsigned idx)
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
+	serve_retention(&w.srv);
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -549,9 +589,9 @@ out:
 	if (w.srv.upload_fd >= 0)
 		close(w.srv.upload_fd);
 	loop_free(w.srv.loop);
-	for (i = 0; i < w.n_cfgs; i++) {
-		config_fini(w.cfgs[i]);
-		free(w.cfgs[i]);
+	if (w.cfg != NULL) {
+		config_fini(w.cfg);
+		free(w.cfg);
 	}
 	return rc;
 }

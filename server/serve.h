@@ -5,10 +5,14 @@
  * (SO_REUSEPORT, one per worker), drops privileges, forks the workers and
  * relays signals; each worker then owns one struct srv.
  *
- * Lifetimes: struct srv lives as long as its worker. cfg and tls are
- * replaced on SIGHUP reload: a module reads srv->cfg / srv->tls when a new
- * exchange starts and keeps what it needs for that exchange (an SSL holds
- * its own reference to its SSL_CTX), so a reload never drops a transfer.
+ * Lifetimes: struct srv lives as long as its worker. cfg, root_fd and tls
+ * are replaced on SIGHUP reload and the old ones freed at once: a module
+ * reads srv->cfg / srv->root_fd / srv->tls when a new exchange starts and
+ * keeps what it needs for that exchange (values copied, its own file fd;
+ * an SSL holds its own reference to its SSL_CTX), never a pointer into
+ * the configuration, so a reload never drops a transfer and any number of
+ * reloads cost nothing. upload_fd is kept (uploads in flight rename into
+ * it): a changed upload directory needs a restart.
  */
 #ifndef PROV_SERVER_SERVE_H
 #define PROV_SERVER_SERVE_H
@@ -25,7 +29,7 @@ struct tls;
 struct srv {
 	struct loop *loop;
 	const struct srv_cfg *cfg;     /* current configuration */
-	int root_fd;                   /* O_PATH directory fd of cfg->root */
+	int root_fd;                   /* O_PATH directory fd of cfg->root (reopened on reload) */
 	int upload_fd;                 /* directory fd of cfg->upload, or -1 */
 	struct store *store;           /* history (never NULL in a worker) */
 	struct metrics *metrics;       /* shared by all workers */

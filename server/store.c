@@ -39,6 +39,8 @@
 #define STORE_OPEN_PAUSE_MS 20   /* pause between those attempts */
 #define STORE_QUERY_MAX 1000000u /* most rows one query returns */
 #define STORE_QUERY_DEFAULT 100u /* rows returned when the filter says 0 */
+#define STORE_TRIM_ROWS 100      /* oldest rows deleted per step over the size cap */
+#define STORE_TRIM_STEPS 256     /* steps after one batch: the writer moves on */
 
 enum store_kind { STORE_KIND_REQ, STORE_KIND_SYSLOG };
 
@@ -59,6 +61,9 @@ struct store {
 	sqlite3 *db;             /* the writer's connection: writer thread only
 				    once store_open returns */
 	sqlite3_stmt *ins_req, *ins_sys;
+	/* retention, per table (request, syslog): rows older than, the oldest
+	 * rows, the oldest time; and the bytes in use */
+	sqlite3_stmt *expire[2], *trim[2], *oldest[2], *used;
 	struct metrics *m;
 	char *path;
 
@@ -72,6 +77,8 @@ struct store {
 	uint64_t accepted;       /* records ever queued */
 	uint64_t done;           /* records ever taken and finished (written or dropped) */
 	uint64_t flush_to;       /* store_flush wants done >= this */
+	int64_t keep_ms;         /* store_retention: age limit, 0 = none */
+	uint64_t keep_bytes;     /* store_retention: size limit, 0 = none */
 	int stop;
 };
 
@@ -106,6 +113,16 @@ static const char store_ins_req_sql[] =
 static const char store_ins_sys_sql[] =
 	"INSERT INTO syslog (time_ms, source, facility, severity, hostname, ident, mac,"
 	" text) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)";
+
+/* Retention (store_retain); ?1 is a time or a row count. */
+static const char *const store_retain_sql[4][2] = {
+	{ "DELETE FROM request WHERE time_ms < ?1", "DELETE FROM syslog WHERE time_ms < ?1" },
+	{ "DELETE FROM request WHERE id IN (SELECT id FROM request ORDER BY time_ms LIMIT ?1)",
+	  "DELETE FROM syslog WHERE id IN (SELECT id FROM syslog ORDER BY time_ms LIMIT ?1)" },
+	{ "SELECT min(time_ms) FROM request", "SELECT min(time_ms) FROM syslog" },
+	{ "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p,"
+	  " pragma_freelist_count() f, pragma_page_size() s", NULL },
+};
 
 /* "sqlite:PATH" or a bare PATH into the file name; NULL for URLs of
  * databases this build does not speak. */
@@ -311,6 +328,77 @@ store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 		METRIC_ADD(s->m->store_dropped, count);
 }
 
+/* Runs one statement with ?1 = v (when bind); returns the rows changed, or
+ * the first column of its row, or -1 on error. */
+static int64_t
+store_step(struct store *s, sqlite3_stmt *st, int bind, int64_t v, int changes)
+{
+	int64_t out = -1;
+	int rc;
+
+	if (bind)
+		sqlite3_bind_int64(st, 1, v);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		out = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		out = changes ? sqlite3_changes64(s->db) : 0;
+	else
+		log_msg(LOG_WARNING, "store: %s: retention: %s", s->path, sqlite3_errmsg(s->db));
+	sqlite3_reset(st);
+	return out;
+}
+
+/* Retention, after each batch: rows older than keep_ms go, then, while the
+ * pages in use exceed keep_bytes, the oldest STORE_TRIM_ROWS of whichever
+ * table holds the oldest row. Freed pages are reused by later inserts, so
+ * the file stops growing near keep_bytes. Errors (logged) are retried
+ * after the next batch; history is best-effort. */
+static void
+store_retain(struct store *s)
+{
+	int64_t keep_ms, n, now;
+	uint64_t keep_bytes;
+	struct timespec ts;
+
+	pthread_mutex_lock(&s->mu);
+	keep_ms = s->keep_ms;
+	keep_bytes = s->keep_bytes;
+	pthread_mutex_unlock(&s->mu);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (int k = 0; keep_ms > 0 && k < 2; k++) {
+		n = store_step(s, s->expire[k], 1, now - keep_ms, 1);
+		if (n > 0 && s->m != NULL)
+			METRIC_ADD(s->m->history_expired, (uint64_t)n);
+	}
+	for (int step = 0; keep_bytes > 0 && step < STORE_TRIM_STEPS; step++) {
+		int64_t used = store_step(s, s->used, 0, 0, 0);
+		int64_t t0 = store_step(s, s->oldest[0], 0, 0, 0);
+		int64_t t1 = store_step(s, s->oldest[1], 0, 0, 0);
+
+		if (used < 0 || t0 < 0 || t1 < 0 || (uint64_t)used <= keep_bytes
+		    || (t0 == INT64_MAX && t1 == INT64_MAX))
+			break;
+		n = store_step(s, s->trim[t1 < t0], 1, STORE_TRIM_ROWS, 1);
+		if (n <= 0)
+			break;
+		if (s->m != NULL)
+			METRIC_ADD(s->m->history_trimmed, (uint64_t)n);
+	}
+}
+
+void
+store_retention(struct store *s, int64_t max_age_ms, uint64_t max_bytes)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->keep_ms = max_age_ms > 0 ? max_age_ms : 0;
+	s->keep_bytes = max_bytes;
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void *
 store_writer(void *arg)
 {
@@ -354,6 +442,7 @@ store_writer(void *arg)
 		pthread_mutex_unlock(&s->mu);
 
 		store_write_batch(s, batch, count);
+		store_retain(s);
 		while (batch != NULL) {
 			r = batch->next;
 			free(batch);
@@ -369,6 +458,19 @@ store_writer(void *arg)
 }
 
 /* ---- open / close ------------------------------------------------------------ */
+
+static void
+store_finalize(struct store *s)
+{
+	sqlite3_finalize(s->ins_req);
+	sqlite3_finalize(s->ins_sys);
+	for (int k = 0; k < 2; k++) {
+		sqlite3_finalize(s->expire[k]);
+		sqlite3_finalize(s->trim[k]);
+		sqlite3_finalize(s->oldest[k]);
+	}
+	sqlite3_finalize(s->used);
+}
 
 int
 store_open(struct store **out, const char *url, struct metrics *m, char *err, size_t errlen)
@@ -411,6 +513,19 @@ store_open(struct store **out, const char *url, struct metrics *m, char *err, si
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
 		goto fail;
 	}
+	for (int k = 0; k < 2; k++) {
+		sqlite3_stmt **to[4] = { &s->expire[k], &s->trim[k], &s->oldest[k], &s->used };
+
+		for (int q = 0; q < 4; q++) {
+			if (store_retain_sql[q][k] == NULL)
+				continue;
+			if (sqlite3_prepare_v3(s->db, store_retain_sql[q][k], -1,
+					       SQLITE_PREPARE_PERSISTENT, to[q], NULL) != SQLITE_OK) {
+				snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+				goto fail;
+			}
+		}
+	}
 
 	if (pthread_mutex_init(&s->mu, NULL) != 0)
 		goto fail_sys;
@@ -448,8 +563,7 @@ fail:
 			pthread_cond_destroy(&s->wake);
 		if (locks > 0)
 			pthread_mutex_destroy(&s->mu);
-		sqlite3_finalize(s->ins_req);
-		sqlite3_finalize(s->ins_sys);
+		store_finalize(s);
 		sqlite3_close(s->db);
 		free(s->path);
 		free(s);
@@ -480,8 +594,7 @@ store_close(struct store *s)
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
-	sqlite3_finalize(s->ins_req);
-	sqlite3_finalize(s->ins_sys);
+	store_finalize(s);
 	sqlite3_close(s->db);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_cond_destroy(&s->wake);

@@ -68,6 +68,15 @@ int store_open(struct store **out, const char *url, struct metrics *m,
 void store_request(struct store *s, const struct store_req *r);
 void store_syslog(struct store *s, const struct store_syslog *r);
 
+/* Retention, applied by the writer after every batch it commits: rows
+ * (requests and syslog) older than max_age_ms (wall clock) are deleted,
+ * then the oldest rows while the database's pages in use exceed max_bytes
+ * (deleted space is reused, so the file stops growing near max_bytes).
+ * 0 means no limit, the default. Deleted rows are counted in the metrics
+ * (history_expired, history_trimmed). NULL-safe; callable any time (a
+ * reload changes the limits). */
+void store_retention(struct store *s, int64_t max_age_ms, uint64_t max_bytes);
+
 /* Commits everything queued and stops the writer. NULL-safe. */
 void store_close(struct store *s);
 

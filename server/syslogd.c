@@ -43,6 +43,24 @@
 #define SYSLOGD_PID_MAX 128       /* "[pid]" contents (RFC 5424 PROCID length) */
 #define SYSLOGD_HOST_MAX 255      /* RFC 5424 HOSTNAME length */
 #define SYSLOGD_FIELD_MAX 255     /* other 5424 header fields (APP-NAME is 48) */
+#define SYSLOGD_REPORT_MS 10000   /* kernel drops, rate-limited messages: logged at
+				     most this often */
+#define SYSLOGD_SOURCES 1024      /* per-source rate buckets (direct-mapped by address) */
+
+/* A count of events logged as one line at most every SYSLOGD_REPORT_MS. */
+struct syslogd_report {
+	uint64_t unlogged;        /* events since the last line */
+	int64_t at;               /* loop time the next line may be logged */
+};
+
+/* A token bucket for one source address: tokens in thousandths, so that
+ * any rate of whole messages per second refills in whole milliseconds. */
+struct syslogd_bucket {
+	unsigned char addr[16];   /* IPv4 as v4-mapped IPv6 */
+	int used;
+	uint64_t milli;           /* tokens * 1000 */
+	int64_t at_ms;            /* loop time of the last refill */
+};
 
 struct syslogd {
 	struct srv *srv;
@@ -54,6 +72,15 @@ struct syslogd {
 	struct mmsghdr msgs[SYSLOGD_BATCH];
 	struct iovec iov[SYSLOGD_BATCH];
 	struct sockaddr_storage from[SYSLOGD_BATCH];
+	/* SO_RXQ_OVFL: the socket's drop count, delivered with each datagram */
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(uint32_t))];
+	} ctl[SYSLOGD_BATCH];
+	struct syslogd_bucket buckets[SYSLOGD_SOURCES];
+	struct syslogd_report limited; /* messages not stored: over syslog-rate */
+	uint32_t drops_seen;      /* the last count the kernel reported */
+	struct syslogd_report drops; /* datagrams dropped by the kernel */
 };
 
 /* ---- parsing ------------------------------------------------------------------ */
@@ -472,6 +499,49 @@ syslogd_buffers(struct syslogd *s)
 	return 0;
 }
 
+/* Whether a message from this address may be stored now (syslog-rate
+ * per second, syslog-burst at once; a rate of 0 stores all). A source
+ * sharing a slot with another takes it over with a full bucket: the cap
+ * holds for every source that keeps its slot, and the table stays fixed.
+ * Per worker: with SO_REUSEPORT one source's datagrams reach one worker. */
+static int
+syslogd_admit(struct syslogd *s, const struct sockaddr_storage *from)
+{
+	const struct config_limits *lim = &s->srv->cfg->lim;
+	unsigned char addr[16] = { 0 };
+	struct syslogd_bucket *b;
+	uint64_t cap = (uint64_t)lim->syslog_burst * 1000, h = 14695981039346656037ull;
+	int64_t now = loop_now(s->srv->loop);
+
+	if (lim->syslog_rate == 0)
+		return 1;
+	if (from->ss_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)from)->sin6_addr, 16);
+	} else {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &((const struct sockaddr_in *)from)->sin_addr, 4);
+	}
+	for (unsigned i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 1099511628211ull; /* FNV-1a */
+	b = &s->buckets[h % SYSLOGD_SOURCES];
+	if (!b->used || memcmp(b->addr, addr, 16) != 0) {
+		memcpy(b->addr, addr, 16);
+		b->used = 1;
+		b->milli = cap;
+		b->at_ms = now;
+	}
+	if (now > b->at_ms) {
+		b->milli += (uint64_t)(now - b->at_ms) * lim->syslog_rate;
+		b->at_ms = now;
+	}
+	if (b->milli > cap)
+		b->milli = cap;
+	if (b->milli < 1000)
+		return 0;
+	b->milli -= 1000;
+	return 1;
+}
+
 static void
 syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	    const struct sockaddr_storage *from)
@@ -488,6 +558,12 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	}
 	if (m != NULL)
 		METRIC_ADD(m->syslog_messages, 1);
+	if (!syslogd_admit(s, from)) {
+		if (m != NULL)
+			METRIC_ADD(m->syslog_rate_limited, 1);
+		s->limited.unlogged++;
+		return;
+	}
 	syslogd_source(from, source, sizeof(source));
 	rec.time_ms = clock_wall_ms();
 	rec.source = source;
@@ -498,6 +574,38 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	rec.mac = msg.mac[0] ? msg.mac : NULL;
 	rec.text = msg.text;
 	store_syslog(s->srv->store, &rec);
+}
+
+/* The kernel's count of datagrams dropped on this socket (its receive
+ * buffer was full), as stamped on a received datagram: the new drops go to
+ * the metrics at once and to the log at most every SYSLOGD_REPORT_MS. */
+static void
+syslogd_kernel_drops(struct syslogd *s, struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		uint32_t count, delta;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SO_RXQ_OVFL)
+			continue;
+		memcpy(&count, CMSG_DATA(c), sizeof(count));
+		delta = count - s->drops_seen; /* modulo 2^32, as the kernel counts */
+		s->drops_seen = count;
+		if (delta > 0 && s->srv->metrics != NULL)
+			METRIC_ADD(s->srv->metrics->syslog_kernel_dropped, delta);
+		s->drops.unlogged += delta;
+	}
+}
+
+static void
+syslogd_report(struct syslogd *s, struct syslogd_report *r, int level, const char *what)
+{
+	int64_t now = loop_now(s->srv->loop);
+
+	if (r->unlogged == 0 || now < r->at)
+		return;
+	log_msg(level, "syslog: %llu %s", (unsigned long long)r->unlogged, what);
+	r->unlogged = 0;
+	r->at = now + SYSLOGD_REPORT_MS;
 }
 
 static void
@@ -520,6 +628,8 @@ syslogd_read(void *arg, int fd, unsigned events)
 			s->msgs[k].msg_hdr.msg_namelen = sizeof(s->from[k]);
 			s->msgs[k].msg_hdr.msg_iov = &s->iov[k];
 			s->msgs[k].msg_hdr.msg_iovlen = 1;
+			s->msgs[k].msg_hdr.msg_control = s->ctl[k].buf;
+			s->msgs[k].msg_hdr.msg_controllen = sizeof(s->ctl[k].buf);
 		}
 		n = recvmmsg(fd, s->msgs, SYSLOGD_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
@@ -527,11 +637,12 @@ syslogd_read(void *arg, int fd, unsigned events)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_msg(LOG_WARNING, "syslog: recvmmsg: %s", strerror(errno));
-			return;
+			break;
 		}
 		for (int k = 0; k < n; k++) {
 			size_t len = s->msgs[k].msg_len;
 
+			syslogd_kernel_drops(s, &s->msgs[k].msg_hdr);
 			/* MSG_TRUNC: the datagram was longer than the cap; the
 			 * kernel kept the first bufcap bytes. */
 			if (len > s->bufcap)
@@ -540,8 +651,12 @@ syslogd_read(void *arg, int fd, unsigned events)
 		}
 		total += (unsigned)n;
 		if (n < SYSLOGD_BATCH)
-			return;
+			break;
 	}
+	syslogd_report(s, &s->drops, LOG_WARNING, "datagrams dropped by the kernel (receive "
+		       "buffer full; see prov_syslog_kernel_dropped_total)");
+	syslogd_report(s, &s->limited, LOG_NOTICE, "messages not stored: their source sent "
+		       "more than syslog-rate (see prov_syslog_rate_limited_total)");
 }
 
 int
@@ -554,6 +669,9 @@ syslogd_new(struct syslogd **out, struct srv *srv, int fd)
 		return -1;
 	s->srv = srv;
 	s->fd = fd;
+	if (setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &(int){ 1 }, sizeof(int)) < 0)
+		log_msg(LOG_WARNING, "syslog: SO_RXQ_OVFL: %s: kernel drops will not be counted",
+			strerror(errno));
 	if (syslogd_buffers(s) < 0 ||
 	    loop_fd(srv->loop, fd, LOOP_IN, syslogd_read, s) < 0) {
 		free(s->bufs);

@@ -4,7 +4,10 @@
  * send) or RFC 5424 ("<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG")
  * framing; capped at cfg->lim.syslog_msg_max bytes; control characters
  * escaped; each stored (store_syslog) with the receive time, the source,
- * and the MAC it names (identifier or text) when it names one.
+ * and the MAC it names (identifier or text) when it names one. Datagrams
+ * the kernel drops because the socket's receive buffer is full are counted
+ * from SO_RXQ_OVFL (metrics syslog_kernel_dropped, and a warning in the log
+ * at most every SYSLOGD_REPORT_MS).
  */
 #ifndef PROV_SERVER_SYSLOGD_H
 #define PROV_SERVER_SYSLOGD_H

@@ -114,6 +114,7 @@ struct tftpd_xfer {
 	uint64_t timer;          /* loop timer id, 0 when none pending */
 	int64_t timer_at;        /* when that timer fires */
 	int64_t deadline;        /* when the timeout really is (see tftpd_arm) */
+	int64_t end_at;          /* the transfer's life ends (tftp-max-transfer-ms) */
 	uint8_t ctl[TFTPD_CTL_MAX]; /* the OACK or last ACK, for resending */
 	size_t ctl_len;
 	/* RRQ */
@@ -264,6 +265,8 @@ tftpd_arm(struct tftpd_xfer *x)
 	struct loop *l = x->t->srv->loop;
 
 	x->deadline = loop_now(l) + tftpd_rto(x);
+	if (x->deadline > x->end_at)
+		x->deadline = x->end_at;
 	if (x->timer != 0 && x->timer_at <= x->deadline)
 		return 0;
 	if (x->timer != 0)
@@ -460,6 +463,11 @@ tftpd_on_timer(void *arg)
 	}
 	if (x->state == TFTPD_DALLY) {
 		tftpd_xfer_free(x);
+		return;
+	}
+	if (loop_now(l) >= x->end_at) {
+		METRIC_ADD(x->t->srv->metrics->tftp_timeouts, 1);
+		tftpd_end(x, TFTP_EUNDEF, "transfer took too long");
 		return;
 	}
 	if (x->tries >= x->retries) {
@@ -791,7 +799,10 @@ tftpd_grant(const struct srv_cfg *cfg, const struct tftp_req *req, const struct 
 	memset(g, 0, sizeof(*g));
 	if (req->opts.blksize != 0)
 		g->blksize = req->opts.blksize < maxblk ? req->opts.blksize : maxblk;
-	g->timeout = req->opts.timeout;
+	/* RFC 2349 lets the server drop the option, not change it: a longer
+	 * timeout would let one (spoofable) datagram hold a slot for minutes. */
+	if (req->opts.timeout <= cfg->lim.tftp_max_timeout_s)
+		g->timeout = req->opts.timeout;
 	if (req->op == TFTP_RRQ) {
 		/* netascii grows the file by an amount known only at the end.
 		 * An empty file's tsize is not offered either: curl refuses an
@@ -928,6 +939,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	if (x->rto0_ms == 0)
 		x->rto0_ms = 1;
 	x->retries = cfg->lim.tftp_retries;
+	x->end_at = loop_now(t->srv->loop) + cfg->lim.tftp_max_transfer_ms;
 	x->pktcap = 4 + x->blksize + (req.op == TFTP_WRQ);
 	x->pkt = malloc(x->pktcap);
 	if (req.op == TFTP_RRQ) {

@@ -11,6 +11,10 @@
  * of the ERROR 5 of RFC 1350, which disturbs neither the transfer nor a
  * third party. Caps on transfers per worker and per client address; over
  * a cap the request gets ERROR 0 "server busy" (S-SEC-5). IPv4 and IPv6.
+ * A requested timeout above tftp-max-timeout-s is left out of the OACK
+ * (RFC 2349 lets a server drop an option, not change its value), and no
+ * transfer lives longer than tftp-max-transfer-ms (then ERROR 0 "transfer
+ * took too long"), so no datagram holds a slot for long.
  *
  * Each finished transfer (complete, failed or abandoned) and each refused
  * request is recorded in the history (store_request: status 200, or 400 +

@@ -9,7 +9,10 @@
 
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <openssl/x509.h>
 
 #include "config.h"
@@ -19,20 +22,24 @@
 #define TLS_SESSION_CACHE_MAX 20480L  /* sessions cached per worker */
 #define TLS_TICKET_KEYS_LEN 80        /* OpenSSL 1.1+: name 16 + HMAC 32 + AES 32 */
 #define TLS_SID_CONTEXT "prov-serve"  /* session id context: sessions are ours only */
+#define TLS_FILE_READ 16384           /* bytes read at a time when hashing a file */
 
 struct tls {
 	SSL_CTX *ctx;
 };
 
 /*
- * Session ticket keys shared by every SSL_CTX of the process: made once,
- * at the first tls_new, which `prov serve` calls in the master before the
- * workers fork (the configuration check). A ticket issued by one worker
- * then resumes on any other (SO_REUSEPORT spreads reconnects) and after a
- * SIGHUP reload. Lifetime of a ticket is bounded by TLS_SESSION_TIMEOUT_S.
+ * Session ticket keys: a secret made once, at the first tls_new, which
+ * `prov serve` calls in the master before the workers fork (the
+ * configuration check), so every worker has it. The keys of a context are
+ * derived from that secret and the digest of its certificate-relevant
+ * configuration (tls_digest): a ticket then resumes on any worker and
+ * across a reload that changes nothing, and never across a change of
+ * trust (client-ca, require-client-cert) or of the server's certificate
+ * and key. Lifetime of a ticket is bounded by TLS_SESSION_TIMEOUT_S.
  */
-static unsigned char tls_ticket_keys[TLS_TICKET_KEYS_LEN];
-static int tls_ticket_keys_set;
+static unsigned char tls_ticket_secret[32];
+static int tls_ticket_secret_set;
 
 static void
 tls_errmsg(char *err, size_t errlen, const char *what, const char *file)
@@ -45,6 +52,103 @@ tls_errmsg(char *err, size_t errlen, const char *what, const char *file)
 	snprintf(err, errlen, "%s%s%s%s%s", what, file != NULL ? " " : "",
 		 file != NULL ? file : "", ossl[0] != '\0' ? ": " : "", ossl);
 	ERR_clear_error();
+}
+
+/* Adds the bytes of the file path (or a marker for none) to d. */
+static int
+tls_digest_file(EVP_MD_CTX *d, const char *what, const char *path)
+{
+	unsigned char buf[TLS_FILE_READ];
+	FILE *f;
+	size_t n;
+	int ok;
+
+	if (EVP_DigestUpdate(d, what, strlen(what) + 1) != 1)
+		return -1;
+	if (path == NULL)
+		return 0;
+	f = fopen(path, "rb");
+	if (f == NULL)
+		return -1;
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		if (EVP_DigestUpdate(d, buf, n) != 1)
+			break;
+	ok = !ferror(f) && feof(f);
+	fclose(f);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	return ok ? 0 : -1;
+}
+
+/* SHA-256 of everything a resumed session would otherwise carry over
+ * unchecked: the server's certificate chain and key, the client CAs and
+ * whether a client certificate is required. The session id context is
+ * this digest (OpenSSL resumes no session, from the cache or a ticket,
+ * made under another context) and the ticket keys derive from it. */
+static int
+tls_digest(const struct srv_cfg *cfg, unsigned char md[SHA256_DIGEST_LENGTH])
+{
+	EVP_MD_CTX *d = EVP_MD_CTX_new();
+	unsigned char req = cfg->require_client_cert ? 1 : 0;
+	int rc = -1;
+
+	if (d != NULL && EVP_DigestInit_ex(d, EVP_sha256(), NULL) == 1
+	    && EVP_DigestUpdate(d, TLS_SID_CONTEXT, sizeof(TLS_SID_CONTEXT)) == 1
+	    && tls_digest_file(d, "cert", cfg->cert) == 0
+	    && tls_digest_file(d, "key", cfg->key) == 0
+	    && tls_digest_file(d, "client-ca", cfg->client_ca) == 0
+	    && EVP_DigestUpdate(d, &req, 1) == 1
+	    && EVP_DigestFinal_ex(d, md, NULL) == 1)
+		rc = 0;
+	EVP_MD_CTX_free(d);
+	return rc;
+}
+
+/* Session id context and ticket keys of ctx, from the digest of cfg. */
+static int
+tls_sessions(SSL_CTX *ctx, const struct srv_cfg *cfg, char *err, size_t errlen)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH], keys[TLS_TICKET_KEYS_LEN];
+	unsigned char block[SHA512_DIGEST_LENGTH], in[SHA256_DIGEST_LENGTH + 1];
+	unsigned blen;
+	int rc = -1;
+
+	if (tls_digest(cfg, md) < 0) {
+		tls_errmsg(err, errlen, "TLS context: cannot hash the certificate files", NULL);
+		return -1;
+	}
+	if (!tls_ticket_secret_set) {
+		if (RAND_bytes(tls_ticket_secret, sizeof(tls_ticket_secret)) != 1) {
+			tls_errmsg(err, errlen, "TLS context: no randomness for ticket keys", NULL);
+			return -1;
+		}
+		tls_ticket_secret_set = 1;
+	}
+	/* keys = HMAC-SHA512(secret, md || 1) || HMAC-SHA512(secret, md || 2) */
+	memcpy(in, md, sizeof(md));
+	for (unsigned i = 0, off = 0; off < sizeof(keys); i++) {
+		in[sizeof(md)] = (unsigned char)(i + 1);
+		blen = sizeof(block);
+		if (HMAC(EVP_sha512(), tls_ticket_secret, sizeof(tls_ticket_secret), in,
+			 sizeof(in), block, &blen) == NULL) {
+			tls_errmsg(err, errlen, "TLS context: ticket keys", NULL);
+			goto out;
+		}
+		memcpy(keys + off, block, sizeof(keys) - off < blen ? sizeof(keys) - off : blen);
+		off += blen;
+	}
+	if (SSL_CTX_set_session_id_context(ctx, md, sizeof(md)) != 1) {
+		tls_errmsg(err, errlen, "TLS context: session id context", NULL);
+		goto out;
+	}
+	if (SSL_CTX_set_tlsext_ticket_keys(ctx, keys, sizeof(keys)) != 1) {
+		tls_errmsg(err, errlen, "TLS context: ticket keys", NULL);
+		goto out;
+	}
+	rc = 0;
+out:
+	OPENSSL_cleanse(keys, sizeof(keys));
+	OPENSSL_cleanse(block, sizeof(block));
+	return rc;
 }
 
 int
@@ -116,22 +220,8 @@ tls_new(struct tls **out, const struct srv_cfg *cfg, char *err, size_t errlen)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
 	SSL_CTX_sess_set_cache_size(ctx, TLS_SESSION_CACHE_MAX);
 	SSL_CTX_set_timeout(ctx, TLS_SESSION_TIMEOUT_S);
-	if (SSL_CTX_set_session_id_context(ctx, (const unsigned char *)TLS_SID_CONTEXT,
-					   sizeof(TLS_SID_CONTEXT) - 1) != 1) {
-		tls_errmsg(err, errlen, "TLS context: session id context", NULL);
+	if (tls_sessions(ctx, cfg, err, errlen) < 0)
 		goto out;
-	}
-	if (!tls_ticket_keys_set) {
-		if (RAND_bytes(tls_ticket_keys, sizeof(tls_ticket_keys)) != 1) {
-			tls_errmsg(err, errlen, "TLS context: no randomness for ticket keys", NULL);
-			goto out;
-		}
-		tls_ticket_keys_set = 1;
-	}
-	if (SSL_CTX_set_tlsext_ticket_keys(ctx, tls_ticket_keys, sizeof(tls_ticket_keys)) != 1) {
-		tls_errmsg(err, errlen, "TLS context: ticket keys", NULL);
-		goto out;
-	}
 	t->ctx = ctx;
 	ctx = NULL;
 	*out = t;

@@ -36,9 +36,12 @@ SSL_CTX *tls_ctx(const struct tls *t);
  * resumed session: the session keeps the peer and its verify result), 0
  * otherwise (p zeroed).
  *
- * Session tickets: every SSL_CTX of the process shares one ticket key
- * made at the first tls_new (in the master, before fork), so a ticket
- * resumes on any worker and across reloads. */
+ * Sessions: the session id context and the ticket keys of a context are
+ * derived from the contents of cert, key and client-ca and from
+ * require-client-cert (and a secret made at the first tls_new, in the
+ * master, before fork). A session resumes on any worker and across a
+ * reload that changes none of these; after a change it does not resume,
+ * so no session outlives the trust it was verified under. */
 struct tls_peer {
 	char subject[512];
 	char mac[13];

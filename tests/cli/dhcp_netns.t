@@ -2,7 +2,8 @@ The provisioning server learned from a real DHCP server: dnsmasq answers
 the agent's DHCPINFORM (RFC 2131 4.4.3) across a veth pair between two
 network namespaces this test creates (nothing touches the host's own
 interfaces), and the hostless resync then fetches from `prov serve` in
-dnsmasq's namespace. Needs root and `ip netns`; skipped otherwise.
+dnsmasq's namespace. Needs root and `ip netns` (with `ip netns exec`
+able to remount, which a chroot is not); skipped otherwise.
 Spec: device.md D-ONB-1, D-RUL-4; interfaces.md (prov phone run).
 
   $ [ "$(id -u)" = 0 ] && command -v ip dnsmasq > /dev/null || exit 80
@@ -15,6 +16,11 @@ Spec: device.md D-ONB-1, D-RUL-4; interfaces.md (prov phone run).
   > }
   $ trap cleanup EXIT
   $ ip netns add $S 2> /dev/null && ip netns add $C || exit 80
+
+`ip netns exec` remounts /sys for the namespace, which a chroot (a fresh
+debootstrap root) does not allow: skipped there too.
+
+  $ ip netns exec $S true 2> /dev/null || exit 80
   $ ip link add vA netns $S type veth peer name vB netns $C
   $ ip -n $S addr add 10.77.0.1/24 dev vA && ip -n $S link set vA up
   $ ip -n $C addr add 10.77.0.2/24 dev vB && ip -n $C link set vB up

@@ -37,6 +37,21 @@ Usage and configuration errors exit 2 with one line saying what and where:
   $ prov serve --config good.conf --check
   configuration ok
 
+An upload directory that overlaps the root (equal, inside or containing it)
+would let an unauthenticated PUT replace a served profile; refused by
+--check and at start:
+
+  $ mkdir -p tree/up
+  $ prov serve --root tree --upload tree/up --http 127.0.0.1:0 --check
+  prov: serve: upload tree/up and root tree overlap: an upload could replace a served file; give separate trees
+  [2]
+  $ prov serve --root tree/up --upload tree --http 127.0.0.1:0
+  prov: serve: upload tree and root tree/up overlap: an upload could replace a served file; give separate trees
+  [2]
+  $ prov serve --root tree --upload tree/. --http 127.0.0.1:0
+  prov: serve: upload tree/. and root tree overlap: an upload could replace a served file; give separate trees
+  [2]
+
 The example configuration documents every option; with its paths pointed
 here it passes --check:
 
@@ -45,14 +60,14 @@ here it passes --check:
 
 A tree to serve, and a secret beside it (outside the root):
 
-  $ R=$PROV_TMP/root && mkdir -p $R/deep $R/up && chmod 755 $PROV_TMP $R $R/deep
+  $ R=$PROV_TMP/root && mkdir -p $R/deep $PROV_TMP/up && chmod 755 $PROV_TMP $R $R/deep
   $ printf '<flat-profile><GPP_A>a</GPP_A></flat-profile>\n' > $R/a.xml
   $ printf 'b\n' > $R/deep/b.cfg
   $ head -c 40960 /dev/urandom > $R/forty.bin
   $ head -c 1048576 /dev/urandom > $R/image.loads
   $ printf '<flat-profile><User_ID_1_>1001</User_ID_1_></flat-profile>\n' > $R/spa001122aabbcc.xml
   $ echo SECRET-OUTSIDE-ROOT-5f3a > $PROV_TMP/secret.txt
-  $ prov_serve $R --upload $R/up
+  $ prov_serve $R --upload $PROV_TMP/up
 
 HTTP (curl) and TFTP (tftp-hpa, curl with blksize) serve the same bytes:
 
@@ -87,7 +102,7 @@ Reports: PUT lands in the upload directory only:
 
   $ curl -s -o /dev/null -w '%{http_code}\n' -T got.xml http://127.0.0.1:$PROV_SERVE_HTTP/report-001122aabbcc.xml
   201
-  $ cmp $R/up/report-001122aabbcc.xml got.xml
+  $ cmp $PROV_TMP/up/report-001122aabbcc.xml got.xml
 
 Syslog from logger (RFC 3164 and 5424) is collected:
 
@@ -99,7 +114,7 @@ while the server runs (columns: protocol, method, status, bytes, MAC, path):
 
   $ logwait() { # until prov log ARGS prints N rows (history commits in batches)
   >   local n=$1 i; shift
-  >   for i in $(seq 100); do [ "$(prov log --db $PROV_TMP/serve.db "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
+  >   for i in $(seq 400); do [ "$(prov log --db $PROV_TMP/serve.db "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
   > }
   $ logwait 1 --mac 001122aabbcc
   $ prov log --db $PROV_TMP/serve.db --mac 00:11:22:AA:BB:CC | awk '{print $3, $4, $5, $6, $8, $9}'
@@ -119,12 +134,15 @@ while the server runs (columns: protocol, method, status, bytes, MAC, path):
 
 SIGHUP reloads; a broken file is refused and the old configuration kept:
 
-  $ kill -HUP $PROV_SERVE_PID && sleep 0.3 && grep -c 'configuration reloaded' $PROV_SERVE_LOG
+  $ waitlog() { # until the server's log has PATTERN (generous: a loaded machine)
+  >   local i; for i in $(seq 400); do grep -q "$1" $PROV_SERVE_LOG && return; sleep 0.05; done
+  > }
+  $ kill -HUP $PROV_SERVE_PID && waitlog 'configuration reloaded' && grep -c 'configuration reloaded' $PROV_SERVE_LOG
   1
 
 SIGTERM drains and exits 0:
 
-  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 100); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; grep -c ' stopped' $PROV_SERVE_LOG
+  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 400); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; grep -c ' stopped' $PROV_SERVE_LOG
   1
 
 Reload from a configuration file, and a broken one refused:
@@ -132,7 +150,7 @@ Reload from a configuration file, and a broken one refused:
   $ printf 'root %s\nlog-level info\n' "$R" > live.conf
   $ prov_serve $R --config live.conf
   $ printf 'root %s\nworkers none\n' "$R" > live.conf
-  $ kill -HUP $PROV_SERVE_PID && sleep 0.3 && grep -o 'reload refused.*' $PROV_SERVE_LOG
+  $ kill -HUP $PROV_SERVE_PID && waitlog 'reload refused' && grep -o 'reload refused.*' $PROV_SERVE_LOG
   reload refused, keeping the running configuration: live.conf:2: workers: 'none' is not a number from 1 to 64
   $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/healthz
   ok
@@ -146,5 +164,5 @@ R-PRIV: started as root, the workers serve as nobody (the default user):
   $ for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:$PROV_SERVE_HTTP/a.xml; done; echo
   200 200 200 200 200 200 
   $ tftp 127.0.0.1 $PROV_SERVE_TFTP -m binary -c get forty.bin got40 && cmp got40 $R/forty.bin
-  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 100); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; kill -0 $PROV_SERVE_PID 2>/dev/null || echo exited
+  $ kill -TERM $PROV_SERVE_PID; for i in $(seq 400); do kill -0 $PROV_SERVE_PID 2>/dev/null || break; sleep 0.05; done; kill -0 $PROV_SERVE_PID 2>/dev/null || echo exited
   exited

@@ -33,6 +33,7 @@
 #                               ready, then sets PROV_SERVE_PID, _LOG, _TFTP,
 #                               _HTTP, _HTTPS (when --https is given) and
 #                               _SYSLOG. Call it directly, not in $(...).
+#                               ROOT - gives no --root (a --config has it).
 #
 # Every server runs in the foreground of its own process group (setsid, no
 # daemon mode); its pid goes to $PROV_TMP/pids. Logs:
@@ -82,12 +83,13 @@ prov_servers_stop() {
 prov_serve() {
 	local root=$1 i
 	shift
+	[ "$root" = - ] || set -- --root "$root" "$@"
 	PROV_SERVE_LOG="$PROV_TMP/serve-$RANDOM.log"
-	_prov_spawn "$PROV_SERVE_LOG" prov serve --root "$root" --db "sqlite:$PROV_TMP/serve.db" \
+	_prov_spawn "$PROV_SERVE_LOG" prov serve --db "sqlite:$PROV_TMP/serve.db" \
 		--user root --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 \
 		--log-level notice "$@"
 	PROV_SERVE_PID=$_PROV_PID
-	for i in $(seq 200); do
+	for i in $(seq 600); do
 		grep -q ' ready: ' "$PROV_SERVE_LOG" 2>/dev/null && break
 		_prov_alive "$PROV_SERVE_PID" || break
 		sleep 0.05
@@ -127,7 +129,7 @@ _prov_alive() {
 # Waits until 127.0.0.1:PORT accepts TCP connections, or PID dies.
 _prov_wait_tcp() {
 	local port=$1 pid=$2 i
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 			return 0
 		fi
@@ -283,7 +285,7 @@ prov_pyserver() {
 	shift
 	pf=$PROV_TMP/py-$mode-$$-$RANDOM.port
 	_prov_spawn "$pf.log" python3 "$PROV_TMP/helper.py" serve "$mode" "$pf" "$@"
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		if [ -s "$pf" ]; then
 			port=$(cat "$pf")
 			mv "$pf.log" "$PROV_TMP/py-$mode-$port.log" 2>/dev/null || true
@@ -610,7 +612,7 @@ prov_syslog() {
 	pf=$PROV_TMP/syslog-$$-$RANDOM.port
 	: >>"$out" || return 1
 	_prov_spawn "$pf.log" python3 "$_PROV_SERVERS_DIR/syslog_listen.py" "$pf" "$out"
-	for i in $(seq 100); do
+	for i in $(seq 400); do
 		if [ -s "$pf" ]; then
 			cat "$pf"
 			return 0
@@ -627,11 +629,11 @@ prov_syslog() {
 # FILE so far, then empties FILE. Datagrams already sent (by a command that
 # has returned) are all there: a marker datagram sent now queues behind
 # them on the collector's socket, and this waits for the marker (at most
-# 10 s; then "prov_syslog_drain: no marker" on stderr).
+# 30 s; then "prov_syslog_drain: no marker" on stderr).
 prov_syslog_drain() {
 	local file=$1 port=$2 mark="prov-syslog-mark-$$-$RANDOM" i
 	printf '%s' "$mark" >"/dev/udp/127.0.0.1/$port"
-	for i in $(seq 500); do
+	for i in $(seq 1500); do
 		grep -qxF "$mark" "$file" && break
 		sleep 0.02
 	done

@@ -136,6 +136,66 @@ test_s_ops_1_check(void **state)
 	config_fini(&c);
 }
 
+/* An upload directory equal to, inside or containing the root would let an
+ * unauthenticated PUT replace a served profile: refused, through symlinks
+ * and "..", with both paths named. */
+static void
+test_s_ops_1_upload_overlaps_root(void **state)
+{
+	static const struct { const char *root, *upload; int ok; } cases[] = {
+		{ "t", "t", 0 },
+		{ "t", "t/", 0 },
+		{ "t", "t/up", 0 },
+		{ "t", "t/../t/up", 0 },
+		{ "t/up", "t", 0 },
+		{ "t", "link-to-t", 0 },
+		{ "t", "link-to-t/up", 0 },
+		{ "t/up", "t/upper", 1 },
+		{ "t/upper", "t/up", 1 },
+		{ "t/up", "other", 1 },
+	};
+	char dir[64], root[128], upload[128], err[512], p[160];
+	struct srv_cfg c;
+
+	(void)state;
+	strcpy(dir, "/tmp/prov-overlap-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	for (const char *const *d = (const char *const[]){ "t", "t/up", "t/upper", "other", NULL };
+	     *d != NULL; d++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, *d);
+		assert_int_equal(mkdir(p, 0755), 0);
+	}
+	snprintf(p, sizeof(p), "%s/link-to-t", dir);
+	assert_int_equal(symlink("t", p), 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_defaults(&c);
+		snprintf(root, sizeof(root), "%s/%s", dir, cases[i].root);
+		snprintf(upload, sizeof(upload), "%s/%s", dir, cases[i].upload);
+		assert_int_equal(config_set(&c, "root", root, err, sizeof(err)), 0);
+		assert_int_equal(config_set(&c, "upload", upload, err, sizeof(err)), 0);
+		assert_int_equal(config_set(&c, "http", "127.0.0.1:0", err, sizeof(err)), 0);
+		if (cases[i].ok) {
+			if (config_check(&c, err, sizeof(err)) != 0)
+				fail_msg("%s %s: refused: %s", cases[i].root, cases[i].upload, err);
+		} else {
+			char want[400];
+
+			if (config_check(&c, err, sizeof(err)) != -1)
+				fail_msg("%s %s: accepted", cases[i].root, cases[i].upload);
+			snprintf(want, sizeof(want), "upload %s and root %s overlap", upload, root);
+			if (strncmp(err, want, strlen(want)) != 0)
+				fail_msg("%s %s: '%s'", cases[i].root, cases[i].upload, err);
+		}
+		config_fini(&c);
+	}
+	for (const char *const *d = (const char *const[]){ "link-to-t", "t/up", "t/upper", "t",
+			"other", NULL }; *d != NULL; d++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, *d);
+		assert_int_equal(remove(p), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The example configuration in the tree parses (it documents every option). */
 /* The defaults live in the option rows; config_defaults applies them. */
 static void
@@ -360,6 +420,7 @@ main(void)
 		cmocka_unit_test(test_s_ops_1_check),
 		cmocka_unit_test(test_s_ops_1_defaults),
 		cmocka_unit_test(test_s_ops_1_not_built_yet),
+		cmocka_unit_test(test_s_ops_1_upload_overlaps_root),
 		cmocka_unit_test(test_s_ops_1_example),
 		cmocka_unit_test(test_s_srv_1_root),
 		cmocka_unit_test(test_s_srv_2_find_mac),

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "metrics.h"
@@ -738,6 +739,131 @@ s_dev_4_reopen(void **state)
 	tmp_fini(&t);
 }
 
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+put_sys(struct store *s, unsigned i, int64_t t, size_t textlen)
+{
+	char text[4096];
+	struct store_syslog y = { 0 };
+
+	assert_true(textlen < sizeof(text));
+	memset(text, 'a' + (char)(i % 26), textlen);
+	text[textlen] = '\0';
+	y.time_ms = t;
+	y.source = "10.0.0.9:514";
+	y.facility = 1;
+	y.severity = 5;
+	y.text = text;
+	store_syslog(s, &y);
+}
+
+static int64_t
+db_used_bytes(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT (p.page_count - f.freelist_count) *"
+		" s.page_size FROM pragma_page_count() p, pragma_freelist_count() f,"
+		" pragma_page_size() s", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Retention by age: rows older than the limit go (both tables), newer
+ * ones stay, and the deletions are counted. No limit: nothing goes. */
+static void
+s_dev_3_retention_by_age(void **state)
+{
+	struct metrics m = { 0 };
+	struct tmp t;
+	struct store *s;
+	struct rows *w;
+	struct store_filter f = { .limit = 1000 };
+	int64_t now = wall_ms(), day = 86400000;
+
+	(void)state;
+	tmp_init(&t);
+	s = open_store(t.url, &m);
+	for (unsigned i = 0; i < 100; i++) {
+		put_req(s, i, now - (i % 2 ? 10 : 40) * day);
+		put_sys(s, i, now - (i % 2 ? 10 : 40) * day, 40);
+	}
+	store_flush(s);
+	assert_int_equal(atomic_load(&m.history_expired), 0);
+	store_retention(s, 30 * day, 0);
+	put_req(s, 1000, now);
+	store_flush(s);
+	assert_int_equal(atomic_load(&m.history_expired), 100);
+	store_close(s);
+	w = rows_new();
+	query_req(t.url, &f, w);
+	assert_int_equal(w->n, 51);
+	for (unsigned i = 0; i < w->n; i++)
+		assert_true(w->time_ms[i] >= now - 10 * day);
+	rows_free(w);
+	w = rows_new();
+	query_sys(t.url, &f, w);
+	assert_int_equal(w->n, 50);
+	rows_free(w);
+	tmp_fini(&t);
+}
+
+/* Retention by size: 20,000 syslog messages of 2 KB would make about
+ * 40 MB; with a 2 MB cap the pages in use stay under 2 MB, the newest
+ * rows are kept, the oldest are gone, and the trimming is counted. */
+static void
+s_dev_3_retention_by_size(void **state)
+{
+	struct metrics m = { 0 };
+	struct tmp t;
+	struct store *s;
+	struct rows *w;
+	struct store_filter f = { .limit = 20000 };
+	int64_t now = wall_ms();
+	uint64_t cap = 2u * 1024u * 1024u;
+	unsigned total = 20000;
+	struct stat st;
+
+	(void)state;
+	tmp_init(&t);
+	s = open_store(t.url, &m);
+	store_retention(s, 0, cap);
+	for (unsigned i = 0; i < total; i++) {
+		put_sys(s, i, now - (int64_t)(total - i), 2000);
+		if (i % 1000 == 999)
+			store_flush(s); /* no drops from a full queue */
+	}
+	store_close(s);
+	assert_int_equal(atomic_load(&m.store_dropped), 0);
+	assert_true(atomic_load(&m.history_trimmed) > 0);
+	assert_true(db_used_bytes(t.path) <= (int64_t)cap);
+	assert_int_equal(stat(t.path, &st), 0);
+	assert_true(st.st_size < (off_t)(4 * cap)); /* no further growth than a batch */
+	w = rows_new();
+	query_sys(t.url, &f, w);
+	if (!(w->n > 0 && w->n < total))
+		fail_msg("rows %u, trimmed %llu", w->n, (unsigned long long)atomic_load(&m.history_trimmed));
+	assert_int_equal(w->n + atomic_load(&m.history_trimmed), total);
+	assert_int_equal(w->time_ms[w->n - 1], now - 1);       /* the newest kept */
+	assert_true(w->time_ms[0] > now - (int64_t)total);     /* the oldest gone */
+	rows_free(w);
+	tmp_fini(&t);
+}
+
 int
 main(void)
 {
@@ -745,6 +871,8 @@ main(void)
 		cmocka_unit_test(s_dev_3_ten_thousand_through_the_queue),
 		cmocka_unit_test(s_dev_3_filters_limit_order),
 		cmocka_unit_test(s_dev_3_syslog_rows),
+		cmocka_unit_test(s_dev_3_retention_by_age),
+		cmocka_unit_test(s_dev_3_retention_by_size),
 		cmocka_unit_test(s_dev_3_strings_round_trip),
 		cmocka_unit_test(s_dev_4_two_processes_one_file),
 		cmocka_unit_test(s_dev_3_full_queue_drops_counted),

@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1150,6 +1151,81 @@ names(void **state)
 	tftpc_free(t);
 }
 
+/* A resolver giving ::1 then 127.0.0.1 for any name, as a stock Debian's
+ * /etc/hosts does for "localhost". */
+static int
+two_families(const char *host, const char *port, const struct addrinfo *hints,
+	     struct addrinfo **res)
+{
+	struct addrinfo *a6 = NULL, *a4 = NULL, h = *hints;
+
+	(void)host;
+	h.ai_flags |= AI_NUMERICHOST;
+	if (getaddrinfo("::1", port, &h, &a6) != 0)
+		a6 = NULL;
+	if (getaddrinfo("127.0.0.1", port, &h, &a4) != 0)
+		return EAI_NONAME;
+	if (a6 == NULL) {
+		*res = a4;
+		return 0;
+	}
+	a6->ai_next = a4;  /* glibc's freeaddrinfo frees node by node */
+	*res = a6;
+	return 0;
+}
+
+/* Every address of a name is tried: the server listens on 127.0.0.1
+ * only, the name gives ::1 first; ::1 refuses and the request goes to
+ * 127.0.0.1 at once, without waiting for a retransmission. */
+static void
+names_every_address(void **state)
+{
+	struct fake f;
+	struct tftpc_req req;
+	struct tftpc *t = NULL;
+	struct conn c = { 0 };
+	long long end;
+	int got = 0;
+
+	(void)state;
+	fake_init(&f);
+	tftpc_set_resolver(two_families);
+	memset(&req, 0, sizeof(req));
+	req.host = "localhost.test";
+	req.port = f.port;
+	req.file = "x.cfg";
+	req.max_body = 1000;
+	req.timeout_ms = 60000;
+	req.on_connect = on_connect;
+	req.arg = &c;
+	assert_int_equal(tftpc_start(&req, now_ms(), &t, NULL), PROV_OK);
+	tftpc_timeout(t, now_ms());
+	/* Well before the first retransmission (TFTPC_RTO_MS), by the
+	 * client's clock, which stays put: only the refusal can move it. */
+	end = now_ms() + 20000;
+	while (!got && now_ms() < end && tftpc_result(t)->status == TFTPC_RUNNING) {
+		struct pollfd p = { .fd = tftpc_fd(t), .events = POLLIN };
+
+		if (poll(&p, 1, 100) == 1)
+			tftpc_readable(t, f.vnow);
+		p = (struct pollfd){ .fd = f.lfd, .events = POLLIN };
+		got = poll(&p, 1, 0) == 1 && fake_recv(&f, f.lfd);
+	}
+	tftpc_set_resolver(NULL);
+	if (!got)
+		fail_msg("no request; %d connects, last %s, status %d: %s", c.calls, c.ip,
+			 tftpc_result(t)->status, tftpc_result(t)->detail);
+	assert_int_equal(tftp_opcode(f.pkt, f.len), TFTP_RRQ);
+	assert_string_equal(c.ip, "127.0.0.1");
+	assert_int_equal(c.calls, 2);      /* ::1 first, then 127.0.0.1 */
+	fake_data(&f, f.tfd, 1, "hi", 2);
+	client_pump(&f, t);
+	assert_int_equal(tftpc_result(t)->status, TFTPC_OK);
+	assert_int_equal(tftpc_result(t)->body.len, 2);
+	tftpc_free(t);
+	fake_fini(&f);
+}
+
 static void
 bad_requests(void **state)
 {
@@ -1200,6 +1276,7 @@ main(void)
 		cmocka_unit_test(fake_lockstep_rollover),
 		cmocka_unit_test(lossy_network),
 		cmocka_unit_test(names),
+		cmocka_unit_test(names_every_address),
 		cmocka_unit_test(bad_requests),
 	};
 

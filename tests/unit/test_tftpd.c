@@ -892,6 +892,78 @@ never_acknowledged(void **state)
 	server_stop(&sv);
 }
 
+/* RFC 2349 timeout: a value above tftp-max-timeout-s is left out of the
+ * OACK (the RFC lets a server drop an option, not change it) and the
+ * server keeps its own; one within is granted. A spoofed RRQ with
+ * "timeout 255" thus holds no slot for 25 minutes. */
+static void
+timeout_option_capped(void **state)
+{
+	struct tftp_opts g;
+
+	(void)state;
+	server_init(&sv);
+	sv.cfg.lim.tftp_max_timeout_s = 5;
+	server_start(&sv, AF_INET, 0);
+	for (unsigned asked = 4; asked <= 255; asked = asked < 6 ? asked + 1 : 255) {
+		struct tftp_opts ask = { .blksize = 512, .timeout = asked };
+		struct raw r;
+		uint8_t p[600];
+		ssize_t n;
+
+		raw_open(&r, &sv);
+		raw_rrq(&r, "f65536", TFTP_OCTET, &ask);
+		n = raw_recv(&r, p, sizeof(p), 5000);
+		assert_true(n > 0);
+		assert_int_equal(tftp_parse_oack(p, (size_t)n, &ask, &g, NULL, 0), 0);
+		assert_int_equal(g.blksize, 512);
+		assert_int_equal(g.timeout, asked <= 5 ? asked : 0);
+		raw_abort(&r);
+		raw_close(&r);
+		if (asked == 255)
+			break;
+	}
+	server_stop(&sv);
+}
+
+/* tftp-max-transfer-ms bounds a transfer's whole life: a client that
+ * keeps acknowledging, one block at a time and slowly, is ended with an
+ * ERROR long before its 2,048 blocks are through. */
+static void
+transfer_lifetime_bounded(void **state)
+{
+	struct raw r;
+	uint8_t p[600];
+	unsigned blocks = 0, errors = 0;
+
+	(void)state;
+	server_init(&sv);
+	sv.cfg.lim.tftp_max_transfer_ms = 300;
+	server_start(&sv, AF_INET, 0);
+	raw_open(&r, &sv);
+	raw_rrq(&r, "f1048576", TFTP_OCTET, NULL);
+	while (blocks < 2048) {
+		ssize_t n = raw_recv(&r, p, sizeof(p), 10000);
+
+		assert_true(n >= 4);
+		if (tftp_opcode(p, (size_t)n) == TFTP_ERROR) {
+			errors++;
+			assert_non_null(memmem(p, (size_t)n, "too long", 8));
+			break;
+		}
+		assert_int_equal(tftp_opcode(p, (size_t)n), TFTP_DATA);
+		blocks = p[2] << 8 | p[3];
+		usleep(50 * 1000);
+		raw_ack(&r, (uint16_t)blocks);
+	}
+	assert_int_equal(errors, 1);
+	assert_true(blocks < 2048);
+	assert_int_equal(counter(&sv.srv.metrics->tftp_timeouts), 1);
+	assert_int_equal(wait_counter(&sv.srv.metrics->requests[METRICS_TFTP][4], 1), 1);
+	raw_close(&r);
+	server_stop(&sv);
+}
+
 /* Expects the next DATA packets to be blocks first..first+n-1. */
 static void
 expect_blocks(struct raw *r, unsigned first, unsigned n)
@@ -914,7 +986,7 @@ static void
 options_and_window(void **state)
 {
 	struct raw r;
-	struct tftp_opts ask = { .blksize = 65464, .windowsize = 1000, .timeout = 9,
+	struct tftp_opts ask = { .blksize = 65464, .windowsize = 1000, .timeout = 5,
 				 .has_tsize = 1 }, g;
 	uint8_t p[600];
 	ssize_t n;
@@ -931,7 +1003,7 @@ options_and_window(void **state)
 	assert_int_equal(tftp_parse_oack(p, (size_t)n, &ask, &g, NULL, 0), 0);
 	assert_int_equal(g.blksize, 1428);
 	assert_int_equal(g.windowsize, 64);
-	assert_int_equal(g.timeout, 9);
+	assert_int_equal(g.timeout, 5);
 	assert_int_equal(g.has_tsize, 1);
 	assert_true(g.tsize == 65536);
 	raw_abort(&r);
@@ -1411,6 +1483,8 @@ main(void)
 		cmocka_unit_test_teardown(sorcerers_apprentice, test_teardown),
 		cmocka_unit_test_teardown(never_acknowledged, test_teardown),
 		cmocka_unit_test_teardown(options_and_window, test_teardown),
+		cmocka_unit_test_teardown(timeout_option_capped, test_teardown),
+		cmocka_unit_test_teardown(transfer_lifetime_bounded, test_teardown),
 		cmocka_unit_test_teardown(window_acked_block_by_block, test_teardown),
 		cmocka_unit_test_teardown(drain, test_teardown),
 		cmocka_unit_test_teardown(wrq_raw, test_teardown),
