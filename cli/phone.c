@@ -282,9 +282,10 @@ phone_get(int argc, char **argv)
 	if (optind == argc) {
 		for (size_t i = 0; i < prov_param_count(); i++) {
 			enum prov_ua ua;
+			enum prov_err rc = prov_device_get_ua(dev, prov_param_name(i), &ua);
 
-			if (a.user && prov_device_get_ua(dev, prov_param_name(i), &ua) == PROV_OK &&
-			    ua == PROV_UA_NA)
+			/* unknown: a line or key this product does not have */
+			if (rc == PROV_E_UNKNOWN || (a.user && rc == PROV_OK && ua == PROV_UA_NA))
 				continue;
 			status = print_param(dev, prov_param_name(i), flags);
 			if (status != EXIT_OK)

@@ -70,8 +70,8 @@
 #define ADMIN_REALM "prov phone"  /* HTTP authentication realm */
 #define ADMIN_COOKIE "prov_sid"   /* the session cookie's name */
 #define ADMIN_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
-#define ADMIN_PAGE_TABS 8         /* tabs on the page (the table has 3) */
-#define ADMIN_PAGE_SECTIONS 16    /* sections in one tab (the table has 6) */
+#define ADMIN_PAGE_TABS 12        /* tabs on the page (the catalogue has 8) */
+#define ADMIN_PAGE_SECTIONS 48    /* sections in one tab (the catalogue: 40) */
 #define ADMIN_GROUP_MAX 64        /* a tab's or section's name, bytes */
 #define ADMIN_MODEL_MAX 16        /* the xxxx of CP-xxxx-3PCCExecute, bytes */
 
@@ -1470,9 +1470,11 @@ param_visible(struct admin *a, const char *name, enum admin_role role, int *ro)
 	enum prov_ua ua = PROV_UA_NA;
 
 	*ro = 0;
+	if (prov_device_get_ua(a->dev, name, &ua) != PROV_OK)
+		return 0; /* also a line or key the product does not have */
 	if (role == ROLE_ADMIN)
 		return 1; /* D-PAR-1: ua never restricts the admin */
-	if (prov_device_get_ua(a->dev, name, &ua) != PROV_OK || ua == PROV_UA_NA)
+	if (ua == PROV_UA_NA)
 		return 0;
 	*ro = ua == PROV_UA_RO;
 	return 1;

@@ -105,7 +105,7 @@ Secrets never print (D-PAR-5):
   0
   [1]
   $ prov phone get --state phone | wc -l
-  140
+  2722
 
 The user's view honours ua (D-PAR-1):
 

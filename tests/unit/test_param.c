@@ -17,7 +17,7 @@ find(const char *name)
 }
 
 /* D-PAR-1: every instance is found under its own name, per-line
- * parameters end _N_ for N = 1..10. */
+ * parameters end _N_ for N = 1..16. */
 static void
 d_par_1_every_instance_is_indexed(void **state)
 {
@@ -30,8 +30,8 @@ d_par_1_every_instance_is_indexed(void **state)
 		assert_int_equal(find(n), (long)i);
 	}
 	assert_true(find("User_ID_1_") >= 0);
-	assert_true(find("User_ID_10_") >= 0);
-	assert_int_equal(find("User_ID_11_"), -1);
+	assert_true(find("User_ID_16_") >= 0);
+	assert_int_equal(find("User_ID_17_"), -1);
 	assert_int_equal(find("User_ID"), -1);
 	assert_true(find("Resync_At__HHmm_") >= 0);
 	assert_int_equal(find(""), -1);
