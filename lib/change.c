@@ -259,8 +259,17 @@ change_check(const struct prov_device *dev, const struct profile_change *c,
 	is->name = c->name;
 	is->message = msg;
 	if (idx < 0) {
+		const char *near = NULL;
+
 		is->error = 0;
-		snprintf(msg, msglen, "unknown parameter '%s'", c->name);
+		if (param_find(c->name, strlen(c->name)) >= 0)
+			snprintf(msg, msglen, "unknown parameter '%s' (not on a %s)", c->name,
+				 dev->product);
+		else if ((near = param_nearest(c->name, strlen(c->name))) != NULL)
+			snprintf(msg, msglen, "unknown parameter '%s' (did you mean '%s'?)",
+				 c->name, near);
+		else
+			snprintf(msg, msglen, "unknown parameter '%s'", c->name);
 		return -1;
 	}
 	if (c->value == NULL)
