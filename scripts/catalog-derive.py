@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Derive lib/catalog/mpp.tsv rows from real profiles (docs/CATALOGUE.md).
 
-Usage: scripts/catalog-derive.py REALWORLD_DIR > rows.tsv
+Usage: scripts/catalog-derive.py REALWORLD_DIR [lib/catalog/mpp.tsv] > rows.tsv
+
+With the current catalogue as second argument, its rows marked "guide"
+(checked by hand against Cisco's guides) keep their type, default and
+bounds; only their products column follows the corpus.
 
 Reads every REALWORLD_DIR/rendered/*.xml (Cisco MPP and SPA profiles as
 FusionPBX and wazo-provd send them) and writes one catalogue row per
@@ -23,9 +27,13 @@ import xml.etree.ElementTree as ET
 IDX = re.compile(r'_([0-9]+)_')
 LINE_COUNTS = {'fusionpbx-8841': 10, 'fusionpbx-9861': 16, 'fusionpbx-spa504g': 4,
                'fusionpbx-spa191': 2, 'wazo-cp-phone': 12, 'wazo-spa-phone': 12}
-PRODUCT = [('8841', '8841'), ('9861', '9861'), ('spa504g', 'SPA504G'),
-           ('spa191', 'SPA191'), ('6821', '6821'), ('cp-phone', 'MPP'),
-           ('spa-phone', 'SPA'), ('model-cfg', 'MPP')]
+# file -> product, with the firmware the template targets where the
+# provisioning system says (wazo-provd's plugin versions)
+PRODUCT = [('wazo-8841', '8841@12.0.7'), ('wazo-6821', '6821@11.3.1'),
+           ('wazo-spa504g', 'SPA504G@7.5.5'), ('cp-phone', 'MPP@12.0.7'),
+           ('spa-phone', 'SPA@7.5.5'), ('model-cfg', 'MPP@12.0.7'),
+           ('8841', '8841'), ('9861', '9861'), ('spa504g', 'SPA504G'),
+           ('spa191', 'SPA191')]
 SECRET = re.compile(r'(Password|Passwd|PIN$|_PIN_|Secret|PSK|Passphrase|Community|Auth_Key|Private_Key)', re.I)
 INT = re.compile(r'^-?[0-9]{1,9}$')
 
@@ -108,8 +116,31 @@ def product(path):
     return 'MPP'
 
 
+def templated(root):
+    """Families whose value the provisioning system fills in per device
+    (a template expression in raw/): their export value is no default."""
+    out = set()
+    for path in glob.glob(os.path.join(root, 'raw', '**', '*'), recursive=True):
+        if not os.path.isfile(path):
+            continue
+        with open(path, encoding='utf-8', errors='replace') as f:
+            text = f.read()
+        for m in re.finditer(r'<([A-Za-z][A-Za-z0-9_.-]*)[^>/]*>([^<]*)</\1>', text):
+            if '{' in m.group(2):
+                out.add(family(m.group(1))[0])
+    return out
+
+
 def main():
     root = sys.argv[1]
+    perdevice = templated(root)
+    guide = {}
+    if len(sys.argv) > 2:
+        with open(sys.argv[2], encoding='utf-8') as f:
+            for line in f:
+                c = line.rstrip('\n').split('\t')
+                if len(c) == 9 and c[8] == 'guide':
+                    guide[c[0]] = c
     vals = collections.defaultdict(list)
     maxidx = collections.defaultdict(lambda: None)
     opts, groups, prods, first = {}, {}, collections.defaultdict(set), {}
@@ -202,6 +233,8 @@ def main():
         d = ''
         if ne:
             d = ne[-1] if idx else ne[0]
+        if typ == 'string' and fam in perdevice:
+            d = ''
         if (secret and typ == 'string') or '127.0.0.1' in d or re.search(r'[0-9a-f]{12}', d) or '@' in d:
             d = ''
         if typ == 'bool':
@@ -209,10 +242,12 @@ def main():
         elif typ == 'int' and d == '':
             d = ne[0] if ne else '0'
         flags = 'secret' if secret and typ == 'string' else '-'
-        print('\t'.join([fam, ','.join(kinds) or '-', typ, d, bounds or '-', flags,
-                         ','.join(sorted(prods[fam])),
-                         tab_group(fam, kinds, groups.get(fam, 'Other')),
-                         'corpus']))
+        row = [fam, ','.join(kinds) or '-', typ, d, bounds or '-', flags,
+               ','.join(sorted(prods[fam])),
+               tab_group(fam, kinds, groups.get(fam, 'Other')), 'corpus']
+        if fam in guide:
+            row = guide[fam][:6] + [row[6]] + guide[fam][7:]
+        print('\t'.join(row))
 
 
 main()
