@@ -243,8 +243,8 @@ struct aw {
 	size_t nelem;         /* elements seen */
 	int seen;             /* a <flat-profile> was found */
 	size_t nmatched;      /* elements some entry matched */
-	struct level lv[PROV_PROFILE_MAX_DEPTH];
-	char names[PROV_PROFILE_MAX_DEPTH][BOUND_NAME_LEN + 1];
+	struct level lv[ALIAS_MAX_LEVELS];
+	char names[ALIAS_MAX_LEVELS][BOUND_NAME_LEN + 1];
 	struct buf text;      /* character data of the open collecting elements */
 	struct buf doc;       /* the <flat-profile> being written */
 	unsigned *pos;        /* line, col of each change written */
@@ -429,7 +429,10 @@ aw_start(void *arg, const XML_Char *name, const XML_Char **atts)
 				    "more than %u elements", PROV_PROFILE_MAX_ELEMENTS));
 		return;
 	}
-	if (w->depth == PROV_PROFILE_MAX_DEPTH) {
+	/* The new element's level: from <flat-profile> (level 1) once it is
+	 * open, else from the root; below ALIAS_MAX_LEVELS either way. */
+	if ((w->fpdepth != 0 ? w->depth + 2 - w->fpdepth : w->depth + 1) >
+	    PROV_PROFILE_MAX_DEPTH) {
 		aw_stop(w, diag_set(w->d, PROV_E_TOOBIG, aw_line(w), aw_col(w),
 				    "elements nested deeper than %u levels",
 				    PROV_PROFILE_MAX_DEPTH));

@@ -397,6 +397,29 @@ doc_errors(void **state)
 		assert_int_equal(buf_adds(&b, "<v>"), PROV_OK);
 	assert_int_equal(doc_bad(m, b.p, b.len, 0, &d), PROV_E_TOOBIG);
 	assert_non_null(strstr(d.msg, "nested deeper"));
+	/* Inside <flat-profile> levels count from it: 31 wrappers and 31
+	 * levels inside pass; one more level inside does not. */
+	buf_reset(&b);
+	for (unsigned i = 1; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<w>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "<flat-profile>"), PROV_OK);
+	for (unsigned i = 2; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<g>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "<GPP_B>deep</GPP_B>"), PROV_OK);
+	for (unsigned i = 2; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "</g>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "</flat-profile>"), PROV_OK);
+	for (unsigned i = 1; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "</w>"), PROV_OK);
+	p = doc_ok(m, buf_str(&b));
+	chg_is(p, 0, "GPP_B", "deep");
+	prov_profile_free(p);
+	buf_reset(&b);
+	assert_int_equal(buf_adds(&b, "<flat-profile>"), PROV_OK);
+	for (unsigned i = 1; i <= PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<g>"), PROV_OK);
+	assert_int_equal(doc_bad(m, b.p, b.len, 0, &d), PROV_E_TOOBIG);
+	assert_non_null(strstr(d.msg, "nested deeper"));
 	buf_reset(&b);
 	assert_int_equal(buf_adds(&b, "<r>"), PROV_OK);
 	for (unsigned i = 0; i < PROV_PROFILE_MAX_ELEMENTS; i++)
