@@ -81,7 +81,7 @@ static const char set_help[] =
 "an invalid value, or access denied (nothing was changed).\n";
 
 static const char apply_help[] =
-"usage: prov phone apply --state DIR [--key KEY] FILE ...\n"
+"usage: prov phone apply --state DIR [--key KEY] [-v] FILE ...\n"
 "\n"
 "Applies profile files to the device in order, exactly as a resync applies\n"
 "the profiles it fetched: a file that is not well-formed changes nothing\n"
@@ -92,13 +92,15 @@ static const char apply_help[] =
 "\n"
 "    FILE: 3 changed, 1 unchanged, 0 rejected, 2 unknown\n"
 "\n"
-"and each problem one line on stderr (prov: FILE:LINE:COL: ...).\n"
+"and each rejected value one line on stderr (prov: FILE:LINE:COL: ...);\n"
+"unknown names (a typo, or a line or key this product does not have) the\n"
+"first few, all with -v (--verbose). An empty file is an error.\n"
 "Files may be gzip-compressed and/or encrypted (openssl-enc AES-256-CBC),\n"
 "told apart by content as a phone does; --key opens encrypted ones.\n"
 "FILE '-' reads standard input.\n"
 "\n"
 "Exit status: 0 every file applied (even with rejected values), 1 the state\n"
-"could not be written, 2 a file was malformed or unreadable.\n";
+"could not be written, 2 a file was empty, malformed or unreadable.\n";
 
 static const char unknown_help[] =
 "usage: prov phone unknown --state DIR\n"
@@ -108,8 +110,11 @@ static const char unknown_help[] =
 
 enum {
 	OPT_HELP = 'h', OPT_STATE = 's', OPT_MAC = 256, OPT_SERIAL, OPT_PRODUCT,
-	OPT_PSN, OPT_SWVER, OPT_HWVER, OPT_CERT, OPT_CERTKEY, OPT_CA, OPT_USER, OPT_KEY
+	OPT_PSN, OPT_SWVER, OPT_HWVER, OPT_CERT, OPT_CERTKEY, OPT_CA, OPT_USER, OPT_KEY,
+	OPT_VERBOSE
 };
+
+#define APPLY_UNKNOWN_SHOW 5 /* unknown names phone apply lists without -v */
 
 static const struct option phone_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -125,6 +130,7 @@ static const struct option phone_opts[] = {
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "user", no_argument, NULL, OPT_USER },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -134,6 +140,7 @@ struct phone_args {
 	const char *cert, *certkey, *ca;
 	const char *key;
 	int user;
+	int verbose;
 	int help;
 };
 
@@ -148,7 +155,9 @@ phone_parse(const char *cmd, int argc, char **argv, unsigned allowed,
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hs:", phone_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hs:v", phone_opts, NULL)) != -1) {
+		if (c == 'v')
+			c = OPT_VERBOSE;
 		if (c != OPT_HELP && c != OPT_STATE && c >= OPT_MAC &&
 		    !(allowed & (1u << (c - OPT_MAC))))
 			return cli_usage(cmd, "option '%s' does not apply here", argv[optind - 1]);
@@ -166,6 +175,7 @@ phone_parse(const char *cmd, int argc, char **argv, unsigned allowed,
 		case OPT_CA: a->ca = optarg; break;
 		case OPT_USER: a->user = 1; break;
 		case OPT_KEY: a->key = optarg; break;
+		case OPT_VERBOSE: a->verbose = 1; break;
 		default: return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -282,9 +292,10 @@ phone_get(int argc, char **argv)
 	if (optind == argc) {
 		for (size_t i = 0; i < prov_param_count(); i++) {
 			enum prov_ua ua;
+			enum prov_err rc = prov_device_get_ua(dev, prov_param_name(i), &ua);
 
-			if (a.user && prov_device_get_ua(dev, prov_param_name(i), &ua) == PROV_OK &&
-			    ua == PROV_UA_NA)
+			/* unknown: a line or key this product does not have */
+			if (rc == PROV_E_UNKNOWN || (a.user && rc == PROV_OK && ua == PROV_UA_NA))
 				continue;
 			status = print_param(dev, prov_param_name(i), flags);
 			if (status != EXIT_OK)
@@ -348,13 +359,19 @@ out:
 
 struct apply_ctx {
 	const char *file;
+	int verbose;
+	size_t unknown; /* unknown names seen in this file */
 };
 
+/* Rejected values always; unknown names the first few, all with -v (a
+ * real profile for a bigger model names lines this one lacks). */
 static void
 apply_issue(void *arg, const struct prov_issue *is)
 {
-	const struct apply_ctx *ac = arg;
+	struct apply_ctx *ac = arg;
 
+	if (!is->error && ++ac->unknown > APPLY_UNKNOWN_SHOW && !ac->verbose)
+		return;
 	cli_err("%s:%u:%u: %s%s", ac->file, is->line, is->col,
 		is->error ? "rejected: " : "", is->message);
 }
@@ -364,7 +381,8 @@ phone_apply(int argc, char **argv)
 {
 	struct phone_args a;
 	struct prov_device *dev;
-	int status = phone_parse("phone apply", argc, argv, ALLOW(OPT_KEY), &a);
+	int status = phone_parse("phone apply", argc, argv, ALLOW(OPT_KEY) | ALLOW(OPT_VERBOSE),
+				 &a);
 
 	if (status != 0 || a.help)
 		return a.help ? cli_help(apply_help) : status;
@@ -374,7 +392,7 @@ phone_apply(int argc, char **argv)
 	if (dev == NULL)
 		return status;
 	for (int i = optind; i < argc && status == EXIT_OK; i++) {
-		struct apply_ctx ac = { argv[i] };
+		struct apply_ctx ac = { argv[i], a.verbose, 0 };
 		struct prov_apply_result r;
 		struct prov_profile *p;
 		enum prov_err rc;
@@ -392,6 +410,9 @@ phone_apply(int argc, char **argv)
 			status = EXIT_FAIL;
 			break;
 		}
+		if (ac.unknown > APPLY_UNKNOWN_SHOW && !ac.verbose)
+			cli_err("%s: %zu more unknown names not shown (-v shows all)",
+				argv[i], ac.unknown - APPLY_UNKNOWN_SHOW);
 		printf("%s: %zu changed, %zu unchanged, %zu rejected, %zu unknown\n",
 		       argv[i], r.changed, r.unchanged, r.rejected, r.unknown);
 	}

@@ -111,6 +111,18 @@ fail:
 	return NULL;
 }
 
+/* Nonzero if s[0..n) is empty, white space, or a UTF-8 byte order mark. */
+static int
+cli_blank(const char *s, size_t n)
+{
+	size_t i = n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	for (; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
 int
 cli_load_profile(const char *path, const char *key, struct prov_profile **p)
 {
@@ -129,6 +141,13 @@ cli_load_profile(const char *path, const char *key, struct prov_profile **p)
 	if (rc != PROV_OK) {
 		cli_err("%s: %s", path, msg);
 		return rc == PROV_E_TOOBIG ? EXIT_USAGE : EXIT_FAIL;
+	}
+	/* Nothing but white space (or a byte order mark) is no profile: a
+	 * truncated download or a wrong path, never "0 changed". */
+	if (cli_blank(plain, plen)) {
+		free(plain);
+		cli_err("%s: empty profile", path);
+		return EXIT_USAGE;
 	}
 	rc = prov_profile_parse(path, plain, plen, 0, p, msg, sizeof(msg));
 	memset(plain, 0, plen);

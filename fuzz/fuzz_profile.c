@@ -150,7 +150,10 @@ fz_xml(const struct prov_profile *p, struct buf *b)
 		    (c->ua >= 0 && buf_addf(b, " ua=\"%s\"", ua[c->ua]) != PROV_OK))
 			return -1;
 		if (c->value == NULL) {
-			if (buf_adds(b, "/>\n") != PROV_OK)
+			/* keeping the value takes an attribute (D-PRO-2): a
+			 * bare <X/> would set "" */
+			if ((c->ua < 0 && buf_adds(b, " keep=\"\"") != PROV_OK) ||
+			    buf_adds(b, "/>\n") != PROV_OK)
 				return -1;
 			continue;
 		}

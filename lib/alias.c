@@ -228,6 +228,7 @@ struct level {
 	uint32_t match;     /* bit i: entry i matches this element */
 	int param;          /* a child of <flat-profile> */
 	int ua;             /* its ua attribute, -1: none */
+	int hasatts;        /* it has attributes: <X ua="rw"/> keeps the value */
 	size_t start;       /* its text starts here in text */
 	unsigned line, col; /* where it starts */
 };
@@ -242,8 +243,8 @@ struct aw {
 	size_t nelem;         /* elements seen */
 	int seen;             /* a <flat-profile> was found */
 	size_t nmatched;      /* elements some entry matched */
-	struct level lv[PROV_PROFILE_MAX_DEPTH];
-	char names[PROV_PROFILE_MAX_DEPTH][BOUND_NAME_LEN + 1];
+	struct level lv[ALIAS_MAX_LEVELS];
+	char names[ALIAS_MAX_LEVELS][BOUND_NAME_LEN + 1];
 	struct buf text;      /* character data of the open collecting elements */
 	struct buf doc;       /* the <flat-profile> being written */
 	unsigned *pos;        /* line, col of each change written */
@@ -428,18 +429,25 @@ aw_start(void *arg, const XML_Char *name, const XML_Char **atts)
 				    "more than %u elements", PROV_PROFILE_MAX_ELEMENTS));
 		return;
 	}
-	if (w->depth == PROV_PROFILE_MAX_DEPTH) {
+	/* The new element's level: from <flat-profile> (level 1) once it is
+	 * open, else from the root; below ALIAS_MAX_LEVELS either way. */
+	if ((w->fpdepth != 0 ? w->depth + 2 - w->fpdepth : w->depth + 1) >
+	    PROV_PROFILE_MAX_DEPTH) {
 		aw_stop(w, diag_set(w->d, PROV_E_TOOBIG, aw_line(w), aw_col(w),
 				    "elements nested deeper than %u levels",
 				    PROV_PROFILE_MAX_DEPTH));
 		return;
 	}
+	/* D-PRO-3a: a parameter that holds an element is a group; its leaves
+	 * are the parameters, its own text is dropped. */
 	if (w->depth > 0 && w->lv[w->depth - 1].param) {
-		aw_stop(w, diag_set(w->d, PROV_E_SYNTAX, aw_line(w), aw_col(w),
-				    "element inside parameter '%.*s'", ALIAS_SHOW,
-				    w->lv[w->depth - 1].name != NULL ?
-				    w->lv[w->depth - 1].name : "?"));
-		return;
+		l = &w->lv[w->depth - 1];
+		l->param = 0;
+		if (l->match == 0) {
+			w->text.len = l->start;
+			if (w->text.p != NULL)
+				w->text.p[w->text.len] = '\0';
+		}
 	}
 	l = &w->lv[w->depth];
 	memset(l, 0, sizeof(*l));
@@ -453,6 +461,7 @@ aw_start(void *arg, const XML_Char *name, const XML_Char **atts)
 	}
 	w->depth++;
 	l->param = w->fpdepth != 0;
+	l->hasatts = atts[0] != NULL;
 	if (l->param) {
 		if (l->name == NULL) {
 			aw_stop(w, diag_set(w->d, PROV_E_SYNTAX, l->line, l->col,
@@ -494,13 +503,16 @@ aw_end(void *arg, const XML_Char *name)
 		return;
 	l = &w->lv[w->depth - 1];
 	if (l->param || l->match != 0) {
-		/* expat reports no bytes for the end of <X/>: no value. */
+		/* expat reports no bytes for the end of <X/>: no value. A
+		 * parameter written so sets "" unless it has attributes
+		 * (<X ua="rw"/> keeps the value, D-PRO-2). */
 		if (w->text.len > l->start || XML_GetCurrentByteCount(w->xp) != 0) {
 			v = buf_str(&w->text) + l->start;
 			n = w->text.len - l->start;
 		}
 		if (l->param)
-			aw_emit(w, l, l->name, l->ua, v, n);
+			aw_emit(w, l, l->name, l->ua,
+				v == NULL && !l->hasatts ? "" : v, n);
 		for (size_t i = 0; v != NULL && i < w->m->n; i++)
 			if (l->match & ((uint32_t)1 << i))
 				aw_emit(w, l, w->m->e[i].name, -1, v, n);

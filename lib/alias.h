@@ -55,6 +55,9 @@
 #define ALIAS_MAX_TEXT BOUND_RULE_TEXT /* longest map text: a GPP value */
 #define ALIAS_MAX_COMPONENTS PROV_PROFILE_MAX_DEPTH /* components of a left side:
 						     * a deeper path never matches */
+#define ALIAS_MAX_LEVELS (2 * PROV_PROFILE_MAX_DEPTH) /* open elements: the depth
+						       * limit counts from <flat-profile>
+						       * once it is open, as profile.c's */
 
 /* One entry: the left side's components, root first, and the parameter. */
 struct alias_entry {

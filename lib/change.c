@@ -42,7 +42,7 @@ pending_changes(const struct prov_device *dev, const struct pending *p)
 static int
 pending_writes(const struct prov_device *dev, const struct pending *p)
 {
-	return pending_changes(dev, p) || (p->val != NULL && dev->val[p->idx] == NULL);
+	return pending_changes(dev, p) || (p->val != NULL && device_val_set(dev, p->idx) == NULL);
 }
 
 /* Writes the pending changes and unknown names: to the state in one
@@ -54,13 +54,19 @@ device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 {
 	char **copy = NULL, **ucopy = NULL;
 	enum prov_err rc = PROV_OK;
-	size_t nchanged = 0;
+	size_t nchanged = 0, nwrites = 0;
 
 	/* Every allocation happens before the commit, so that installing a
 	 * committed change in memory cannot fail. */
 	copy = calloc(npend ? npend : 1, sizeof(*copy));
 	ucopy = calloc(nunk ? nunk : 1, sizeof(*ucopy));
 	if (copy == NULL || ucopy == NULL) {
+		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < npend; i++)
+		nwrites += pending_writes(dev, &pend[i]) != 0;
+	if (device_reserve(dev, nwrites, nunk) != PROV_OK) {
 		rc = diag_set(d, PROV_E_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
@@ -90,9 +96,9 @@ device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 		}
 		if (dev->st == NULL)
 			continue;
-		nv = p->val != NULL ? p->val : dev->val[p->idx];
+		nv = p->val != NULL ? p->val : device_val_set(dev, p->idx);
 		rc = state_put_param(dev->st, param_name(p->idx), nv,
-				     p->ua >= 0 ? p->ua : dev->ua[p->idx], d);
+				     p->ua >= 0 ? p->ua : device_ua_set(dev, p->idx), d);
 		if (rc != PROV_OK)
 			goto out;
 	}
@@ -114,14 +120,11 @@ device_commit(struct prov_device *dev, const struct pending *pend, size_t npend,
 		const struct pending *p = &pend[i];
 
 		if (copy[i] != NULL) {
-			if (dev->val[p->idx] != NULL && param_secret(p->idx))
-				OPENSSL_cleanse(dev->val[p->idx], strlen(dev->val[p->idx]));
-			free(dev->val[p->idx]);
-			dev->val[p->idx] = copy[i];
+			device_put_val(dev, p->idx, copy[i]);
 			copy[i] = NULL;
 		}
 		if (p->ua >= 0)
-			dev->ua[p->idx] = (signed char)p->ua;
+			device_put_ua(dev, p->idx, p->ua);
 	}
 	for (size_t i = 0; i < nunk; i++) {
 		if (ucopy[i] != NULL && device_unknown_take(dev, ucopy[i]))
@@ -235,15 +238,20 @@ prov_device_set(struct prov_device *dev, const char *name, const char *value,
 
 /* ---- profiles: lint and apply ---------------------------------------------------- */
 
-/* Checks one change against the table. Returns the instance index, or -1
+/* Checks one change against the table (and dev's product, when given). Returns the instance index, or -1
  * for an unknown name, -2 for an invalid value (issue filled for both), or
  * -3 when memory ran out while checking. */
 static long
-change_check(const struct profile_change *c, const char **canon, struct prov_issue *is,
-	     char *msg, size_t msglen)
+change_check(const struct prov_device *dev, const struct profile_change *c,
+	     const char **canon, struct prov_issue *is, char *msg, size_t msglen)
 {
 	long idx = param_find(c->name, strlen(c->name));
 	struct diag d;
+
+	/* An instance beyond the product's lines or keys: a phone of this
+	 * product has no such parameter. */
+	if (idx >= 0 && dev != NULL && !device_has(dev, (size_t)idx))
+		idx = -1;
 
 	*canon = NULL;
 	is->line = c->line;
@@ -251,8 +259,17 @@ change_check(const struct profile_change *c, const char **canon, struct prov_iss
 	is->name = c->name;
 	is->message = msg;
 	if (idx < 0) {
+		const char *near = NULL;
+
 		is->error = 0;
-		snprintf(msg, msglen, "unknown parameter '%s'", c->name);
+		if (param_find(c->name, strlen(c->name)) >= 0)
+			snprintf(msg, msglen, "unknown parameter '%s' (not on a %s)", c->name,
+				 dev->product);
+		else if ((near = param_nearest(c->name, strlen(c->name))) != NULL)
+			snprintf(msg, msglen, "unknown parameter '%s' (did you mean '%s'?)",
+				 c->name, near);
+		else
+			snprintf(msg, msglen, "unknown parameter '%s'", c->name);
 		return -1;
 	}
 	if (c->value == NULL)
@@ -284,7 +301,7 @@ prov_profile_lint(const struct prov_profile *p,
 		char msg[BOUND_ISSUES_MSG + 64];
 		const char *canon;
 
-		if (change_check(&p->chg[i], &canon, &is, msg, sizeof(msg)) >= 0)
+		if (change_check(NULL, &p->chg[i], &canon, &is, msg, sizeof(msg)) >= 0)
 			continue;
 		problems++;
 		if (fn != NULL)
@@ -307,14 +324,14 @@ prov_device_apply(struct prov_device *dev, const struct prov_profile *p,
 	enum prov_err rc;
 
 	diag_init(&d);
-	pend = malloc(dev->nparam * sizeof(*pend));
-	slot = malloc(dev->nparam * sizeof(*slot));
+	pend = malloc(param_count() * sizeof(*pend));
+	slot = malloc(param_count() * sizeof(*slot));
 	unk = malloc((p->n < BOUND_UNKNOWN ? p->n : BOUND_UNKNOWN) * sizeof(*unk) + 1);
 	if (pend == NULL || slot == NULL || unk == NULL) {
 		rc = diag_set(&d, PROV_E_NOMEM, 0, 0, "out of memory");
 		goto out;
 	}
-	memset(slot, -1, dev->nparam * sizeof(*slot));
+	memset(slot, -1, param_count() * sizeof(*slot));
 	rc = device_begin(dev, &d);
 	if (rc != PROV_OK)
 		goto out;
@@ -324,7 +341,7 @@ prov_device_apply(struct prov_device *dev, const struct prov_profile *p,
 		struct prov_issue is;
 		char msg[BOUND_ISSUES_MSG + 64];
 		const char *canon;
-		long idx = change_check(c, &canon, &is, msg, sizeof(msg));
+		long idx = change_check(dev, c, &canon, &is, msg, sizeof(msg));
 		struct pending *pp;
 
 		if (idx == -3) {

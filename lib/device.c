@@ -24,10 +24,15 @@
 #define DEVICE_DEFAULT_HWVER "1"
 #define DEVICE_VENDOR "Cisco"      /* $VERSION vendor, as servers expect (D-RUL-7) */
 #define DEVICE_ID_MAX 64            /* longest identity string */
+#define DEVICE_SLOTS_MIN 16         /* first size of the set-values table */
+#define DEVICE_UNKNOWN_MIN 8        /* first size of the unknown-name list */
 
 static const char *const id_keys[] = {
 	"id.mac", "id.serial", "id.product", "id.psn", "id.swver", "id.hwver", NULL
 };
+
+static unsigned str_hash(const char *s);
+static enum prov_err unknown_reserve(struct prov_device *dev, size_t n);
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -161,6 +166,7 @@ identity_set(struct prov_device *dev, const char *mac, const char *serial,
 	if (!id_string_ok(psn))
 		return diag_set(d, PROV_E_INVAL, 0, 0, "bad product series number '%s'", psn);
 	dev->psn = strdup(psn);
+	dev->prod = param_product(psn);
 
 	if (serial == NULL) {
 		snprintf(buf, sizeof(buf), "PRV%s", dev->mau + 4);
@@ -213,21 +219,7 @@ prov_device_identity(const struct prov_device *dev, const char *name)
 static struct prov_device *
 device_alloc(void)
 {
-	struct prov_device *dev = calloc(1, sizeof(*dev));
-
-	if (dev == NULL)
-		return NULL;
-	dev->nparam = param_count();
-	dev->val = calloc(dev->nparam, sizeof(*dev->val));
-	dev->ua = malloc(dev->nparam);
-	dev->unknown = calloc(BOUND_UNKNOWN, sizeof(*dev->unknown));
-	dev->uslot = calloc(BOUND_UNKNOWN * 2, sizeof(*dev->uslot));
-	if (!dev->val || !dev->ua || !dev->unknown || !dev->uslot) {
-		prov_device_free(dev);
-		return NULL;
-	}
-	memset(dev->ua, -1, dev->nparam);
-	return dev;
+	return calloc(1, sizeof(struct prov_device));
 }
 
 static void
@@ -242,13 +234,16 @@ kv_free(struct device_kv *kv, size_t n)
 static void
 values_clear(struct prov_device *dev)
 {
-	for (size_t i = 0; i < dev->nparam; i++) {
-		if (dev->val[i] != NULL && param_secret(i))
-			OPENSSL_cleanse(dev->val[i], strlen(dev->val[i]));
-		free(dev->val[i]);
-		dev->val[i] = NULL;
+	for (size_t i = 0; i < dev->pvcap; i++) {
+		struct device_slot *sl = &dev->pv[i];
+
+		if (sl->val != NULL && param_secret(sl->idx1 - 1))
+			OPENSSL_cleanse(sl->val, strlen(sl->val));
+		free(sl->val);
 	}
-	memset(dev->ua, -1, dev->nparam);
+	free(dev->pv);
+	dev->pv = NULL;
+	dev->pvcap = dev->pvused = 0;
 }
 
 static void
@@ -256,8 +251,11 @@ unknown_clear(struct prov_device *dev)
 {
 	for (size_t i = 0; i < dev->nunknown; i++)
 		free(dev->unknown[i]);
-	dev->nunknown = 0;
-	memset(dev->uslot, 0, BOUND_UNKNOWN * 2 * sizeof(*dev->uslot));
+	free(dev->unknown);
+	free(dev->uslot);
+	dev->unknown = NULL;
+	dev->uslot = NULL;
+	dev->nunknown = dev->ucap = 0;
 }
 
 void
@@ -266,14 +264,8 @@ prov_device_free(struct prov_device *dev)
 	if (dev == NULL)
 		return;
 	state_close(dev->st);
-	if (dev->val != NULL && dev->ua != NULL)
-		values_clear(dev);
-	if (dev->unknown != NULL && dev->uslot != NULL)
-		unknown_clear(dev);
-	free(dev->val);
-	free(dev->ua);
-	free(dev->unknown);
-	free(dev->uslot);
+	values_clear(dev);
+	unknown_clear(dev);
 	kv_free(dev->rt, dev->nrt);
 	kv_free(dev->status, dev->nstatus);
 	free(dev->status);
@@ -363,11 +355,12 @@ load_param(void *arg, const char *name, const char *value, int ua)
 
 	if (idx < 0)
 		return PROV_OK; /* a parameter this version no longer knows */
+	if (device_reserve(dev, 1, 0) != PROV_OK)
+		return PROV_E_NOMEM;
 	if (value != NULL && (v = strdup(value)) == NULL)
 		return PROV_E_NOMEM;
-	free(dev->val[idx]);
-	dev->val[idx] = v;
-	dev->ua[idx] = (signed char)(ua >= 0 && ua <= 2 ? ua : -1);
+	device_put_val(dev, (size_t)idx, v);
+	device_put_ua(dev, (size_t)idx, ua >= 0 && ua <= 2 ? ua : -1);
 	return PROV_OK;
 }
 
@@ -463,12 +456,130 @@ fail:
 
 /* ---- values ---------------------------------------------------------------- */
 
+/* The slot of instance idx, or NULL. */
+static struct device_slot *
+slot_get(const struct prov_device *dev, size_t idx)
+{
+	size_t mask = dev->pvcap - 1, h;
+
+	if (dev->pvcap == 0)
+		return NULL;
+	h = (idx * 2654435761u) & mask;
+	while (dev->pv[h].idx1 != 0) {
+		if (dev->pv[h].idx1 == idx + 1)
+			return &dev->pv[h];
+		h = (h + 1) & mask;
+	}
+	return NULL;
+}
+
+enum prov_err
+device_reserve(struct prov_device *dev, size_t n, size_t nunknown)
+{
+	size_t cap = dev->pvcap, want = dev->pvused + n;
+
+	/* load factor at most one half */
+	while (want > 0 && (cap < DEVICE_SLOTS_MIN || want > cap / 2))
+		cap = cap ? cap * 2 : DEVICE_SLOTS_MIN;
+	if (cap != dev->pvcap) {
+		struct device_slot *pv = calloc(cap, sizeof(*pv));
+
+		if (pv == NULL)
+			return PROV_E_NOMEM;
+		for (size_t i = 0; i < dev->pvcap; i++) {
+			size_t h;
+
+			if (dev->pv[i].idx1 == 0)
+				continue;
+			h = ((dev->pv[i].idx1 - 1) * 2654435761u) & (cap - 1);
+			while (pv[h].idx1 != 0)
+				h = (h + 1) & (cap - 1);
+			pv[h] = dev->pv[i];
+		}
+		free(dev->pv);
+		dev->pv = pv;
+		dev->pvcap = cap;
+	}
+	return unknown_reserve(dev, nunknown);
+}
+
+/* The slot of instance idx, made if needed (room was reserved). */
+static struct device_slot *
+slot_make(struct prov_device *dev, size_t idx)
+{
+	struct device_slot *sl = slot_get(dev, idx);
+	size_t h;
+
+	if (sl != NULL)
+		return sl;
+	if (dev->pvcap == 0 || dev->pvused + 1 > dev->pvcap / 2)
+		return NULL; /* not reserved: a bug, never a crash */
+	h = (idx * 2654435761u) & (dev->pvcap - 1);
+	while (dev->pv[h].idx1 != 0)
+		h = (h + 1) & (dev->pvcap - 1);
+	sl = &dev->pv[h];
+	sl->idx1 = idx + 1;
+	sl->ua = -1;
+	sl->val = NULL;
+	dev->pvused++;
+	return sl;
+}
+
+void
+device_put_val(struct prov_device *dev, size_t idx, char *val)
+{
+	struct device_slot *sl = slot_make(dev, idx);
+
+	if (sl == NULL) {
+		free(val);
+		return;
+	}
+	if (sl->val != NULL && param_secret(idx))
+		OPENSSL_cleanse(sl->val, strlen(sl->val));
+	free(sl->val);
+	sl->val = val;
+}
+
+void
+device_put_ua(struct prov_device *dev, size_t idx, int ua)
+{
+	struct device_slot *sl;
+
+	if (ua < 0 && slot_get(dev, idx) == NULL)
+		return;
+	sl = slot_make(dev, idx);
+	if (sl != NULL)
+		sl->ua = (signed char)ua;
+}
+
+const char *
+device_val_set(const struct prov_device *dev, size_t idx)
+{
+	const struct device_slot *sl = slot_get(dev, idx);
+
+	return sl != NULL ? sl->val : NULL;
+}
+
+int
+device_ua_set(const struct prov_device *dev, size_t idx)
+{
+	const struct device_slot *sl = slot_get(dev, idx);
+
+	return sl != NULL ? sl->ua : -1;
+}
+
+int
+device_has(const struct prov_device *dev, size_t idx)
+{
+	return param_on_product(idx, dev->prod);
+}
+
 const char *
 device_value(const struct prov_device *dev, size_t idx)
 {
-	if (dev->val[idx] != NULL)
-		return dev->val[idx];
-	return param_def(idx, NULL)->defval;
+	const char *v = device_val_set(dev, idx);
+
+	return v != NULL ? v : param_def(idx, NULL)->defval;
 }
 
 const char *
@@ -482,7 +593,9 @@ device_param(const struct prov_device *dev, const char *name)
 int
 device_ua(const struct prov_device *dev, size_t idx)
 {
-	return dev->ua[idx] >= 0 ? dev->ua[idx] : param_def(idx, NULL)->ua;
+	int ua = device_ua_set(dev, idx);
+
+	return ua >= 0 ? ua : param_def(idx, NULL)->ua;
 }
 
 long
@@ -490,6 +603,8 @@ device_find(struct prov_device *dev, const char *name)
 {
 	long idx = param_find(name, strlen(name));
 
+	if (idx >= 0 && !device_has(dev, (size_t)idx))
+		idx = -1;
 	if (idx < 0)
 		device_failf(dev, PROV_E_UNKNOWN, "unknown parameter '%s'", name);
 	return idx;
@@ -549,19 +664,52 @@ str_hash(const char *s)
 	return h;
 }
 
+/* Grows the unknown-name list (and its hash set, rehashed) so that n more
+ * names fit, up to BOUND_UNKNOWN. */
+static enum prov_err
+unknown_reserve(struct prov_device *dev, size_t n)
+{
+	size_t cap = dev->ucap, want = dev->nunknown + n;
+	char **u;
+	unsigned *us;
+
+	if (want > BOUND_UNKNOWN)
+		want = BOUND_UNKNOWN;
+	while (cap < want)
+		cap = cap ? cap * 2 : DEVICE_UNKNOWN_MIN;
+	if (cap == dev->ucap)
+		return PROV_OK;
+	u = realloc(dev->unknown, cap * sizeof(*u));
+	if (u == NULL)
+		return PROV_E_NOMEM;
+	dev->unknown = u;
+	us = calloc(cap * 2, sizeof(*us));
+	if (us == NULL)
+		return PROV_E_NOMEM;
+	for (size_t i = 0; i < dev->nunknown; i++) {
+		unsigned h = str_hash(u[i]) & (unsigned)(cap * 2 - 1);
+
+		while (us[h] != 0)
+			h = (h + 1) & (unsigned)(cap * 2 - 1);
+		us[h] = (unsigned)i + 1;
+	}
+	free(dev->uslot);
+	dev->uslot = us;
+	dev->ucap = cap;
+	return PROV_OK;
+}
+
 int
 device_unknown_take(struct prov_device *dev, char *name)
 {
-	unsigned mask = BOUND_UNKNOWN * 2 - 1;
-	unsigned h = str_hash(name) & mask;
+	unsigned mask, h;
 
-	while (dev->uslot[h] != 0) {
-		if (strcmp(dev->unknown[dev->uslot[h] - 1], name) == 0)
-			return 0;
-		h = (h + 1) & mask;
-	}
-	if (dev->nunknown == BOUND_UNKNOWN)
+	if (device_unknown_has(dev, name) || dev->nunknown == dev->ucap)
 		return 0;
+	mask = (unsigned)(dev->ucap * 2 - 1);
+	h = str_hash(name) & mask;
+	while (dev->uslot[h] != 0)
+		h = (h + 1) & mask;
 	dev->unknown[dev->nunknown] = name;
 	dev->uslot[h] = (unsigned)++dev->nunknown;
 	return 1;
@@ -574,6 +722,8 @@ device_unknown_add(struct prov_device *dev, const char *name)
 
 	if (device_unknown_has(dev, name))
 		return 0;
+	if (unknown_reserve(dev, 1) != PROV_OK)
+		return -1;
 	copy = strdup(name);
 	if (copy == NULL)
 		return -1;
@@ -587,8 +737,12 @@ device_unknown_add(struct prov_device *dev, const char *name)
 int
 device_unknown_has(const struct prov_device *dev, const char *name)
 {
-	unsigned mask = BOUND_UNKNOWN * 2 - 1;
-	unsigned h = str_hash(name) & mask;
+	unsigned mask, h;
+
+	if (dev->ucap == 0)
+		return 0;
+	mask = (unsigned)(dev->ucap * 2 - 1);
+	h = str_hash(name) & mask;
 
 	while (dev->uslot[h] != 0) {
 		if (strcmp(dev->unknown[dev->uslot[h] - 1], name) == 0)

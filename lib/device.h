@@ -4,7 +4,8 @@
  * (state.h). Implements struct prov_device of the public API.
  * device.md D-PAR-3..5, D-PRO-4, D-MAC-2, D-PER-1.
  *
- * Values: val[i] is NULL while instance i is at its factory default. Every
+ * Values: an instance has a slot only once set (device_set_*); without
+ * one it is at its factory default. Every
  * change goes through device_commit(), which stages the new values, writes
  * them in one state transaction when there is a state directory, and only
  * then installs them in memory: a failed write changes nothing.
@@ -19,6 +20,15 @@
 #define DEVICE_RT_MAX 32 /* runtime macro values ($PRVST, $SERVIP, ...) */
 
 struct state;
+struct param_product;
+
+/* One parameter set away from its default: a value (NULL: the default)
+ * and an access level (-1: the row's). */
+struct device_slot {
+	size_t idx1;     /* instance index + 1; 0: empty */
+	signed char ua;
+	char *val;
+};
 
 struct device_kv {
 	char *key;
@@ -33,15 +43,19 @@ struct prov_device {
 	char *serial, *product, *psn, *swver, *hwver;
 	char *version;   /* $VERSION: Cisco-CP-8841-3PCC/11.3.1 */
 
-	/* parameters, indexed like param.h instances */
-	size_t nparam;
-	char **val;
-	signed char *ua; /* -1: the row's default access */
+	/* Parameters set away from the factory default, by param.h instance:
+	 * an open-addressing table, so a device costs what differs from its
+	 * defaults (D-PAR, fleet simulation). NULL until the first value. */
+	struct device_slot *pv;
+	size_t pvcap;    /* slots: 0 or a power of two */
+	size_t pvused;   /* slots in use */
+	const struct param_product *prod; /* lines and keys of $PSN */
 
-	/* unknown names (D-PAR-4), insertion order plus a hash set */
+	/* unknown names (D-PAR-4), insertion order plus a hash set; both
+	 * allocated on the first name and grown up to BOUND_UNKNOWN */
 	char **unknown;
-	size_t nunknown;
-	unsigned *uslot; /* index + 1; 0 empty; size BOUND_UNKNOWN * 2 */
+	size_t nunknown, ucap;
+	unsigned *uslot; /* index + 1; 0 empty; size ucap * 2 */
 
 	/* runtime macro values set by the engine */
 	struct device_kv rt[DEVICE_RT_MAX];
@@ -85,12 +99,32 @@ enum prov_err device_failf(struct prov_device *dev, enum prov_err code,
 /* Access level of instance idx (its row's default when never set). */
 int device_ua(const struct prov_device *dev, size_t idx);
 
-/* Instance index of NAME, or -1 after recording "unknown parameter". */
+/* The value set on instance idx (NULL: at its default) and its access
+ * level as set (-1: the row's default). */
+const char *device_val_set(const struct prov_device *dev, size_t idx);
+int device_ua_set(const struct prov_device *dev, size_t idx);
+
+/* Makes room for n more set instances (and n unknown names), so that the
+ * puts below, done after a commit, cannot fail. */
+enum prov_err device_reserve(struct prov_device *dev, size_t n, size_t nunknown) PROV_WUR;
+
+/* Installs a value (taking val; the old one is wiped if secret and freed)
+ * or an access level on instance idx; room must have been reserved. */
+void device_put_val(struct prov_device *dev, size_t idx, char *val);
+void device_put_ua(struct prov_device *dev, size_t idx, int ua);
+
+/* Nonzero if instance idx exists on this device's product (its line and
+ * key numbers are within the product's counts). */
+int device_has(const struct prov_device *dev, size_t idx);
+
+/* Instance index of NAME, or -1 after recording "unknown parameter" (also
+ * for an instance the product does not have). */
 long device_find(struct prov_device *dev, const char *name);
 
 /* Unknown names (D-PAR-4): add returns 1 if added, 0 if already known or
  * the list is full, -1 out of memory; take is add for a name the caller
- * allocated (it owns it on 1, the caller frees it on 0) and cannot fail;
+ * allocated (it owns it on 1, the caller frees it on 0: also when no room
+ * was reserved) and cannot fail;
  * has is a lookup. */
 int device_unknown_add(struct prov_device *dev, const char *name);
 int device_unknown_take(struct prov_device *dev, char *name);

@@ -44,114 +44,125 @@
 #define STR_LEN 255     /* longest ordinary string */
 
 static const struct param_def param_table[] = {
-/*	name, type, default, lo, hi, choices, ua, lines, flags, group */
-	{ "Provision_Enable", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_On_Reset", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Random_Delay", PT_INT, "2", 0, 65535, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_At__HHmm_", PT_HHMM, "", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_At_Random_Delay", PT_INT, "600", 0, 65535, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Periodic", PT_DELAY, "3600", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Error_Retry_Delay", PT_DELAY, RETRY_DEFAULT, 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Forced_Resync_Delay", PT_INT, "14400", 0, 65535, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_From_SIP", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_After_Upgrade_Attempt", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Trigger_1", PT_COND, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Trigger_2", PT_COND, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "User_Configurable_Resync", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "Resync_Fails_On_FNF", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_CFG },
+/*	name, type, default, lo, hi, choices, ua, index kinds, flags, group, products */
+	{ "Provision_Enable", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_On_Reset", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Random_Delay", PT_INT, "2", 0, 65535, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_At__HHmm_", PT_HHMM, "", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_At_Random_Delay", PT_INT, "600", 0, 65535, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Periodic", PT_DELAY, "3600", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Error_Retry_Delay", PT_DELAY, RETRY_DEFAULT, 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Forced_Resync_Delay", PT_INT, "14400", 0, 65535, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_From_SIP", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_After_Upgrade_Attempt", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Trigger_1", PT_COND, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Trigger_2", PT_COND, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "User_Configurable_Resync", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Resync_Fails_On_FNF", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
 	{ "Profile_Authentication_Type", PT_CHOICE, "Basic Http Authentication", 0, 0,
-	  CHOICES("Disabled", "Basic Http Authentication", "XSI Authentication"), NA, 0, 0, G_CFG },
-	{ "Profile_Rule", PT_RULE, "/$PSN.xml", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Profile_Rule_B", PT_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Profile_Rule_C", PT_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Profile_Rule_D", PT_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "DHCP_Option_To_Use", PT_OPTLIST, "66,160,159,150,60,43,125", 0, 0, NULL, NA, 0, 0, G_CFG },
-	{ "DHCPv6_Option_To_Use", PT_OPTLIST, "17,160,159", 0, 0, NULL, NA, 0, 0, G_CFG },
+	  CHOICES("Disabled", "Basic Http Authentication", "XSI Authentication"), NA, { 0 }, 0, G_CFG, NULL },
+	{ "Profile_Rule", PT_RULE, "/$PSN.xml", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Profile_Rule_B", PT_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Profile_Rule_C", PT_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Profile_Rule_D", PT_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "DHCP_Option_To_Use", PT_OPTLIST, "66,160,159,150,60,43,125", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "DHCPv6_Option_To_Use", PT_OPTLIST, "17,160,159", 0, 0, NULL, NA, { 0 }, 0, G_CFG, NULL },
 	{ "Log_Request_Msg", PT_STRING,
-	  "$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, 0, 0, G_CFG },
+	  "$PN $MAC -- Requesting resync $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
 	{ "Log_Success_Msg", PT_STRING,
-	  "$PN $MAC -- Successful resync $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Log_Failure_Msg", PT_STRING, "$PN $MAC -- Resync failed: $ERR", 0, MSG_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "Report_Rule", PT_REPORT_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "HTTP_Report_Method", PT_CHOICE, "POST", 0, 0, CHOICES("POST", "PUT"), NA, 0, 0, G_CFG },
+	  "$PN $MAC -- Successful resync $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Log_Failure_Msg", PT_STRING, "$PN $MAC -- Resync failed: $ERR", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "Report_Rule", PT_REPORT_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "HTTP_Report_Method", PT_CHOICE, "POST", 0, 0, CHOICES("POST", "PUT"), NA, { 0 }, 0, G_CFG, NULL },
 	{ "Report_To_Server", PT_CHOICE, "On Request", 0, 0,
-	  CHOICES("On Request", "On Local Change", "Periodically"), NA, 0, 0, G_CFG },
-	{ "Periodic_Upload_To_Server", PT_INT, "3600", 600, 2592000, NULL, NA, 0, 0, G_CFG },
-	{ "User_Agent_Name", PT_STRING, "", 0, STR_LEN, NULL, NA, 0, 0, G_CFG },
-	{ "HTTP_User_Agent_Name", PT_STRING, "$VERSION ($MA)", 0, STR_LEN, NULL, NA, 0, 0, G_CFG },
+	  CHOICES("On Request", "On Local Change", "Periodically"), NA, { 0 }, 0, G_CFG, NULL },
+	{ "Periodic_Upload_To_Server", PT_INT, "3600", 600, 2592000, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "User_Agent_Name", PT_STRING, "", 0, STR_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
+	{ "HTTP_User_Agent_Name", PT_STRING, "$VERSION ($MA)", 0, STR_LEN, NULL, NA, { 0 }, 0, G_CFG, NULL },
 
-	{ "Upgrade_Enable", PT_BOOL, "Yes", 0, 0, NULL, NA, 0, 0, G_UPG },
-	{ "Upgrade_Error_Retry_Delay", PT_DELAY, "3600", 0, 0, NULL, NA, 0, 0, G_UPG },
-	{ "Downgrade_Rev_Limit", PT_STRING, "", 0, STR_LEN, NULL, NA, 0, 0, G_UPG },
-	{ "Upgrade_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_UPG },
+	{ "Upgrade_Enable", PT_BOOL, "Yes", 0, 0, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Upgrade_Error_Retry_Delay", PT_DELAY, "3600", 0, 0, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Downgrade_Rev_Limit", PT_STRING, "", 0, STR_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Upgrade_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
 	{ "Log_Upgrade_Request_Msg", PT_STRING,
-	  "$PN $MAC -- Requesting upgrade $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, 0, 0, G_UPG },
+	  "$PN $MAC -- Requesting upgrade $SCHEME://$SERVIP:$PORT$PATH", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
 	{ "Log_Upgrade_Success_Msg", PT_STRING,
-	  "$PN $MAC -- Successful upgrade $SCHEME://$SERVIP:$PORT$PATH -- $ERR", 0, MSG_LEN, NULL, NA, 0, 0, G_UPG },
-	{ "Log_Upgrade_Failure_Msg", PT_STRING, "$PN $MAC -- Upgrade failed: $ERR", 0, MSG_LEN, NULL, NA, 0, 0, G_UPG },
-	{ "Trans_Auth_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_UPG },
-	{ "Trans_Auth_Type", PT_CHOICE, "", 0, 0, CHOICES("", "Classic"), NA, 0, 0, G_UPG },
-	{ "Transition_Authorization_Error_Retry_Delay", PT_DELAY, "1800", 0, 0, NULL, NA, 0, 0, G_UPG },
+	  "$PN $MAC -- Successful upgrade $SCHEME://$SERVIP:$PORT$PATH -- $ERR", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Log_Upgrade_Failure_Msg", PT_STRING, "$PN $MAC -- Upgrade failed: $ERR", 0, MSG_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Trans_Auth_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_UPG, NULL },
+	{ "Trans_Auth_Type", PT_CHOICE, "", 0, 0, CHOICES("", "Classic"), NA, { 0 }, 0, G_UPG, NULL },
+	{ "Transition_Authorization_Error_Retry_Delay", PT_DELAY, "1800", 0, 0, NULL, NA, { 0 }, 0, G_UPG, NULL },
 
-	{ "GPP_A", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_B", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_C", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_D", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_E", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_F", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_G", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_H", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_I", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_J", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_K", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_L", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_M", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_N", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_O", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_P", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, 0, G_GPP },
-	{ "GPP_SA", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, SECRET, G_GPP },
-	{ "GPP_SB", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, SECRET, G_GPP },
-	{ "GPP_SC", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, SECRET, G_GPP },
-	{ "GPP_SD", PT_STRING, "", 0, RULE_LEN, NULL, NA, 0, SECRET, G_GPP },
+	{ "GPP_A", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_B", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_C", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_D", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_E", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_F", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_G", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_H", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_I", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_J", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_K", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_L", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_M", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_N", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_O", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_P", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_GPP, NULL },
+	{ "GPP_SA", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, SECRET, G_GPP, NULL },
+	{ "GPP_SB", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, SECRET, G_GPP, NULL },
+	{ "GPP_SC", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, SECRET, G_GPP, NULL },
+	{ "GPP_SD", PT_STRING, "", 0, RULE_LEN, NULL, NA, { 0 }, SECRET, G_GPP, NULL },
 
-	{ "Custom_CA_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, 0, 0, G_CA },
-	{ "MIC_Cert_Refresh_Enable", PT_BOOL, "No", 0, 0, NULL, NA, 0, 0, G_MIC },
-	{ "MIC_Cert_Refresh_Rule", PT_URL, "http://sudirenewal.cisco.com/", 0, 1024, NULL, NA, 0, 0, G_MIC },
-	{ "IKM_HTTP_Encrypt_Content", PT_STRING, "", 0, STR_LEN, NULL, NA, 0, SECRET, G_ENC },
+	{ "Custom_CA_Rule", PT_UPGRADE_RULE, "", 0, RULE_LEN, NULL, NA, { 0 }, 0, G_CA, NULL },
+	{ "MIC_Cert_Refresh_Enable", PT_BOOL, "No", 0, 0, NULL, NA, { 0 }, 0, G_MIC, NULL },
+	{ "MIC_Cert_Refresh_Rule", PT_URL, "http://sudirenewal.cisco.com/", 0, 1024, NULL, NA, { 0 }, 0, G_MIC, NULL },
+	{ "IKM_HTTP_Encrypt_Content", PT_STRING, "", 0, STR_LEN, NULL, NA, { 0 }, SECRET, G_ENC, NULL },
 
-	{ "Syslog_Server", PT_SERVER, "", 0, STR_LEN, NULL, NA, 0, 0, G_SYS },
-	{ "Debug_Server", PT_SERVER, "", 0, STR_LEN, NULL, NA, 0, 0, G_SYS },
-	{ "Debug_Level", PT_LEVEL, "0", 0, 0, NULL, NA, 0, 0, G_SYS },
-	{ "Syslog_Identifier", PT_CHOICE, "None", 0, 0, CHOICES("None", "$MA", "$MAU", "$MAC", "$SN"), NA, 0, 0, G_SYS },
-	{ "Admin_Password", PT_STRING, "", 0, 127, NULL, NA, 0, SECRET, G_SEC },
-	{ "User_Password", PT_STRING, "", 0, 127, NULL, NA, 0, SECRET, G_SEC },
+	{ "Syslog_Server", PT_SERVER, "", 0, STR_LEN, NULL, NA, { 0 }, 0, G_SYS, NULL },
+	{ "Debug_Server", PT_SERVER, "", 0, STR_LEN, NULL, NA, { 0 }, 0, G_SYS, NULL },
+	{ "Debug_Level", PT_LEVEL, "0", 0, 0, NULL, NA, { 0 }, 0, G_SYS, NULL },
+	{ "Syslog_Identifier", PT_CHOICE, "None", 0, 0, CHOICES("None", "$MA", "$MAU", "$MAC", "$SN"), NA, { 0 }, 0, G_SYS, NULL },
+	{ "Admin_Password", PT_STRING, "", 0, 127, NULL, NA, { 0 }, SECRET, G_SEC, NULL },
+	{ "User_Password", PT_STRING, "", 0, 127, NULL, NA, { 0 }, SECRET, G_SEC, NULL },
 
-	{ "Line_Enable", PT_BOOL, "Yes", 0, 0, NULL, NA, 10, 0, G_EXT },
-	{ "Display_Name", PT_STRING, "", 0, STR_LEN, NULL, RW, 10, 0, G_EXT },
-	{ "User_ID", PT_STRING, "", 0, STR_LEN, NULL, NA, 10, 0, G_EXT },
-	{ "Password", PT_STRING, "", 0, 127, NULL, NA, 10, SECRET, G_EXT },
-	{ "Auth_ID", PT_STRING, "", 0, STR_LEN, NULL, NA, 10, 0, G_EXT },
-	{ "Proxy", PT_STRING, "", 0, STR_LEN, NULL, NA, 10, 0, G_EXT },
-	{ "Privacy_Header", PT_CHOICE, "Disabled", 0, 0,
-	  CHOICES("Disabled", "none", "header", "session", "user", "id"), NA, 10, 0, G_EXT },
+	{ "Line_Enable_#_", PT_BOOL, "Yes", 0, 0, NULL, NA, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
+	{ "Display_Name_#_", PT_STRING, "", 0, STR_LEN, NULL, RW, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
+	{ "User_ID_#_", PT_STRING, "", 0, STR_LEN, NULL, NA, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
+	{ "Password_#_", PT_STRING, "", 0, 127, NULL, NA, { PARAM_IDX_LINE }, SECRET, G_EXT, NULL },
+	{ "Auth_ID_#_", PT_STRING, "", 0, STR_LEN, NULL, NA, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
+	{ "Proxy_#_", PT_STRING, "", 0, STR_LEN, NULL, NA, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
+	{ "Privacy_Header_#_", PT_CHOICE, "Disabled", 0, 0,
+	  CHOICES("Disabled", "none", "header", "session", "user", "id"), NA, { PARAM_IDX_LINE }, 0, G_EXT, NULL },
 };
 
 #define PARAM_ROWS (sizeof(param_table) / sizeof(param_table[0]))
-#define PARAM_MAX_INST 512                 /* instances the index can hold */
-#define PARAM_HASH_SLOTS 1024              /* power of two, > 2 * instances */
-#define PARAM_NAME_POOL (PARAM_MAX_INST * 48)
+#define PARAM_NAME_MAX 255 /* longest instance name (fits namelen) */
+#define PARAM_NEAR_EDITS 2 /* "did you mean": at most this many edits away */
 
+/* One instance: its row (engine rows first, then the catalogue's) and its
+ * index numbers; the name lives in the pool. */
 struct inst {
-	unsigned short row;
-	unsigned char line;
+	const struct param_def *def;
+	unsigned char i[2];
 	unsigned char namelen;
 	const char *name;
 };
 
-static struct inst inst[PARAM_MAX_INST];
+/* A name the index finds: an instance's own, or an alias of it. */
+struct key {
+	const char *name;
+	size_t len;
+	size_t inst;
+};
+
+static struct inst *inst;
 static size_t ninst;
-static short slot[PARAM_HASH_SLOTS]; /* instance index + 1; 0 = empty */
-static char name_pool[PARAM_NAME_POOL];
+static struct key *keys;   /* instances' names, then aliases' */
+static size_t nkeys;
+static unsigned *slot;     /* key index + 1; 0 = empty */
+static size_t nslot;       /* power of two, > 2 * keys */
+static char *name_pool;
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 static unsigned
@@ -166,45 +177,146 @@ name_hash(const char *s, size_t n)
 	return h;
 }
 
-static void
-index_add(unsigned short row, unsigned char line, const char *name, size_t n)
+static unsigned
+idx_count(unsigned char kind)
 {
-	unsigned h = name_hash(name, n) & (PARAM_HASH_SLOTS - 1);
-
-	inst[ninst].row = row;
-	inst[ninst].line = line;
-	inst[ninst].name = name;
-	inst[ninst].namelen = (unsigned char)n;
-	while (slot[h] != 0)
-		h = (h + 1) & (PARAM_HASH_SLOTS - 1);
-	slot[h] = (short)(ninst + 1);
-	ninst++;
+	switch (kind) {
+	case 0: return 1;
+	case PARAM_IDX_LINE: return PARAM_MAX_LINES;
+	case PARAM_IDX_KEMUNIT: return PARAM_MAX_KEM_UNITS;
+	case PARAM_IDX_KEMKEY: return PARAM_MAX_KEM_KEYS;
+	default: return kind;
+	}
 }
 
-/* Builds the instance list and the name index. The table is static and the
- * bounds above are sized for it; a test checks they hold. */
+/* The name of a row's instance: each '#' replaced by its number. */
+static size_t
+inst_format(const char *pat, unsigned a, unsigned b, char *out, size_t outlen)
+{
+	size_t k = 0;
+	int which = 0;
+
+	for (const char *p = pat; *p && k + 3 < outlen; p++) {
+		if (*p != '#') {
+			out[k++] = *p;
+			continue;
+		}
+		k += (size_t)snprintf(out + k, outlen - k, "%u", which++ == 0 ? a : b);
+	}
+	out[k] = '\0';
+	return k;
+}
+
+static long
+key_find(const char *name, size_t len)
+{
+	size_t h;
+
+	if (nslot == 0)
+		return -1;
+	h = name_hash(name, len) & (nslot - 1);
+	while (slot[h] != 0) {
+		const struct key *k = &keys[slot[h] - 1];
+
+		if (k->len == len && memcmp(k->name, name, len) == 0)
+			return (long)k->inst;
+		h = (h + 1) & (nslot - 1);
+	}
+	return -1;
+}
+
+/* Adds a key unless its name is taken (the first row wins: the engine's). */
+static int
+key_add(const char *name, size_t len, size_t in)
+{
+	size_t h = name_hash(name, len) & (nslot - 1);
+
+	while (slot[h] != 0) {
+		const struct key *k = &keys[slot[h] - 1];
+
+		if (k->len == len && memcmp(k->name, name, len) == 0)
+			return 0;
+		h = (h + 1) & (nslot - 1);
+	}
+	keys[nkeys].name = name;
+	keys[nkeys].len = len;
+	keys[nkeys].inst = in;
+	slot[h] = (unsigned)++nkeys;
+	return 1;
+}
+
+static const struct param_def *
+row_at(size_t r)
+{
+	return r < PARAM_ROWS ? &param_table[r] : &catalog_table[r - PARAM_ROWS];
+}
+
+/*
+ * Builds the instance list and the name index over the engine's rows and
+ * the catalogue's: two passes, one to size, one to fill. A catalogue row
+ * whose first instance the engine already has is skipped whole. Out of
+ * memory leaves an empty index (every name unknown), never a crash.
+ */
 static void
 index_build(void)
 {
-	size_t pool = 0;
+	size_t rows = PARAM_ROWS + catalog_rows, want = 0, pool = 0, naliases = 0;
+	char name[PARAM_NAME_MAX + 1];
 
-	for (size_t r = 0; r < PARAM_ROWS; r++) {
-		const struct param_def *p = &param_table[r];
-		unsigned lines = p->lines ? p->lines : 1;
+	for (size_t r = 0; r < rows; r++) {
+		const struct param_def *p = row_at(r);
+		size_t n = idx_count(p->idx[0]) * idx_count(p->idx[1]);
 
-		for (unsigned l = 1; l <= lines && ninst < PARAM_MAX_INST; l++) {
-			char *name = name_pool + pool;
-			int n;
+		want += n;
+		pool += n * (strlen(p->name) + 8);
+	}
+	while (catalog_aliases[naliases].name != NULL)
+		naliases++;
+	for (nslot = 1024; nslot < 2 * (want + naliases); nslot *= 2)
+		;
+	inst = calloc(want, sizeof(*inst));
+	keys = calloc(want + naliases, sizeof(*keys));
+	slot = calloc(nslot, sizeof(*slot));
+	name_pool = malloc(pool);
+	if (inst == NULL || keys == NULL || slot == NULL || name_pool == NULL) {
+		nslot = 0;
+		return;
+	}
+	pool = 0;
+	for (size_t r = 0; r < rows; r++) {
+		const struct param_def *p = row_at(r);
+		unsigned na = idx_count(p->idx[0]), nb = idx_count(p->idx[1]);
+		size_t n;
 
-			if (p->lines)
-				n = snprintf(name, PARAM_NAME_POOL - pool, "%s_%u_", p->name, l);
-			else
-				n = snprintf(name, PARAM_NAME_POOL - pool, "%s", p->name);
-			if (n < 0 || (size_t)n >= PARAM_NAME_POOL - pool || n > 255)
-				return;
-			pool += (size_t)n + 1;
-			index_add((unsigned short)r, (unsigned char)(p->lines ? l : 0), name, (size_t)n);
+		if (r >= PARAM_ROWS) {
+			n = inst_format(p->name, 1, 1, name, sizeof(name));
+			if (key_find(name, n) >= 0)
+				continue;
 		}
+		for (unsigned a = 1; a <= na; a++) {
+			for (unsigned b = 1; b <= nb; b++) {
+				char *dst = name_pool + pool;
+
+				n = inst_format(p->name, a, b, name, sizeof(name));
+				memcpy(dst, name, n + 1);
+				if (!key_add(dst, n, ninst))
+					continue;
+				pool += n + 1;
+				inst[ninst].def = p;
+				inst[ninst].i[0] = (unsigned char)(p->idx[0] ? a : 0);
+				inst[ninst].i[1] = (unsigned char)(p->idx[1] ? b : 0);
+				inst[ninst].namelen = (unsigned char)n;
+				inst[ninst].name = dst;
+				ninst++;
+			}
+		}
+	}
+	for (size_t i = 0; i < naliases; i++) {
+		const struct param_alias *al = &catalog_aliases[i];
+		long t = key_find(al->target, strlen(al->target));
+
+		if (t >= 0)
+			key_add(al->name, strlen(al->name), (size_t)t);
 	}
 }
 
@@ -224,31 +336,25 @@ param_count(void)
 long
 param_find(const char *name, size_t len)
 {
-	unsigned h;
-
 	index_init();
-	if (len == 0 || len > 255)
+	if (len == 0 || len > PARAM_NAME_MAX)
 		return -1;
-	h = name_hash(name, len) & (PARAM_HASH_SLOTS - 1);
-	while (slot[h] != 0) {
-		const struct inst *in = &inst[slot[h] - 1];
-
-		if (in->namelen == len && memcmp(in->name, name, len) == 0)
-			return slot[h] - 1;
-		h = (h + 1) & (PARAM_HASH_SLOTS - 1);
-	}
-	return -1;
+	return key_find(name, len);
 }
 
 const struct param_def *
 param_def(size_t idx, unsigned *line)
 {
+	const struct inst *in;
+
 	index_init();
 	if (idx >= ninst)
 		return NULL;
+	in = &inst[idx];
 	if (line != NULL)
-		*line = inst[idx].line;
-	return &param_table[inst[idx].row];
+		*line = in->def->idx[0] == PARAM_IDX_LINE ? in->i[0] :
+			in->def->idx[1] == PARAM_IDX_LINE ? in->i[1] : 0;
+	return in->def;
 }
 
 const char *
@@ -256,6 +362,106 @@ param_name(size_t idx)
 {
 	index_init();
 	return idx < ninst ? inst[idx].name : NULL;
+}
+
+const struct param_product *
+param_product(const char *psn)
+{
+	static const struct param_product largest = {
+		NULL, PARAM_MAX_LINES, PARAM_MAX_KEM_UNITS, PARAM_MAX_KEM_KEYS
+	};
+
+	for (const struct param_product *p = catalog_products; psn && p->psn; p++)
+		if (strcmp(p->psn, psn) == 0)
+			return p;
+	return &largest;
+}
+
+int
+param_on_product(size_t idx, const struct param_product *pr)
+{
+	index_init();
+	if (idx >= ninst)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		unsigned v = inst[idx].i[k];
+
+		switch (inst[idx].def->idx[k]) {
+		case PARAM_IDX_LINE:
+			if (v > pr->lines)
+				return 0;
+			break;
+		case PARAM_IDX_KEMUNIT:
+			if (v > pr->kem_units)
+				return 0;
+			break;
+		case PARAM_IDX_KEMKEY:
+			if (v > pr->kem_keys)
+				return 0;
+			break;
+		default:
+			break;
+		}
+	}
+	return 1;
+}
+
+/* Edit distance of a and b (optimal string alignment: a swap of two
+ * neighbours is one edit), or max + 1 once it must exceed max. */
+static size_t
+edits(const char *a, size_t la, const char *b, size_t lb, size_t max)
+{
+	size_t prev2[PARAM_NAME_MAX + 2], prev[PARAM_NAME_MAX + 2], cur[PARAM_NAME_MAX + 2];
+
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t best = cur[0] = i;
+
+		for (size_t j = 1; j <= lb; j++) {
+			size_t c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < c)
+				c = prev[j] + 1;
+			if (cur[j - 1] + 1 < c)
+				c = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < c)
+				c = prev2[j - 2] + 1;
+			cur[j] = c;
+			if (c < best)
+				best = c;
+		}
+		if (best > max)
+			return max + 1;
+		memcpy(prev2, prev, (lb + 1) * sizeof(prev[0]));
+		memcpy(prev, cur, (lb + 1) * sizeof(cur[0]));
+	}
+	return prev[lb];
+}
+
+const char *
+param_nearest(const char *name, size_t len)
+{
+	size_t max = len <= 6 ? 1 : PARAM_NEAR_EDITS, best = max + 1;
+	const char *found = NULL;
+
+	index_init();
+	if (len == 0 || len > PARAM_NAME_MAX)
+		return NULL;
+	for (size_t i = 0; i < nkeys; i++) {
+		size_t e = edits(name, len, keys[i].name, keys[i].len, best - 1 < max ? best - 1 : max);
+
+		if (e < best) {
+			best = e;
+			found = inst[keys[i].inst].name;
+			if (best == 0)
+				break;
+		}
+	}
+	return best <= max ? found : NULL;
 }
 
 int
@@ -469,6 +675,8 @@ param_check(size_t idx, const char *v, size_t n, const char **canon, struct diag
 			why = "expected Yes or No";
 		break;
 	case PT_INT:
+		if (n == 0 && (p->flags & PARAM_EMPTY_OK))
+			break;
 		if (!parse_long(v, n, &num)) {
 			why = "expected an integer";
 		} else if (num < p->lo || num > p->hi) {

@@ -213,6 +213,7 @@ struct xml_ctx {
 	size_t nelem;      /* elements seen */
 	int seen;          /* a <flat-profile> was found */
 	int inparam;       /* the last change is open: collecting its value */
+	int hasatts;       /* the open parameter has attributes */
 	size_t vlen;       /* bytes of the open value */
 };
 
@@ -347,7 +348,19 @@ xml_param(struct xml_ctx *x, const XML_Char *name, const XML_Char **atts)
 	c->ua = ua;
 	xml_where(x, &c->line, &c->col);
 	x->inparam = 1;
+	x->hasatts = atts[0] != NULL;
 	x->vlen = 0;
+}
+
+/*
+ * Depth counts from <flat-profile> (level 1) once it is open, and from the
+ * document's root before: wrappers around <flat-profile> do not take levels
+ * from the parameters, and nothing nests deeper than PROV_PROFILE_MAX_DEPTH.
+ */
+static unsigned
+xml_level(const struct xml_ctx *x)
+{
+	return x->fpdepth != 0 ? x->depth - x->fpdepth + 1 : x->depth;
 }
 
 static void XMLCALL
@@ -364,18 +377,18 @@ xml_start(void *arg, const XML_Char *name, const XML_Char **atts)
 				     PROV_PROFILE_MAX_ELEMENTS));
 		return;
 	}
-	if (x->depth > PROV_PROFILE_MAX_DEPTH) {
+	if (xml_level(x) > PROV_PROFILE_MAX_DEPTH) {
 		xml_stop(x, diag_set(x->pc.d, PROV_E_TOOBIG, xml_line(x), xml_col(x),
 				     "elements nested deeper than %u levels",
 				     PROV_PROFILE_MAX_DEPTH));
 		return;
 	}
+	/* D-PRO-3a: an element that holds elements is a group, not a
+	 * parameter: its change is dropped (its text too) and its leaves are
+	 * taken as parameters. Its name stays in the arena, unused. */
 	if (x->inparam) {
-		xml_stop(x, diag_set(x->pc.d, PROV_E_SYNTAX, xml_line(x), xml_col(x),
-				     "element inside parameter '%.*s'",
-				     PROFILE_NAME_SHOW,
-				     x->pc.p->chg[x->pc.p->n - 1].name));
-		return;
+		x->pc.p->n--;
+		x->inparam = 0;
 	}
 	if (x->fpdepth != 0)
 		xml_param(x, name, atts);
@@ -395,9 +408,15 @@ xml_end(void *arg, const XML_Char *name)
 	(void)name;
 	if (x->rc != PROV_OK)
 		return;
-	/* expat reports no bytes for the end of <X/>: the change keeps the
-	 * value (D-PRO-2). <X></X> has its end tag and sets "". */
-	if (x->inparam && (x->vlen > 0 || XML_GetCurrentByteCount(x->xp) != 0)) {
+	/*
+	 * D-PRO-2: expat reports no bytes for the end of a self-closing
+	 * element. <X ua="rw"/> (any attribute) keeps the value and changes
+	 * only the access; a bare <X/>, like <X></X>, sets "".
+	 */
+	if (x->inparam && x->vlen == 0 && XML_GetCurrentByteCount(x->xp) == 0 &&
+	    x->hasatts) {
+		/* value stays NULL: keep */
+	} else if (x->inparam) {
 		c = &x->pc.p->chg[x->pc.p->n - 1];
 		v = profile_reserve(&x->pc, x->vlen, 0);
 		if (v == NULL) {
@@ -406,7 +425,7 @@ xml_end(void *arg, const XML_Char *name)
 		}
 		c->valuelen = profile_norm(v, x->vlen);
 		c->value = profile_commit(&x->pc, c->valuelen);
-	} else if (!x->inparam && x->depth == x->fpdepth) {
+	} else if (x->depth == x->fpdepth) {
 		x->fpdepth = 0;
 	}
 	x->inparam = 0;

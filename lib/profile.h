@@ -10,6 +10,8 @@
  *     Name ! "value" ;        rw
  *     Name ? "value" ;        ro
  *     Name[3] "value" ;       per-line parameter, same as Name_3_
+ * An element of <flat-profile> that holds elements is a group: its leaves
+ * are parameters as if they stood in <flat-profile> (D-PRO-3a).
  * Both produce the same struct prov_profile. Parsing is bounded (size,
  * element count, depth) and refuses DTD entity declarations and external
  * entities (billion laughs, XXE). The profile owns all its strings (an
@@ -24,7 +26,8 @@
 struct profile_change {
 	const char *name;   /* NUL-terminated, as written (legacy [N] -> _N_) */
 	const char *value;  /* NUL-terminated, decoded and trimmed; NULL: keep the
-			     * value (a self-closing element) */
+			     * value (a self-closing element with attributes,
+			     * <X ua="rw"/>: D-PRO-2) */
 	size_t valuelen;
 	int ua;             /* -1: not given; else enum prov_ua */
 	unsigned line, col; /* where the element (or line) starts, 1-based */

@@ -112,7 +112,8 @@ report_profile(struct prov_device *dev, int delta, struct buf *b)
 		const char *v = device_value(dev, i);
 		int ua = device_ua(dev, i);
 
-		if (delta && strcmp(v, def->defval) == 0 && ua == def->ua)
+		if (!device_has(dev, i) ||
+		    (delta && strcmp(v, def->defval) == 0 && ua == def->ua))
 			continue;
 		if (ua < 0 || ua > 2)
 			ua = 0;

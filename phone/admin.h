@@ -37,12 +37,12 @@
 #define ADMIN_HEAD_MAX (16u * 1024u)   /* request line + headers, bytes */
 #define ADMIN_URL_MAX 4096u            /* request target, bytes */
 #define ADMIN_HEADER_VALUE_MAX 2048u   /* one kept header's value, bytes */
-#define ADMIN_BODY_MAX (64u * 1024u)   /* request body (form, execute XML) */
-#define ADMIN_OUT_MAX (1024u * 1024u)  /* one response, bytes */
+#define ADMIN_BODY_MAX (1024u * 1024u) /* request body (form of every parameter, execute XML) */
+#define ADMIN_OUT_MAX (8u * 1024u * 1024u) /* one response (the catalogue page), bytes */
 #define ADMIN_REQUEST_MS 10000         /* a connection's whole life, ms */
 #define ADMIN_NONCE_MS (5 * 60 * 1000) /* a digest nonce's life, ms */
 #define ADMIN_NONCE_SLOTS 64           /* nonces remembered for nc replay checks */
-#define ADMIN_FORM_FIELDS 512          /* fields in one POSTed form */
+#define ADMIN_FORM_FIELDS 8192         /* fields in one POSTed form (every parameter) */
 #define ADMIN_EXEC_ITEMS 3             /* ExecuteItems in one object (Cisco: 3) */
 #define ADMIN_EXEC_URL_MAX 2048u       /* one ExecuteItem URL, bytes */
 

@@ -27,8 +27,8 @@
 #define ADMIN_REALM "prov phone"  /* HTTP authentication realm */
 #define ADMIN_COOKIE "prov_sid"   /* the session cookie's name */
 #define ADMIN_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
-#define ADMIN_PAGE_TABS 8         /* tabs on the page (the table has 3) */
-#define ADMIN_PAGE_SECTIONS 16    /* sections in one tab (the table has 6) */
+#define ADMIN_PAGE_TABS 12        /* tabs on the page (the catalogue has 8) */
+#define ADMIN_PAGE_SECTIONS 48    /* sections in one tab (the catalogue: 40) */
 #define ADMIN_GROUP_MAX 64        /* a tab's or section's name, bytes */
 #define ADMIN_MODEL_MAX 16        /* the xxxx of CP-xxxx-3PCCExecute, bytes */
 

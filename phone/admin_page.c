@@ -337,9 +337,11 @@ param_visible(struct admin *a, const char *name, enum admin_role role, int *ro)
 	enum prov_ua ua = PROV_UA_NA;
 
 	*ro = 0;
+	if (prov_device_get_ua(a->dev, name, &ua) != PROV_OK)
+		return 0; /* also a line or key the product does not have */
 	if (role == ROLE_ADMIN)
 		return 1; /* D-PAR-1: ua never restricts the admin */
-	if (prov_device_get_ua(a->dev, name, &ua) != PROV_OK || ua == PROV_UA_NA)
+	if (ua == PROV_UA_NA)
 		return 0;
 	*ro = ua == PROV_UA_RO;
 	return 1;

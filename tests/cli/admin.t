@@ -48,21 +48,31 @@ Info > Status; secrets never reach the browser.
   <h2 id="tab-0">Voice &gt; Provisioning</h2>
   <h2 id="tab-1">Voice &gt; System</h2>
   <h2 id="tab-2">Voice &gt; Ext</h2>
+  <h2 id="tab-3">Voice &gt; Phone</h2>
+  <h2 id="tab-4">Voice &gt; SIP</h2>
+  <h2 id="tab-5">Voice &gt; Regional</h2>
+  <h2 id="tab-6">Voice &gt; User</h2>
+  <h2 id="tab-7">Voice &gt; Att Console</h2>
   <h2 id="info-status">Info &gt; Status</h2>
-  $ grep -o '<legend>[^<]*</legend>' page.html
+  $ grep -o '<legend>[^<]*</legend>' page.html | head -6
   <legend>Configuration Profile</legend>
   <legend>Firmware Upgrade</legend>
   <legend>General Purpose Parameters</legend>
   <legend>CA Settings</legend>
   <legend>MIC Cert Settings</legend>
   <legend>Encryption</legend>
-  <legend>Optional Network Configuration</legend>
-  <legend>System Configuration</legend>
-  <legend>Lines</legend>
+  $ grep -o '<legend>[^<]*</legend>' page.html | tail -4
   <legend>Provisioning Status</legend>
   <legend>Custom CA Status</legend>
   <legend>MIC Cert Refresh Status</legend>
   <legend>Reboot History</legend>
+
+Catalogue parameters have their place too, on the product's lines only
+(a CP-8841 has 10 lines and no key expansion module):
+
+  $ grep -o 'name="\(Enable_Web_Server\|SIP_Port_10_\|SIP_Port_11_\|Unit_1_Key_1_\)"' page.html
+  name="Enable_Web_Server"
+  name="SIP_Port_10_"
   $ grep -c 'very-secret-value\|pa ss' page.html
   0
   [1]

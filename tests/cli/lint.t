@@ -19,12 +19,47 @@ prov lint: well-formed, known names, valid values (D-PRO-*, D-PAR-3, D-PAR-4).
   > </flat-profile>
   > X
   $ prov lint findings.xml
-  prov: findings.xml:2:3: unknown parameter 'GPP_Z'
+  prov: findings.xml:2:3: unknown parameter 'GPP_Z' (did you mean 'GPP_A'?)
   prov: findings.xml:3:3: Resync_Random_Delay: invalid value '-5': out of range 0..65535
   prov: findings.xml:4:3: Resync_At__HHmm_: invalid value '2500': expected HHmm between 0000 and 2400
   [2]
   $ prov lint --quiet-unknown findings.xml 2>&1 | wc -l
   2
+
+Every real MPP/SPA parameter is known (the catalogue, docs/CATALOGUE.md),
+SPA-era names included; a near miss is a typo with a suggestion, and a
+catalogue parameter's value is checked against its type, range or choices:
+
+  $ cat > real.xml <<'X'
+  > <flat-profile>
+  >   <Enable_Web_Server ua="na">Yes</Enable_Web_Server>
+  >   <SIP_Port_16_>5060</SIP_Port_16_>
+  >   <Unit_3_Key_40_ ua="na"/>
+  >   <Admin_Passwd>secret</Admin_Passwd>
+  >   <Resync_Periodc>3600</Resync_Periodc>
+  >   <Enable_Web_Server>maybe</Enable_Web_Server>
+  >   <SIP_Port_1_>70000</SIP_Port_1_>
+  >   <IP_Mode>IPv5 Only</IP_Mode>
+  >   <Totally_Unheard_Of_Name>1</Totally_Unheard_Of_Name>
+  > </flat-profile>
+  > X
+  $ prov lint real.xml
+  prov: real.xml:6:3: unknown parameter 'Resync_Periodc' (did you mean 'Resync_Periodic'?)
+  prov: real.xml:7:3: Enable_Web_Server: invalid value 'maybe': expected Yes or No
+  prov: real.xml:8:3: SIP_Port_1_: invalid value '70000': out of range 0..65535
+  prov: real.xml:9:3: IP_Mode: invalid value 'IPv5 Only': expected one of: IPv4 Only,IPv6 Only,Dual Mode
+  prov: real.xml:10:3: unknown parameter 'Totally_Unheard_Of_Name'
+  [2]
+
+An empty file is no profile (a truncated download, a wrong path):
+
+  $ : > empty.xml
+  $ prov lint empty.xml
+  prov: empty.xml: empty profile
+  [2]
+  $ printf '\xef\xbb\xbf \n\t\r\n' | prov lint -
+  prov: -: empty profile
+  [2]
 
 Malformed input names the place:
 

@@ -105,7 +105,7 @@ Secrets never print (D-PAR-5):
   0
   [1]
   $ prov phone get --state phone | wc -l
-  140
+  2722
 
 The user's view honours ua (D-PAR-1):
 
@@ -142,7 +142,7 @@ Apply, as a resync applies fetched profiles (D-PRO-4, D-PAR-3, D-PAR-4):
   > GPP_C "c" ;
   > X
   $ prov phone apply --state phone a.xml b.txt
-  prov: a.xml:5:3: unknown parameter 'Resync_Periodc'
+  prov: a.xml:5:3: unknown parameter 'Resync_Periodc' (did you mean 'Resync_Periodic'?)
   prov: a.xml:6:3: rejected: Resync_On_Reset: invalid value 'perhaps': expected Yes or No
   a.xml: 1 changed, 1 unchanged, 1 rejected, 1 unknown
   b.txt: 2 changed, 0 unchanged, 0 rejected, 0 unknown
@@ -164,6 +164,34 @@ A malformed profile changes nothing and stops the sequence (D-PRO-5):
   GPP_A=12345678
   $ prov phone apply --state phone missing.xml
   prov: missing.xml: No such file or directory
+  [2]
+
+An empty file is an error, not "0 changed":
+
+  $ : > empty.xml
+  $ prov phone apply --state phone empty.xml
+  prov: empty.xml: empty profile
+  [2]
+
+A profile for a bigger model names lines and keys this one lacks (this
+CP-8841 has 10 lines and no key expansion module): they are unknown here,
+the first few are shown, -v shows all:
+
+  $ { echo '<flat-profile>'; for i in $(seq 9 16); do echo "<User_ID_${i}_>u$i</User_ID_${i}_>"; done
+  >   echo '<Unit_1_Key_1_ ua="na"/></flat-profile>'; } > big.xml
+  $ prov phone apply --state phone big.xml
+  prov: big.xml:4:1: unknown parameter 'User_ID_11_' (not on a CP-8841-3PCC)
+  prov: big.xml:5:1: unknown parameter 'User_ID_12_' (not on a CP-8841-3PCC)
+  prov: big.xml:6:1: unknown parameter 'User_ID_13_' (not on a CP-8841-3PCC)
+  prov: big.xml:7:1: unknown parameter 'User_ID_14_' (not on a CP-8841-3PCC)
+  prov: big.xml:8:1: unknown parameter 'User_ID_15_' (not on a CP-8841-3PCC)
+  prov: big.xml: 2 more unknown names not shown (-v shows all)
+  big.xml: 2 changed, 0 unchanged, 0 rejected, 7 unknown
+  $ prov phone apply --state phone -v big.xml 2>&1 | grep -c unknown
+  8
+  $ prov phone get --state phone User_ID_10_ User_ID_11_
+  User_ID_10_=u10
+  prov: phone get: unknown parameter 'User_ID_11_'
   [2]
 
 No device:

@@ -880,7 +880,7 @@ test_bad_peers(void **state)
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("-H", big)), 431);
 	snprintf(file, sizeof(file), "%s/big", f->dir);
-	snprintf(cmd, sizeof(cmd), "head -c 200000 /dev/zero > '%s'", file);
+	snprintf(cmd, sizeof(cmd), "head -c 2000000 /dev/zero > '%s'", file);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "@%s", file);
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("-H", "Expect:", "--data-binary",
@@ -985,7 +985,7 @@ test_parsers(void **state)
 	assert_int_equal(r.status, 400);
 	admin_req_fini(&r);
 	assert_int_equal(admin_req_init(&r), 0);
-	assert_int_equal(admin_req_feed(&r, S("POST / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n")),
+	assert_int_equal(admin_req_feed(&r, S("POST / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n")),
 			 -1);
 	assert_int_equal(r.status, 413);
 	admin_req_fini(&r);

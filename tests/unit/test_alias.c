@@ -269,7 +269,7 @@ doc_with_flat_profile(void **state)
 	assert_int_equal(p->chg[1].ua, PROV_UA_RW);
 	assert_int_equal(p->chg[1].line, 4);
 	assert_int_equal(p->chg[1].col, 3);
-	chg_is(p, 2, "GPP_B", NULL);
+	chg_is(p, 2, "GPP_B", "");
 	chg_is(p, 3, "GPP_C", "c");
 	chg_is(p, 4, "GPP_D", "c"); /* also aliased */
 	chg_is(p, 5, "User_ID_1_", "200"); /* the later one wins when applied */
@@ -361,6 +361,7 @@ static void
 doc_errors(void **state)
 {
 	struct alias_map *m;
+	struct prov_profile *p;
 	struct diag d;
 	struct buf b;
 	const char *s;
@@ -376,9 +377,14 @@ doc_errors(void **state)
 	assert_int_equal(doc_bad(m, s, strlen(s), 0, &d), PROV_E_DENIED);
 	s = "<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r><v>1</v></r>";
 	assert_int_equal(doc_bad(m, s, strlen(s), 0, &d), PROV_E_DENIED);
-	s = "<flat-profile><GPP_A><v>1</v></GPP_A></flat-profile>";
-	assert_int_equal(doc_bad(m, s, strlen(s), 0, &d), PROV_E_SYNTAX);
-	assert_string_equal(d.msg, "element inside parameter 'GPP_A'");
+	/* D-PRO-3a: a parameter holding an element is a group: its leaf is
+	 * a parameter (and here also matched by the map). */
+	s = "<flat-profile><GPP_A>x<v>1</v></GPP_A></flat-profile>";
+	p = doc_ok(m, s);
+	assert_int_equal(p->n, 2);
+	chg_is(p, 0, "v", "1");
+	chg_is(p, 1, "GPP_A", "1");
+	prov_profile_free(p);
 	s = "<flat-profile><GPP_A ua=\"xx\">1</GPP_A></flat-profile>";
 	assert_int_equal(doc_bad(m, s, strlen(s), 0, &d), PROV_E_SYNTAX);
 	assert_non_null(strstr(d.msg, "bad ua value 'xx'"));
@@ -389,6 +395,29 @@ doc_errors(void **state)
 	buf_init(&b, 16u * 1024u * 1024u);
 	for (unsigned i = 0; i <= PROV_PROFILE_MAX_DEPTH; i++)
 		assert_int_equal(buf_adds(&b, "<v>"), PROV_OK);
+	assert_int_equal(doc_bad(m, b.p, b.len, 0, &d), PROV_E_TOOBIG);
+	assert_non_null(strstr(d.msg, "nested deeper"));
+	/* Inside <flat-profile> levels count from it: 31 wrappers and 31
+	 * levels inside pass; one more level inside does not. */
+	buf_reset(&b);
+	for (unsigned i = 1; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<w>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "<flat-profile>"), PROV_OK);
+	for (unsigned i = 2; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<g>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "<GPP_B>deep</GPP_B>"), PROV_OK);
+	for (unsigned i = 2; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "</g>"), PROV_OK);
+	assert_int_equal(buf_adds(&b, "</flat-profile>"), PROV_OK);
+	for (unsigned i = 1; i < PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "</w>"), PROV_OK);
+	p = doc_ok(m, buf_str(&b));
+	chg_is(p, 0, "GPP_B", "deep");
+	prov_profile_free(p);
+	buf_reset(&b);
+	assert_int_equal(buf_adds(&b, "<flat-profile>"), PROV_OK);
+	for (unsigned i = 1; i <= PROV_PROFILE_MAX_DEPTH; i++)
+		assert_int_equal(buf_adds(&b, "<g>"), PROV_OK);
 	assert_int_equal(doc_bad(m, b.p, b.len, 0, &d), PROV_E_TOOBIG);
 	assert_non_null(strstr(d.msg, "nested deeper"));
 	buf_reset(&b);

@@ -262,7 +262,7 @@ d_pro_4_apply_semantics(void **state)
 	assert_int_equal(r.unchanged, 1); /* Provision_Enable: Yes already */
 	assert_int_equal(is.rejected, 1);
 	assert_int_equal(is.unknown, 1);
-	assert_string_equal(is.last, "6:1 unknown parameter 'Resync_Periodc'");
+	assert_string_equal(is.last, "6:1 unknown parameter 'Resync_Periodc' (did you mean 'Resync_Periodic'?)");
 	assert_int_equal(prov_device_unknown_count(dev), 1);
 	assert_string_equal(prov_device_unknown_name(dev, 0), "Resync_Periodc");
 	prov_device_free(dev);

@@ -153,7 +153,8 @@ d_pro_1_bad_arguments(void **state)
 	prov_profile_free(p);
 }
 
-/* D-PRO-2: strings are NUL-terminated, valuelen matches, <X/> is NULL. */
+/* D-PRO-2: strings are NUL-terminated, valuelen matches, a bare <X/> is
+ * "", <X ua=".."/> is NULL (keep the value). */
 static void
 d_pro_2_value_shapes(void **state)
 {
@@ -169,7 +170,7 @@ d_pro_2_value_shapes(void **state)
 	assert_int_equal(p->chg[0].ua, -1);
 	assert_string_equal(p->chg[1].value, "");
 	assert_int_equal(p->chg[1].valuelen, 0);
-	assert_null(p->chg[2].value);
+	assert_string_equal(p->chg[2].value, "");
 	assert_int_equal(p->chg[2].valuelen, 0);
 	assert_null(p->chg[3].value);
 	assert_int_equal(p->chg[3].ua, PROV_UA_RO);
