@@ -413,6 +413,48 @@ out:
 }
 
 enum prov_err
+codec_decode_aes128gcm(const void *in, size_t len, const void *ikm, size_t ikmlen,
+		       const char *keyid, size_t keyidlen, struct buf *out, unsigned *layers,
+		       struct diag *d)
+{
+	struct buf plain;
+	enum prov_err rc;
+	unsigned got = PROV_LAYER_AES128GCM;
+
+	if (ikmlen == 0)
+		return diag_set(d, PROV_E_NOKEY, 0, 0,
+				"aes128gcm content, and no input keying material");
+	/* No plaintext is longer than its stream: the input bounds it. */
+	buf_init(&plain, len);
+	rc = ece_decode(in, len, ikm, ikmlen, keyid, keyidlen, &plain, d);
+	if (rc != PROV_OK)
+		goto out;
+	switch (codec_classify(plain.p, plain.len)) {
+	case CODEC_GZIP:
+		rc = codec_gunzip(plain.p, plain.len, out, d);
+		got |= PROV_LAYER_GZIP;
+		break;
+	case CODEC_AES:
+		rc = diag_set(d, PROV_E_DECRYPT, 0, 0,
+			      "aes128gcm content holds an openssl-enc container");
+		break;
+	default:
+		rc = buf_add(out, plain.p, plain.len);
+		if (rc == PROV_E_TOOBIG)
+			diag_set(d, rc, 0, 0, "profile larger than %zu bytes", out->max);
+		else if (rc != PROV_OK)
+			diag_set(d, rc, 0, 0, "out of memory");
+	}
+	if (rc == PROV_OK && layers != NULL)
+		*layers = got;
+out:
+	if (plain.p != NULL)
+		OPENSSL_cleanse(plain.p, plain.alloc);
+	buf_free(&plain);
+	return rc;
+}
+
+enum prov_err
 codec_gzip(const void *in, size_t len, struct buf *out, struct diag *d)
 {
 	z_stream z;
@@ -597,5 +639,60 @@ prov_unpack(const void *in, size_t len, const char *key, size_t maxsize,
 	diag_init(&d);
 	buf_init(&b, maxsize ? maxsize : PROV_PROFILE_MAX);
 	rc = codec_decode(in, len, key, key ? strlen(key) : 0, &b, layers, &d);
+	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+}
+
+enum prov_err
+prov_pack_aes128gcm(const void *in, size_t len, unsigned flags, const char *ikm,
+		    const char *keyid, unsigned long rs, void **out, size_t *outlen,
+		    char *msg, size_t msglen)
+{
+	struct buf z, b;
+	struct diag d;
+	enum prov_err rc = PROV_OK;
+	const void *src = in;
+	size_t srclen = len;
+
+	*out = NULL;
+	*outlen = 0;
+	diag_init(&d);
+	buf_init(&z, SIZE_MAX / 2);
+	buf_init(&b, SIZE_MAX / 2);
+	if (rs == 0)
+		rs = ECE_RS_DEFAULT;
+	if (rs > UINT32_MAX)
+		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "aes128gcm: record size %lu above %lu", rs,
+			      (unsigned long)UINT32_MAX);
+	else if (ikm == NULL)
+		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "aes128gcm: no input keying material");
+	if (rc == PROV_OK && (flags & PROV_PACK_GZIP)) {
+		rc = codec_gzip(in, len, &z, &d);
+		src = z.p;
+		srclen = z.len;
+	}
+	if (rc == PROV_OK)
+		rc = ece_encode(src, srclen, ikm, strlen(ikm), keyid,
+				keyid != NULL ? strlen(keyid) : 0, (uint32_t)rs, &b, &d);
+	if (z.p != NULL)
+		OPENSSL_cleanse(z.p, z.alloc);
+	buf_free(&z);
+	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+}
+
+enum prov_err
+prov_unpack_aes128gcm(const void *in, size_t len, const char *ikm, const char *keyid,
+		      size_t maxsize, void **out, size_t *outlen, unsigned *layers, char *msg,
+		      size_t msglen)
+{
+	struct buf b;
+	struct diag d;
+	enum prov_err rc;
+
+	*out = NULL;
+	*outlen = 0;
+	diag_init(&d);
+	buf_init(&b, maxsize ? maxsize : PROV_PROFILE_MAX);
+	rc = codec_decode_aes128gcm(in, len, ikm, ikm != NULL ? strlen(ikm) : 0, keyid,
+				    keyid != NULL ? strlen(keyid) : 0, &b, layers, &d);
 	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
 }
