@@ -6,10 +6,10 @@
  * non-empty rule: parse, take the first alternative whose condition holds,
  * apply its assignments, expand its URL and options, send Log_Request_Msg,
  * fetch (asynchronously, through fetch.c on the shared net), then decode
- * (codec.c: decrypt, gunzip), parse (profile.c, or alias.c through the
- * GPP_L map of `--alias L`) and apply the profile in one transaction
- * (change.c). A failing rule stops the sequence; what earlier
- * rules applied stays. Then, whatever the outcome, the certificate steps
+ * (codec.c: decrypt, gunzip; ece.c for aes128gcm), parse (profile.c, or
+ * alias.c through the GPP_L map of `--alias L`) and apply the profile in
+ * one transaction (change.c). A failing rule stops the sequence; what
+ * earlier rules applied stays. Then, whatever the outcome, the certificate steps
  * run on the same net: Custom_CA_Rule (customca.c, D-NET-2) and the MIC
  * renewal when due (mic.c, D-NET-3). The outcome goes to syslog (Log_Success_Msg or
  * Log_Failure_Msg with $ERR), to the device status (D-STA-1), and to the
@@ -804,6 +804,7 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	enum prov_err rc;
 	size_t bytes = fr->body.len;
 	const char *key = e->act.key;
+	int gcm = 0; /* the body is aes128gcm content (D-ENC-6) */
 
 	e->xfer = NULL;
 	rt_set(e, "SERVIP", fr->serv_ip);
@@ -825,7 +826,23 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	status_put(e, "last_server", e->act.url.host);
 	diag_init(&d);
 	buf_init(&plain, PROV_PROFILE_MAX);
-	rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain, NULL, &d);
+	if (ece_is_outer(fr->content_encoding)) {
+		/* D-ENC-6: the header, not the bytes, names aes128gcm; the
+		 * rule's --key is then not used, as on the phones. */
+		const char *ikm = pval(e, "IKM_HTTP_Encrypt_Content");
+
+		gcm = 1;
+		rc = codec_decode_aes128gcm(fr->body.p, fr->body.len, ikm, strlen(ikm), NULL, 0,
+					    &plain, NULL, &d);
+	} else if (strstr(fr->content_encoding, "aes128gcm") != NULL ||
+		   strcmp(fr->content_encoding, FETCH_CODING_UNKNOWN) == 0) {
+		gcm = 1;
+		rc = diag_set(&d, PROV_E_DECRYPT, 0, 0, "unsupported Content-Encoding \"%.60s\"",
+			      fr->content_encoding);
+	} else {
+		rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain,
+				  NULL, &d);
+	}
 	if (rc == PROV_OK && e->alias != NULL)
 		rc = alias_profile(e->alias, plain.p, plain.len, 0, &p, &d);
 	else if (rc == PROV_OK)
@@ -835,7 +852,9 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	buf_free(&plain);
 	if (rc != PROV_OK) {
 		/* $ERR strings (D-LOG-3). */
-		if (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT)
+		if (gcm && (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT || rc == PROV_E_INVAL))
+			snprintf(e->err, sizeof(e->err), "decrypt failed: %.140s", d.msg);
+		else if (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT)
 			snprintf(e->err, sizeof(e->err), "decrypt failed");
 		else if (rc == PROV_E_GZIP)
 			snprintf(e->err, sizeof(e->err), "%.150s", d.msg);

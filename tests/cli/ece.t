@@ -1,0 +1,123 @@
+RFC 8188 aes128gcm content encoding (device.md D-ENC-6; reliability.md
+R-INTEGRITY), against an independent implementation:
+tests/integration/ece_ref.py, an encoder, a decoder and a small HTTP server
+written from the RFC on python3-cryptography, sharing no code with prov.
+
+  $ . "$TESTDIR_SRC/../integration/servers.sh"
+  $ prov_servers_init
+  $ REF="$TESTDIR_SRC/../integration/ece_ref.py"
+  $ ref() { python3 "$REF" "$@"; }
+
+The reference agrees with the examples of RFC 8188 s. 3.1 and 3.2 (the
+same vectors are checked against prov's code in tests/unit/test_ece.c):
+
+  $ b64u() { basenc --base64url -w0 | tr -d =; echo; }
+  $ printf 'I am the walrus' | ref encode b64u:yqdlZ-tYemfogSmv7Ws5PQ --salt I1BsxtFttlv3u_Oo94xnmw | b64u
+  I1BsxtFttlv3u_Oo94xnmwAAEAAA-NAVub2qFgBEuQKRapoZu-IxkIva3MEB1PD-ly8Thjg
+  $ printf 'I am the walrus' | ref encode b64u:BO3ZVPxUlnLORbVGMpbT1Q --salt uNCkWiNYzKTnBN9ji3-qWA --keyid a1 --rs 25 --pad 1 | b64u
+  uNCkWiNYzKTnBN9ji3-qWAAAABkCYTHOG8chz_gnvgOqdGYovxyjuqRyJFjEDyoF1Fvkj6hQPdPHI51OEUKEpgz3SsLWIqS_uA
+
+The device: prov phone resync over HTTP
+----------------------------------------
+
+The server sends the files named *.ece with `Content-Encoding: aes128gcm`.
+The phone holds the input keying material in IKM_HTTP_Encrypt_Content, its
+text used as written (docs/ARCHITECTURE.md, "Content encoding"):
+
+  $ mkdir www
+  $ _prov_spawn srv.log python3 "$REF" serve "$PWD/port" "$PWD/www"
+  $ for i in $(seq 100); do [ -s port ] && break; sleep 0.05; done; PORT=$(cat port)
+  $ U=http://127.0.0.1:$PORT
+  $ prov phone init --state ph --mac 00:0e:08:00:18:88
+  $ prov phone set --state ph 'IKM_HTTP_Encrypt_Content=Device 88 key'
+  $ prov phone set --state ph GPP_A=sentinel
+  $ resync() { prov phone resync --state ph "$@" 2>&1 | sed "s/:$PORT/:\$PORT/g"; return "${PIPESTATUS[0]}"; }
+  $ get() { prov phone get --state ph GPP_A; }
+
+A profile the reference encodes, in records of 30 octets with a key id, and
+one gzipped first (compression before encryption, D-ENC-1):
+
+  $ printf '<flat-profile>\n  <GPP_A>from aes128gcm</GPP_A>\n</flat-profile>\n' > p.xml
+  $ ref encode 'Device 88 key' --keyid 7 --rs 30 < p.xml > www/p.ece
+  $ resync "$U/p.ece"
+  rule X: http://127.0.0.1:$PORT/p.ece: ok, 170 bytes, 1 changed
+  resync: ok
+  $ get
+  GPP_A=from aes128gcm
+  $ printf '<flat-profile><GPP_A>gzip inside</GPP_A></flat-profile>\n' | gzip -c | ref encode 'Device 88 key' > www/gz.ece
+  $ resync "$U/gz.ece" | tail -1
+  resync: ok
+  $ get
+  GPP_A=gzip inside
+
+The header decides, not the bytes: the same file without it is not a
+profile, and a rule's --key (AES-256-CBC) is not used for it:
+
+  $ cp www/p.ece www/p.bin
+  $ resync "$U/p.bin" | tail -1
+  resync failed: bad profile at line 1 col [0-9]+ (re)
+  $ resync "[--key OtherSecret] $U/p.ece" | tail -1
+  resync: ok
+
+Faults: each fails the resync with its own reason after "decrypt failed:",
+and nothing is applied (GPP_A keeps its sentinel):
+
+  $ prov phone set --state ph GPP_A=sentinel
+  $ fault() { resync "$U/$1" | tail -1; get; }
+  $ printf '<flat-profile><GPP_A>BAD</GPP_A></flat-profile>\n' > bad.xml
+  $ ref encode 'Device 88 key' --rs 20 < bad.xml > good.ece
+  $ cp good.ece www/good.ece
+  $ fault good.ece
+  resync: ok
+  GPP_A=BAD
+  $ prov phone set --state ph GPP_A=sentinel
+  $ flip() { python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[int(sys.argv[2])] ^= 1; sys.stdout.buffer.write(b)' good.ece "$1"; }
+  $ flip 40 > www/tampered.ece
+  $ fault tampered.ece
+  resync failed: decrypt failed: aes128gcm: record 0 does not authenticate (wrong key, or altered, reordered or truncated data)
+  GPP_A=sentinel
+  $ flip 3 > www/salt.ece
+  $ fault salt.ece
+  resync failed: decrypt failed: aes128gcm: record 0 does not authenticate (wrong key, or altered, reordered or truncated data)
+  GPP_A=sentinel
+  $ flip 19 > www/rs.ece
+  $ fault rs.ece
+  resync failed: decrypt failed: aes128gcm: record 0 does not authenticate (wrong key, or altered, reordered or truncated data)
+  GPP_A=sentinel
+  $ head -c $((21 + 20 * 2)) good.ece > www/cut.ece
+  $ fault cut.ece
+  resync failed: decrypt failed: aes128gcm: truncated: record 1 is the last but lacks the final delimiter
+  GPP_A=sentinel
+  $ head -c 15 good.ece > www/short.ece
+  $ fault short.ece
+  resync failed: decrypt failed: aes128gcm: truncated header (15 of 21 octets)
+  GPP_A=sentinel
+  $ ref encode 'Device 99 key' < bad.xml > www/other.ece
+  $ fault other.ece
+  resync failed: decrypt failed: aes128gcm: record 0 does not authenticate (wrong key, or altered, reordered or truncated data)
+  GPP_A=sentinel
+
+Every octet of a stream flipped, and every truncation, through the whole
+device path (R-INTEGRITY; tests/unit/test_ece.c does the same, three flips
+an octet, on the decoder alone):
+
+  $ printf '<flat-profile><GPP_A>M</GPP_A></flat-profile>' | ref encode 'Device 88 key' --rs 40 > m.src
+  $ n=$(wc -c < m.src); echo $n
+  100
+  $ for i in $(seq 0 $((n - 1))); do python3 -c 'import sys; b = bytearray(open("m.src", "rb").read()); b[int(sys.argv[1])] ^= 0x10; sys.stdout.buffer.write(b)' $i > www/m.ece; resync "$U/m.ece" | tail -1; done | sed -E 's/record [0-9]+ /record N /' | sort | uniq -c | sed 's/^ *//'
+  100 resync failed: decrypt failed: aes128gcm: record N does not authenticate (wrong key, or altered, reordered or truncated data)
+  $ for i in $(seq 0 $((n - 1))); do head -c $i m.src > www/m.ece; resync "$U/m.ece" | tail -1; done | grep -c '^resync failed: decrypt failed: aes128gcm: '
+  100
+  $ get
+  GPP_A=sentinel
+  $ cp m.src www/m.ece && resync "$U/m.ece" | tail -1 && get
+  resync: ok
+  GPP_A=M
+  $ prov phone set --state ph GPP_A=sentinel
+
+No IKM on the device:
+
+  $ prov phone set --state ph IKM_HTTP_Encrypt_Content=
+  $ fault good.ece
+  resync failed: decrypt failed: aes128gcm content, and no input keying material
+  GPP_A=sentinel
