@@ -17,6 +17,78 @@ same vectors are checked against prov's code in tests/unit/test_ece.c):
   $ printf 'I am the walrus' | ref encode b64u:BO3ZVPxUlnLORbVGMpbT1Q --salt uNCkWiNYzKTnBN9ji3-qWA --keyid a1 --rs 25 --pad 1 | b64u
   uNCkWiNYzKTnBN9ji3-qWAAAABkCYTHOG8chz_gnvgOqdGYovxyjuqRyJFjEDyoF1Fvkj6hQPdPHI51OEUKEpgz3SsLWIqS_uA
 
+prov pack --aes128gcm and prov unpack --ikm
+-------------------------------------------
+
+Interop both ways with the reference, gzip inside or not, several records
+or one, with a key id or without:
+
+  $ printf '<flat-profile>\n  <GPP_A>12345678</GPP_A>\n  <GPP_B>packed with aes128gcm</GPP_B>\n</flat-profile>\n' > p.xml
+  $ prov pack --aes128gcm 'IKM of phone 7' --keyid key-7 --rs 40 p.xml -o p.gcm
+  $ ref decode 'IKM of phone 7' < p.gcm | cmp - p.xml
+  $ prov pack --gzip --aes128gcm 'IKM of phone 7' p.xml | ref decode 'IKM of phone 7' | gunzip | cmp - p.xml
+  $ ref encode 'IKM of phone 7' --keyid key-7 --rs 18 --pad 5 < p.xml | prov unpack -v --ikm 'IKM of phone 7' - | cmp - p.xml
+  prov: unpack: -: decrypted (aes128gcm)
+  $ gzip -c p.xml | ref encode 'IKM of phone 7' | prov unpack -v --ikm 'IKM of phone 7' - | cmp - p.xml
+  prov: unpack: -: decrypted (aes128gcm), decompressed
+
+The header as written: salt (16 octets), rs, the key id's length, the key id:
+
+  $ od -An -tu1 -j16 -N9 p.gcm | tr -s ' '
+   0 0 0 40 5 107 101 121 45
+  $ prov pack --aes128gcm k p.xml | od -An -tu1 -j16 -N5 | tr -s ' '
+   0 0 16 0 0
+
+Each pack has a fresh salt; unpack refuses another IKM, another expected
+key id, any altered byte and a cut stream, and writes nothing then:
+
+  $ prov pack --aes128gcm k p.xml | cmp -s - p.gcm; prov pack --aes128gcm k p.xml | head -c 16 > s1; prov pack --aes128gcm k p.xml | head -c 16 | cmp -s - s1
+  [1]
+  $ prov unpack --ikm 'IKM of phone 8' p.gcm -o out
+  prov: unpack: p.gcm: aes128gcm: record 0 does not authenticate (wrong key, or altered, reordered or truncated data)
+  [1]
+  $ test -e out
+  [1]
+  $ prov unpack --ikm 'IKM of phone 7' --keyid key-7 p.gcm | cmp - p.xml
+  $ prov unpack --ikm 'IKM of phone 7' --keyid key-8 p.gcm
+  prov: unpack: p.gcm: aes128gcm: not the expected key id
+  [1]
+  $ python3 -c 'import sys; b = bytearray(open("p.gcm", "rb").read()); b[100] ^= 0x80; sys.stdout.buffer.write(b)' | prov unpack --ikm 'IKM of phone 7' -
+  prov: unpack: -: aes128gcm: record 1 does not authenticate (wrong key, or altered, reordered or truncated data)
+  [1]
+  $ head -c $((26 + 2 * 40)) p.gcm | prov unpack --ikm 'IKM of phone 7' -
+  prov: unpack: -: aes128gcm: truncated: record 1 is the last but lacks the final delimiter
+  [1]
+
+Without --ikm, aes128gcm content is not recognised (it has no magic), and
+what cannot be packed or unpacked is refused before anything is read:
+
+  $ prov unpack p.gcm | cmp -s - p.gcm
+  $ prov pack --aes128gcm k --key k p.xml
+  prov: pack: --aes128gcm and --key are two encryptions: give one (see 'prov pack --help')
+  [2]
+  $ prov pack --keyid 7 p.xml
+  prov: pack: --keyid and --rs need --aes128gcm (see 'prov pack --help')
+  [2]
+  $ prov pack --aes128gcm k --rs 17 p.xml
+  prov: pack: --rs takes 18..4294967295, not '17' (see 'prov pack --help')
+  [2]
+  $ prov pack --aes128gcm k --rs 4294967296 p.xml
+  prov: pack: --rs takes 18..4294967295, not '4294967296' (see 'prov pack --help')
+  [2]
+  $ prov pack --aes128gcm '' p.xml
+  prov: pack: --aes128gcm needs a non-empty IKM (see 'prov pack --help')
+  [2]
+  $ prov pack --aes128gcm k --keyid "$(printf '%0256d' 0)" p.xml
+  prov: pack: --keyid takes at most 255 bytes (see 'prov pack --help')
+  [2]
+  $ prov unpack --ikm k --key k p.gcm
+  prov: unpack: --ikm (aes128gcm) and --key (AES-256-CBC): give one (see 'prov unpack --help')
+  [2]
+  $ prov unpack --keyid 7 p.gcm
+  prov: unpack: --keyid needs --ikm (see 'prov unpack --help')
+  [2]
+
 The device: prov phone resync over HTTP
 ----------------------------------------
 
