@@ -110,7 +110,7 @@ A profile the reference encodes, in records of 30 octets with a key id, and
 one gzipped first (compression before encryption, D-ENC-1):
 
   $ printf '<flat-profile>\n  <GPP_A>from aes128gcm</GPP_A>\n</flat-profile>\n' > p.xml
-  $ ref encode 'Device 88 key' --keyid 7 --rs 30 < p.xml > www/p.ece
+  $ ref encode 'Device 88 key' --keyid 7 --rs 30 --salt AAAAAAAAAAAAAAAAAAAAAA < p.xml > www/p.ece
   $ resync "$U/p.ece"
   rule X: http://127.0.0.1:$PORT/p.ece: ok, 170 bytes, 1 changed
   resync: ok
@@ -127,7 +127,7 @@ profile, and a rule's --key (AES-256-CBC) is not used for it:
 
   $ cp www/p.ece www/p.bin
   $ resync "$U/p.bin" | tail -1
-  resync failed: bad profile at line 1 col [0-9]+ (re)
+  resync failed: bad profile at line [0-9]+ col [0-9]+ (re)
   $ resync "[--key OtherSecret] $U/p.ece" | tail -1
   resync: ok
 
@@ -186,6 +186,30 @@ an octet, on the decoder alone):
   resync: ok
   GPP_A=M
   $ prov phone set --state ph GPP_A=sentinel
+
+The Content-Encoding header as sent: several headers make one list, whose
+last coding is the one applied last (RFC 9110 s. 8.4); aes128gcm is undone
+only when it is that one, and gzip inside it then by content. A list with
+aes128gcm elsewhere, or too long to keep, is refused rather than guessed:
+
+  $ ref encode 'Device 88 key' --salt AAAAAAAAAAAAAAAAAAAAAA < bad.xml > www/plain.ece
+  $ printf 'gzip\n AES128GCM \n' > www/gz.ece.ce
+  $ fault gz.ece
+  resync: ok
+  GPP_A=gzip inside
+  $ prov phone set --state ph GPP_A=sentinel
+  $ printf 'aes128gcm, gzip\n' > www/plain.ece.ce
+  $ fault plain.ece
+  resync failed: decrypt failed: unsupported Content-Encoding "aes128gcm, gzip"
+  GPP_A=sentinel
+  $ printf 'identity\n%070d\n' 0 > www/plain.ece.ce
+  $ fault plain.ece
+  resync failed: decrypt failed: unsupported Content-Encoding "(too long)"
+  GPP_A=sentinel
+  $ printf 'identity\n' > www/plain.ece.ce
+  $ fault plain.ece
+  resync failed: bad profile at line [0-9]+ col [0-9]+ (re)
+  GPP_A=sentinel
 
 No IKM on the device:
 

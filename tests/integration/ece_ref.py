@@ -12,7 +12,9 @@ IKM_HTTP_Encrypt_Content), or b64u:VALUE for binary keys (base64url, as RFC
   ece_ref.py decode IKM <IN >OUT          exit 1 and a reason on refusal
   ece_ref.py serve PORTFILE DIR           HTTP on 127.0.0.1, ephemeral port
       (written to PORTFILE): GET /NAME answers DIR/NAME; a name ending in
-      .ece is sent with "Content-Encoding: aes128gcm". Logs to stderr.
+      .ece is sent with "Content-Encoding: aes128gcm", unless DIR/NAME.ce
+      exists: then each of its lines is sent as a Content-Encoding header.
+      Logs to stderr.
 """
 import base64
 import http.server
@@ -95,7 +97,11 @@ def serve(portfile, root):
                 self.send_error(404)
                 return
             self.send_response(200)
-            if path.endswith(".ece"):
+            if os.path.exists(path + ".ce"):
+                with open(path + ".ce") as f:
+                    for line in f.read().splitlines():
+                        self.send_header("Content-Encoding", line)
+            elif path.endswith(".ece"):
                 self.send_header("Content-Encoding", "aes128gcm")
             self.send_header("Content-Type", "application/xml")
             self.send_header("Content-Length", str(len(body)))
