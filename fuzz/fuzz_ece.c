@@ -13,7 +13,9 @@
  *    stream that decodes to the same content, and codec_decode_aes128gcm
  *    agrees with ece_decode followed by codec_gunzip;
  *  - round trip: ece_encode_salt of the body, with any rs and padding,
- *    decodes back to it; with one octet flipped, it is refused.
+ *    decodes back to it; with one octet flipped, it is refused, or (a
+ *    changed rs that moves no record boundary: RFC 8188 does not
+ *    authenticate rs) decodes to the very same content.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -109,6 +111,8 @@ fuzz_roundtrip(const uint8_t *in, size_t len, const char *ikm, size_t ikmlen, ui
 	static const uint8_t salt[ECE_SALT_LEN] = { 'f', 'u', 'z', 'z', 0, 0xff, 1, 0x80 };
 	struct buf s, out;
 	struct diag d;
+	enum prov_err rc;
+	size_t at;
 
 	buf_init(&s, FUZZ_BIG);
 	buf_init(&out, FUZZ_BIG);
@@ -119,8 +123,14 @@ fuzz_roundtrip(const uint8_t *in, size_t len, const char *ikm, size_t ikmlen, ui
 	    !fuzz_same(&out, in, len))
 		abort();
 	buf_reset(&out);
-	s.p[(len * 31 + pad) % s.len] ^= 0x20;
-	if (ece_decode(s.p, s.len, ikm, ikmlen, "k1", 2, &out, &d) != PROV_E_DECRYPT || out.len != 0)
+	at = (len * 31 + pad) % s.len;
+	s.p[at] ^= 0x20;
+	rc = ece_decode(s.p, s.len, ikm, ikmlen, "k1", 2, &out, &d);
+	/* RFC 8188 leaves rs unauthenticated: a changed rs that moves no
+	 * record boundary (a stream of one record, shorter than both) decodes
+	 * to the same content. Anything else is refused. */
+	if (rc == PROV_OK ? at < ECE_SALT_LEN || at >= ECE_SALT_LEN + 4 || !fuzz_same(&out, in, len)
+	    : rc != PROV_E_DECRYPT || out.len != 0)
 		abort();
 	buf_free(&out);
 	buf_free(&s);

@@ -16,8 +16,12 @@
  * "Content-Encoding: aes128gcm\0" (16 octets) and "Content-Encoding:
  * nonce\0" (12 octets); record i uses the nonce XOR i. The delimiter is
  * 0x02 in the last record and 0x01 in every other, so truncation at a
- * record boundary, reordering and any changed octet are all detected:
- * decoding is all or nothing. The IKM is bytes as given; the device's
+ * record boundary, reordering and any changed octet of salt, records or
+ * tags are all detected: decoding is all or nothing. The rest of the
+ * header is not authenticated (RFC 8188 has no associated data): a changed
+ * rs moves the record boundaries, which is refused, unless the stream is
+ * one record shorter than both values, whose content it does not touch;
+ * the key id is below (ece_decode's want_keyid). The IKM is bytes as given; the device's
  * IKM_HTTP_Encrypt_Content is its text as written (docs/ARCHITECTURE.md,
  * "Content encoding").
  *
