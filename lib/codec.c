@@ -419,7 +419,7 @@ codec_decode_aes128gcm(const void *in, size_t len, const void *ikm, size_t ikmle
 {
 	struct buf plain;
 	enum prov_err rc;
-	unsigned got = PROV_LAYER_AES128GCM;
+	unsigned inner = 0;
 
 	if (ikmlen == 0)
 		return diag_set(d, PROV_E_NOKEY, 0, 0,
@@ -429,24 +429,15 @@ codec_decode_aes128gcm(const void *in, size_t len, const void *ikm, size_t ikmle
 	rc = ece_decode(in, len, ikm, ikmlen, keyid, keyidlen, &plain, d);
 	if (rc != PROV_OK)
 		goto out;
-	switch (codec_classify(plain.p, plain.len)) {
-	case CODEC_GZIP:
-		rc = codec_gunzip(plain.p, plain.len, out, d);
-		got |= PROV_LAYER_GZIP;
-		break;
-	case CODEC_AES:
+	/* What is inside goes on as a body without the header would, but
+	 * without a key: the openssl-enc layer is not looked for. */
+	if (codec_classify(plain.p, plain.len) == CODEC_AES)
 		rc = diag_set(d, PROV_E_DECRYPT, 0, 0,
 			      "aes128gcm content holds an openssl-enc container");
-		break;
-	default:
-		rc = buf_add(out, plain.p, plain.len);
-		if (rc == PROV_E_TOOBIG)
-			diag_set(d, rc, 0, 0, "profile larger than %zu bytes", out->max);
-		else if (rc != PROV_OK)
-			diag_set(d, rc, 0, 0, "out of memory");
-	}
+	else
+		rc = codec_decode(plain.p, plain.len, NULL, 0, out, &inner, d);
 	if (rc == PROV_OK && layers != NULL)
-		*layers = got;
+		*layers = PROV_LAYER_AES128GCM | inner;
 out:
 	if (plain.p != NULL)
 		OPENSSL_cleanse(plain.p, plain.alloc);
@@ -592,9 +583,12 @@ codec_finish(enum prov_err rc, struct buf *b, void **out, size_t *outlen,
 	return PROV_OK;
 }
 
-enum prov_err
-prov_pack(const void *in, size_t len, unsigned flags, const char *key,
-	  void **out, size_t *outlen, char *msg, size_t msglen)
+/* prov_pack and prov_pack_aes128gcm: gzip if asked, then AES-256-CBC with
+ * key, or aes128gcm with ikm (rs already checked), or nothing. */
+static enum prov_err
+codec_pack(const void *in, size_t len, unsigned flags, const char *key, const char *ikm,
+	   const char *keyid, uint32_t rs, void **out, size_t *outlen, char *msg,
+	   size_t msglen)
 {
 	struct buf z, b;
 	struct diag d;
@@ -617,6 +611,9 @@ prov_pack(const void *in, size_t len, unsigned flags, const char *key,
 			rc = codec_encrypt(src, srclen, key, strlen(key),
 					   (flags & PROV_PACK_SHA256) ? CODEC_MD_SHA256 : CODEC_MD_MD5,
 					   &b, &d);
+		else if (ikm != NULL)
+			rc = ece_encode(src, srclen, ikm, strlen(ikm), keyid,
+					keyid != NULL ? strlen(keyid) : 0, rs, &b, &d);
 		else
 			rc = buf_add(&b, src, srclen);
 	}
@@ -624,6 +621,13 @@ prov_pack(const void *in, size_t len, unsigned flags, const char *key,
 		OPENSSL_cleanse(z.p, z.alloc); /* the compressed profile: secrets */
 	buf_free(&z);
 	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+}
+
+enum prov_err
+prov_pack(const void *in, size_t len, unsigned flags, const char *key,
+	  void **out, size_t *outlen, char *msg, size_t msglen)
+{
+	return codec_pack(in, len, flags, key, NULL, NULL, 0, out, outlen, msg, msglen);
 }
 
 enum prov_err
@@ -647,36 +651,18 @@ prov_pack_aes128gcm(const void *in, size_t len, unsigned flags, const char *ikm,
 		    const char *keyid, unsigned long rs, void **out, size_t *outlen,
 		    char *msg, size_t msglen)
 {
-	struct buf z, b;
-	struct diag d;
-	enum prov_err rc = PROV_OK;
-	const void *src = in;
-	size_t srclen = len;
-
-	*out = NULL;
-	*outlen = 0;
-	diag_init(&d);
-	buf_init(&z, SIZE_MAX / 2);
-	buf_init(&b, SIZE_MAX / 2);
 	if (rs == 0)
 		rs = ECE_RS_DEFAULT;
-	if (rs > UINT32_MAX)
-		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "aes128gcm: record size %lu above %lu", rs,
-			      (unsigned long)UINT32_MAX);
-	else if (ikm == NULL)
-		rc = diag_set(&d, PROV_E_INVAL, 0, 0, "aes128gcm: no input keying material");
-	if (rc == PROV_OK && (flags & PROV_PACK_GZIP)) {
-		rc = codec_gzip(in, len, &z, &d);
-		src = z.p;
-		srclen = z.len;
+	if (rs > UINT32_MAX || ikm == NULL) {
+		*out = NULL;
+		*outlen = 0;
+		if (msg != NULL && msglen > 0)
+			snprintf(msg, msglen, ikm == NULL ? "aes128gcm: no input keying material"
+				 : "aes128gcm: record size above 4294967295");
+		return PROV_E_INVAL;
 	}
-	if (rc == PROV_OK)
-		rc = ece_encode(src, srclen, ikm, strlen(ikm), keyid,
-				keyid != NULL ? strlen(keyid) : 0, (uint32_t)rs, &b, &d);
-	if (z.p != NULL)
-		OPENSSL_cleanse(z.p, z.alloc);
-	buf_free(&z);
-	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+	return codec_pack(in, len, flags & PROV_PACK_GZIP, NULL, ikm, keyid, (uint32_t)rs, out,
+			  outlen, msg, msglen);
 }
 
 enum prov_err
