@@ -2,7 +2,7 @@
  * ece: RFC 8188 aes128gcm, both ways. See ece.h.
  *
  * Why OpenSSL's EVP rather than our own: HKDF (EVP_KDF "HKDF") and
- * AES-128-GCM (EVP_aes_128_gcm) are the library's, constant-time and
+ * AES-128-GCM (EVP_CIPHER "AES-128-GCM") are the library's, constant-time and
  * well kept; this file only lays out the header and the records.
  */
 #include "ece.h"
@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -26,12 +27,25 @@
 static const char ece_info_cek[] = "Content-Encoding: aes128gcm"; /* + its NUL */
 static const char ece_info_nonce[] = "Content-Encoding: nonce";
 
+/* The HKDF and AES-128-GCM implementations, fetched once per process:
+ * fetching them for each stream cost more than encrypting a 4 KB profile.
+ * Never freed (OpenSSL's own cleanup at exit takes them). */
+static pthread_once_t ece_once = PTHREAD_ONCE_INIT;
+static EVP_KDF *ece_kdf;
+static EVP_CIPHER *ece_cipher;
+
+static void
+ece_fetch(void)
+{
+	ece_kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	ece_cipher = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+}
+
 static int
 ece_hkdf(const uint8_t salt[ECE_SALT_LEN], const void *ikm, size_t ikmlen,
 	 const char *info, size_t infolen, uint8_t *out, size_t outlen)
 {
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *kctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
+	EVP_KDF_CTX *kctx = ece_kdf != NULL ? EVP_KDF_CTX_new(ece_kdf) : NULL;
 	OSSL_PARAM params[5];
 	int ok = 0;
 
@@ -49,7 +63,6 @@ ece_hkdf(const uint8_t salt[ECE_SALT_LEN], const void *ikm, size_t ikmlen,
 		ok = EVP_KDF_derive(kctx, out, outlen, params) == 1;
 	}
 	EVP_KDF_CTX_free(kctx);
-	EVP_KDF_free(kdf);
 	return ok;
 }
 
@@ -57,6 +70,8 @@ PROV_STATIC int
 ece_derive(const uint8_t salt[ECE_SALT_LEN], const void *ikm, size_t ikmlen,
 	   uint8_t cek[ECE_KEY_LEN], uint8_t nonce[ECE_NONCE_LEN])
 {
+	if (pthread_once(&ece_once, ece_fetch) != 0 || ece_kdf == NULL || ece_cipher == NULL)
+		return 0;
 	/* The info strings end in one zero octet (RFC 8188 s. 2.2, 2.3). */
 	return ece_hkdf(salt, ikm, ikmlen, ece_info_cek, sizeof(ece_info_cek), cek,
 			ECE_KEY_LEN) &&
@@ -85,7 +100,7 @@ ece_gcm(EVP_CIPHER_CTX *c, int enc, const uint8_t key[ECE_KEY_LEN],
 	int n = 0, fin = 0;
 
 	if (len > INT32_MAX || !EVP_CIPHER_CTX_reset(c) ||
-	    !EVP_CipherInit_ex(c, EVP_aes_128_gcm(), NULL, key, nonce, enc))
+	    !EVP_CipherInit_ex2(c, ece_cipher, key, nonce, enc, NULL))
 		return 0;
 	if (!enc && !EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, ECE_TAG_LEN, tag))
 		return 0;
