@@ -217,3 +217,14 @@ No IKM on the device:
   $ fault good.ece
   resync failed: decrypt failed: aes128gcm content, and no input keying material
   GPP_A=sentinel
+
+The IKM is a secret (D-PAR-5): shown masked, and neither in the status
+nor in the server's log of all the requests above (the resync messages are
+all in this transcript):
+
+  $ prov phone set --state ph 'IKM_HTTP_Encrypt_Content=Device 88 key'
+  $ prov phone get --state ph IKM_HTTP_Encrypt_Content
+  IKM_HTTP_Encrypt_Content=********
+  $ { prov phone status --state ph; prov phone get --state ph; cat srv.log; } | grep -c 'Device 88 key'
+  0
+  [1]
