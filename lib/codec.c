@@ -411,6 +411,39 @@ out:
 }
 
 enum prov_err
+codec_decode_aes128gcm(const void *in, size_t len, const void *ikm, size_t ikmlen,
+		       const char *keyid, size_t keyidlen, struct buf *out, unsigned *layers,
+		       struct diag *d)
+{
+	struct buf plain;
+	enum prov_err rc;
+	unsigned inner = 0;
+
+	if (ikmlen == 0)
+		return diag_set(d, PROV_E_NOKEY, 0, 0,
+				"aes128gcm content, and no input keying material");
+	/* No plaintext is longer than its stream: the input bounds it. */
+	buf_init(&plain, len);
+	rc = ece_decode(in, len, ikm, ikmlen, keyid, keyidlen, &plain, d);
+	if (rc != PROV_OK)
+		goto out;
+	/* What is inside goes on as a body without the header would, but
+	 * without a key: the openssl-enc layer is not looked for. */
+	if (codec_classify(plain.p, plain.len) == CODEC_AES)
+		rc = diag_set(d, PROV_E_DECRYPT, 0, 0,
+			      "aes128gcm content holds an openssl-enc container");
+	else
+		rc = codec_decode(plain.p, plain.len, NULL, 0, out, &inner, d);
+	if (rc == PROV_OK && layers != NULL)
+		*layers = PROV_LAYER_AES128GCM | inner;
+out:
+	if (plain.p != NULL)
+		OPENSSL_cleanse(plain.p, plain.alloc);
+	buf_free(&plain);
+	return rc;
+}
+
+enum prov_err
 codec_gzip(const void *in, size_t len, struct buf *out, struct diag *d)
 {
 	z_stream z;
@@ -548,9 +581,12 @@ codec_finish(enum prov_err rc, struct buf *b, void **out, size_t *outlen,
 	return PROV_OK;
 }
 
-enum prov_err
-prov_pack(const void *in, size_t len, unsigned flags, const char *key,
-	  void **out, size_t *outlen, char *msg, size_t msglen)
+/* prov_pack and prov_pack_aes128gcm: gzip if asked, then AES-256-CBC with
+ * key, or aes128gcm with ikm (rs already checked), or nothing. */
+static enum prov_err
+codec_pack(const void *in, size_t len, unsigned flags, const char *key, const char *ikm,
+	   const char *keyid, uint32_t rs, void **out, size_t *outlen, char *msg,
+	   size_t msglen)
 {
 	struct buf z, b;
 	struct diag d;
@@ -573,6 +609,9 @@ prov_pack(const void *in, size_t len, unsigned flags, const char *key,
 			rc = codec_encrypt(src, srclen, key, strlen(key),
 					   (flags & PROV_PACK_SHA256) ? CODEC_MD_SHA256 : CODEC_MD_MD5,
 					   &b, &d);
+		else if (ikm != NULL)
+			rc = ece_encode(src, srclen, ikm, strlen(ikm), keyid,
+					keyid != NULL ? strlen(keyid) : 0, rs, &b, &d);
 		else
 			rc = buf_add(&b, src, srclen);
 	}
@@ -580,6 +619,13 @@ prov_pack(const void *in, size_t len, unsigned flags, const char *key,
 		OPENSSL_cleanse(z.p, z.alloc); /* the compressed profile: secrets */
 	buf_free(&z);
 	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+}
+
+enum prov_err
+prov_pack(const void *in, size_t len, unsigned flags, const char *key,
+	  void **out, size_t *outlen, char *msg, size_t msglen)
+{
+	return codec_pack(in, len, flags, key, NULL, NULL, 0, out, outlen, msg, msglen);
 }
 
 enum prov_err
@@ -595,5 +641,42 @@ prov_unpack(const void *in, size_t len, const char *key, size_t maxsize,
 	diag_init(&d);
 	buf_init(&b, maxsize ? maxsize : PROV_PROFILE_MAX);
 	rc = codec_decode(in, len, key, key ? strlen(key) : 0, &b, layers, &d);
+	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
+}
+
+enum prov_err
+prov_pack_aes128gcm(const void *in, size_t len, unsigned flags, const char *ikm,
+		    const char *keyid, unsigned long rs, void **out, size_t *outlen,
+		    char *msg, size_t msglen)
+{
+	if (rs == 0)
+		rs = ECE_RS_DEFAULT;
+	if (rs > UINT32_MAX || ikm == NULL) {
+		*out = NULL;
+		*outlen = 0;
+		if (msg != NULL && msglen > 0)
+			snprintf(msg, msglen, ikm == NULL ? "aes128gcm: no input keying material"
+				 : "aes128gcm: record size above 4294967295");
+		return PROV_E_INVAL;
+	}
+	return codec_pack(in, len, flags & PROV_PACK_GZIP, NULL, ikm, keyid, (uint32_t)rs, out,
+			  outlen, msg, msglen);
+}
+
+enum prov_err
+prov_unpack_aes128gcm(const void *in, size_t len, const char *ikm, const char *keyid,
+		      size_t maxsize, void **out, size_t *outlen, unsigned *layers, char *msg,
+		      size_t msglen)
+{
+	struct buf b;
+	struct diag d;
+	enum prov_err rc;
+
+	*out = NULL;
+	*outlen = 0;
+	diag_init(&d);
+	buf_init(&b, maxsize ? maxsize : PROV_PROFILE_MAX);
+	rc = codec_decode_aes128gcm(in, len, ikm, ikm != NULL ? strlen(ikm) : 0, keyid,
+				    keyid != NULL ? strlen(keyid) : 0, &b, layers, &d);
 	return codec_finish(rc, &b, out, outlen, &d, msg, msglen);
 }

@@ -13,6 +13,12 @@
  * (gzip, or text that could be a profile), so the two are told apart
  * reliably and a wrong key is refused (D-ENC-2).
  *
+ * The third layer, RFC 8188 aes128gcm (D-ENC-6), has no magic: an HTTP
+ * header (Content-Encoding) names it. Its encoder and decoder are in ece.h,
+ * included here: ece_encode(in, len, ikm, ikmlen, keyid, keyidlen, rs, out,
+ * d) is what a server calls to serve `Content-Encoding: aes128gcm`, and
+ * codec_decode_aes128gcm below is the device's pipeline for such a body.
+ *
  * Every output goes into a caller's buf whose cap bounds it: a
  * decompression bomb stops at the cap (D-ENC-4, D-PRO-7). Key material is
  * wiped before it is freed.
@@ -24,6 +30,7 @@
 #include <stdint.h>
 #include "buf.h"
 #include "diag.h"
+#include "ece.h"
 
 #define CODEC_CHUNK (64u * 1024u)    /* inflate/deflate output step */
 #define CODEC_SNIFF 512              /* plaintext bytes judged for plausibility */
@@ -62,6 +69,18 @@ enum prov_err codec_gunzip(const void *in, size_t len, struct buf *out,
 enum prov_err codec_decode(const void *in, size_t len, const char *key,
 			   size_t keylen, struct buf *out, unsigned *layers,
 			   struct diag *d) PROV_WUR;
+
+/* The pipeline for a body sent with `Content-Encoding: aes128gcm` (D-ENC-6):
+ * ece_decode with the IKM, then gunzip if what it gives is gzip. The
+ * openssl-enc layer is not looked for inside (a rule's --key applies only
+ * without the header, as the phones do), so "Salted__" inside is refused
+ * with PROV_E_DECRYPT. keyid (NULL: any) is the key id expected, as
+ * ece_decode's want_keyid. Errors: those of ece_decode and codec_gunzip;
+ * an empty IKM is PROV_E_NOKEY. *layers gets PROV_LAYER_AES128GCM and
+ * PROV_LAYER_GZIP bits. */
+enum prov_err codec_decode_aes128gcm(const void *in, size_t len, const void *ikm,
+				     size_t ikmlen, const char *keyid, size_t keyidlen,
+				     struct buf *out, unsigned *layers, struct diag *d) PROV_WUR;
 
 /* gzip as `gzip -c` would write it (no name, mtime 0). */
 enum prov_err codec_gzip(const void *in, size_t len, struct buf *out,

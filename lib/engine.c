@@ -6,10 +6,10 @@
  * non-empty rule: parse, take the first alternative whose condition holds,
  * apply its assignments, expand its URL and options, send Log_Request_Msg,
  * fetch (asynchronously, through fetch.c on the shared net), then decode
- * (codec.c: decrypt, gunzip), parse (profile.c, or alias.c through the
- * GPP_L map of `--alias L`) and apply the profile in one transaction
- * (change.c). A failing rule stops the sequence; what earlier
- * rules applied stays. Then, whatever the outcome, the certificate steps
+ * (codec.c: decrypt, gunzip; ece.c for aes128gcm), parse (profile.c, or
+ * alias.c through the GPP_L map of `--alias L`) and apply the profile in
+ * one transaction (change.c). A failing rule stops the sequence; what
+ * earlier rules applied stays. Then, whatever the outcome, the certificate steps
  * run on the same net: Custom_CA_Rule (customca.c, D-NET-2) and the MIC
  * renewal when due (mic.c, D-NET-3). The outcome goes to syslog (Log_Success_Msg or
  * Log_Failure_Msg with $ERR), to the device status (D-STA-1), and to the

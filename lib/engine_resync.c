@@ -251,6 +251,7 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	enum prov_err rc;
 	size_t bytes = fr->body.len;
 	const char *key = e->act.key;
+	int gcm = 0; /* the body is aes128gcm content (D-ENC-6) */
 
 	e->xfer = NULL;
 	engine_rt_set(e, "SERVIP", fr->serv_ip);
@@ -272,7 +273,23 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	engine_status_put(e, "last_server", e->act.url.host);
 	diag_init(&d);
 	buf_init(&plain, PROV_PROFILE_MAX);
-	rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain, NULL, &d);
+	if (ece_is_outer(fr->content_encoding)) {
+		/* D-ENC-6: the header, not the bytes, names aes128gcm; the
+		 * rule's --key is then not used, as on the phones. */
+		const char *ikm = engine_pval(e, "IKM_HTTP_Encrypt_Content");
+
+		gcm = 1;
+		rc = codec_decode_aes128gcm(fr->body.p, fr->body.len, ikm, strlen(ikm), NULL, 0,
+					    &plain, NULL, &d);
+	} else if (strstr(fr->content_encoding, "aes128gcm") != NULL ||
+		   strcmp(fr->content_encoding, FETCH_CODING_UNKNOWN) == 0) {
+		gcm = 1;
+		rc = diag_set(&d, PROV_E_DECRYPT, 0, 0, "unsupported Content-Encoding \"%.60s\"",
+			      fr->content_encoding);
+	} else {
+		rc = codec_decode(fr->body.p, fr->body.len, key, key ? strlen(key) : 0, &plain,
+				  NULL, &d);
+	}
 	if (rc == PROV_OK && e->alias != NULL)
 		rc = alias_profile(e->alias, plain.p, plain.len, 0, &p, &d);
 	else if (rc == PROV_OK)
@@ -282,7 +299,9 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	buf_free(&plain);
 	if (rc != PROV_OK) {
 		/* $ERR strings (D-LOG-3). */
-		if (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT)
+		if (gcm && (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT || rc == PROV_E_INVAL))
+			snprintf(e->err, sizeof(e->err), "decrypt failed: %.140s", d.msg);
+		else if (rc == PROV_E_NOKEY || rc == PROV_E_DECRYPT)
 			snprintf(e->err, sizeof(e->err), "decrypt failed");
 		else if (rc == PROV_E_GZIP)
 			snprintf(e->err, sizeof(e->err), "%.150s", d.msg);

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -216,8 +217,38 @@ net_on_timer(CURLM *multi, long ms, void *userp)
 	return 0;
 }
 
+/* A Content-Encoding header line of the response being read: its value,
+ * trimmed, joined to any earlier one with ", " (RFC 9110 s. 5.3). A list
+ * too long to keep becomes FETCH_CODING_UNKNOWN, never a cut list whose
+ * last coding would be the wrong one. */
+static void
+xfer_on_coding(struct fetch_xfer *x, const char *p, size_t len)
+{
+	char *ce = x->res.content_encoding;
+	size_t have = strlen(ce), i = sizeof("Content-Encoding:") - 1;
+
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (len > i && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' ' ||
+			   p[len - 1] == '\t'))
+		len--;
+	if (len == i || strcmp(ce, FETCH_CODING_UNKNOWN) == 0)
+		return;
+	if (have + 2 + (len - i) >= sizeof(x->res.content_encoding)) {
+		snprintf(ce, sizeof(x->res.content_encoding), "%s", FETCH_CODING_UNKNOWN);
+		return;
+	}
+	if (have > 0) {
+		memcpy(ce + have, ", ", 2);
+		have += 2;
+	}
+	memcpy(ce + have, p + i, len - i);
+	ce[have + len - i] = '\0';
+}
+
 /* Status lines of every response, the redirects' and the 401s' included:
- * the status of the response being read decides where its body goes. */
+ * the status of the response being read decides where its body goes. Its
+ * Content-Encoding is kept (libcurl decodes nothing: the engine does). */
 static size_t
 xfer_on_header(char *p, size_t size, size_t n, void *userp)
 {
@@ -227,8 +258,14 @@ xfer_on_header(char *p, size_t size, size_t n, void *userp)
 
 	if (x->state != XFER_LIVE)
 		return 0;
+	if (len >= sizeof("Content-Encoding:") - 1 &&
+	    strncasecmp(p, "Content-Encoding:", sizeof("Content-Encoding:") - 1) == 0) {
+		xfer_on_coding(x, p, len);
+		return len;
+	}
 	if (len < 12 || memcmp(p, "HTTP/", 5) != 0)
 		return len;
+	x->res.content_encoding[0] = '\0'; /* a new response */
 	while (i < len && p[i] != ' ')
 		i++;
 	if (i + 3 >= len)
@@ -681,6 +718,9 @@ xfer_setopts(struct fetch_xfer *x, const struct fetch_req *req, const char *url)
 	SET(CURLOPT_OPENSOCKETDATA, (void *)x);
 	SET(CURLOPT_HEADERFUNCTION, xfer_on_header);
 	SET(CURLOPT_HEADERDATA, (void *)x);
+	/* Content codings are the engine's to undo (aes128gcm needs the
+	 * device's IKM); no Accept-Encoding is sent either. */
+	SET(CURLOPT_HTTP_CONTENT_DECODING, 0L);
 	SET(CURLOPT_TIMEOUT_MS, timeout);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, connect);
 	/* A stalled transfer ends. */

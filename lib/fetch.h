@@ -101,6 +101,8 @@
 #define FETCH_STALL_S 20L               /* under 1 byte/s this long: timeout */
 #define FETCH_TFTP_BLKSIZE_MIN 8u       /* RFC 2348 */
 #define FETCH_TFTP_BLKSIZE_MAX 65464u
+#define FETCH_CODING_MAX 64             /* Content-Encoding list kept, NUL included */
+#define FETCH_CODING_UNKNOWN "(too long)" /* content_encoding of a longer list */
 
 struct fetch_net_ops {
 	/* Watch fd for events (FETCH_IN | FETCH_OUT), or stop watching it
@@ -198,6 +200,10 @@ struct fetch_result {
 	char final_url[BOUND_URL_TEXT + 1]; /* after redirects */
 	unsigned tftp_blksize;    /* blksize the server acknowledged; 0: none
 				   * (512-byte blocks) or not TFTP */
+	/* The final response's Content-Encoding, trimmed, several headers
+	 * joined by ", "; FETCH_CODING_UNKNOWN when too long to keep; "" when
+	 * none or not HTTP. The body is as sent: libcurl decodes no coding. */
+	char content_encoding[FETCH_CODING_MAX];
 };
 
 /* Starts a transfer. done(arg, result) is called exactly once, later,

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config
       libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
-      libcmocka-dev python3-cram openssl binutils gzip xxd
+      libcmocka-dev python3-cram python3-cryptography openssl binutils gzip xxd
       nginx tftpd-hpa tftp-hpa
       libhttp-parser-dev curl wrk atftp dnsmasq-base sqlite3
       libosip2-dev sip-tester chromium chromium-driver "$@")

@@ -276,6 +276,7 @@ PROV_API const char *prov_param_group(const char *name);
 /* Layers prov_unpack removed. */
 #define PROV_LAYER_GZIP 0x01u
 #define PROV_LAYER_AES  0x02u
+#define PROV_LAYER_AES128GCM 0x04u /* RFC 8188 content coding (D-ENC-6) */
 
 /* Packs LEN bytes of IN: gzip if PROV_PACK_GZIP, then, when key is not
  * NULL, AES-256-CBC with a fresh random salt. *out (caller frees) holds
@@ -293,6 +294,31 @@ PROV_API enum prov_err prov_pack(const void *in, size_t len, unsigned flags,
 PROV_API enum prov_err prov_unpack(const void *in, size_t len, const char *key,
 				   size_t maxsize, void **out, size_t *outlen,
 				   unsigned *layers, char *msg, size_t msglen) PROV_WUR;
+
+/* RFC 8188 aes128gcm, the content coding a server sends as
+ * `Content-Encoding: aes128gcm` (D-ENC-6): packs LEN bytes of IN, gzipped
+ * first if PROV_PACK_GZIP, into a stream keyed by IKM (a NUL-terminated
+ * string, used as its bytes, as the phone uses IKM_HTTP_Encrypt_Content),
+ * with keyid (NULL: none; at most 255 bytes) in its header, records of rs
+ * bytes (18 or more; 0: 4096) and a fresh random salt. PROV_E_INVAL for a
+ * bad keyid, rs or an empty IKM. */
+PROV_API enum prov_err prov_pack_aes128gcm(const void *in, size_t len, unsigned flags,
+					   const char *ikm, const char *keyid,
+					   unsigned long rs, void **out, size_t *outlen,
+					   char *msg, size_t msglen) PROV_WUR;
+
+/* Reverses prov_pack_aes128gcm: decodes the aes128gcm stream with IKM,
+ * refusing any altered, reordered or missing byte (all or nothing), then
+ * gunzips if the content is gzip. keyid (NULL: any) is the key id the
+ * header must carry (RFC 8188 does not authenticate it). Content coding
+ * has no magic: call this only for what is known to be aes128gcm.
+ * maxsize as for prov_unpack.
+ * Errors: PROV_E_NOKEY (empty IKM), PROV_E_DECRYPT, PROV_E_GZIP,
+ * PROV_E_TOOBIG. */
+PROV_API enum prov_err prov_unpack_aes128gcm(const void *in, size_t len, const char *ikm,
+					     const char *keyid, size_t maxsize, void **out, size_t *outlen,
+					     unsigned *layers, char *msg,
+					     size_t msglen) PROV_WUR;
 
 /* Replaces PATH with LEN bytes atomically (write a temporary file beside
  * it, fsync, rename, fsync the directory): a crash or an error leaves the

@@ -299,7 +299,7 @@ Bad usage exits 2:
   $ prov pack --help | head -1
   usage: prov pack [--gzip] [--key KEY [--md md5|sha256]] IN [-o OUT]
   $ prov unpack --help | head -1
-  usage: prov unpack [--key KEY] [--max BYTES] IN [-o OUT]
+  usage: prov unpack [--key KEY | --ikm IKM [--keyid ID]] [--max BYTES] IN [-o OUT]
 
 prov lint and prov phone apply read packed profiles as a phone does, with
 --key (D-ENC-1, D-ENC-3):

@@ -13,7 +13,7 @@ prompts.
   usage: prov expand --state DIR [--] TEXT
   usage: prov eval --state DIR [--] CONDITION
   usage: prov pack [--gzip] [--key KEY [--md md5|sha256]] IN [-o OUT]
-  usage: prov unpack [--key KEY] [--max BYTES] IN [-o OUT]
+  usage: prov unpack [--key KEY | --ikm IKM [--keyid ID]] [--max BYTES] IN [-o OUT]
   $ prov phone --help | head -1
   usage: prov phone COMMAND --state DIR [ARGS]
   $ prov > /dev/null 2>&1

@@ -269,6 +269,57 @@ alloc_expand_eval(void **state)
 	each_failure(op_expand_eval, "$MA/$(MAC:3:5)/$SA/$VERSION/$NOPE/$$");
 }
 
+/* RFC 8188 aes128gcm (D-ENC-6) packed and unpacked with each allocation
+ * failing in turn: success (then the right bytes) or PROV_E_NOMEM. */
+static void
+alloc_aes128gcm(void **state)
+{
+	void *packed = NULL;
+	size_t plen = 0;
+	char msg[256];
+
+	(void)state;
+	alloc_countdown = -1;
+	assert_int_equal(prov_pack_aes128gcm(profile_xml, strlen(profile_xml), PROV_PACK_GZIP,
+					     "ikm", "k1", 64, &packed, &plen, msg, sizeof(msg)),
+			 PROV_OK);
+	for (long n = 0;; n++) {
+		void *p2 = NULL, *out = NULL;
+		size_t l2 = 0, olen = 0;
+		unsigned layers = 0;
+		enum prov_err rp, ru;
+
+		alloc_seen = 0;
+		alloc_countdown = n;
+		rp = prov_pack_aes128gcm(profile_xml, strlen(profile_xml), PROV_PACK_GZIP, "ikm",
+					 "k1", 64, &p2, &l2, msg, sizeof(msg));
+		ru = prov_unpack_aes128gcm(packed, plen, "ikm", "k1", 0, &out, &olen, &layers, msg,
+					   sizeof(msg));
+		alloc_countdown = -1;
+		if ((rp != PROV_OK && rp != PROV_E_NOMEM) || (ru != PROV_OK && ru != PROV_E_NOMEM))
+			fail_msg("allocation %ld failing gave %s / %s", n, prov_strerror(rp),
+				 prov_strerror(ru));
+		if (ru == PROV_OK) {
+			assert_int_equal(olen, strlen(profile_xml));
+			assert_memory_equal(out, profile_xml, olen);
+		} else {
+			assert_null(out);
+		}
+		if (rp == PROV_OK) {
+			free(out);
+			out = NULL;
+			assert_int_equal(prov_unpack_aes128gcm(p2, l2, "ikm", "k1", 0, &out, &olen,
+							       &layers, msg, sizeof(msg)), PROV_OK);
+			assert_memory_equal(out, profile_xml, olen);
+		}
+		free(out);
+		free(p2);
+		if (alloc_seen <= n)
+			break;
+	}
+	free(packed);
+}
+
 int
 main(void)
 {
@@ -278,6 +329,7 @@ main(void)
 		cmocka_unit_test(alloc_parse_apply_persistent),
 		cmocka_unit_test(alloc_set_many),
 		cmocka_unit_test(alloc_expand_eval),
+		cmocka_unit_test(alloc_aes128gcm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
