@@ -67,5 +67,16 @@ int cmd_pack(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_var(int argc, char **argv);
+int cmd_template(int argc, char **argv);
+
+/* The inventory commands (device.c, import.c, template.c). */
+struct inv;
+/* Opens the inventory at db (NULL: sqlite:./prov.db), printing why not. */
+struct inv *cli_inv_open(const char *cmd, const char *db);
+/* A JSON string (bytes >= 0x80 as \u00XX), or null. */
+void cli_json_str(const char *s);
+int device_import(const char *cmd, const char *file, struct inv *inv);
 
 #endif

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "log.h"
 #include "hostport.h"
+#include "render.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum opt_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_U64, OPT_LISTEN, OPT_LEVEL };
+enum opt_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_U64, OPT_LISTEN, OPT_LEVEL, OPT_ROUTE };
 
 struct opt {
 	const char *name;
@@ -65,6 +66,7 @@ static const struct opt opts[] = {
 	{ "http-send-timeout-ms", OPT_UINT, L(http_send_timeout_ms), 0, 10, 3600000 },
 	{ "http-keepalive-max", OPT_UINT, L(http_keepalive_max), 0, 1, 10000000 },
 	{ "syslog-msg-max", OPT_UINT, L(syslog_msg_max), 0, 64, 65507 },
+	{ "route", OPT_ROUTE, F(routes), F(n_routes), 0, 0 },
 };
 
 #undef F
@@ -251,6 +253,21 @@ config_set(struct srv_cfg *c, const char *name, const char *value, char *err, si
 		arr[(*count)++] = l;
 		return 0;
 	}
+	case OPT_ROUTE: {
+		char **arr = (char **)(void *)(base + o->off);
+		unsigned *count = (unsigned *)(void *)(base + o->count_off);
+		struct route r;
+		char why[384];
+
+		if (route_parse(value, &r, why, sizeof(why)) < 0)
+			return fail(err, errlen, "%s: %s", name, why);
+		if (*count >= CONFIG_ROUTE_MAX)
+			return fail(err, errlen, "%s: more than %u routes", name, CONFIG_ROUTE_MAX);
+		if ((arr[*count] = strdup(value)) == NULL)
+			return fail(err, errlen, "out of memory");
+		(*count)++;
+		return 0;
+	}
 	}
 	return fail(err, errlen, "%s: bad option type", name);
 }
@@ -403,6 +420,16 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "log: '%s' is not stderr or syslog", c->log);
 	if (c->n_admin > 0)
 		return fail(err, errlen, "admin: the admin API is not built yet");
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		struct route r;
+
+		if (route_parse(c->routes[i], &r, err, errlen) < 0)
+			return -1;
+		/* The lead wires lib/codec's RFC 8188 on merging branch gcm. */
+		if (r.flags & ROUTE_ENC_GCM)
+			return fail(err, errlen, "route '%s': aes128gcm routes need the RFC 8188"
+				    " codec", c->routes[i]);
+	}
 	return 0;
 }
 
@@ -418,5 +445,7 @@ config_fini(struct srv_cfg *c)
 	free(c->client_ca);
 	free(c->user);
 	free(c->log);
+	for (unsigned i = 0; i < c->n_routes; i++)
+		free(c->routes[i]);
 	memset(c, 0, sizeof(*c));
 }
