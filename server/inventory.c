@@ -98,6 +98,7 @@ struct inv {
 	sqlite3_stmt *st[Q_COUNT];
 	char err[512];
 	int busy;
+	int stale;                     /* serve: the schema was not usable at open */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -146,6 +147,8 @@ inv_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int inv_migrate(struct inv *inv);
+
 /* The statement q, prepared on first use, reset and unbound. */
 static sqlite3_stmt *
 inv_stmt(struct inv *inv, enum inv_q q)
@@ -153,6 +156,13 @@ inv_stmt(struct inv *inv, enum inv_q q)
 	int rc;
 
 	inv->busy = 0;
+	if (inv->stale) {
+		if (inv_migrate(inv) < 0) {
+			inv->busy = 1;
+			return NULL;
+		}
+		inv->stale = 0;
+	}
 	if (inv->st[q] == NULL) {
 		rc = sqlite3_prepare_v3(inv->db, inv_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
 					&inv->st[q], NULL);
@@ -287,8 +297,15 @@ inv_open(struct inv **out, const char *url, int serve, char *err, size_t errlen)
 	}
 	if (inv_migrate(inv) < 0) {
 		snprintf(err, errlen, "%s", inv->err);
-		inv_close(inv);
-		return -1;
+		if (!serve) {
+			inv_close(inv);
+			return -1;
+		}
+		/* The server keeps the connection it opened before dropping
+		 * root, and tries the schema again on each use. */
+		inv->stale = 1;
+		*out = inv;
+		return 1;
 	}
 	*out = inv;
 	return 0;

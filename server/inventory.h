@@ -74,7 +74,10 @@ const char *inv_vars_find(const struct inv_vars *vs, const char *name, size_t n)
 /* Opens url ("sqlite:PATH" or PATH) and brings the inventory schema up to
  * date. serve: the server's connection (short busy wait: a locked
  * database answers "busy" rather than stalling every client). Returns 0,
- * or -1 with the reason in err. */
+ * or -1 with the reason in err; with serve, 1 when the file opened but its
+ * schema could not be brought up to date (err says why): the connection
+ * is kept (opened before privileges are dropped) and every use tries the
+ * schema again, failing as busy until it works. */
 int inv_open(struct inv **out, const char *url, int serve, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void inv_close(struct inv *inv);

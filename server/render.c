@@ -3,17 +3,26 @@
  * See render.h. The macro language is libprov's (prov_macro_expand): one
  * expander for the phone and the server, so a template reads as a rule.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "render.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include <prov/prov.h>
 
 #include "inventory.h"
+#include "log.h"
 
 /* ---- routes --------------------------------------------------------------------- */
 
@@ -334,21 +343,41 @@ render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct rend
 	return RENDER_OK;
 }
 
+/* The index of the first route matching path, or -1; r, mac and key_id
+ * (may be NULL) get what it matched. */
+static int
+route_find(char *const *routes, unsigned n, const char *path, size_t len, struct route *r,
+	   char mac[13], unsigned *key_id)
+{
+	char err[ROUTE_TEXT_MAX + 128];
+
+	for (unsigned i = 0; i < n; i++)
+		if (route_parse(routes[i], r, err, sizeof(err)) == 0 &&
+		    route_match(r, path, len, mac, key_id))
+			return (int)i;
+	return -1;
+}
+
+static int
+route_first(char *const *routes, unsigned n, const char *path, size_t len)
+{
+	struct route r;
+	char mac[13];
+	unsigned key_id;
+
+	return route_find(routes, n, path, len, &r, mac, &key_id);
+}
+
 enum render_status
 render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, size_t len,
 	    const struct render_env *env, struct render_res *res)
 {
 	struct route r;
-	char err[256];
-	unsigned key_id = 0, i;
+	unsigned key_id = 0;
 	enum render_status st;
 
 	memset(res, 0, sizeof(*res));
-	for (i = 0; i < n; i++)
-		if (route_parse(routes[i], &r, err, sizeof(err)) == 0 &&
-		    route_match(&r, path, len, res->mac, &key_id))
-			break;
-	if (i == n)
+	if (route_find(routes, n, path, len, &r, res->mac, &key_id) < 0)
 		return RENDER_NONE;
 	res->flags = r.flags;
 	if (res->mac[0] == '\0') {
@@ -384,6 +413,103 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		res->len = 0;
 	}
 	return st;
+}
+
+enum render_status
+render_request(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	       const char *path, size_t len, const char *scheme,
+	       const struct sockaddr_storage *local, const char *cert_mac, const char *client,
+	       struct render_res *res)
+{
+	char ip[INET6_ADDRSTRLEN] = "", port[8] = "";
+	struct render_env env = { ip, port, scheme, cert_mac };
+	enum render_status st;
+	char err[400];
+
+	if (local->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)local;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(port, sizeof(port), "%u", ntohs(s6->sin6_port));
+	} else if (local->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)local;
+
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(port, sizeof(port), "%u", ntohs(s4->sin_port));
+	}
+	if (port[0] == '0' && port[1] == '\0')
+		env.port = NULL; /* not known: $PORT stays as written */
+	if (*inv == NULL) {
+		memset(res, 0, sizeof(*res));
+		if (route_first(routes, n, path, len) < 0)
+			return RENDER_NONE;
+		if (inv_open(inv, db, 1, err, sizeof(err)) != 0) {
+			snprintf(res->why, sizeof(res->why), "inventory: %s", err);
+			log_msg(LOG_WARNING, "%s: %s: server busy: %s", scheme, client, res->why);
+			return RENDER_BUSY;
+		}
+		log_msg(LOG_NOTICE, "inventory %s: open", db);
+	}
+	st = render_path(*inv, routes, n, path, len, &env, res);
+	switch (st) {
+	case RENDER_BUSY:
+		log_msg(LOG_WARNING, "%s: %s: %s: server busy: %s", scheme, client, res->mac,
+			res->why);
+		break;
+	case RENDER_FAIL:
+		log_msg(LOG_ERR, "%s: %s: %s: render failed: %s", scheme, client, res->mac,
+			res->why);
+		break;
+	case RENDER_MISS:
+		if (log_enabled(LOG_DEBUG))
+			log_msg(LOG_DEBUG, "%s: %s: not served: %s", scheme, client, res->why);
+		break;
+	case RENDER_OK:
+		if (res->why[0] != '\0')
+			log_msg(LOG_WARNING, "%s: %s: %s: %s", scheme, client, res->mac, res->why);
+		break;
+	case RENDER_NONE:
+		break;
+	}
+	return st;
+}
+
+int
+render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	  const char *path, size_t len, const char *scheme,
+	  const struct sockaddr_storage *local, const char *client)
+{
+	struct render_res res;
+	enum render_status st;
+	size_t off = 0;
+	int fd;
+
+	if (n == 0)
+		return -ENOSYS;
+	st = render_request(inv, db, routes, n, path, len, scheme, local, NULL, client, &res);
+	if (st != RENDER_OK)
+		return st == RENDER_NONE ? -ENOSYS : st == RENDER_MISS ? -ENOENT :
+			st == RENDER_BUSY ? -EBUSY : -EIO;
+	fd = memfd_create("prov-render", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	while (fd >= 0 && off < res.len) {
+		ssize_t w = write(fd, res.body + off, res.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	OPENSSL_cleanse(res.body, res.len);
+	free(res.body);
+	if (fd < 0)
+		return -EIO;
+	/* Nobody changes it while it is sent. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	return fd;
 }
 
 /* ---- lint -------------------------------------------------------------------------- */

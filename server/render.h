@@ -90,6 +90,27 @@ enum render_status render_path(struct inv *inv, char *const *routes, unsigned n,
 			       const char *path, size_t len, const struct render_env *env,
 			       struct render_res *res);
 
+/* render_path for a listener: the request's local address gives $SERVIP
+ * and $PORT. RENDER_OK leaves res->body to the caller. Logs busy and
+ * failures (never a key). *inv is the worker's inventory connection,
+ * opened here from db when NULL (at start-up the database may have been
+ * unavailable: rendered routes answer busy until it is back, static files
+ * are served all along). */
+struct sockaddr_storage;
+enum render_status render_request(struct inv **inv, const char *db,
+				  char *const *routes, unsigned n,
+				  const char *path, size_t len, const char *scheme,
+				  const struct sockaddr_storage *local, const char *cert_mac,
+				  const char *client, struct render_res *res);
+
+/* render_request into a sealed memfd, for listeners that send files
+ * (TFTP): the fd, or -ENOSYS (no route: a static file), -ENOENT (a miss:
+ * answer as a missing file), -EBUSY (database busy), -EIO. */
+int render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	      const char *path,
+	      size_t len, const char *scheme, const struct sockaddr_storage *local,
+	      const char *client);
+
 /* Renders template tmpl for device mac, unpacked (for `prov device
  * render` and render_path): *out fresh. Same statuses. */
 enum render_status render_device(struct inv *inv, const char *mac, const char *tmpl,

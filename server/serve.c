@@ -22,6 +22,7 @@
 #include "serve.h"
 #include "config.h"
 #include "http.h"
+#include "inventory.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -59,6 +60,8 @@ static const char usage[] =
 "                   [--require-client-cert]]\n"
 "                  [--syslog ADDR:PORT] [--upload DIR] [--workers N] [--user NAME]\n"
 "                  [--log stderr|syslog] [--log-level LEVEL] [--check]\n"
+"                  [--route 'PATTERN template=NAME [gzip] [encrypt=openssl]\n"
+"                           [require=cert]' ...]\n"
 "\n"
 "The provisioning server: serves the tree DIR to phones over TFTP, HTTP and\n"
 "HTTPS, collects their syslog, and records every request and message in the\n"
@@ -89,6 +92,20 @@ static const char usage[] =
 "                       (default nobody; 'root' keeps root, with a warning)\n"
 "  --log stderr|syslog  where the server's own messages go (default stderr)\n"
 "  --log-level LEVEL    err, warning, notice, info (default) or debug\n"
+"  --route 'PATTERN template=NAME [gzip] [encrypt=openssl|aes128gcm]\n"
+"         [require=cert]'\n"
+"                       answer a path matching PATTERN with the device's own\n"
+"                       profile, rendered from template NAME of the inventory\n"
+"                       ('prov device', 'prov var', 'prov template'; read on\n"
+"                       every request, so changes need no reload). $MA in\n"
+"                       PATTERN is the MAC, $KEY_ID a key number; without $MA\n"
+"                       the verified client certificate names the device\n"
+"                       (require=cert). gzip, then encrypt=openssl: AES-256-CBC\n"
+"                       with the device's key, as 'openssl enc -md md5'.\n"
+"                       require=cert: only over HTTPS with a client\n"
+"                       certificate. Unknown and disabled devices, and MACs\n"
+"                       not the certificate's, get a missing file's 404.\n"
+"                       Repeatable; the first matching route wins\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -501,6 +518,11 @@ worker_run(struct master *m, unsigned idx)
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
+	/* Every worker reads the inventory itself, on each rendered request:
+	 * a change made by `prov device` is served next (S-DEV-5). Without
+	 * it static files are still served; render.c retries the open. */
+	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -543,6 +565,7 @@ out:
 	for (i = 0; i < w.n_syslogd; i++)
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
+	inv_close(w.srv.inv);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);

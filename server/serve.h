@@ -19,6 +19,7 @@
 struct loop;
 struct srv_cfg;
 struct store;
+struct inv;
 struct metrics;
 struct tls;
 
@@ -28,6 +29,7 @@ struct srv {
 	int root_fd;                   /* O_PATH directory fd of cfg->root */
 	int upload_fd;                 /* directory fd of cfg->upload, or -1 */
 	struct store *store;           /* history (never NULL in a worker) */
+	struct inv *inv;               /* inventory, when routes are configured */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */

@@ -58,6 +58,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "mono.h"
+#include "render.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -885,7 +886,19 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	x->mode = req.mode;
 	memset(&st, 0, sizeof(st));
 	if (req.op == TFTP_RRQ) {
-		fd = root_open(t->srv->root_fd, req.filename, req.filename_len, &st);
+		/* A rendered profile (render.h) when a route matches; a miss is
+		 * answered exactly as a missing file. */
+		fd = render_fd(&t->srv->inv, cfg->db, cfg->routes, cfg->n_routes,
+			       req.filename, req.filename_len, "tftp", local, who.client);
+		if (fd == -EBUSY) {
+			code = TFTP_EUNDEF;
+			msg = "server busy";
+			goto refuse;
+		}
+		if (fd == -ENOSYS)
+			fd = root_open(t->srv->root_fd, req.filename, req.filename_len, &st);
+		else if (fd >= 0)
+			fstat(fd, &st);
 		if (fd < 0) {
 			msg = root_strerror(fd);
 			if (fd == -EXDEV)
