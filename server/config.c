@@ -67,6 +67,9 @@ static const struct opt opts[] = {
 	{ "http-keepalive-max", OPT_UINT, L(http_keepalive_max), 0, 1, 10000000 },
 	{ "syslog-msg-max", OPT_UINT, L(syslog_msg_max), 0, 64, 65507 },
 	{ "route", OPT_ROUTE, F(routes), F(n_routes), 0, 0 },
+	{ "enum-miss-burst", OPT_UINT, L(enum_miss_burst), 0, 0, 1000000 },
+	{ "enum-miss-rate", OPT_UINT, L(enum_miss_rate), 0, 0, 1000000 },
+	{ "enum-cooldown-s", OPT_UINT, L(enum_cooldown_s), 0, 1, 86400 },
 };
 
 #undef F
@@ -94,6 +97,9 @@ config_defaults(struct srv_cfg *c)
 	c->lim.http_send_timeout_ms = 30000;
 	c->lim.http_keepalive_max = 1000;
 	c->lim.syslog_msg_max = 4096;
+	c->lim.enum_miss_burst = 1000;
+	c->lim.enum_miss_rate = 600;
+	c->lim.enum_cooldown_s = 300;
 }
 
 __attribute__((format(printf, 3, 4)))

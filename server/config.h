@@ -44,6 +44,9 @@ struct config_limits {
 	unsigned http_send_timeout_ms;   /* without progress while sending */
 	unsigned http_keepalive_max;     /* requests per connection */
 	unsigned syslog_msg_max;       /* bytes of one syslog datagram kept */
+	unsigned enum_miss_burst;      /* misses per address before a cool-down (0: off) */
+	unsigned enum_miss_rate;       /* misses per minute forgiven */
+	unsigned enum_cooldown_s;      /* seconds an enumerating address is refused */
 };
 
 struct srv_cfg {

@@ -32,6 +32,7 @@
 #include <prov/prov.h>
 
 #include "config.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -93,6 +94,13 @@ http_conn_record(struct http_conn *c)
 		c->p.body_seen : c->body_sent;
 	r.duration_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 	store_request(srv->store, &r);
+	if (c->status == 404 && c->cl != NULL) {
+		struct guard_limits gl = { http_conn_lim(c)->enum_miss_burst,
+					   http_conn_lim(c)->enum_miss_rate,
+					   http_conn_lim(c)->enum_cooldown_s };
+
+		guard_miss(srv->guard, c->cl->addr, loop_now(srv->loop), &gl, c->client);
+	}
 	if (log_enabled(LOG_DEBUG))
 		log_msg(LOG_DEBUG, "http: %s %s %s -> %d (%llu bytes, %llu us)", c->client,
 			r.method != NULL ? r.method : "-", path, c->status,
@@ -374,6 +382,14 @@ conn_get(struct http_conn *c)
 	}
 	if (strcmp(path, "/metrics") == 0)
 		return conn_metrics(c);
+	if (c->cl != NULL) {
+		const struct config_limits *lim = http_conn_lim(c);
+		struct guard_limits gl = { lim->enum_miss_burst, lim->enum_miss_rate,
+					   lim->enum_cooldown_s };
+
+		if (guard_blocked(c->h->srv->guard, c->cl->addr, loop_now(c->h->srv->loop), &gl))
+			return http_conn_error(c, 429, "too many misses", NULL);
+	}
 	if ((rc = conn_render(c, path, (size_t)n)) != 2)
 		return rc;
 	if (strspn(path, "/") == (size_t)n)

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
 #include "config.h"
+#include "guard.h"
 #include "http.h"
 #include "inventory.h"
 #include "log.h"
@@ -116,6 +117,10 @@ static const char usage[] =
 "  --http-body-timeout-ms [10000] --http-idle-timeout-ms [30000]\n"
 "  --http-send-timeout-ms [30000] --http-keepalive-max [1000]\n"
 "  --syslog-msg-max [4096]\n"
+"Enumeration defence (S-SEC-2): an address (IPv6: its /64) with more than\n"
+"  --enum-miss-burst [1000] misses (404s, TFTP file not found), forgiven at\n"
+"  --enum-miss-rate [600] per minute, is refused (HTTP 429, TFTP error) for\n"
+"  --enum-cooldown-s [300] seconds; logged, counted in /metrics. 0 burst: off\n"
 "ADDR:PORT is 127.0.0.1:69, [::1]:69 or :69 (all IPv4 addresses); give an\n"
 "option several times (or several addresses in the file) to listen on more.\n"
 "Port 0 picks a free port; the chosen ports are logged at notice level as\n"
@@ -494,8 +499,11 @@ worker_run(struct master *m, unsigned idx)
 	w.srv.root_fd = w.srv.upload_fd = -1;
 	w.srv.cfg = &m->cfg;
 	w.srv.loop = loop_new();
-	if (w.srv.loop == NULL) {
+	w.srv.guard = guard_new(m->metrics);
+	if (w.srv.loop == NULL || w.srv.guard == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
+		loop_free(w.srv.loop);
+		guard_free(w.srv.guard);
 		return 1;
 	}
 	w.srv.root_fd = root_dir_open(m->cfg.root);
@@ -566,6 +574,7 @@ out:
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
+	guard_free(w.srv.guard);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);

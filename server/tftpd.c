@@ -58,6 +58,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "mono.h"
+#include "guard.h"
 #include "render.h"
 #include "root.h"
 #include "serve.h"
@@ -834,6 +835,8 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	struct tftpd_xfer *x = NULL;
 	struct tftp_req req;
 	struct tftp_opts g;
+	struct guard_limits gl = { 0, 0, 0 };
+	unsigned char addr16[16] = { 0 };
 	struct stat st;
 	enum tftp_errcode code;
 	char why[96];
@@ -885,6 +888,15 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	x->fd = -1;
 	x->mode = req.mode;
 	memset(&st, 0, sizeof(st));
+	guard_key_sa(peer, addr16);
+	gl.burst = cfg->lim.enum_miss_burst;
+	gl.per_min = cfg->lim.enum_miss_rate;
+	gl.cooldown_s = cfg->lim.enum_cooldown_s;
+	if (guard_blocked(t->srv->guard, addr16, loop_now(t->srv->loop), &gl)) {
+		code = TFTP_EUNDEF;
+		msg = "too many misses";
+		goto refuse;
+	}
 	if (req.op == TFTP_RRQ) {
 		/* A rendered profile (render.h) when a route matches; a miss is
 		 * answered exactly as a missing file. */
@@ -1005,6 +1017,8 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	return;
 
 refuse:
+	if (code == TFTP_ENOTFOUND)
+		guard_miss(t->srv->guard, addr16, loop_now(t->srv->loop), &gl, who.client);
 	if (fd >= 0)
 		close(fd);
 	if (x->fd >= 0) {

@@ -132,3 +132,38 @@ it is logged; once the database is back, the next request is served.
   $ python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE schema_version SET version=1 WHERE component='inventory'\"); c.commit()" $PROV_TMP/serve.db
   $ curl -s -o /dev/null -w '%{http_code}\n' $H/000e08abcdef.xml
   200
+
+R-ENUM: an enumerator walking 10,000 MACs from four loopback addresses
+harvests nothing: each address gets its burst of 404s, then 429 for the
+cool-down, logged and counted in /metrics. The real phone inside the walked
+range is never served to the walker. Phones behind one address fetching
+their own profiles are not refused, nor is a phone at another address
+during the walk.
+
+  $ prov_servers_stop >/dev/null; prov_servers_init
+  $ DB=sqlite:$PROV_TMP/serve.db && R=$PROV_TMP/root && mkdir -p $R
+  $ prov device add 001122002000 --product CP-8841-3PCC --db $DB && prov template set CP-8841-3PCC t.xml --db $DB
+  $ prov device add 001122aa0001 --product CP-8841-3PCC --db $DB && prov device add 001122aa0002 --product CP-8841-3PCC --db $DB
+  $ prov_serve $R --route '/$MA.xml template=$PN' --enum-miss-burst 50 --enum-miss-rate 6 --enum-cooldown-s 600
+  $ H=http://127.0.0.1:$PROV_SERVE_HTTP
+  $ for i in $(seq 100); do curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.9 $H/001122aa000$((i % 2 + 1)).xml; done | sort | uniq -c | sed 's/^ *//'
+  100 200
+  $ python3 "$TESTDIR_SRC/../integration/enumerate.py" $PROV_SERVE_HTTP 001122000000 10000 127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5
+  127.0.0.2 200=0 404=51 429=2449
+  127.0.0.3 200=0 404=51 429=2449
+  127.0.0.4 200=0 404=51 429=2449
+  127.0.0.5 200=0 404=51 429=2449
+  $ curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.9 $H/001122aa0001.xml
+  200
+  $ curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.2 $H/001122002000.xml
+  429
+  $ curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.2 tftp://127.0.0.1:$PROV_SERVE_TFTP/001122002000.xml
+  000
+  [71]
+  $ grep -c 'enumeration: 127.0.0.[2-5]:[0-9]*: more than 50 misses, refused for 600 s' $PROV_SERVE_LOG
+  4
+  $ curl -s $H/metrics | grep -E '^prov_enum_(blocked|refused)_total'
+  prov_enum_blocked_total 4
+  prov_enum_refused_total 9798
+
+(4 x 2449 walker requests, the HTTP and the TFTP request after the walk.)
