@@ -12,104 +12,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csv.h"
 #include "inventory.h"
-
-#define IMPORT_COLS_MAX 512u          /* columns of an import file */
-#define IMPORT_FIELD_MAX (16u * 1024u) /* bytes of one field: INV_VALUE_MAX */
 
 enum import_col { COL_MAC, COL_PRODUCT, COL_GROUP, COL_SERIAL, COL_NOTES, COL_ENABLED, COL_VAR };
 
 struct import {
 	const char *file;
-	const char *p, *end;
-	unsigned line;                 /* line of the next character */
-	char *field[IMPORT_COLS_MAX];
-	size_t nfield;
-	char *buf;                     /* field bytes of the current record */
-	size_t buflen;
+	struct csv csv;
 };
 
-/* Reads one record into im->field. Returns 1, 0 at the end, or -1 with a
- * message printed. */
+/* The next record, or 0 at the end; -1 after printing why not. */
 static int
 import_record(struct import *im, unsigned *start)
 {
-	size_t off = 0;
-	size_t starts[IMPORT_COLS_MAX];
+	int r = csv_next(&im->csv, start);
 
-	im->nfield = 0;
-	*start = im->line;
-	if (im->p >= im->end)
-		return 0;
-	for (;;) {
-		int quoted = 0;
-
-		if (im->nfield == IMPORT_COLS_MAX) {
-			cli_err("%s:%u: more than %u columns", im->file, *start, IMPORT_COLS_MAX);
-			return -1;
-		}
-		starts[im->nfield] = off;
-		if (im->p < im->end && *im->p == '"') {
-			quoted = 1;
-			im->p++;
-		}
-		for (;;) {
-			char c;
-
-			if (im->p >= im->end) {
-				if (quoted) {
-					cli_err("%s:%u: unterminated quoted field", im->file, *start);
-					return -1;
-				}
-				break;
-			}
-			c = *im->p;
-			if (quoted && c == '"') {
-				if (im->p + 1 < im->end && im->p[1] == '"') {
-					im->p += 2;
-					im->buf[off++] = '"';
-					continue;
-				}
-				im->p++;
-				quoted = 0;
-				if (im->p < im->end && *im->p != ',' && *im->p != '\n' && *im->p != '\r') {
-					cli_err("%s:%u: text after a closing quote", im->file, im->line);
-					return -1;
-				}
-				continue;
-			}
-			if (!quoted && (c == ',' || c == '\n' || c == '\r'))
-				break;
-			if (c == '\0') {
-				cli_err("%s:%u: NUL byte", im->file, im->line);
-				return -1;
-			}
-			if (c == '\n')
-				im->line++;
-			if (off - starts[im->nfield] >= IMPORT_FIELD_MAX) {
-				cli_err("%s:%u: field longer than %u bytes", im->file, im->line,
-					IMPORT_FIELD_MAX);
-				return -1;
-			}
-			im->buf[off++] = c;
-			im->p++;
-		}
-		im->buf[off++] = '\0';
-		im->nfield++;
-		if (im->p < im->end && *im->p == ',') {
-			im->p++;
-			continue;
-		}
-		if (im->p < im->end && *im->p == '\r')
-			im->p++;
-		if (im->p < im->end && *im->p == '\n')
-			im->p++;
-		im->line++;
-		break;
-	}
-	for (size_t i = 0; i < im->nfield; i++)
-		im->field[i] = im->buf + starts[i];
-	return 1;
+	if (r < 0)
+		cli_err("%s:%u: %s", im->file, im->csv.err_line, im->csv.err);
+	return r;
 }
 
 /* The header: which column is what. Returns EXIT_OK or EXIT_USAGE. */
@@ -127,8 +48,8 @@ import_header(struct import *im, enum import_col *cols, char names[][INV_NAME_MA
 			cli_err("%s: empty: the first line is the header mac,product,...", im->file);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < im->nfield; i++) {
-		const char *h = im->field[i], *why;
+	for (size_t i = 0; i < im->csv.nfield; i++) {
+		const char *h = im->csv.field[i], *why;
 		size_t k;
 
 		for (k = 0; k < sizeof(fixed) / sizeof(fixed[0]); k++)
@@ -143,7 +64,7 @@ import_header(struct import *im, enum import_col *cols, char names[][INV_NAME_MA
 			strcpy(names[i], h);
 		}
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(im->field[j], h) == 0) {
+			if (strcmp(im->csv.field[j], h) == 0) {
 				cli_err("%s:%u: column '%s' twice", im->file, start, h);
 				return EXIT_USAGE;
 			}
@@ -153,7 +74,7 @@ import_header(struct import *im, enum import_col *cols, char names[][INV_NAME_MA
 		cli_err("%s:%u: no 'mac' column", im->file, start);
 		return EXIT_USAGE;
 	}
-	*ncols = im->nfield;
+	*ncols = im->csv.nfield;
 	return EXIT_OK;
 }
 
@@ -202,12 +123,12 @@ import_row(struct import *im, struct inv *inv, unsigned line, const enum import_
 
 	memset(&d, 0, sizeof(d));
 	d.enabled = 1;
-	if (im->nfield != ncols) {
-		cli_err("%s:%u: %zu fields, the header has %zu", im->file, line, im->nfield, ncols);
+	if (im->csv.nfield != ncols) {
+		cli_err("%s:%u: %zu fields, the header has %zu", im->file, line, im->csv.nfield, ncols);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < ncols; i++) {
-		const char *v = im->field[i];
+		const char *v = im->csv.field[i];
 		char *dst = cols[i] == COL_PRODUCT ? d.product : cols[i] == COL_GROUP ? d.group :
 			cols[i] == COL_SERIAL ? d.serial : NULL;
 
@@ -246,8 +167,8 @@ import_row(struct import *im, struct inv *inv, unsigned line, const enum import_
 		return inv_busy(inv) ? EXIT_FAIL : EXIT_USAGE;
 	}
 	for (size_t i = 0; i < ncols; i++)
-		if (cols[i] == COL_VAR && im->field[i][0] != '\0' &&
-		    inv_var_set(inv, INV_DEVICE, d.mac, names[i], im->field[i]) < 0) {
+		if (cols[i] == COL_VAR && im->csv.field[i][0] != '\0' &&
+		    inv_var_set(inv, INV_DEVICE, d.mac, names[i], im->csv.field[i]) < 0) {
 			cli_err("%s:%u: %s", im->file, line, inv_errmsg(inv));
 			return EXIT_FAIL;
 		}
@@ -261,26 +182,23 @@ device_import(const char *cmd, const char *file, struct inv *inv)
 	struct import_seen seen = { NULL, NULL, 0, 0 };
 	enum import_col *cols = NULL;
 	char (*names)[INV_NAME_MAX + 1] = NULL;
-	char *text;
+	char *text, *buf = NULL;
 	size_t len, ncols = 0;
-	unsigned line, n = 0;
+	unsigned line;
 	int rc = EXIT_FAIL, r;
 
 	text = cli_read_file(file, CLI_FILE_MAX, &len);
 	if (text == NULL)
 		return EXIT_FAIL;
-	memset(&im, 0, sizeof(im));
 	im.file = file;
-	im.p = text;
-	im.end = text + len;
-	im.line = 1;
-	im.buf = malloc(len + IMPORT_COLS_MAX + 1);
-	cols = calloc(IMPORT_COLS_MAX, sizeof(*cols));
-	names = calloc(IMPORT_COLS_MAX, sizeof(*names));
-	if (im.buf == NULL || cols == NULL || names == NULL) {
+	buf = malloc(csv_buf_size(len));
+	cols = calloc(CSV_COLS_MAX, sizeof(*cols));
+	names = calloc(CSV_COLS_MAX, sizeof(*names));
+	if (buf == NULL || cols == NULL || names == NULL) {
 		cli_err("%s: out of memory", cmd);
 		goto out;
 	}
+	csv_init(&im.csv, text, len, buf);
 	if ((rc = import_header(&im, cols, names, &ncols)) != EXIT_OK)
 		goto out;
 	if (inv_begin(inv) < 0) {
@@ -289,11 +207,10 @@ device_import(const char *cmd, const char *file, struct inv *inv)
 		goto out;
 	}
 	while ((r = import_record(&im, &line)) > 0) {
-		if (im.nfield == 1 && im.field[0][0] == '\0')
+		if (im.csv.nfield == 1 && im.csv.field[0][0] == '\0')
 			continue; /* a blank line */
 		if ((rc = import_row(&im, inv, line, cols, names, ncols, &seen)) != EXIT_OK)
 			break;
-		n++;
 	}
 	if (r < 0)
 		rc = EXIT_USAGE;
@@ -310,8 +227,7 @@ out:
 	free(seen.line);
 	free(cols);
 	free(names);
-	free(im.buf);
+	free(buf);
 	free(text);
-	(void)n;
 	return rc;
 }
