@@ -80,27 +80,6 @@ static const char device_help[] =
 "Exit status: 0 done, 1 the database failed or the device is unknown,\n"
 "2 bad usage or bad input (nothing changed).\n";
 
-void
-cli_json_str(const char *s)
-{
-	if (s == NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 struct inv *
 cli_inv_open(const char *cmd, const char *db)
 {
@@ -521,25 +500,17 @@ cmd_device(int argc, char **argv)
 	const char *sub;
 	char cmd[32];
 	int first, rc, nargs;
-	static const struct { const char *name; int nargs; } subs[] = {
+	static const struct cli_sub subs[] = {
 		{ "add", 1 }, { "set", 1 }, { "show", 1 }, { "list", 0 }, { "rm", 1 },
 		{ "import", 1 }, { "key", 1 }, { "render", 2 },
 	};
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		if (argc < 2) {
-			fputs(device_help, stderr);
-			return EXIT_USAGE;
-		}
-		return cli_help(device_help);
-	}
+	rc = cli_subcommand("device", subs, sizeof(subs) / sizeof(subs[0]), device_help, argc,
+			    argv, cmd, sizeof(cmd));
+	if (rc < 0)
+		return rc == CLI_HELPED ? EXIT_OK : -rc;
 	sub = argv[1];
-	for (nargs = -1, rc = 0; rc < (int)(sizeof(subs) / sizeof(subs[0])); rc++)
-		if (strcmp(subs[rc].name, sub) == 0)
-			nargs = subs[rc].nargs;
-	if (nargs < 0)
-		return cli_usage("device", "unknown command '%s'", sub);
-	snprintf(cmd, sizeof(cmd), "device %s", sub);
+	nargs = subs[rc].nargs;
 	first = dev_parse(cmd, argc - 1, argv + 1, &o);
 	if (first == CLI_HELPED)
 		return cli_help(device_help);

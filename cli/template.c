@@ -110,14 +110,13 @@ cmd_var(int argc, char **argv)
 	char cmd[32], mac[13];
 	int first, rc = EXIT_OK, set;
 
-	if (argc < 2)
-		return fputs(var_help, stderr), EXIT_USAGE;
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return cli_help(var_help);
+	static const struct cli_sub subs[] = { { "set", -1 }, { "unset", -1 }, { "list", 0 } };
+
+	first = cli_subcommand("var", subs, sizeof(subs) / sizeof(subs[0]), var_help, argc, argv,
+			       cmd, sizeof(cmd));
+	if (first < 0)
+		return first == CLI_HELPED ? EXIT_OK : -first;
 	sub = argv[1];
-	if (strcmp(sub, "set") != 0 && strcmp(sub, "unset") != 0 && strcmp(sub, "list") != 0)
-		return cli_usage("var", "unknown command '%s'", sub);
-	snprintf(cmd, sizeof(cmd), "var %s", sub);
 	first = tv_parse(cmd, argc - 1, argv + 1, &o);
 	if (first == CLI_HELPED)
 		return cli_help(var_help);
@@ -263,7 +262,7 @@ tpl_param(void *arg, const char *param, unsigned line)
 int
 cmd_template(int argc, char **argv)
 {
-	static const struct { const char *name; int nargs; } subs[] = {
+	static const struct cli_sub subs[] = {
 		{ "set", 2 }, { "show", 1 }, { "list", 0 }, { "rm", 1 }, { "lint", 1 },
 	};
 	struct tv_opts o;
@@ -272,19 +271,14 @@ cmd_template(int argc, char **argv)
 	char cmd[32], msg[512];
 	char *text = NULL;
 	size_t len = 0;
-	int first, rc = EXIT_OK, nargs = -1, r;
+	int first, rc = EXIT_OK, nargs, r;
 
-	if (argc < 2)
-		return fputs(template_help, stderr), EXIT_USAGE;
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-		return cli_help(template_help);
+	r = cli_subcommand("template", subs, sizeof(subs) / sizeof(subs[0]), template_help,
+			   argc, argv, cmd, sizeof(cmd));
+	if (r < 0)
+		return r == CLI_HELPED ? EXIT_OK : -r;
 	sub = argv[1];
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if (strcmp(subs[i].name, sub) == 0)
-			nargs = subs[i].nargs;
-	if (nargs < 0)
-		return cli_usage("template", "unknown command '%s'", sub);
-	snprintf(cmd, sizeof(cmd), "template %s", sub);
+	nargs = subs[r].nargs;
 	first = tv_parse(cmd, argc - 1, argv + 1, &o);
 	if (first == CLI_HELPED)
 		return cli_help(template_help);

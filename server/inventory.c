@@ -375,11 +375,11 @@ inv_mac_parse(const char *s, char mac[13])
 int
 inv_var_name_ok(const char *s, const char **why)
 {
-	/* What the server itself gives a template (render.c). */
-	static const char *const reserved[] = {
-		"MA", "MAU", "MAC", "SN", "PN", "PSN", "KEY", "KEY_ID", "SERVIP", "PORT",
-		"SCHEME",
-	};
+	/* The device's own facts and keys, which no variable may stand in
+	 * for (render.c). $PSN, $SERVIP, $PORT and $SCHEME may be set: the
+	 * server's value is the fallback (device > group > product > global >
+	 * identity > server). */
+	static const char *const reserved[] = { "MA", "MAU", "MAC", "SN", "PN", "KEY", "KEY_ID" };
 	size_t n = strlen(s);
 
 	*why = NULL;
