@@ -198,11 +198,30 @@ macro_ref(const char *text, size_t len, size_t i, size_t *end,
 		return PROV_E_SYNTAX;
 	}
 	*end = r.end;
-	if (r.nnum == 0 && !(flags & MACRO_XML)) {
+	if (r.nnum == 0) {
+		size_t start = out->len;
+
 		known = macro_lookup(vars, r.name, r.n, flags, out);
 		if (known < 0)
 			return (enum prov_err)-known;
-		return known ? PROV_OK : buf_add(out, text + i, r.end - i);
+		if (!known)
+			return buf_add(out, text + i, r.end - i);
+		if (!(flags & MACRO_XML) || out->len == start ||
+		    strcspn(out->p + start, "&<>\"'") >= out->len - start)
+			return PROV_OK;
+		/* Something to escape (rare): take the value back out and put
+		 * it again, escaped. */
+		buf_init(&tmp, BOUND_MACRO_OUT);
+		rc = buf_add(&tmp, out->p + start, out->len - start);
+		OPENSSL_cleanse(out->p + start, out->len - start);
+		out->len = start;
+		out->p[start] = '\0';
+		if (rc == PROV_OK)
+			rc = macro_put(out, buf_str(&tmp), tmp.len, flags);
+		if (tmp.p != NULL)
+			OPENSSL_cleanse(tmp.p, tmp.alloc);
+		buf_free(&tmp);
+		return rc;
 	}
 	buf_init(&tmp, BOUND_MACRO_OUT);
 	known = macro_lookup(vars, r.name, r.n, flags, &tmp);

@@ -39,6 +39,10 @@ static const char *const inv_migrations[] = {
 	" value TEXT NOT NULL, PRIMARY KEY (scope, owner, name));"
 	"CREATE TABLE template ("
 	" name VARCHAR(128) PRIMARY KEY, body TEXT NOT NULL, updated_ms BIGINT NOT NULL);",
+	/* 1 -> 2: a change counter, so a server can keep what it rendered
+	 * until the inventory changes */
+	"CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
+	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 
@@ -48,7 +52,8 @@ enum inv_q {
 	Q_DEV_GET, Q_DEV_ADD, Q_DEV_UPD, Q_DEV_RM, Q_DEV_LIST, Q_DEV_LIST_GROUP,
 	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
 	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
-	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_VAR_KNOWN, Q_COUNT
+	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_VAR_KNOWN, Q_SERIAL,
+	Q_SERIAL_BUMP, Q_COUNT
 };
 
 static const char *const inv_sql[Q_COUNT] = {
@@ -90,6 +95,8 @@ static const char *const inv_sql[Q_COUNT] = {
 	[Q_SEEN] = "SELECT time_ms, status, user_agent FROM request WHERE mac = ?1"
 		" ORDER BY time_ms DESC LIMIT 1",
 	[Q_VAR_KNOWN] = "SELECT 1 FROM variable WHERE name = ?1 LIMIT 1",
+	[Q_SERIAL] = "SELECT n FROM inventory_serial WHERE id = 1",
+	[Q_SERIAL_BUMP] = "UPDATE inventory_serial SET n = n + 1 WHERE id = 1",
 };
 
 struct inv {
@@ -190,16 +197,54 @@ inv_bind(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Runs a statement that returns no rows. Returns the rows changed, or -1. */
+/* Runs a statement that writes and returns no rows; a change bumps the
+ * inventory's serial in the same transaction (one of its own when the
+ * caller has none), so a reader never sees a change without its bump.
+ * Returns the rows changed, or -1. */
 static int
 inv_exec(struct inv *inv, sqlite3_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int own = sqlite3_get_autocommit(inv->db), rc = SQLITE_OK, n = 0;
+	sqlite3_stmt *bump;
 
+	if (own)
+		rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
 	inv_done(st);
-	if (rc != SQLITE_DONE)
-		return inv_dbfail(inv, rc);
-	return sqlite3_changes(inv->db);
+	if (rc == SQLITE_OK && (n = sqlite3_changes(inv->db)) > 0) {
+		if ((bump = inv_stmt(inv, Q_SERIAL_BUMP)) == NULL)
+			goto fail;
+		rc = sqlite3_step(bump);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		inv_done(bump);
+	}
+	if (rc == SQLITE_OK && own)
+		rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return n;
+	inv_dbfail(inv, rc);
+fail:
+	if (own)
+		inv_rollback(inv);
+	return -1;
+}
+
+int
+inv_serial(struct inv *inv, int64_t *n)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_SERIAL);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	inv_done(st);
+	return rc == SQLITE_ROW ? 0 : inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
 }
 
 /* ---- schema ------------------------------------------------------------------ */

@@ -87,6 +87,11 @@ void inv_close(struct inv *inv);
 const char *inv_errmsg(const struct inv *inv);
 int inv_busy(const struct inv *inv);
 
+/* The inventory's change counter: every write bumps it in its own
+ * transaction, so equal serials mean equal inventories (render.c keeps
+ * rendered profiles until it moves). */
+int inv_serial(struct inv *inv, int64_t *n) __attribute__((warn_unused_result));
+
 /* One transaction around several calls (import, add). */
 int inv_begin(struct inv *inv) __attribute__((warn_unused_result));
 int inv_commit(struct inv *inv) __attribute__((warn_unused_result));

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,17 +369,86 @@ route_first(char *const *routes, unsigned n, const char *path, size_t len)
 	return route_find(routes, n, path, len, &r, mac, &key_id);
 }
 
+/* ---- the cache ------------------------------------------------------------------ */
+
+struct render_slot {
+	int64_t serial;                /* of the inventory it was rendered from */
+	unsigned route, key_id;
+	char mac[13];
+	char env[96];                  /* scheme, address, port */
+	char *body;                    /* NULL: empty slot */
+	size_t len;
+	unsigned flags;
+};
+
+/* The worker's cache: one per process, like http_date_now's (one worker,
+ * one thread). */
+static struct render_slot *render_cache;
+
+static struct render_slot *
+render_slot(unsigned route, const char *mac, unsigned key_id, const char *envkey)
+{
+	uint32_t h = 2166136261u;
+
+	if (render_cache == NULL &&
+	    (render_cache = calloc(RENDER_CACHE_SLOTS, sizeof(*render_cache))) == NULL)
+		return NULL;
+	for (const char *p = mac; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = envkey; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ route) * 16777619u;
+	h = (h ^ key_id) * 16777619u;
+	return &render_cache[h % RENDER_CACHE_SLOTS];
+}
+
+static int
+render_slot_is(const struct render_slot *s, int64_t serial, unsigned route, const char *mac,
+	       unsigned key_id, const char *envkey)
+{
+	return s->body != NULL && s->serial == serial && s->route == route &&
+		s->key_id == key_id && strcmp(s->mac, mac) == 0 && strcmp(s->env, envkey) == 0;
+}
+
+static void
+render_slot_put(struct render_slot *s, int64_t serial, unsigned route, const char *mac,
+		unsigned key_id, const char *envkey, const struct render_res *res)
+{
+	char *copy;
+
+	if (s == NULL || res->len > RENDER_CACHE_BODY_MAX || (copy = malloc(res->len + 1)) == NULL)
+		return;
+	memcpy(copy, res->body, res->len);
+	if (s->body != NULL) {
+		OPENSSL_cleanse(s->body, s->len);
+		free(s->body);
+	}
+	s->body = copy;
+	s->len = res->len;
+	s->serial = serial;
+	s->route = route;
+	s->key_id = key_id;
+	s->flags = res->flags;
+	snprintf(s->mac, sizeof(s->mac), "%s", mac);
+	snprintf(s->env, sizeof(s->env), "%s", envkey);
+}
+
 enum render_status
 render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, size_t len,
 	    const struct render_env *env, struct render_res *res)
 {
 	struct route r;
-	unsigned key_id = 0;
+	struct render_slot *slot;
+	char envkey[96];
+	unsigned key_id = 0, idx;
+	int64_t serial = -1, serial2 = -1;
+	int found;
 	enum render_status st;
 
 	memset(res, 0, sizeof(*res));
-	if (route_find(routes, n, path, len, &r, res->mac, &key_id) < 0)
+	if ((found = route_find(routes, n, path, len, &r, res->mac, &key_id)) < 0)
 		return RENDER_NONE;
+	idx = (unsigned)found;
 	res->flags = r.flags;
 	if (res->mac[0] == '\0') {
 		if (env->cert_mac == NULL || env->cert_mac[0] == '\0') {
@@ -403,10 +473,29 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		snprintf(res->why, sizeof(res->why), "aes128gcm routes need the RFC 8188 codec");
 		return RENDER_FAIL;
 	}
+	snprintf(envkey, sizeof(envkey), "%s %s %s", env->scheme ? env->scheme : "",
+		 env->servip ? env->servip : "", env->port ? env->port : "");
+	if (inv_serial(inv, &serial) < 0)
+		return render_dbfail(inv, res->why, sizeof(res->why));
+	slot = render_slot(idx, res->mac, key_id, envkey);
+	if (slot != NULL && render_slot_is(slot, serial, idx, res->mac, key_id, envkey)) {
+		if ((res->body = malloc(slot->len + 1)) == NULL) {
+			snprintf(res->why, sizeof(res->why), "out of memory");
+			return RENDER_FAIL;
+		}
+		memcpy(res->body, slot->body, slot->len);
+		res->len = slot->len;
+		return RENDER_OK;
+	}
 	st = render_device(inv, res->mac, r.tmpl, env, &res->body, &res->len, res->why,
 			   sizeof(res->why));
 	if (st == RENDER_OK)
 		st = render_pack(inv, &r, key_id, res);
+	/* Kept under the serial read before rendering, and only when nothing
+	 * changed meanwhile (a CLI write, or this very fetch retiring old
+	 * keys): a body is never tagged newer than what it was made from. */
+	if (st == RENDER_OK && inv_serial(inv, &serial2) == 0 && serial2 == serial)
+		render_slot_put(slot, serial, idx, res->mac, key_id, envkey, res);
 	if (st != RENDER_OK) {
 		free(res->body);
 		res->body = NULL;

@@ -26,7 +26,15 @@
  * unknown key number and a missing template are all RENDER_MISS, which
  * every listener answers exactly as a missing file.
  *
- * Not thread-safe beyond its struct inv (one per worker).
+ * Cache: a worker keeps each rendered response (the packed bytes) in a
+ * direct-mapped table keyed by route, MAC, key number and the request's
+ * server address, tagged with the inventory's serial (inv_serial); one
+ * SELECT per request tells whether anything changed since, so a change
+ * made with the CLI is still served on the next request, and an unchanged
+ * profile costs about what a static file does. Bodies hold secrets: they
+ * are wiped when replaced.
+ *
+ * One per worker process, single-threaded (the cache is the process's).
  */
 #ifndef PROV_SERVER_RENDER_H
 #define PROV_SERVER_RENDER_H
@@ -37,6 +45,8 @@
 #define ROUTE_PATTERN_MAX 256u         /* longest PATTERN */
 #define ROUTE_KEY_ID_DIGITS 9u         /* digits of $KEY_ID in a path */
 #define RENDER_OUT_MAX (4u * 1024u * 1024u) /* largest rendered profile: PROV_PROFILE_MAX */
+#define RENDER_CACHE_SLOTS 4096u       /* rendered responses kept per worker */
+#define RENDER_CACHE_BODY_MAX (256u * 1024u) /* larger ones are rendered every time */
 
 struct inv;
 

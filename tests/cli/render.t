@@ -117,7 +117,9 @@ it is logged; once the database is back, the next request is served.
   $ prov_servers_stop >/dev/null; prov_servers_init
   $ DB2=sqlite:$PROV_TMP/serve.db && R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
   $ prov device add 000e08abcdef --product CP-8841-3PCC --db $DB2 && prov template set CP-8841-3PCC t.xml --db $DB2
-  $ python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE schema_version SET version=99 WHERE component='inventory'\"); c.commit()" $PROV_TMP/serve.db
+  $ schema() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE schema_version SET version=\" + sys.argv[2] + \" WHERE component='inventory'\"); c.commit()" $PROV_TMP/serve.db $1; }
+  $ V=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT version FROM schema_version WHERE component='inventory'\").fetchone()[0])" $PROV_TMP/serve.db)
+  $ schema 99
   $ prov_serve $R --route '/$MA.xml template=$PN' --log-level info
   $ H=http://127.0.0.1:$PROV_SERVE_HTTP
   $ curl -s -w '%{http_code}\n' $H/000e08abcdef.xml
@@ -129,7 +131,7 @@ it is logged; once the database is back, the next request is served.
   static
   $ grep -c 'server busy: inventory: .*schema 99 is newer' $PROV_SERVE_LOG
   2
-  $ python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE schema_version SET version=1 WHERE component='inventory'\"); c.commit()" $PROV_TMP/serve.db
+  $ schema $V
   $ curl -s -o /dev/null -w '%{http_code}\n' $H/000e08abcdef.xml
   200
 
