@@ -384,6 +384,7 @@ struct render_slot {
 /* The worker's cache: one per process, like http_date_now's (one worker,
  * one thread). */
 static struct render_slot *render_cache;
+static size_t render_cache_bytes;      /* bodies held, at most RENDER_CACHE_BYTES_MAX */
 
 static struct render_slot *
 render_slot(unsigned route, const char *mac, unsigned key_id, const char *envkey)
@@ -416,13 +417,17 @@ render_slot_put(struct render_slot *s, int64_t serial, unsigned route, const cha
 {
 	char *copy;
 
-	if (s == NULL || res->len > RENDER_CACHE_BODY_MAX || (copy = malloc(res->len + 1)) == NULL)
+	if (s == NULL || res->len > RENDER_CACHE_BODY_MAX ||
+	    render_cache_bytes - (s->body != NULL ? s->len : 0) + res->len > RENDER_CACHE_BYTES_MAX ||
+	    (copy = malloc(res->len + 1)) == NULL)
 		return;
 	memcpy(copy, res->body, res->len);
 	if (s->body != NULL) {
 		OPENSSL_cleanse(s->body, s->len);
 		free(s->body);
+		render_cache_bytes -= s->len;
 	}
+	render_cache_bytes += res->len;
 	s->body = copy;
 	s->len = res->len;
 	s->serial = serial;

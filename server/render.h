@@ -47,6 +47,7 @@
 #define RENDER_OUT_MAX (4u * 1024u * 1024u) /* largest rendered profile: PROV_PROFILE_MAX */
 #define RENDER_CACHE_SLOTS 4096u       /* rendered responses kept per worker */
 #define RENDER_CACHE_BODY_MAX (256u * 1024u) /* larger ones are rendered every time */
+#define RENDER_CACHE_BYTES_MAX (64u * 1024u * 1024u) /* bodies kept per worker, in all */
 
 struct inv;
 
