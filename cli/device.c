@@ -49,8 +49,9 @@ static const char device_help[] =
 "           --unset NAME removes one; --disable makes the server answer\n"
 "           for the device exactly as for an unknown one\n"
 "  show     fields, variables, key id, and what the history says: the last\n"
-"           request and the User-Agent (firmware) it carried. The key is\n"
-"           printed only with --show-secrets\n"
+"           request, the User-Agent (firmware) it carried, and the last\n"
+"           resync result the device logged to the server's syslog. The key\n"
+"           is printed only with --show-secrets\n"
 "  list     one device per line: MAC, product, group, serial, enabled\n"
 "  rm       forget the device, its variables and its keys\n"
 "  import   add every row of a CSV file in one transaction: the header is\n"
@@ -75,7 +76,8 @@ static const char device_help[] =
 "--json prints one JSON object (show, key) or one per line (list), with\n"
 "the keys mac, product, group, serial, enabled, notes, vars, key (null\n"
 "without --show-secrets), key_id, last_seen (unix ms, or null),\n"
-"last_status, user_agent.\n"
+"last_status, user_agent, last_result (the device's last resync result\n"
+"as its syslog to the server said it).\n"
 "\n"
 "Exit status: 0 done, 1 the database failed or the device is unknown,\n"
 "2 bad usage or bad input (nothing changed).\n";
@@ -330,6 +332,8 @@ dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
 		else
 			fputs(",\"last_seen\":null,\"last_status\":null,\"user_agent\":", stdout);
 		cli_json_str(seen->user_agent[0] ? seen->user_agent : NULL);
+		fputs(",\"last_result\":", stdout);
+		cli_json_str(seen->last_result[0] ? seen->last_result : NULL);
 	}
 	fputs("}\n", stdout);
 }
@@ -379,11 +383,11 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 		}
 		printf("mac        %s\nproduct    %s\ngroup      %s\nserial     %s\n"
 		       "enabled    %s\nnotes      %s\nkey_id     %u\nkey        %s\n"
-		       "last_seen  %s\nstatus     %s\nuser_agent %s\n",
+		       "last_seen  %s\nstatus     %s\nuser_agent %s\nresult     %s\n",
 		       d.mac, dev_or_dash(d.product), dev_or_dash(d.group), dev_or_dash(d.serial),
 		       d.enabled ? "yes" : "no", dev_or_dash(d.notes), d.key_id,
 		       o->secrets ? key : "(hidden: --show-secrets)", when, status,
-		       dev_or_dash(seen.user_agent));
+		       dev_or_dash(seen.user_agent), dev_or_dash(seen.last_result));
 		for (size_t i = 0; i < vs.n; i++)
 			printf("var        %s=%s\n", vs.v[i].name, vs.v[i].value);
 	}

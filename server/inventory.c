@@ -52,7 +52,7 @@ enum inv_q {
 	Q_DEV_GET, Q_DEV_ADD, Q_DEV_UPD, Q_DEV_RM, Q_DEV_LIST, Q_DEV_LIST_GROUP,
 	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
 	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
-	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_VAR_KNOWN, Q_SERIAL,
+	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_RESULT, Q_VAR_KNOWN, Q_SERIAL,
 	Q_SERIAL_BUMP, Q_COUNT
 };
 
@@ -93,6 +93,11 @@ static const char *const inv_sql[Q_COUNT] = {
 	[Q_TPL_RM] = "DELETE FROM template WHERE name = ?1",
 	[Q_TPL_LIST] = "SELECT name, LENGTH(body), updated_ms FROM template ORDER BY name",
 	[Q_SEEN] = "SELECT time_ms, status, user_agent FROM request WHERE mac = ?1"
+		" ORDER BY time_ms DESC LIMIT 1",
+	/* The phone's "Successful resync ..." / "Resync failed: ..." (its
+	 * Log_Resync_* messages), not its "Requesting resync ...". */
+	[Q_RESULT] = "SELECT time_ms, text FROM syslog WHERE mac = ?1"
+		" AND LOWER(text) LIKE '%resync%' AND LOWER(text) NOT LIKE '%requesting%'"
 		" ORDER BY time_ms DESC LIMIT 1",
 	[Q_VAR_KNOWN] = "SELECT 1 FROM variable WHERE name = ?1 LIMIT 1",
 	[Q_SERIAL] = "SELECT n FROM inventory_serial WHERE id = 1",
@@ -851,6 +856,20 @@ inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
 		s->last_ms = sqlite3_column_int64(st, 0);
 		s->last_status = sqlite3_column_int(st, 1);
 		inv_col(st, 2, s->user_agent, sizeof(s->user_agent));
+	}
+	inv_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return inv_dbfail(inv, rc);
+	if (sqlite3_table_column_metadata(inv->db, NULL, "syslog", "mac", NULL, NULL, NULL,
+					  NULL, NULL) != SQLITE_OK)
+		return 0;
+	if ((st = inv_stmt(inv, Q_RESULT)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->result_ms = sqlite3_column_int64(st, 0);
+		inv_col(st, 1, s->last_result, sizeof(s->last_result));
 	}
 	inv_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);

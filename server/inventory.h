@@ -142,12 +142,16 @@ int inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name,
 						   size_t len, int64_t updated_ms),
 		      void *arg);
 
-/* What the history says about a device (S-DEV-3): its last request's
- * time (0: never seen), status and User-Agent (the firmware it runs). */
+/* What the history says about a device (S-DEV-3), read from the request
+ * and syslog tables that store.c writes: its last request's time (0:
+ * never seen), status and User-Agent (the firmware it runs), and its last
+ * resync result as its syslog told it ("" when none). */
 struct inv_seen {
 	int64_t last_ms;
 	int last_status;
 	char user_agent[256];
+	int64_t result_ms;
+	char last_result[256];
 };
 int inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s);
 

@@ -49,9 +49,10 @@ database is private to its owner: it holds the keys.
   last_seen  never
   status     -
   user_agent -
+  result     -
   var        SIPPASS=s3cret
   $ prov device show 000e08abcdef --json
-  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":"s3cret"},"key":null,"key_id":1,"last_seen":null,"last_status":null,"user_agent":null}
+  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":"s3cret"},"key":null,"key_id":1,"last_seen":null,"last_status":null,"user_agent":null,"last_result":null}
   $ prov device show 000e08abcdef --json --show-secrets | grep -Eo '"key":"[0-9a-f]{64}"' | wc -l
   1
   $ K1=$(prov device key 000e08abcdef) && echo ${#K1}

@@ -38,6 +38,7 @@ The factory phone bootstraps over HTTPS with its certificate, then fetches
 its encrypted profile over plain HTTP with the key it was given:
 
   $ prov phone init --state ph --mac 00:11:22:33:44:55 --serial FCH1234ABCD --ca $P/ca.pem --cert $P/client.pem --certkey $P/client.key
+  $ prov phone set --state ph "Syslog_Server=127.0.0.1:$PROV_SERVE_SYSLOG"
   $ prov phone resync --state ph "https://127.0.0.1:$S/boot.xml" | sed "s/:$S\//:S\//"
   rule X: https://127.0.0.1:S/boot.xml: ok, * bytes, 1 changed (glob)
   resync: ok
@@ -63,6 +64,17 @@ Rotation: the profile encrypted with key 1 carries key 2 and a rule naming
   $ prov phone resync --state ph | sed "s/:$H\//:H\//"
   rule A: http://127.0.0.1:H/p/2/001122334455.cfg: ok, * bytes, 0 changed (glob)
   resync: ok
+
+The inventory shows what the history says of the phone: its last request,
+the firmware in its User-Agent, and its last resync result from its own
+syslog (history commits in batches: wait for it):
+
+  $ for i in $(seq 100); do prov device show 001122334455 --db $DB | grep -q '^result .*p/2/' && break; sleep 0.05; done
+  $ prov device show 001122334455 --db $DB | grep -E '^(status|user_agent|result) ' | sed "s/:$H\//:H\//"
+  status     200
+  user_agent Cisco-CP-8841-3PCC/* (001122334455) (glob)
+  result     00:11:22:33:44:55 -- Successful resync http://127.0.0.1:H/p/2/001122334455.cfg
+
   $ curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:$H/p/1/001122334455.cfg
   404
   $ prov device show 001122334455 --db $DB | grep key_id
