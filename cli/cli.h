@@ -61,6 +61,16 @@ int cli_state_opts(const char *cmd, const char *help, int argc, char **argv,
 /* Opens the device in dir, printing why not. */
 struct prov_device *cli_open(const char *cmd, const char *dir, int *status);
 
+/* "prov GROUP SUB ...": the index of SUB in subs, with "GROUP SUB" in cmd;
+ * CLI_HELPED after printing help, or minus an exit status after printing a
+ * usage error (also without SUB). nargs is the operand count, for callers. */
+struct cli_sub {
+	const char *name;
+	int nargs;
+};
+int cli_subcommand(const char *group, const struct cli_sub *subs, size_t n, const char *help,
+		   int argc, char **argv, char *cmd, size_t cmdlen);
+
 int cmd_phone(int argc, char **argv);
 int phone_resync(int argc, char **argv);
 int phone_run(int argc, char **argv);
@@ -75,5 +85,17 @@ int cmd_pack(int argc, char **argv);
 int cmd_unpack(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_device(int argc, char **argv);
+int cmd_var(int argc, char **argv);
+int cmd_template(int argc, char **argv);
+
+/* The inventory commands (device.c, import.c, template.c) and JSON output
+ * (util.c). */
+struct inv;
+/* Opens the inventory at db (NULL: sqlite:./prov.db), printing why not. */
+struct inv *cli_inv_open(const char *cmd, const char *db);
+/* A JSON string (bytes >= 0x80 as \u00XX), or null. */
+void cli_json_str(const char *s);
+int device_import(const char *cmd, const char *file, struct inv *inv);
 
 #endif

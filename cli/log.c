@@ -104,29 +104,6 @@ log_put(const char *s, int quoted)
 		putchar('"');
 }
 
-/* A JSON string, or null. Bytes >= 0x80 are written as \u00XX (as Latin-1):
- * the output is valid JSON whatever bytes the row holds. */
-static void
-log_json_str(const char *s)
-{
-	if (s == NULL) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void
 log_duration(uint32_t us, char out[24])
 {
@@ -147,20 +124,20 @@ log_request_row(void *arg, const struct store_req *r)
 	log_time(r->time_ms, t);
 	if (json) {
 		printf("{\"time\":\"%s\",\"time_ms\":%" PRId64 ",\"client\":", t, r->time_ms);
-		log_json_str(r->client);
+		cli_json_str(r->client);
 		fputs(",\"proto\":", stdout);
-		log_json_str(r->proto);
+		cli_json_str(r->proto);
 		fputs(",\"method\":", stdout);
-		log_json_str(r->method);
+		cli_json_str(r->method);
 		printf(",\"status\":%d,\"bytes\":%" PRIu64 ",\"duration_us\":%" PRIu32
 		       ",\"mac\":", r->status, r->bytes, r->duration_us);
-		log_json_str(r->mac);
+		cli_json_str(r->mac);
 		fputs(",\"path\":", stdout);
-		log_json_str(r->path);
+		cli_json_str(r->path);
 		fputs(",\"user_agent\":", stdout);
-		log_json_str(r->user_agent);
+		cli_json_str(r->user_agent);
 		fputs(",\"subject\":", stdout);
-		log_json_str(r->subject);
+		cli_json_str(r->subject);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -189,19 +166,19 @@ log_syslog_row(void *arg, const struct store_syslog *r)
 	log_time(r->time_ms, t);
 	if (json) {
 		printf("{\"time\":\"%s\",\"time_ms\":%" PRId64 ",\"source\":", t, r->time_ms);
-		log_json_str(r->source);
+		cli_json_str(r->source);
 		if (r->facility >= 0)
 			printf(",\"facility\":%d,\"severity\":%d", r->facility, r->severity);
 		else
 			fputs(",\"facility\":null,\"severity\":null", stdout);
 		fputs(",\"mac\":", stdout);
-		log_json_str(r->mac);
+		cli_json_str(r->mac);
 		fputs(",\"hostname\":", stdout);
-		log_json_str(r->hostname);
+		cli_json_str(r->hostname);
 		fputs(",\"ident\":", stdout);
-		log_json_str(r->ident);
+		cli_json_str(r->ident);
 		fputs(",\"text\":", stdout);
-		log_json_str(r->text);
+		cli_json_str(r->text);
 		fputs("}\n", stdout);
 		return;
 	}

@@ -34,6 +34,9 @@ static const char usage[] =
 "Server:\n"
 "  serve          the provisioning server: TFTP, HTTP, HTTPS and syslog\n"
 "  log            the server's history: requests answered, syslog received\n"
+"  device         the server's inventory: devices, their variables and keys\n"
+"  var            variables shared by a product, a group or every device\n"
+"  template       the profiles the server renders per device\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -74,6 +77,12 @@ main(int argc, char **argv)
 		return cmd_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "log") == 0)
 		return cmd_log(argc - 1, argv + 1);
+	if (strcmp(cmd, "device") == 0)
+		return cmd_device(argc - 1, argv + 1);
+	if (strcmp(cmd, "var") == 0)
+		return cmd_var(argc - 1, argv + 1);
+	if (strcmp(cmd, "template") == 0)
+		return cmd_template(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

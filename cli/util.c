@@ -227,3 +227,44 @@ cli_state_opts(const char *cmd, const char *help, int argc, char **argv,
 		return -cli_usage(cmd, "--state DIR is required");
 	return optind;
 }
+
+void
+cli_json_str(const char *s)
+{
+	if (s == NULL) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+int
+cli_subcommand(const char *group, const struct cli_sub *subs, size_t n, const char *help,
+	       int argc, char **argv, char *cmd, size_t cmdlen)
+{
+	if (argc < 2) {
+		fputs(help, stderr);
+		return -EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_help(help);
+		return CLI_HELPED;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(subs[i].name, argv[1]) == 0) {
+			snprintf(cmd, cmdlen, "%s %s", group, argv[1]);
+			return (int)i;
+		}
+	return -cli_usage(group, "unknown command '%s'", argv[1]);
+}

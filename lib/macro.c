@@ -18,6 +18,7 @@
 #include "macro.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <openssl/crypto.h>
 #include <string.h>
 
@@ -37,6 +38,13 @@ macro_isalnum(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9');
+}
+
+/* A character of a name: letters and digits, and '_' under MACRO_USCORE. */
+static int
+macro_isname(char c, unsigned flags)
+{
+	return macro_isalnum(c) || (c == '_' && (flags & MACRO_USCORE));
 }
 
 static int
@@ -70,7 +78,7 @@ macro_place(const char *text, size_t off, unsigned *line, unsigned *col)
 /* Parses the reference starting at text[i] == '$', text[i + 1] == '('.
  * Returns NULL, or the reason it is malformed. */
 static const char *
-macro_paren(const char *text, size_t len, size_t i, struct macro_ref *r)
+macro_paren(const char *text, size_t len, size_t i, unsigned flags, struct macro_ref *r)
 {
 	static const char *const after[] = {
 		"expected ':' or ')' after the variable name",
@@ -81,7 +89,7 @@ macro_paren(const char *text, size_t len, size_t i, struct macro_ref *r)
 
 	memset(r, 0, sizeof(*r));
 	r->name = text + j;
-	while (j < len && macro_isalnum(text[j]))
+	while (j < len && macro_isname(text[j], flags))
 		j++;
 	r->n = (size_t)(text + j - r->name);
 	if (j == len)
@@ -128,6 +136,39 @@ macro_lookup(const struct macro_vars *vars, const char *name, size_t n,
 	return r < 0 ? r : r > 0;
 }
 
+/* Appends n bytes of a value, XML-escaped under MACRO_XML: the escape is
+ * valid in element text and in attribute values alike, so no value can
+ * open or close an element wherever it lands. */
+static enum prov_err PROV_WUR
+macro_put(struct buf *out, const char *s, size_t n, unsigned flags)
+{
+	enum prov_err rc = PROV_OK;
+	size_t k, run = 0;
+
+	if (!(flags & MACRO_XML))
+		return buf_add(out, s, n);
+	for (k = 0; k < n && rc == PROV_OK; k++) {
+		const char *e = NULL;
+
+		switch (s[k]) {
+		case '&': e = "&amp;"; break;
+		case '<': e = "&lt;"; break;
+		case '>': e = "&gt;"; break;
+		case '"': e = "&quot;"; break;
+		case '\'': e = "&apos;"; break;
+		default: continue;
+		}
+		if (k > run)
+			rc = buf_add(out, s + run, k - run);
+		if (rc == PROV_OK)
+			rc = buf_adds(out, e);
+		run = k + 1;
+	}
+	if (rc == PROV_OK && n > run)
+		rc = buf_add(out, s + run, n - run);
+	return rc;
+}
+
 /* Expands the reference at text[i..*end); *end is set past it. A syntax
  * error leaves its reason in *why. */
 static enum prov_err PROV_WUR
@@ -145,22 +186,40 @@ macro_ref(const char *text, size_t len, size_t i, size_t *end,
 	if (text[i + 1] != '(') {
 		size_t j = i + 1;
 
-		while (j < len && macro_isalnum(text[j]))
+		while (j < len && macro_isname(text[j], flags))
 			j++;
-		*end = j;
-		known = macro_lookup(vars, text + i + 1, j - i - 1, flags, out);
-		if (known < 0)
-			return (enum prov_err)-known;
-		return known ? PROV_OK : buf_add(out, text + i, j - i);
-	}
-	if ((*why = macro_paren(text, len, i, &r)) != NULL)
+		memset(&r, 0, sizeof(r));
+		r.name = text + i + 1;
+		r.n = j - i - 1;
+		r.end = j;
+	} else if ((*why = macro_paren(text, len, i, flags, &r)) != NULL) {
 		return PROV_E_SYNTAX;
+	}
 	*end = r.end;
 	if (r.nnum == 0) {
+		size_t start = out->len;
+
 		known = macro_lookup(vars, r.name, r.n, flags, out);
 		if (known < 0)
 			return (enum prov_err)-known;
-		return known ? PROV_OK : buf_add(out, text + i, r.end - i);
+		if (!known)
+			return buf_add(out, text + i, r.end - i);
+		if (!(flags & MACRO_XML) || out->len == start ||
+		    strcspn(out->p + start, "&<>\"'") >= out->len - start)
+			return PROV_OK;
+		/* Something to escape (rare): take the value back out and put
+		 * it again, escaped. */
+		buf_init(&tmp, BOUND_MACRO_OUT);
+		rc = buf_add(&tmp, out->p + start, out->len - start);
+		OPENSSL_cleanse(out->p + start, out->len - start);
+		out->len = start;
+		out->p[start] = '\0';
+		if (rc == PROV_OK)
+			rc = macro_put(out, buf_str(&tmp), tmp.len, flags);
+		if (tmp.p != NULL)
+			OPENSSL_cleanse(tmp.p, tmp.alloc);
+		buf_free(&tmp);
+		return rc;
 	}
 	buf_init(&tmp, BOUND_MACRO_OUT);
 	known = macro_lookup(vars, r.name, r.n, flags, &tmp);
@@ -173,7 +232,7 @@ macro_ref(const char *text, size_t len, size_t i, size_t *end,
 		cnt = tmp.len - off;
 		if (r.nnum == 2 && r.num[1] < cnt)
 			cnt = r.num[1];
-		rc = buf_add(out, buf_str(&tmp) + off, cnt);
+		rc = macro_put(out, buf_str(&tmp) + off, cnt, flags);
 	}
 	if (tmp.p != NULL)
 		OPENSSL_cleanse(tmp.p, tmp.alloc);
@@ -236,4 +295,59 @@ macro_present(const char *text, size_t len)
 			return 1;
 	}
 	return 0;
+}
+
+/* A host's own variables behind the public lookup (prov_macro_expand). */
+struct macro_host {
+	const char *(*lookup)(void *arg, const char *name, size_t n, size_t *vlen);
+	void *arg;
+};
+
+static int
+macro_host_lookup(void *arg, const char *name, size_t n, unsigned flags, struct buf *out)
+{
+	const struct macro_host *h = arg;
+	size_t vlen = 0;
+	const char *v = h->lookup(h->arg, name, n, &vlen);
+	enum prov_err rc;
+
+	(void)flags;
+	if (v == NULL)
+		return 0;
+	rc = buf_add(out, v, vlen);
+	return rc == PROV_OK ? 1 : -(int)rc;
+}
+
+enum prov_err
+prov_macro_expand(const char *text, size_t len, size_t maxsize, unsigned flags,
+		  const char *(*lookup)(void *arg, const char *name, size_t n, size_t *vlen),
+		  void *arg, char **out, size_t *outlen, char *msg, size_t msglen)
+{
+	struct macro_host h = { lookup, arg };
+	struct macro_vars vars = { macro_host_lookup, &h };
+	struct buf b;
+	struct diag d;
+	enum prov_err rc;
+
+	*out = NULL;
+	*outlen = 0;
+	diag_init(&d);
+	buf_init(&b, maxsize != 0 ? maxsize : PROV_PROFILE_MAX);
+	rc = macro_expand(text, len, lookup != NULL ? &vars : NULL,
+			  ((flags & PROV_MACRO_XML) ? MACRO_XML : 0) |
+			  ((flags & PROV_MACRO_USCORE) ? MACRO_USCORE : 0), &b, &d);
+	if (rc != PROV_OK) {
+		if (msg != NULL && msglen > 0)
+			diag_format(&d, NULL, msg, msglen);
+		buf_free(&b);
+		return rc;
+	}
+	*outlen = b.len;
+	*out = buf_take(&b);
+	if (*out == NULL) {
+		if (msg != NULL && msglen > 0)
+			snprintf(msg, msglen, "out of memory");
+		return PROV_E_NOMEM;
+	}
+	return PROV_OK;
 }

@@ -21,6 +21,8 @@
 
 /* Flags passed through to lookup. */
 #define MACRO_SECRETS 0x01u /* $SA..$SD may expand (inside --key/--uid/--pwd) */
+#define MACRO_USCORE 0x04u  /* names may hold '_' too (server templates: $KEY_ID) */
+#define MACRO_XML 0x02u     /* XML-escape every substituted value (& < > " ') */
 
 struct macro_vars {
 	/* Appends the value of variable NAME (n bytes, not NUL-terminated) to

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "log.h"
 #include "hostport.h"
+#include "render.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum opt_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_U64, OPT_LISTEN, OPT_LEVEL };
+enum opt_type { OPT_STR, OPT_BOOL, OPT_UINT, OPT_U64, OPT_LISTEN, OPT_LEVEL, OPT_ROUTE };
 
 struct opt {
 	const char *name;
@@ -74,6 +75,10 @@ static const struct opt opts[] = {
 	{ "syslog-burst", OPT_UINT, L(syslog_burst), 0, 1, 1000000, 200 },
 	{ "history-max-age-days", OPT_UINT, L(history_max_age_days), 0, 0, 36500, 90 },
 	{ "history-max-mb", OPT_UINT, L(history_max_mb), 0, 0, 16u * 1024 * 1024, 1024 },
+	{ "route", OPT_ROUTE, F(routes), F(n_routes), 0, 0, 0 },
+	{ "enum-miss-burst", OPT_UINT, L(enum_miss_burst), 0, 0, 1000000, 1000 },
+	{ "enum-miss-rate", OPT_UINT, L(enum_miss_rate), 0, 0, 1000000, 600 },
+	{ "enum-cooldown-s", OPT_UINT, L(enum_cooldown_s), 0, 1, 86400, 300 },
 };
 
 #undef F
@@ -103,6 +108,7 @@ config_defaults(struct srv_cfg *c)
 			break;
 		case OPT_STR:
 		case OPT_LISTEN:
+		case OPT_ROUTE:
 			break;
 		}
 	}
@@ -263,6 +269,21 @@ config_set(struct srv_cfg *c, const char *name, const char *value, char *err, si
 			return fail(err, errlen, "%s: more than %u addresses", name,
 				    CONFIG_LISTEN_MAX);
 		arr[(*count)++] = l;
+		return 0;
+	}
+	case OPT_ROUTE: {
+		char **arr = (char **)(void *)(base + o->off);
+		unsigned *count = (unsigned *)(void *)(base + o->count_off);
+		struct route r;
+		char why[384];
+
+		if (route_parse(value, &r, why, sizeof(why)) < 0)
+			return fail(err, errlen, "%s: %s", name, why);
+		if (*count >= CONFIG_ROUTE_MAX)
+			return fail(err, errlen, "%s: more than %u routes", name, CONFIG_ROUTE_MAX);
+		if ((arr[*count] = strdup(value)) == NULL)
+			return fail(err, errlen, "out of memory");
+		(*count)++;
 		return 0;
 	}
 	}
@@ -451,6 +472,12 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
 			      strncmp(c->db, "postgresql://", 13) == 0))
 		return fail(err, errlen, "db: PostgreSQL is not built yet (use sqlite:PATH)");
+	for (unsigned i = 0; i < c->n_routes; i++) {
+		struct route r;
+
+		if (route_parse(c->routes[i], &r, err, errlen) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -466,5 +493,7 @@ config_fini(struct srv_cfg *c)
 	free(c->client_ca);
 	free(c->user);
 	free(c->log);
+	for (unsigned i = 0; i < c->n_routes; i++)
+		free(c->routes[i]);
 	memset(c, 0, sizeof(*c));
 }

@@ -19,6 +19,7 @@
 #define CONFIG_FILE_MAX (256u * 1024u) /* largest configuration file */
 #define CONFIG_LINE_MAX 4096u          /* longest line */
 #define CONFIG_LISTEN_MAX 4u           /* addresses per protocol (v4 + v6 ...) */
+#define CONFIG_ROUTE_MAX 64u           /* rendered-profile routes (render.h) */
 
 struct config_listen {
 	struct sockaddr_storage addr;
@@ -49,6 +50,9 @@ struct config_limits {
 	unsigned syslog_burst;         /* messages a quiet source may send at once */
 	unsigned history_max_age_days; /* history rows kept this long, 0 = forever */
 	unsigned history_max_mb;       /* history database size cap, 0 = none */
+	unsigned enum_miss_burst;      /* misses per address before a cool-down (0: off) */
+	unsigned enum_miss_rate;       /* misses per minute forgiven */
+	unsigned enum_cooldown_s;      /* seconds an enumerating address is refused */
 };
 
 struct srv_cfg {
@@ -67,6 +71,8 @@ struct srv_cfg {
 		https[CONFIG_LISTEN_MAX], syslog[CONFIG_LISTEN_MAX], admin[CONFIG_LISTEN_MAX];
 	unsigned n_tftp, n_http, n_https, n_syslog, n_admin;
 	struct config_limits lim;
+	char *routes[CONFIG_ROUTE_MAX];  /* route lines, checked by route_parse */
+	unsigned n_routes;
 };
 
 /* Fills every default. */

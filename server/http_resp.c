@@ -25,16 +25,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <prov/prov.h>
 
 #include "config.h"
+#include "guard.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "clock.h"
+#include "render.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -91,6 +94,13 @@ http_conn_record(struct http_conn *c)
 		c->p.body_seen : c->body_sent;
 	r.duration_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 	store_request(srv->store, &r);
+	if (c->status == 404 && c->cl != NULL) {
+		struct guard_limits gl = { http_conn_lim(c)->enum_miss_burst,
+					   http_conn_lim(c)->enum_miss_rate,
+					   http_conn_lim(c)->enum_cooldown_s };
+
+		guard_miss(srv->guard, c->cl->addr, loop_now(srv->loop), &gl, c->client);
+	}
 	if (log_enabled(LOG_DEBUG))
 		log_msg(LOG_DEBUG, "http: %s %s %s -> %d (%llu bytes, %llu us)", c->client,
 			r.method != NULL ? r.method : "-", path, c->status,
@@ -309,6 +319,51 @@ conn_metrics(struct http_conn *c)
 	return rc;
 }
 
+/* A rendered profile when a route matches the path (render.h); 2 when
+ * none does. A miss gets the very answer of a missing file (S-SEC-2). */
+static int
+conn_render(struct http_conn *c, const char *path, size_t n)
+{
+	struct srv *srv = c->h->srv;
+	struct sockaddr_storage local;
+	socklen_t sl = sizeof(local);
+	struct render_res res;
+	const char *ctype;
+	int rc;
+
+	if (srv->cfg->n_routes == 0)
+		return 2;
+	memset(&local, 0, sizeof(local));
+	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) < 0)
+		local.ss_family = AF_UNSPEC;
+	switch (render_request(&srv->inv, srv->cfg->db, srv->cfg->routes, srv->cfg->n_routes,
+			       path, n,
+			       c->ssl != NULL ? "https" : "http", &local,
+			       c->peer_ok ? c->peer.mac : NULL, c->client, &res)) {
+	case RENDER_NONE:
+		return 2;
+	case RENDER_MISS:
+		return http_conn_error(c, 404, res.why, NULL);
+	case RENDER_BUSY:
+		return http_conn_error(c, 503, "server busy", "Retry-After: 5\r\n");
+	case RENDER_FAIL:
+		return http_conn_error(c, 500, res.why, NULL);
+	case RENDER_OK:
+		break;
+	}
+	/* aes128gcm is a content coding (RFC 8188, D-ENC-6): the type stays
+	 * the profile's own and the header names the coding. */
+	ctype = res.flags & (ROUTE_GZIP | ROUTE_ENC_OPENSSL) && !(res.flags & ROUTE_ENC_GCM) ?
+		"application/octet-stream" : http_ctype(path, n);
+	rc = conn_respond(c, 200, ctype, res.len,
+			  res.flags & ROUTE_ENC_GCM ?
+			  "Cache-Control: no-store\r\nContent-Encoding: aes128gcm\r\n" :
+			  "Cache-Control: no-store\r\n", res.body, res.len);
+	OPENSSL_cleanse(res.body, res.len);
+	free(res.body);
+	return rc;
+}
+
 /* GET and HEAD. */
 static int
 conn_get(struct http_conn *c)
@@ -317,7 +372,7 @@ conn_get(struct http_conn *c)
 	const struct http_parse *p = &c->p;
 	struct stat st;
 	uint64_t size, first = 0, last = 0, mtime_ns;
-	int fd, status = 200;
+	int fd, status = 200, rc;
 	long n = http_url_path(p->url, p->url_len, path, sizeof(path));
 
 	if (n == -414)
@@ -338,6 +393,16 @@ conn_get(struct http_conn *c)
 	}
 	if (strcmp(path, "/metrics") == 0)
 		return conn_metrics(c);
+	if (c->cl != NULL) {
+		const struct config_limits *lim = http_conn_lim(c);
+		struct guard_limits gl = { lim->enum_miss_burst, lim->enum_miss_rate,
+					   lim->enum_cooldown_s };
+
+		if (guard_blocked(c->h->srv->guard, c->cl->addr, loop_now(c->h->srv->loop), &gl))
+			return http_conn_error(c, 429, "too many misses", NULL);
+	}
+	if ((rc = conn_render(c, path, (size_t)n)) != 2)
+		return rc;
 	if (strspn(path, "/") == (size_t)n)
 		return http_conn_error(c, 403, "directory", NULL); /* the root itself */
 	fd = root_open(c->h->srv->root_fd, path, (size_t)n, &st);

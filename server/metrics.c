@@ -146,6 +146,11 @@ metrics_render(const struct metrics *cm, char *buf, size_t cap)
 	       LOAD(m->store_dropped));
 	single(&o, "prov_traversal_refused_total", "Request paths refused for leaving the root.",
 	       LOAD(m->traversal_refused));
+	single(&o, "prov_enum_blocked_total",
+	       "Client addresses refused for a cool-down after too many misses.",
+	       LOAD(m->enum_blocked));
+	single(&o, "prov_enum_refused_total", "Requests refused during a miss cool-down.",
+	       LOAD(m->enum_refused));
 	put(&o, "# HELP prov_request_duration_seconds Time from request to last byte queued.\n"
 		"# TYPE prov_request_duration_seconds histogram\n");
 	for (p = 0; p < METRICS_PROTOS; p++) {

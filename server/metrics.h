@@ -45,6 +45,8 @@ struct metrics {
 	_Atomic uint64_t history_trimmed;            /* rows deleted to keep the size cap */
 	_Atomic uint64_t store_dropped;              /* history records lost to a full queue */
 	_Atomic uint64_t traversal_refused;          /* paths refused by the root */
+	_Atomic uint64_t enum_blocked;               /* addresses put in cool-down (guard.h) */
+	_Atomic uint64_t enum_refused;               /* requests refused in cool-down */
 	_Atomic uint64_t latency[METRICS_PROTOS][METRICS_LAT_BUCKETS + 1];
 	_Atomic uint64_t latency_sum_us[METRICS_PROTOS];
 	_Atomic uint64_t latency_count[METRICS_PROTOS];

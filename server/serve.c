@@ -22,7 +22,9 @@
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
 #include "config.h"
+#include "guard.h"
 #include "http.h"
+#include "inventory.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -60,6 +62,8 @@ static const char usage[] =
 "                   [--require-client-cert]]\n"
 "                  [--syslog ADDR:PORT] [--upload DIR] [--workers N] [--user NAME]\n"
 "                  [--log stderr|syslog] [--log-level LEVEL] [--check]\n"
+"                  [--route 'PATTERN template=NAME [gzip] [encrypt=openssl]\n"
+"                           [require=cert]' ...]\n"
 "\n"
 "The provisioning server: serves the tree DIR to phones over TFTP, HTTP and\n"
 "HTTPS, collects their syslog, and records every request and message in the\n"
@@ -90,6 +94,20 @@ static const char usage[] =
 "                       (default nobody; 'root' keeps root, with a warning)\n"
 "  --log stderr|syslog  where the server's own messages go (default stderr)\n"
 "  --log-level LEVEL    err, warning, notice, info (default) or debug\n"
+"  --route 'PATTERN template=NAME [gzip] [encrypt=openssl|aes128gcm]\n"
+"         [require=cert]'\n"
+"                       answer a path matching PATTERN with the device's own\n"
+"                       profile, rendered from template NAME of the inventory\n"
+"                       ('prov device', 'prov var', 'prov template'; read on\n"
+"                       every request, so changes need no reload). $MA in\n"
+"                       PATTERN is the MAC, $KEY_ID a key number; without $MA\n"
+"                       the verified client certificate names the device\n"
+"                       (require=cert). gzip, then encrypt=openssl: AES-256-CBC\n"
+"                       with the device's key, as 'openssl enc -md md5'.\n"
+"                       require=cert: only over HTTPS with a client\n"
+"                       certificate. Unknown and disabled devices, and MACs\n"
+"                       not the certificate's, get a missing file's 404.\n"
+"                       Repeatable; the first matching route wins\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -107,6 +125,10 @@ static const char usage[] =
 "History retention: --history-max-age-days [90] (0: forever) and\n"
 "  --history-max-mb [1024] (0: no cap): older rows, then the oldest rows\n"
 "  past the size, are deleted as the server writes; both are counted\n"
+"Enumeration defence (S-SEC-2): an address (IPv6: its /64) with more than\n"
+"  --enum-miss-burst [1000] misses (404s, TFTP file not found), forgiven at\n"
+"  --enum-miss-rate [600] per minute, is refused (HTTP 429, TFTP error) for\n"
+"  --enum-cooldown-s [300] seconds; logged, counted in /metrics. 0 burst: off\n"
 "ADDR:PORT is 127.0.0.1:69, [::1]:69 or :69 (all IPv4 addresses); give an\n"
 "option several times (or several addresses in the file) to listen on more.\n"
 "Port 0 picks a free port; the chosen ports are logged at notice level as\n"
@@ -516,8 +538,11 @@ worker_run(struct master *m, unsigned idx)
 	w.srv.root_fd = w.srv.upload_fd = -1;
 	w.srv.cfg = &m->cfg;
 	w.srv.loop = loop_new();
-	if (w.srv.loop == NULL) {
+	w.srv.guard = guard_new(m->metrics);
+	if (w.srv.loop == NULL || w.srv.guard == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
+		loop_free(w.srv.loop);
+		guard_free(w.srv.guard);
 		return 1;
 	}
 	w.srv.root_fd = root_dir_open(m->cfg.root);
@@ -541,6 +566,11 @@ worker_run(struct master *m, unsigned idx)
 		goto out;
 	}
 	serve_retention(&w.srv);
+	/* Every worker reads the inventory itself, on each rendered request:
+	 * a change made by `prov device` is served next (S-DEV-5). Without
+	 * it static files are still served; render.c retries the open. */
+	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -583,6 +613,8 @@ out:
 	for (i = 0; i < w.n_syslogd; i++)
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
+	inv_close(w.srv.inv);
+	guard_free(w.srv.guard);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);

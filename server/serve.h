@@ -23,6 +23,8 @@
 struct loop;
 struct srv_cfg;
 struct store;
+struct inv;
+struct guard;
 struct metrics;
 struct tls;
 
@@ -32,6 +34,8 @@ struct srv {
 	int root_fd;                   /* O_PATH directory fd of cfg->root (reopened on reload) */
 	int upload_fd;                 /* directory fd of cfg->upload, or -1 */
 	struct store *store;           /* history (never NULL in a worker) */
+	struct inv *inv;               /* inventory, when routes are configured */
+	struct guard *guard;           /* enumeration defence (guard.h) */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */

@@ -58,6 +58,8 @@
 #include "loop.h"
 #include "metrics.h"
 #include "clock.h"
+#include "guard.h"
+#include "render.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -844,6 +846,8 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	struct tftpd_xfer *x = NULL;
 	struct tftp_req req;
 	struct tftp_opts g;
+	struct guard_limits gl = { 0, 0, 0 };
+	unsigned char addr16[16] = { 0 };
 	struct stat st;
 	enum tftp_errcode code;
 	char why[96];
@@ -895,8 +899,29 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	x->fd = -1;
 	x->mode = req.mode;
 	memset(&st, 0, sizeof(st));
+	guard_key_sa(peer, addr16);
+	gl.burst = cfg->lim.enum_miss_burst;
+	gl.per_min = cfg->lim.enum_miss_rate;
+	gl.cooldown_s = cfg->lim.enum_cooldown_s;
+	if (guard_blocked(t->srv->guard, addr16, loop_now(t->srv->loop), &gl)) {
+		code = TFTP_EUNDEF;
+		msg = "too many misses";
+		goto refuse;
+	}
 	if (req.op == TFTP_RRQ) {
-		fd = root_open(t->srv->root_fd, req.filename, req.filename_len, &st);
+		/* A rendered profile (render.h) when a route matches; a miss is
+		 * answered exactly as a missing file. */
+		fd = render_fd(&t->srv->inv, cfg->db, cfg->routes, cfg->n_routes,
+			       req.filename, req.filename_len, "tftp", local, who.client);
+		if (fd == -EBUSY) {
+			code = TFTP_EUNDEF;
+			msg = "server busy";
+			goto refuse;
+		}
+		if (fd == -ENOSYS)
+			fd = root_open(t->srv->root_fd, req.filename, req.filename_len, &st);
+		else if (fd >= 0)
+			fstat(fd, &st);
 		if (fd < 0) {
 			msg = root_strerror(fd);
 			if (fd == -EXDEV)
@@ -1004,6 +1029,8 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	return;
 
 refuse:
+	if (code == TFTP_ENOTFOUND)
+		guard_miss(t->srv->guard, addr16, loop_now(t->srv->loop), &gl, who.client);
 	if (fd >= 0)
 		close(fd);
 	if (x->fd >= 0) {

@@ -231,6 +231,25 @@ PROV_API const char *prov_device_unknown_name(struct prov_device *dev, size_t i)
 PROV_API enum prov_err prov_expand(struct prov_device *dev, const char *text,
 				   unsigned flags, char **out) PROV_WUR;
 
+/* Macro expansion of LEN bytes of TEXT against a host's own variables (the
+ * server's inventory, S-DEV-2): the language of prov_expand. lookup gives
+ * the value of NAME (n bytes, not NUL-terminated) as *vlen bytes borrowed
+ * until its next call, or NULL when NAME is unknown: the reference then
+ * stays as written. With PROV_MACRO_XML every substituted value is
+ * XML-escaped (& < > " ') where it lands, so no value can add an element.
+ * *out (caller frees; NUL-terminated) holds *outlen bytes, at most maxsize
+ * (0: PROV_PROFILE_MAX). PROV_E_SYNTAX or PROV_E_TOOBIG with "LINE:COL:
+ * reason" in msg. */
+#define PROV_MACRO_XML 0x01u
+#define PROV_MACRO_USCORE 0x02u /* names are letters, digits and '_' ($KEY_ID), not
+				 * only letters and digits as on the phone */
+PROV_API enum prov_err prov_macro_expand(const char *text, size_t len, size_t maxsize,
+					 unsigned flags,
+					 const char *(*lookup)(void *arg, const char *name,
+							       size_t n, size_t *vlen),
+					 void *arg, char **out, size_t *outlen,
+					 char *msg, size_t msglen) PROV_WUR;
+
 /* Evaluates condition TEXT against dev (D-CND). *result is 1 or 0. A
  * malformed condition is PROV_E_SYNTAX with its column in the message. */
 PROV_API enum prov_err prov_eval(struct prov_device *dev, const char *text,

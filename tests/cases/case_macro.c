@@ -1,7 +1,8 @@
 /*
  * Macro cases (tests/cases/macro/NNNN, device.md D-MAC-1..3): @@ input is
  * expanded with the @@ vars. @@ flags may hold the words `secrets`
- * (MACRO_SECRETS: $SA..$SD expand) and `cap=N` (the output cap, default
+ * (MACRO_SECRETS: $SA..$SD expand), `xml` (MACRO_XML: values XML-escaped),
+ * `uscore` (MACRO_USCORE: '_' in names) and `cap=N` (the output cap, default
  * BOUND_MACRO_OUT). case_check compares the result with @@ expect, or
  * the failure, as "LINE:COL: message", with @@ error. An optional
  * @@ present holds `yes` or `no`: what macro_present says of the input.
@@ -25,6 +26,10 @@ case_macro_flags(struct case_file *cf, unsigned *flags, size_t *cap)
 
 		if (n == 7 && memcmp(s, "secrets", 7) == 0)
 			*flags |= MACRO_SECRETS;
+		else if (n == 3 && memcmp(s, "xml", 3) == 0)
+			*flags |= MACRO_XML;
+		else if (n == 6 && memcmp(s, "uscore", 6) == 0)
+			*flags |= MACRO_USCORE;
 		else if (n > 4 && memcmp(s, "cap=", 4) == 0)
 			*cap = strtoul(s + 4, NULL, 10);
 		else

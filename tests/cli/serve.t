@@ -67,7 +67,11 @@ A tree to serve, and a secret beside it (outside the root):
   $ head -c 1048576 /dev/urandom > $R/image.loads
   $ printf '<flat-profile><User_ID_1_>1001</User_ID_1_></flat-profile>\n' > $R/spa001122aabbcc.xml
   $ echo SECRET-OUTSIDE-ROOT-5f3a > $PROV_TMP/secret.txt
-  $ prov_serve $R --upload $PROV_TMP/up
+
+The traversal walker below misses thousands of times from one address: the
+enumeration defence (render.t) is turned off for it.
+
+  $ prov_serve $R --upload $PROV_TMP/up --enum-miss-burst 0
 
 HTTP (curl) and TFTP (tftp-hpa, curl with blksize) serve the same bytes:
 

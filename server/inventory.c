@@ -1,0 +1,876 @@
+/*
+ * inventory: devices, variables, keys and templates in SQLite. See
+ * inventory.h.
+ *
+ * The schema is versioned in schema_version (component 'inventory'), apart
+ * from the history's PRAGMA user_version, so the two evolve on their own;
+ * inv_migrations[i] takes the inventory from version i to i + 1 and is
+ * never edited once released.
+ */
+#include "inventory.h"
+
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "hex.h"
+
+static const char *const inv_migrations[] = {
+	/* 0 -> 1: the inventory */
+	"CREATE TABLE device_group (name VARCHAR(128) PRIMARY KEY, notes TEXT);"
+	"CREATE TABLE device ("
+	" mac CHAR(12) PRIMARY KEY, serial VARCHAR(128), product VARCHAR(128),"
+	" group_name VARCHAR(128), enabled INTEGER NOT NULL, notes TEXT,"
+	" created_ms BIGINT NOT NULL);"
+	"CREATE INDEX device_by_group ON device (group_name);"
+	"CREATE TABLE device_key ("
+	" mac CHAR(12) NOT NULL, key_id INTEGER NOT NULL, secret CHAR(64) NOT NULL,"
+	" created_ms BIGINT NOT NULL, PRIMARY KEY (mac, key_id));"
+	"CREATE TABLE variable ("
+	" scope VARCHAR(8) NOT NULL, owner VARCHAR(128) NOT NULL, name VARCHAR(32) NOT NULL,"
+	" value TEXT NOT NULL, PRIMARY KEY (scope, owner, name));"
+	"CREATE TABLE template ("
+	" name VARCHAR(128) PRIMARY KEY, body TEXT NOT NULL, updated_ms BIGINT NOT NULL);",
+	/* 1 -> 2: a change counter, so a server can keep what it rendered
+	 * until the inventory changes */
+	"CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
+	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);",
+};
+#define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
+
+static const char *const inv_scope_names[] = { "global", "product", "group", "device" };
+
+enum inv_q {
+	Q_DEV_GET, Q_DEV_ADD, Q_DEV_UPD, Q_DEV_RM, Q_DEV_LIST, Q_DEV_LIST_GROUP,
+	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
+	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
+	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_RESULT, Q_VAR_KNOWN, Q_SERIAL,
+	Q_SERIAL_BUMP, Q_COUNT
+};
+
+static const char *const inv_sql[Q_COUNT] = {
+	[Q_DEV_GET] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
+		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" FROM device d WHERE d.mac = ?1",
+	[Q_DEV_ADD] = "INSERT INTO device (mac, serial, product, group_name, enabled, notes,"
+		" created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_DEV_UPD] = "UPDATE device SET serial = ?2, product = ?3, group_name = ?4,"
+		" enabled = ?5, notes = ?6 WHERE mac = ?1",
+	[Q_DEV_RM] = "DELETE FROM device WHERE mac = ?1",
+	[Q_DEV_LIST] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
+		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" FROM device d ORDER BY d.mac",
+	[Q_DEV_LIST_GROUP] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled,"
+		" d.notes, d.created_ms,"
+		" (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" FROM device d WHERE d.group_name = ?1 ORDER BY d.mac",
+	[Q_GROUP_ADD] = "INSERT INTO device_group (name) VALUES (?1) ON CONFLICT DO NOTHING",
+	[Q_KEY_GET] = "SELECT key_id, secret FROM device_key WHERE mac = ?1 AND key_id = ?2",
+	[Q_KEY_CUR] = "SELECT key_id, secret FROM device_key WHERE mac = ?1"
+		" ORDER BY key_id DESC LIMIT 1",
+	[Q_KEY_ADD] = "INSERT INTO device_key (mac, key_id, secret, created_ms)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[Q_KEY_RETIRE] = "DELETE FROM device_key WHERE mac = ?1 AND key_id < ?2",
+	[Q_KEY_RM] = "DELETE FROM device_key WHERE mac = ?1",
+	[Q_VAR_SET] = "INSERT INTO variable (scope, owner, name, value) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (scope, owner, name) DO UPDATE SET value = excluded.value",
+	[Q_VAR_UNSET] = "DELETE FROM variable WHERE scope = ?1 AND owner = ?2 AND name = ?3",
+	[Q_VAR_LIST] = "SELECT name, value FROM variable WHERE scope = ?1 AND owner = ?2"
+		" ORDER BY name",
+	[Q_VAR_RM_DEV] = "DELETE FROM variable WHERE scope = 'device' AND owner = ?1",
+	[Q_TPL_PUT] = "INSERT INTO template (name, body, updated_ms) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (name) DO UPDATE SET body = excluded.body,"
+		" updated_ms = excluded.updated_ms",
+	[Q_TPL_GET] = "SELECT body FROM template WHERE name = ?1",
+	[Q_TPL_RM] = "DELETE FROM template WHERE name = ?1",
+	[Q_TPL_LIST] = "SELECT name, LENGTH(body), updated_ms FROM template ORDER BY name",
+	[Q_SEEN] = "SELECT time_ms, status, user_agent FROM request WHERE mac = ?1"
+		" ORDER BY time_ms DESC LIMIT 1",
+	/* The phone's "Successful resync ..." / "Resync failed: ..." (its
+	 * Log_Resync_* messages), not its "Requesting resync ...". */
+	[Q_RESULT] = "SELECT time_ms, text FROM syslog WHERE mac = ?1"
+		" AND LOWER(text) LIKE '%resync%' AND LOWER(text) NOT LIKE '%requesting%'"
+		" ORDER BY time_ms DESC LIMIT 1",
+	[Q_VAR_KNOWN] = "SELECT 1 FROM variable WHERE name = ?1 LIMIT 1",
+	[Q_SERIAL] = "SELECT n FROM inventory_serial WHERE id = 1",
+	[Q_SERIAL_BUMP] = "UPDATE inventory_serial SET n = n + 1 WHERE id = 1",
+};
+
+struct inv {
+	sqlite3 *db;
+	char *path;
+	sqlite3_stmt *st[Q_COUNT];
+	char err[512];
+	int busy;
+	int stale;                     /* serve: the schema was not usable at open */
+};
+
+__attribute__((format(printf, 2, 3)))
+static int
+inv_fail(struct inv *inv, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(inv->err, sizeof(inv->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* An SQLite failure: the reason, and whether it is the database being
+ * unavailable (busy, locked, unreadable) rather than a bad statement. */
+static int
+inv_dbfail(struct inv *inv, int rc)
+{
+	int code = rc & 0xff;
+
+	inv->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
+		code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
+		code == SQLITE_PROTOCOL || code == SQLITE_READONLY;
+	return inv_fail(inv, "%s: %s", inv->path, sqlite3_errmsg(inv->db));
+}
+
+const char *
+inv_errmsg(const struct inv *inv)
+{
+	return inv->err;
+}
+
+int
+inv_busy(const struct inv *inv)
+{
+	return inv->busy;
+}
+
+static int64_t
+inv_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int inv_migrate(struct inv *inv);
+
+/* The statement q, prepared on first use, reset and unbound. */
+static sqlite3_stmt *
+inv_stmt(struct inv *inv, enum inv_q q)
+{
+	int rc;
+
+	inv->busy = 0;
+	if (inv->stale) {
+		if (inv_migrate(inv) < 0) {
+			inv->busy = 1;
+			return NULL;
+		}
+		inv->stale = 0;
+	}
+	if (inv->st[q] == NULL) {
+		rc = sqlite3_prepare_v3(inv->db, inv_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+					&inv->st[q], NULL);
+		if (rc != SQLITE_OK) {
+			inv_dbfail(inv, rc);
+			return NULL;
+		}
+	}
+	return inv->st[q];
+}
+
+static void
+inv_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static void
+inv_bind(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s != NULL && s[0] != '\0')
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement that writes and returns no rows; a change bumps the
+ * inventory's serial in the same transaction (one of its own when the
+ * caller has none), so a reader never sees a change without its bump.
+ * Returns the rows changed, or -1. */
+static int
+inv_exec(struct inv *inv, sqlite3_stmt *st)
+{
+	int own = sqlite3_get_autocommit(inv->db), rc = SQLITE_OK, n = 0;
+	sqlite3_stmt *bump;
+
+	if (own)
+		rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	inv_done(st);
+	if (rc == SQLITE_OK && (n = sqlite3_changes(inv->db)) > 0) {
+		if ((bump = inv_stmt(inv, Q_SERIAL_BUMP)) == NULL)
+			goto fail;
+		rc = sqlite3_step(bump);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		inv_done(bump);
+	}
+	if (rc == SQLITE_OK && own)
+		rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return n;
+	inv_dbfail(inv, rc);
+fail:
+	if (own)
+		inv_rollback(inv);
+	return -1;
+}
+
+int
+inv_serial(struct inv *inv, int64_t *n)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_SERIAL);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	inv_done(st);
+	return rc == SQLITE_ROW ? 0 : inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+}
+
+/* ---- schema ------------------------------------------------------------------ */
+
+static int
+inv_migrate(struct inv *inv)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0, rc;
+	char sql[160];
+
+	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(inv->db, "CREATE TABLE IF NOT EXISTS schema_version ("
+				  " component VARCHAR(32) PRIMARY KEY, version INTEGER NOT NULL)",
+				  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(inv->db, "SELECT version FROM schema_version"
+					" WHERE component = 'inventory'", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			version = sqlite3_column_int(st, 0);
+		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK)
+		goto fail;
+	if (version > INV_SCHEMA_VERSION) {
+		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		return inv_fail(inv, "%s: inventory schema %d is newer than this prov (%d)",
+				inv->path, version, INV_SCHEMA_VERSION);
+	}
+	if (version == INV_SCHEMA_VERSION)
+		return sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 :
+			inv_dbfail(inv, SQLITE_ERROR);
+	for (; version < INV_SCHEMA_VERSION && rc == SQLITE_OK; version++)
+		rc = sqlite3_exec(inv->db, inv_migrations[version], NULL, NULL, NULL);
+	snprintf(sql, sizeof(sql), "INSERT INTO schema_version (component, version)"
+		 " VALUES ('inventory', %d) ON CONFLICT (component) DO UPDATE"
+		 " SET version = excluded.version", INV_SCHEMA_VERSION);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		return 0;
+fail:
+	inv_dbfail(inv, rc);
+	if (!sqlite3_get_autocommit(inv->db))
+		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+inv_open(struct inv **out, const char *url, int serve, char *err, size_t errlen)
+{
+	const char *path = url;
+	struct inv *inv;
+	int rc, fd;
+
+	*out = NULL;
+	if (url != NULL && strncmp(url, "sqlite:", 7) == 0)
+		path = url + 7;
+	if (url == NULL || path[0] == '\0' || strncmp(url, "postgres", 8) == 0) {
+		snprintf(err, errlen, "'%s': not a database URL this build speaks (sqlite:PATH)",
+			 url != NULL ? url : "");
+		return -1;
+	}
+	inv = calloc(1, sizeof(*inv));
+	if (inv == NULL || (inv->path = strdup(path)) == NULL) {
+		free(inv);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	/* Private from birth: the database holds device keys. */
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
+	rc = sqlite3_open_v2(path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 inv->db != NULL ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
+		inv_close(inv);
+		return -1;
+	}
+	sqlite3_busy_timeout(inv->db, serve ? INV_SERVE_BUSY_MS : INV_BUSY_MS);
+	/* The history's writer sets WAL too; whoever comes first does it. */
+	if (sqlite3_exec(inv->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(inv->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(inv->db));
+		inv_close(inv);
+		return -1;
+	}
+	if (inv_migrate(inv) < 0) {
+		snprintf(err, errlen, "%s", inv->err);
+		if (!serve) {
+			inv_close(inv);
+			return -1;
+		}
+		/* The server keeps the connection it opened before dropping
+		 * root, and tries the schema again on each use. */
+		inv->stale = 1;
+		*out = inv;
+		return 1;
+	}
+	*out = inv;
+	return 0;
+}
+
+void
+inv_close(struct inv *inv)
+{
+	if (inv == NULL)
+		return;
+	for (int q = 0; q < Q_COUNT; q++)
+		sqlite3_finalize(inv->st[q]);
+	sqlite3_close(inv->db);
+	free(inv->path);
+	free(inv);
+}
+
+int
+inv_begin(struct inv *inv)
+{
+	int rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : inv_dbfail(inv, rc);
+}
+
+int
+inv_commit(struct inv *inv)
+{
+	int rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		return 0;
+	inv_dbfail(inv, rc);
+	inv_rollback(inv);
+	return -1;
+}
+
+void
+inv_rollback(struct inv *inv)
+{
+	if (!sqlite3_get_autocommit(inv->db))
+		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- names ------------------------------------------------------------------- */
+
+int
+inv_mac_parse(const char *s, char mac[13])
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		char c = *s;
+
+		if (c == ':' || c == '-' || c == '.')
+			continue;
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return -1;
+		if (n == 12)
+			return -1;
+		mac[n++] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+	}
+	mac[n] = '\0';
+	return n == 12 ? 0 : -1;
+}
+
+int
+inv_var_name_ok(const char *s, const char **why)
+{
+	/* The device's own facts and keys, which no variable may stand in
+	 * for (render.c). $PSN, $SERVIP, $PORT and $SCHEME may be set: the
+	 * server's value is the fallback (device > group > product > global >
+	 * identity > server). */
+	static const char *const reserved[] = { "MA", "MAU", "MAC", "SN", "PN", "KEY", "KEY_ID" };
+	size_t n = strlen(s);
+
+	*why = NULL;
+	if (n == 0 || n > INV_NAME_MAX)
+		*why = "a variable name is 1 to 32 letters, digits and '_'";
+	for (size_t i = 0; *why == NULL && i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			*why = "a variable name is 1 to 32 letters, digits and '_'";
+	for (size_t i = 0; *why == NULL && i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcmp(s, reserved[i]) == 0)
+			*why = "the server gives this name itself (identity or key)";
+	return *why == NULL;
+}
+
+/* ---- devices ------------------------------------------------------------------ */
+
+static void
+inv_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+static void
+inv_row_device(sqlite3_stmt *st, struct inv_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	inv_col(st, 0, d->mac, sizeof(d->mac));
+	inv_col(st, 1, d->serial, sizeof(d->serial));
+	inv_col(st, 2, d->product, sizeof(d->product));
+	inv_col(st, 3, d->group, sizeof(d->group));
+	d->enabled = sqlite3_column_int(st, 4);
+	inv_col(st, 5, d->notes, sizeof(d->notes));
+	d->created_ms = sqlite3_column_int64(st, 6);
+	d->key_id = (unsigned)sqlite3_column_int(st, 7);
+}
+
+int
+inv_device_get(struct inv *inv, const char *mac, struct inv_device *d)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_GET);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		inv_row_device(st, d);
+	inv_done(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+static int
+inv_group_note(struct inv *inv, const char *group)
+{
+	sqlite3_stmt *st;
+
+	if (group[0] == '\0')
+		return 0;
+	if ((st = inv_stmt(inv, Q_GROUP_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	return inv_exec(inv, st) < 0 ? -1 : 0;
+}
+
+static void
+inv_bind_device(sqlite3_stmt *st, const struct inv_device *d)
+{
+	sqlite3_bind_text(st, 1, d->mac, -1, SQLITE_STATIC);
+	inv_bind(st, 2, d->serial);
+	inv_bind(st, 3, d->product);
+	inv_bind(st, 4, d->group);
+	sqlite3_bind_int(st, 5, d->enabled != 0);
+	inv_bind(st, 6, d->notes);
+}
+
+/* A fresh key numbered id for mac. */
+static int
+inv_key_add(struct inv *inv, const char *mac, unsigned id)
+{
+	unsigned char raw[INV_KEY_BYTES];
+	char hex[INV_KEY_HEX + 1];
+	sqlite3_stmt *st = inv_stmt(inv, Q_KEY_ADD);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return inv_fail(inv, "no randomness for a device key");
+	hex_encode(raw, sizeof(raw), hex);
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)id);
+	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, inv_now_ms());
+	rc = inv_exec(inv, st);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	OPENSSL_cleanse(hex, sizeof(hex));
+	return rc < 0 ? -1 : 0;
+}
+
+int
+inv_device_add(struct inv *inv, struct inv_device *d)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_ADD);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	d->created_ms = inv_now_ms();
+	inv_bind_device(st, d);
+	sqlite3_bind_int64(st, 7, d->created_ms);
+	rc = sqlite3_step(st);
+	inv_done(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return inv_fail(inv, "%s: already in the inventory", d->mac);
+	if (rc != SQLITE_DONE)
+		return inv_dbfail(inv, rc);
+	if (inv_group_note(inv, d->group) < 0 || inv_key_add(inv, d->mac, 1) < 0)
+		return -1;
+	d->key_id = 1;
+	return 0;
+}
+
+int
+inv_device_update(struct inv *inv, const struct inv_device *d)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_UPD);
+	int n;
+
+	if (st == NULL)
+		return -1;
+	inv_bind_device(st, d);
+	n = inv_exec(inv, st);
+	if (n <= 0)
+		return n;
+	return inv_group_note(inv, d->group) < 0 ? -1 : 1;
+}
+
+int
+inv_device_rm(struct inv *inv, const char *mac)
+{
+	const enum inv_q qs[] = { Q_KEY_RM, Q_VAR_RM_DEV, Q_DEV_RM };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+		sqlite3_stmt *st = inv_stmt(inv, qs[i]);
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+		if ((n = inv_exec(inv, st)) < 0)
+			return -1;
+	}
+	return n > 0;
+}
+
+int
+inv_device_list(struct inv *inv, const char *group,
+		void (*fn)(void *arg, const struct inv_device *d), void *arg)
+{
+	sqlite3_stmt *st = inv_stmt(inv, group != NULL ? Q_DEV_LIST_GROUP : Q_DEV_LIST);
+	struct inv_device d;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (group != NULL)
+		sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		inv_row_device(st, &d);
+		fn(arg, &d);
+	}
+	inv_done(st);
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+/* ---- variables ------------------------------------------------------------------ */
+
+int
+inv_var_set(struct inv *inv, enum inv_scope scope, const char *owner, const char *name,
+	    const char *value)
+{
+	sqlite3_stmt *st = inv_stmt(inv, value != NULL ? Q_VAR_SET : Q_VAR_UNSET);
+
+	if (st == NULL)
+		return -1;
+	if (value != NULL && strlen(value) > INV_VALUE_MAX)
+		return inv_fail(inv, "%s: value longer than %u bytes", name, INV_VALUE_MAX);
+	sqlite3_bind_text(st, 1, inv_scope_names[scope], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	if (value != NULL)
+		sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+	return inv_exec(inv, st);
+}
+
+void
+inv_vars_free(struct inv_vars *vs)
+{
+	for (size_t i = 0; i < vs->n; i++) {
+		OPENSSL_cleanse(vs->v[i].value, strlen(vs->v[i].value));
+		free(vs->v[i].value);
+	}
+	free(vs->v);
+	vs->v = NULL;
+	vs->n = 0;
+}
+
+const char *
+inv_vars_find(const struct inv_vars *vs, const char *name, size_t n)
+{
+	for (size_t i = 0; i < vs->n; i++)
+		if (strlen(vs->v[i].name) == n && memcmp(vs->v[i].name, name, n) == 0)
+			return vs->v[i].value;
+	return NULL;
+}
+
+int
+inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct inv_vars *out)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_VAR_LIST);
+	size_t cap = 0;
+	int rc;
+
+	out->v = NULL;
+	out->n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, inv_scope_names[scope], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+		const unsigned char *value = sqlite3_column_text(st, 1);
+
+		if (out->n == INV_VARS_MAX)
+			continue; /* set_var refuses more; a hand-edited table is cut */
+		if (out->n == cap) {
+			size_t ncap = cap != 0 ? cap * 2 : 16;
+			struct inv_var *nv = realloc(out->v, ncap * sizeof(*nv));
+
+			if (nv == NULL)
+				break;
+			out->v = nv;
+			cap = ncap;
+		}
+		snprintf(out->v[out->n].name, sizeof(out->v[out->n].name), "%s",
+			 name != NULL ? (const char *)name : "");
+		out->v[out->n].value = strdup(value != NULL ? (const char *)value : "");
+		if (out->v[out->n].value == NULL)
+			break;
+		out->n++;
+	}
+	inv_done(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	inv_vars_free(out);
+	return rc == SQLITE_ROW ? inv_fail(inv, "out of memory") : inv_dbfail(inv, rc);
+}
+
+int
+inv_var_known(struct inv *inv, const char *name)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_VAR_KNOWN);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	inv_done(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+/* ---- keys ------------------------------------------------------------------------ */
+
+int
+inv_key_get(struct inv *inv, const char *mac, unsigned *id, char hex[INV_KEY_HEX + 1])
+{
+	sqlite3_stmt *st = inv_stmt(inv, *id != 0 ? Q_KEY_GET : Q_KEY_CUR);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	if (*id != 0)
+		sqlite3_bind_int(st, 2, (int)*id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = (unsigned)sqlite3_column_int(st, 0);
+		inv_col(st, 1, hex, INV_KEY_HEX + 1);
+	}
+	inv_done(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+int
+inv_key_rotate(struct inv *inv, const char *mac, unsigned *id)
+{
+	char hex[INV_KEY_HEX + 1];
+	unsigned cur = 0;
+	int rc = inv_key_get(inv, mac, &cur, hex);
+
+	OPENSSL_cleanse(hex, sizeof(hex));
+	if (rc <= 0)
+		return rc;
+	if (inv_key_add(inv, mac, cur + 1) < 0)
+		return -1;
+	*id = cur + 1;
+	return 1;
+}
+
+int
+inv_key_retire(struct inv *inv, const char *mac, unsigned id)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_KEY_RETIRE);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)id);
+	return inv_exec(inv, st);
+}
+
+/* ---- templates --------------------------------------------------------------------- */
+
+int
+inv_template_put(struct inv *inv, const char *name, const char *body, size_t len)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_PUT);
+
+	if (st == NULL)
+		return -1;
+	if (len > INV_TEMPLATE_MAX)
+		return inv_fail(inv, "template %s: larger than %u bytes", name, INV_TEMPLATE_MAX);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, inv_now_ms());
+	return inv_exec(inv, st);
+}
+
+int
+inv_template_get(struct inv *inv, const char *name, char **body, size_t *len)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_GET);
+	int rc;
+
+	*body = NULL;
+	*len = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_text(st, 0);
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+
+		*body = malloc(n + 1);
+		if (*body != NULL) {
+			memcpy(*body, b != NULL ? b : "", n);
+			(*body)[n] = '\0';
+			*len = n;
+		}
+	}
+	inv_done(st);
+	if (rc == SQLITE_ROW)
+		return *body != NULL ? 1 : inv_fail(inv, "out of memory");
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+int
+inv_template_rm(struct inv *inv, const char *name)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_RM);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	return inv_exec(inv, st);
+}
+
+int
+inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name, size_t len,
+					      int64_t updated_ms), void *arg)
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_LIST);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, (const char *)sqlite3_column_text(st, 0),
+		   (size_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+	inv_done(st);
+	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+/* ---- history facts ---------------------------------------------------------------- */
+
+int
+inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	/* No history table yet (no server has run on this database). */
+	if (sqlite3_table_column_metadata(inv->db, NULL, "request", "mac", NULL, NULL, NULL,
+					  NULL, NULL) != SQLITE_OK)
+		return 0;
+	if ((st = inv_stmt(inv, Q_SEEN)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->last_ms = sqlite3_column_int64(st, 0);
+		s->last_status = sqlite3_column_int(st, 1);
+		inv_col(st, 2, s->user_agent, sizeof(s->user_agent));
+	}
+	inv_done(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return inv_dbfail(inv, rc);
+	if (sqlite3_table_column_metadata(inv->db, NULL, "syslog", "mac", NULL, NULL, NULL,
+					  NULL, NULL) != SQLITE_OK)
+		return 0;
+	if ((st = inv_stmt(inv, Q_RESULT)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s->result_ms = sqlite3_column_int64(st, 0);
+		inv_col(st, 1, s->last_result, sizeof(s->last_result));
+	}
+	inv_done(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}

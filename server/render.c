@@ -1,0 +1,711 @@
+/*
+ * render: routes, variable resolution and packing of per-device profiles.
+ * See render.h. The macro language is libprov's (prov_macro_expand): one
+ * expander for the phone and the server, so a template reads as a rule.
+ */
+#define _GNU_SOURCE /* memfd_create */
+#include "render.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include <prov/prov.h>
+
+#include "inventory.h"
+#include "log.h"
+
+/* ---- routes --------------------------------------------------------------------- */
+
+int
+route_parse(const char *text, struct route *r, char *err, size_t errlen)
+{
+	char buf[ROUTE_TEXT_MAX + 1], *save = NULL, *tok;
+	int n = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(text) > ROUTE_TEXT_MAX) {
+		snprintf(err, errlen, "route longer than %u bytes", ROUTE_TEXT_MAX);
+		return -1;
+	}
+	strcpy(buf, text);
+	for (tok = strtok_r(buf, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+		if (n++ == 0) {
+			if (strlen(tok) >= sizeof(r->pattern)) {
+				snprintf(err, errlen, "route pattern longer than %u bytes",
+					 ROUTE_PATTERN_MAX - 1);
+				return -1;
+			}
+			strcpy(r->pattern, tok);
+		} else if (strncmp(tok, "template=", 9) == 0 && tok[9] != '\0' &&
+			   strlen(tok + 9) < sizeof(r->tmpl)) {
+			strcpy(r->tmpl, tok + 9);
+		} else if (strcmp(tok, "gzip") == 0) {
+			r->flags |= ROUTE_GZIP;
+		} else if (strcmp(tok, "encrypt=openssl") == 0) {
+			r->flags |= ROUTE_ENC_OPENSSL;
+		} else if (strcmp(tok, "encrypt=aes128gcm") == 0) {
+			r->flags |= ROUTE_ENC_GCM;
+		} else if (strcmp(tok, "require=cert") == 0) {
+			r->flags |= ROUTE_REQUIRE_CERT;
+		} else {
+			snprintf(err, errlen, "route '%s': unknown word '%s' (template=NAME, gzip,"
+				 " encrypt=openssl|aes128gcm, require=cert)", text, tok);
+			return -1;
+		}
+	}
+	if (n == 0 || r->tmpl[0] == '\0') {
+		snprintf(err, errlen, "route '%s': needs PATTERN template=NAME", text);
+		return -1;
+	}
+	if ((r->flags & ROUTE_ENC_OPENSSL) && (r->flags & ROUTE_ENC_GCM)) {
+		snprintf(err, errlen, "route '%s': one encrypt= only", text);
+		return -1;
+	}
+	if (strstr(r->pattern, "$MA") == NULL && !(r->flags & ROUTE_REQUIRE_CERT)) {
+		snprintf(err, errlen, "route '%s': a pattern without $MA names the device by"
+			 " its certificate: add require=cert", text);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+render_ishex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+int
+route_match(const struct route *r, const char *path, size_t len, char mac[13],
+	    unsigned *key_id)
+{
+	const char *p = r->pattern;
+	size_t i = 0;
+
+	mac[0] = '\0';
+	*key_id = 0;
+	while (*p == '/')
+		p++;
+	while (i < len && path[i] == '/')
+		i++;
+	while (*p != '\0') {
+		if (strncmp(p, "$KEY_ID", 7) == 0) {
+			unsigned long v = 0;
+			size_t start = i;
+
+			while (i < len && path[i] >= '0' && path[i] <= '9' &&
+			       i - start < ROUTE_KEY_ID_DIGITS)
+				v = v * 10 + (unsigned long)(path[i++] - '0');
+			if (i == start || v == 0)
+				return 0;
+			*key_id = (unsigned)v;
+			p += 7;
+		} else if (strncmp(p, "$MA", 3) == 0) {
+			if (len - i < 12)
+				return 0;
+			for (size_t k = 0; k < 12; k++) {
+				char c = path[i + k];
+
+				if (!render_ishex(c))
+					return 0;
+				mac[k] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+			}
+			mac[12] = '\0';
+			i += 12;
+			p += 3;
+		} else {
+			if (i >= len || path[i] != *p)
+				return 0;
+			i++;
+			p++;
+		}
+	}
+	return i == len;
+}
+
+/* ---- variables -------------------------------------------------------------------- */
+
+/* Everything one render looks names up in. */
+struct render_vars {
+	struct inv_vars scope[4];      /* INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL */
+	const struct inv_device *d;
+	const struct render_env *env;
+	char mau[13], macc[18], psn[16], key[INV_KEY_HEX + 1], key_id[16];
+	int placeholders;              /* lint: every name given is known */
+	void (*unknown)(void *arg, const char *name, size_t n);
+	void *arg;
+};
+
+static const char *
+render_lookup(void *arg, const char *name, size_t n, size_t *vlen)
+{
+	struct render_vars *rv = arg;
+	const struct inv_device *d = rv->d;
+	const struct { const char *name; const char *value; } ident[] = {
+		{ "MA", d->mac }, { "MAU", rv->mau }, { "MAC", rv->macc }, { "SN", d->serial },
+		{ "PN", d->product }, { "PSN", rv->psn }, { "KEY", rv->key },
+		{ "KEY_ID", rv->key_id }, { "SERVIP", rv->env->servip },
+		{ "PORT", rv->env->port }, { "SCHEME", rv->env->scheme },
+	};
+	const char *v;
+
+	for (int s = 0; s < 4; s++)
+		if ((v = inv_vars_find(&rv->scope[s], name, n)) != NULL) {
+			*vlen = strlen(v);
+			return v;
+		}
+	for (size_t i = 0; i < sizeof(ident) / sizeof(ident[0]); i++)
+		if (strlen(ident[i].name) == n && memcmp(ident[i].name, name, n) == 0 &&
+		    ident[i].value != NULL) {
+			*vlen = strlen(ident[i].value);
+			return ident[i].value;
+		}
+	if (rv->unknown != NULL)
+		rv->unknown(rv->arg, name, n);
+	return NULL;
+}
+
+static void
+render_vars_free(struct render_vars *rv)
+{
+	for (int s = 0; s < 4; s++)
+		inv_vars_free(&rv->scope[s]);
+	OPENSSL_cleanse(rv->key, sizeof(rv->key));
+}
+
+/* Loads the four scopes and the identity of d. Returns 0 or -1. */
+static int
+render_vars_load(struct inv *inv, const struct inv_device *d, const struct render_env *env,
+		 struct render_vars *rv)
+{
+	const enum inv_scope order[4] = { INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL };
+	const char *owner[4] = { d->mac, d->group, d->product, "" };
+	unsigned id = 0;
+	const char *p;
+	size_t k = 0;
+
+	memset(rv, 0, sizeof(*rv));
+	rv->d = d;
+	rv->env = env;
+	for (int s = 0; s < 4; s++) {
+		if (owner[s][0] == '\0' && order[s] != INV_GLOBAL)
+			continue;
+		if (inv_vars_get(inv, order[s], owner[s], &rv->scope[s]) < 0) {
+			render_vars_free(rv);
+			return -1;
+		}
+	}
+	for (int i = 0; i < 12; i++) {
+		char c = d->mac[i];
+
+		rv->mau[i] = (char)(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+		rv->macc[k++] = c;
+		if (i % 2 == 1 && i < 11)
+			rv->macc[k++] = ':';
+	}
+	/* The product short number: the first run of digits ("CP-8841-3PCC"). */
+	p = strpbrk(d->product, "0123456789");
+	for (k = 0; p != NULL && k + 1 < sizeof(rv->psn) && *p >= '0' && *p <= '9'; p++)
+		rv->psn[k++] = *p;
+	if (inv_key_get(inv, d->mac, &id, rv->key) < 0) {
+		render_vars_free(rv);
+		return -1;
+	}
+	if (id != 0)
+		snprintf(rv->key_id, sizeof(rv->key_id), "%u", id);
+	return 0;
+}
+
+/* ---- rendering -------------------------------------------------------------------- */
+
+static enum render_status
+render_dbfail(struct inv *inv, char *why, size_t whylen)
+{
+	snprintf(why, whylen, "inventory: %s", inv_errmsg(inv));
+	return inv_busy(inv) ? RENDER_BUSY : RENDER_FAIL;
+}
+
+/* Expands text against rv into *out. */
+static enum render_status
+render_expand(struct render_vars *rv, const char *text, size_t len, unsigned flags,
+	      char **out, size_t *outlen, char *why, size_t whylen)
+{
+	char msg[256];
+	enum prov_err rc = prov_macro_expand(text, len, RENDER_OUT_MAX,
+					     flags | PROV_MACRO_USCORE, render_lookup, rv,
+					     out, outlen, msg, sizeof(msg));
+
+	if (rc == PROV_OK)
+		return RENDER_OK;
+	snprintf(why, whylen, "%s", msg);
+	return RENDER_FAIL;
+}
+
+enum render_status
+render_device(struct inv *inv, const char *mac, const char *tmpl,
+	      const struct render_env *env, char **out, size_t *len, char *why, size_t whylen)
+{
+	struct inv_device d;
+	struct render_vars rv;
+	char *name = NULL, *body = NULL;
+	size_t nlen, blen;
+	enum render_status st;
+	int r;
+
+	*out = NULL;
+	*len = 0;
+	r = inv_device_get(inv, mac, &d);
+	if (r < 0)
+		return render_dbfail(inv, why, whylen);
+	if (r == 0 || !d.enabled) {
+		snprintf(why, whylen, "%s: %s", mac, r == 0 ? "not in the inventory" : "disabled");
+		return RENDER_MISS;
+	}
+	if (render_vars_load(inv, &d, env, &rv) < 0)
+		return render_dbfail(inv, why, whylen);
+	st = render_expand(&rv, tmpl, strlen(tmpl), 0, &name, &nlen, why, whylen);
+	if (st != RENDER_OK)
+		goto out;
+	r = inv_template_get(inv, name, &body, &blen);
+	if (r <= 0) {
+		if (r < 0)
+			st = render_dbfail(inv, why, whylen);
+		else {
+			snprintf(why, whylen, "%s: no template '%s'", mac, name);
+			st = RENDER_MISS;
+		}
+		goto out;
+	}
+	st = render_expand(&rv, body, blen, PROV_MACRO_XML, out, len, why, whylen);
+out:
+	free(name);
+	free(body);
+	render_vars_free(&rv);
+	return st;
+}
+
+/* Packs the rendered text as the route says, with the key the path names. */
+static enum render_status
+render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct render_res *res)
+{
+	char key[INV_KEY_HEX + 1] = "", msg[256];
+	unsigned id = key_id;
+	void *packed = NULL;
+	size_t plen = 0;
+	enum prov_err rc;
+	int k;
+
+	if (r->flags & (ROUTE_ENC_OPENSSL | ROUTE_ENC_GCM)) {
+		k = inv_key_get(inv, res->mac, &id, key);
+		if (k < 0)
+			return render_dbfail(inv, res->why, sizeof(res->why));
+		if (k == 0) {
+			snprintf(res->why, sizeof(res->why), "%s: no key %u", res->mac, key_id);
+			return RENDER_MISS;
+		}
+	} else if (key_id != 0) {
+		/* The path names a key, the route encrypts nothing: the key
+		 * number must still be one the device holds. */
+		k = inv_key_get(inv, res->mac, &id, key);
+		OPENSSL_cleanse(key, sizeof(key));
+		key[0] = '\0';
+		if (k <= 0)
+			return k < 0 ? render_dbfail(inv, res->why, sizeof(res->why)) : RENDER_MISS;
+	}
+	if (r->flags & ROUTE_ENC_GCM) {
+		/* D-ENC-6: the device's key (its hex text, what a template hands
+		 * the phone as IKM_HTTP_Encrypt_Content) is the input keying
+		 * material; the header's key id is the key's number, so a phone
+		 * and an operator can tell which key a response needs. */
+		char keyid[16];
+
+		snprintf(keyid, sizeof(keyid), "%u", id);
+		rc = prov_pack_aes128gcm(res->body, res->len,
+					 (r->flags & ROUTE_GZIP) ? PROV_PACK_GZIP : 0, key, keyid,
+					 0, &packed, &plen, msg, sizeof(msg));
+	} else if ((r->flags & (ROUTE_GZIP | ROUTE_ENC_OPENSSL)) != 0) {
+		rc = prov_pack(res->body, res->len, (r->flags & ROUTE_GZIP) ? PROV_PACK_GZIP : 0,
+			       key[0] != '\0' ? key : NULL, &packed, &plen, msg, sizeof(msg));
+	} else {
+		rc = PROV_OK;
+	}
+	if ((r->flags & (ROUTE_GZIP | ROUTE_ENC_OPENSSL | ROUTE_ENC_GCM)) != 0) {
+		OPENSSL_cleanse(key, sizeof(key));
+		OPENSSL_cleanse(res->body, res->len);
+		free(res->body);
+		res->body = packed;
+		res->len = plen;
+		if (rc != PROV_OK) {
+			res->body = NULL;
+			res->len = 0;
+			snprintf(res->why, sizeof(res->why), "pack: %s", msg);
+			return RENDER_FAIL;
+		}
+	}
+	/* The device fetched with key n: the keys before n are done with. */
+	if (key_id > 1 && inv_key_retire(inv, res->mac, key_id) < 0)
+		snprintf(res->why, sizeof(res->why), "retiring old keys: %s", inv_errmsg(inv));
+	return RENDER_OK;
+}
+
+/* The index of the first route matching path, or -1; r, mac and key_id
+ * (may be NULL) get what it matched. */
+static int
+route_find(char *const *routes, unsigned n, const char *path, size_t len, struct route *r,
+	   char mac[13], unsigned *key_id)
+{
+	char err[ROUTE_TEXT_MAX + 128];
+
+	for (unsigned i = 0; i < n; i++)
+		if (route_parse(routes[i], r, err, sizeof(err)) == 0 &&
+		    route_match(r, path, len, mac, key_id))
+			return (int)i;
+	return -1;
+}
+
+static int
+route_first(char *const *routes, unsigned n, const char *path, size_t len)
+{
+	struct route r;
+	char mac[13];
+	unsigned key_id;
+
+	return route_find(routes, n, path, len, &r, mac, &key_id);
+}
+
+/* ---- the cache ------------------------------------------------------------------ */
+
+struct render_slot {
+	int64_t serial;                /* of the inventory it was rendered from */
+	unsigned route, key_id;
+	char mac[13];
+	char env[96];                  /* scheme, address, port */
+	char *body;                    /* NULL: empty slot */
+	size_t len;
+	unsigned flags;
+};
+
+/* The worker's cache: one per process, like http_date_now's (one worker,
+ * one thread). */
+static struct render_slot *render_cache;
+static size_t render_cache_bytes;      /* bodies held, at most RENDER_CACHE_BYTES_MAX */
+
+static struct render_slot *
+render_slot(unsigned route, const char *mac, unsigned key_id, const char *envkey)
+{
+	uint32_t h = 2166136261u;
+
+	if (render_cache == NULL &&
+	    (render_cache = calloc(RENDER_CACHE_SLOTS, sizeof(*render_cache))) == NULL)
+		return NULL;
+	for (const char *p = mac; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	for (const char *p = envkey; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ route) * 16777619u;
+	h = (h ^ key_id) * 16777619u;
+	return &render_cache[h % RENDER_CACHE_SLOTS];
+}
+
+static int
+render_slot_is(const struct render_slot *s, int64_t serial, unsigned route, const char *mac,
+	       unsigned key_id, const char *envkey)
+{
+	return s->body != NULL && s->serial == serial && s->route == route &&
+		s->key_id == key_id && strcmp(s->mac, mac) == 0 && strcmp(s->env, envkey) == 0;
+}
+
+static void
+render_slot_put(struct render_slot *s, int64_t serial, unsigned route, const char *mac,
+		unsigned key_id, const char *envkey, const struct render_res *res)
+{
+	char *copy;
+
+	if (s == NULL || res->len > RENDER_CACHE_BODY_MAX ||
+	    render_cache_bytes - (s->body != NULL ? s->len : 0) + res->len > RENDER_CACHE_BYTES_MAX ||
+	    (copy = malloc(res->len + 1)) == NULL)
+		return;
+	memcpy(copy, res->body, res->len);
+	if (s->body != NULL) {
+		OPENSSL_cleanse(s->body, s->len);
+		free(s->body);
+		render_cache_bytes -= s->len;
+	}
+	render_cache_bytes += res->len;
+	s->body = copy;
+	s->len = res->len;
+	s->serial = serial;
+	s->route = route;
+	s->key_id = key_id;
+	s->flags = res->flags;
+	snprintf(s->mac, sizeof(s->mac), "%s", mac);
+	snprintf(s->env, sizeof(s->env), "%s", envkey);
+}
+
+enum render_status
+render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, size_t len,
+	    const struct render_env *env, struct render_res *res)
+{
+	struct route r;
+	struct render_slot *slot;
+	char envkey[96];
+	unsigned key_id = 0, idx;
+	int64_t serial = -1, serial2 = -1;
+	int found;
+	enum render_status st;
+
+	memset(res, 0, sizeof(*res));
+	if ((found = route_find(routes, n, path, len, &r, res->mac, &key_id)) < 0)
+		return RENDER_NONE;
+	idx = (unsigned)found;
+	res->flags = r.flags;
+	if (res->mac[0] == '\0') {
+		if (env->cert_mac == NULL || env->cert_mac[0] == '\0') {
+			snprintf(res->why, sizeof(res->why), "no client certificate naming a MAC");
+			return RENDER_MISS;
+		}
+		memcpy(res->mac, env->cert_mac, sizeof(res->mac));
+	}
+	/* S-SEC-1: with a certificate, only the certificate's own profile. */
+	if ((r.flags & ROUTE_REQUIRE_CERT) && (env->cert_mac == NULL || env->cert_mac[0] == '\0')) {
+		snprintf(res->why, sizeof(res->why), "%s: route needs a client certificate",
+			 res->mac);
+		return RENDER_MISS;
+	}
+	if (env->cert_mac != NULL && env->cert_mac[0] != '\0' &&
+	    strcmp(env->cert_mac, res->mac) != 0) {
+		snprintf(res->why, sizeof(res->why), "%s: the certificate names %s", res->mac,
+			 env->cert_mac);
+		return RENDER_MISS;
+	}
+	if ((r.flags & ROUTE_ENC_GCM) && env->scheme != NULL && strcmp(env->scheme, "tftp") == 0) {
+		/* aes128gcm is an HTTP content coding: TFTP has no header to
+		 * name it, so such a route is not served there. */
+		snprintf(res->why, sizeof(res->why), "%s: aes128gcm route over TFTP", res->mac);
+		return RENDER_MISS;
+	}
+	snprintf(envkey, sizeof(envkey), "%s %s %s", env->scheme ? env->scheme : "",
+		 env->servip ? env->servip : "", env->port ? env->port : "");
+	if (inv_serial(inv, &serial) < 0)
+		return render_dbfail(inv, res->why, sizeof(res->why));
+	slot = render_slot(idx, res->mac, key_id, envkey);
+	if (slot != NULL && render_slot_is(slot, serial, idx, res->mac, key_id, envkey)) {
+		if ((res->body = malloc(slot->len + 1)) == NULL) {
+			snprintf(res->why, sizeof(res->why), "out of memory");
+			return RENDER_FAIL;
+		}
+		memcpy(res->body, slot->body, slot->len);
+		res->len = slot->len;
+		return RENDER_OK;
+	}
+	st = render_device(inv, res->mac, r.tmpl, env, &res->body, &res->len, res->why,
+			   sizeof(res->why));
+	if (st == RENDER_OK)
+		st = render_pack(inv, &r, key_id, res);
+	/* Kept under the serial read before rendering, and only when nothing
+	 * changed meanwhile (a CLI write, or this very fetch retiring old
+	 * keys): a body is never tagged newer than what it was made from. */
+	if (st == RENDER_OK && inv_serial(inv, &serial2) == 0 && serial2 == serial)
+		render_slot_put(slot, serial, idx, res->mac, key_id, envkey, res);
+	if (st != RENDER_OK) {
+		free(res->body);
+		res->body = NULL;
+		res->len = 0;
+	}
+	return st;
+}
+
+enum render_status
+render_request(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	       const char *path, size_t len, const char *scheme,
+	       const struct sockaddr_storage *local, const char *cert_mac, const char *client,
+	       struct render_res *res)
+{
+	char ip[INET6_ADDRSTRLEN] = "", port[8] = "";
+	struct render_env env = { ip, port, scheme, cert_mac };
+	enum render_status st;
+	char err[400];
+
+	if (local->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)local;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+		snprintf(port, sizeof(port), "%u", ntohs(s6->sin6_port));
+	} else if (local->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)local;
+
+		inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+		snprintf(port, sizeof(port), "%u", ntohs(s4->sin_port));
+	}
+	if (port[0] == '0' && port[1] == '\0')
+		env.port = NULL; /* not known: $PORT stays as written */
+	if (*inv == NULL) {
+		memset(res, 0, sizeof(*res));
+		if (route_first(routes, n, path, len) < 0)
+			return RENDER_NONE;
+		if (inv_open(inv, db, 1, err, sizeof(err)) != 0) {
+			snprintf(res->why, sizeof(res->why), "inventory: %s", err);
+			log_msg(LOG_WARNING, "%s: %s: server busy: %s", scheme, client, res->why);
+			return RENDER_BUSY;
+		}
+		log_msg(LOG_NOTICE, "inventory %s: open", db);
+	}
+	st = render_path(*inv, routes, n, path, len, &env, res);
+	switch (st) {
+	case RENDER_BUSY:
+		log_msg(LOG_WARNING, "%s: %s: %s: server busy: %s", scheme, client, res->mac,
+			res->why);
+		break;
+	case RENDER_FAIL:
+		log_msg(LOG_ERR, "%s: %s: %s: render failed: %s", scheme, client, res->mac,
+			res->why);
+		break;
+	case RENDER_MISS:
+		if (log_enabled(LOG_DEBUG))
+			log_msg(LOG_DEBUG, "%s: %s: not served: %s", scheme, client, res->why);
+		break;
+	case RENDER_OK:
+		if (res->why[0] != '\0')
+			log_msg(LOG_WARNING, "%s: %s: %s: %s", scheme, client, res->mac, res->why);
+		break;
+	case RENDER_NONE:
+		break;
+	}
+	return st;
+}
+
+int
+render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	  const char *path, size_t len, const char *scheme,
+	  const struct sockaddr_storage *local, const char *client)
+{
+	struct render_res res;
+	enum render_status st;
+	size_t off = 0;
+	int fd;
+
+	if (n == 0)
+		return -ENOSYS;
+	st = render_request(inv, db, routes, n, path, len, scheme, local, NULL, client, &res);
+	if (st != RENDER_OK)
+		return st == RENDER_NONE ? -ENOSYS : st == RENDER_MISS ? -ENOENT :
+			st == RENDER_BUSY ? -EBUSY : -EIO;
+	fd = memfd_create("prov-render", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	while (fd >= 0 && off < res.len) {
+		ssize_t w = write(fd, res.body + off, res.len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			fd = -1;
+			break;
+		}
+		off += (size_t)w;
+	}
+	OPENSSL_cleanse(res.body, res.len);
+	free(res.body);
+	if (fd < 0)
+		return -EIO;
+	/* Nobody changes it while it is sent. */
+	fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+	return fd;
+}
+
+/* ---- lint -------------------------------------------------------------------------- */
+
+struct render_lint_ctx {
+	struct inv *inv;
+	const char *text;
+	void (*unknown)(void *arg, const char *macro, unsigned line);
+	void (*param)(void *arg, const char *param, unsigned line);
+	void *arg;
+	int failed;
+};
+
+/* Every name is looked up; those neither the server's nor any scope's are
+ * reported. A placeholder value keeps the structure of the text. */
+static const char *
+render_lint_lookup(void *arg, const char *name, size_t n, size_t *vlen)
+{
+	static const char *const server[] = {
+		"MA", "MAU", "MAC", "SN", "PN", "PSN", "KEY", "KEY_ID", "SERVIP", "PORT", "SCHEME",
+	};
+	struct render_lint_ctx *lc = arg;
+	char nm[INV_NAME_MAX + 1];
+	int known = 0;
+
+	*vlen = 1;
+	for (size_t i = 0; i < sizeof(server) / sizeof(server[0]); i++)
+		if (strlen(server[i]) == n && memcmp(server[i], name, n) == 0)
+			return "x";
+	if (n <= INV_NAME_MAX) {
+		memcpy(nm, name, n);
+		nm[n] = '\0';
+		known = inv_var_known(lc->inv, nm);
+		if (known < 0)
+			lc->failed = 1;
+	}
+	if (known > 0)
+		return "x";
+	if (known == 0 && lc->unknown != NULL) {
+		unsigned line = 1;
+
+		memcpy(nm, name, n <= INV_NAME_MAX ? n : INV_NAME_MAX);
+		nm[n <= INV_NAME_MAX ? n : INV_NAME_MAX] = '\0';
+		for (const char *p = lc->text; p < name; p++)
+			line += *p == '\n';
+		lc->unknown(lc->arg, nm, line);
+	}
+	return NULL;
+}
+
+static void
+render_lint_issue(void *arg, const struct prov_issue *is)
+{
+	struct render_lint_ctx *lc = arg;
+
+	if (!is->error && lc->param != NULL)
+		lc->param(lc->arg, is->name, is->line);
+}
+
+int
+render_lint(struct inv *inv, const char *name, const char *text, size_t len,
+	    void (*unknown)(void *arg, const char *macro, unsigned line),
+	    void (*param)(void *arg, const char *param, unsigned line),
+	    void *arg, char *msg, size_t msglen)
+{
+	struct render_lint_ctx lc = { inv, text, unknown, param, arg, 0 };
+	struct prov_profile *p = NULL;
+	char *out = NULL;
+	size_t olen;
+	enum prov_err rc;
+
+	/* Values are escaped where they land, so the text's own structure is
+	 * the rendered profile's: check it as written, for true places. */
+	rc = prov_profile_parse(name, text, len, 0, &p, msg, msglen);
+	if (rc != PROV_OK)
+		return -1;
+	rc = prov_macro_expand(text, len, RENDER_OUT_MAX, PROV_MACRO_USCORE | PROV_MACRO_XML,
+			       render_lint_lookup, &lc, &out, &olen, msg, msglen);
+	if (rc == PROV_OK && lc.failed) {
+		snprintf(msg, msglen, "inventory: %s", inv_errmsg(inv));
+		rc = PROV_E_IO;
+	}
+	if (rc == PROV_OK)
+		prov_profile_lint(p, render_lint_issue, &lc);
+	prov_profile_free(p);
+	free(out);
+	return rc == PROV_OK ? 0 : -1;
+}

@@ -1,0 +1,141 @@
+/*
+ * render: a device's own profile, rendered from a template against the
+ * inventory (server.md S-SRV-2, S-SRV-3, S-DEV-2, S-SEC-1, S-SEC-3;
+ * interfaces.md "Inventory and rendering").
+ *
+ * A route, `PATTERN template=NAME [gzip] [encrypt=openssl|aes128gcm]
+ * [require=cert]`, maps request paths to a template. In PATTERN `$MA`
+ * matches a MAC (12 hex digits, either case) and `$KEY_ID` a key number;
+ * a pattern without `$MA` takes the MAC of the verified client
+ * certificate. Leading '/' are ignored on both sides (TFTP names have
+ * none). NAME is expanded like a template (`template=$PN`).
+ *
+ * Variables resolve device > group > product > global, then the device's
+ * identity ($MA $MAU $MAC $SN $PN $PSN), then the server's ($KEY: the
+ * current key, $KEY_ID its number, $SERVIP $PORT $SCHEME of the request).
+ * Names take letters, digits and '_' ($KEY_ID is one name). Every value is
+ * XML-escaped where it lands; unknown names stay as written.
+ *
+ * Keys: a route with encrypt= encrypts with the key its path names
+ * ($KEY_ID), or with the current key when the pattern has none. A fetch
+ * naming key n retires the device's keys below n: the server keeps key n
+ * until the device has fetched with n + 1 (S-SEC-3 rotation).
+ *
+ * Enumeration defence (S-SEC-2): an unknown or disabled device, a MAC that
+ * is not the certificate's, a route needing a certificate without one, an
+ * unknown key number and a missing template are all RENDER_MISS, which
+ * every listener answers exactly as a missing file.
+ *
+ * Cache: a worker keeps each rendered response (the packed bytes) in a
+ * direct-mapped table keyed by route, MAC, key number and the request's
+ * server address, tagged with the inventory's serial (inv_serial); one
+ * SELECT per request tells whether anything changed since, so a change
+ * made with the CLI is still served on the next request, and an unchanged
+ * profile costs about what a static file does. Bodies hold secrets: they
+ * are wiped when replaced.
+ *
+ * One per worker process, single-threaded (the cache is the process's).
+ */
+#ifndef PROV_SERVER_RENDER_H
+#define PROV_SERVER_RENDER_H
+
+#include <stddef.h>
+
+#define ROUTE_TEXT_MAX 512u            /* longest route line */
+#define ROUTE_PATTERN_MAX 256u         /* longest PATTERN */
+#define ROUTE_KEY_ID_DIGITS 9u         /* digits of $KEY_ID in a path */
+#define RENDER_OUT_MAX (4u * 1024u * 1024u) /* largest rendered profile: PROV_PROFILE_MAX */
+#define RENDER_CACHE_SLOTS 4096u       /* rendered responses kept per worker */
+#define RENDER_CACHE_BODY_MAX (256u * 1024u) /* larger ones are rendered every time */
+#define RENDER_CACHE_BYTES_MAX (64u * 1024u * 1024u) /* bodies kept per worker, in all */
+
+struct inv;
+
+#define ROUTE_GZIP 0x01u
+#define ROUTE_ENC_OPENSSL 0x02u
+#define ROUTE_ENC_GCM 0x04u
+#define ROUTE_REQUIRE_CERT 0x08u
+
+struct route {
+	char pattern[ROUTE_PATTERN_MAX];
+	char tmpl[ROUTE_PATTERN_MAX];  /* template name, before expansion */
+	unsigned flags;
+};
+
+/* Parses a route line. Returns 0, or -1 with the reason in err. */
+int route_parse(const char *text, struct route *r, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+
+/* Whether path (len bytes, decoded) matches r; mac gets the MAC it names
+ * ("" when the pattern has no $MA), *key_id the key number (0: none). */
+int route_match(const struct route *r, const char *path, size_t len, char mac[13],
+		unsigned *key_id);
+
+/* What the request brings besides its path. */
+struct render_env {
+	const char *servip;            /* the address the request came to */
+	const char *port;
+	const char *scheme;            /* "http", "https", "tftp" */
+	const char *cert_mac;          /* verified client certificate's MAC, or NULL */
+};
+
+enum render_status {
+	RENDER_NONE,                   /* no route matches: a static file */
+	RENDER_OK,
+	RENDER_MISS,                   /* answer as a missing file */
+	RENDER_BUSY,                   /* database busy or unavailable: 503 */
+	RENDER_FAIL,                   /* the server's fault: 500 */
+};
+
+struct render_res {
+	char *body;                    /* fresh, caller frees */
+	size_t len;
+	char mac[13];                  /* the device, when one was named */
+	unsigned flags;                /* the route's ROUTE_* */
+	char why[512];                 /* for the log: why a miss or failure */
+};
+
+/* Finds the first of the n route lines matching path and renders it.
+ * The route lines were checked by route_parse at configuration time. */
+enum render_status render_path(struct inv *inv, char *const *routes, unsigned n,
+			       const char *path, size_t len, const struct render_env *env,
+			       struct render_res *res);
+
+/* render_path for a listener: the request's local address gives $SERVIP
+ * and $PORT. RENDER_OK leaves res->body to the caller. Logs busy and
+ * failures (never a key). *inv is the worker's inventory connection,
+ * opened here from db when NULL (at start-up the database may have been
+ * unavailable: rendered routes answer busy until it is back, static files
+ * are served all along). */
+struct sockaddr_storage;
+enum render_status render_request(struct inv **inv, const char *db,
+				  char *const *routes, unsigned n,
+				  const char *path, size_t len, const char *scheme,
+				  const struct sockaddr_storage *local, const char *cert_mac,
+				  const char *client, struct render_res *res);
+
+/* render_request into a sealed memfd, for listeners that send files
+ * (TFTP): the fd, or -ENOSYS (no route: a static file), -ENOENT (a miss:
+ * answer as a missing file), -EBUSY (database busy), -EIO. */
+int render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
+	      const char *path,
+	      size_t len, const char *scheme, const struct sockaddr_storage *local,
+	      const char *client);
+
+/* Renders template tmpl for device mac, unpacked (for `prov device
+ * render` and render_path): *out fresh. Same statuses. */
+enum render_status render_device(struct inv *inv, const char *mac, const char *tmpl,
+				 const struct render_env *env, char **out, size_t *len,
+				 char *why, size_t whylen);
+
+/* Checks a template's text: well-formed flat profile (PROV_E_SYNTAX with
+ * "NAME:LINE:COL: reason" in msg), then calls unknown() for each macro name
+ * that is neither a variable of the inventory nor a name the server gives,
+ * and param() for each unknown parameter name with its line. Returns 0, or
+ * -1 (ill-formed, or the database failed: msg). */
+int render_lint(struct inv *inv, const char *name, const char *text, size_t len,
+		void (*unknown)(void *arg, const char *macro, unsigned line),
+		void (*param)(void *arg, const char *param, unsigned line),
+		void *arg, char *msg, size_t msglen);
+
+#endif
