@@ -48,8 +48,22 @@ chmod 755 "$state" "$state/tree"
 step prov pack --gzip --key 'My Own Secret' examples/basic.xml -o "$state/tree/basic.cfg"
 cp examples/basic.xml "$state/tree/CP-8841-3PCC000e08abcdef.xml"
 chmod 644 "$state/tree/"*
-printf '\n\033[1m$ prov serve --root %s --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 ...\033[0m\n' "$state/tree"
-prov_serve "$state/tree"
+
+echo
+echo "The server also knows the phone: an inventory in its database, from"
+echo "which a route renders the phone its own profile, and a second route"
+echo "serves that profile gzipped and encrypted with the phone's own key."
+db="sqlite:$PROV_TMP/serve.db"
+step prov device add 000e08abcdef --product CP-8841-3PCC --set USER=1001 \
+	--set PASS=s3cret --db "$db"
+step prov var set PROXY=sip.example.com --db "$db"
+step prov template set CP-8841-3PCC examples/template-8841.xml --db "$db"
+step prov template lint CP-8841-3PCC --db "$db"
+step prov device list --db "$db"
+routes=(--route '/$MA.xml template=$PN' --route '/e/$KEY_ID/$MA.cfg template=$PN gzip encrypt=openssl')
+printf '\n\033[1m$ prov serve --root %s --db %s --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 %s\033[0m\n' \
+	"$state/tree" "$db" "--route '/\$MA.xml template=\$PN' --route '/e/\$KEY_ID/\$MA.cfg template=\$PN gzip encrypt=openssl'"
+prov_serve "$state/tree" "${routes[@]}"
 grep -E 'listening|ready' "$PROV_SERVE_LOG" | sed 's/^/    /'
 http=$PROV_SERVE_HTTP tftp=$PROV_SERVE_TFTP syslog=$PROV_SERVE_SYSLOG
 step prov phone set --state "$state/phone" GPP_A=old "Syslog_Server=127.0.0.1:$syslog" \
@@ -57,6 +71,17 @@ step prov phone set --state "$state/phone" GPP_A=old "Syslog_Server=127.0.0.1:$s
 	"Profile_Rule_B=tftp://127.0.0.1:$tftp/CP-8841-3PCC\$MA.xml"
 step prov phone resync --state "$state/phone"
 step prov phone get --state "$state/phone" GPP_A
+
+echo
+echo "The phone's own profile: the first route gives it its key and a rule"
+echo "for the encrypted one (in production that first route is HTTPS with"
+echo "require=cert, the phone's certificate proving its MAC: tests/cli/secure.t);"
+echo "the phone then resyncs that rule. prov device render shows what is sent."
+step prov device render 000e08abcdef /000e08abcdef.xml --db "$db" "${routes[@]:0:2}"
+step prov phone resync --state "$state/phone" "http://127.0.0.1:$http/\$MA.xml"
+step prov phone resync --state "$state/phone"
+step prov phone get --state "$state/phone" User_ID_1_ Password_1_ Proxy_1_ Profile_Rule
+step prov device show 000e08abcdef --db "$db"
 step prov phone status --state "$state/phone"
 sleep 0.5
 step prov log --db "sqlite:$PROV_TMP/serve.db"
