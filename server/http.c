@@ -462,13 +462,10 @@ conn_send(struct http_conn *c)
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort */
 	}
 	shutdown(c->fd, SHUT_WR);
-	/* A lingering connection has had its answer: it no longer counts
-	 * against its client's cap, or clients closing after every request
-	 * would be refused while the previous ones drain. */
-	if (!c->refused) {
-		http_client_put(c->h, c->cl);
-		c->cl = NULL;
-	}
+	/* A lingering connection still counts against its client's cap until
+	 * it is closed: otherwise one address that leaves every answered
+	 * connection open holds any number of them (issue 12, item 9). A
+	 * client that closes its side ends the linger at once. */
 	c->state = CS_LINGER;
 	c->in_len = c->in_off = 0;
 	c->linger_bytes = 0;

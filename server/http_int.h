@@ -29,6 +29,7 @@
 #define HTTP_LINGER_MS 1000               /* drain after the last response, at most */
 #define HTTP_LINGER_MAX (256u * 1024u)    /* bytes discarded while lingering */
 #define HTTP_REFUSED_MAX 64u              /* 503 answers in flight per worker */
+#define HTTP_UPLOAD_NAME_MAX 255u         /* longest upload file name: NAME_MAX */
 #define HTTP_CLIENT_BUCKETS 1024u         /* per-client count hash buckets (power of 2) */
 #define HTTP_METRICS_MIN (16u * 1024u)    /* first /metrics render buffer */
 #define HTTP_METRICS_MAX (1024u * 1024u)  /* largest /metrics body */
