@@ -3,8 +3,9 @@
  * D-TRG-4; reliability.md R-NOTIFY).
  *
  * One message goes through sip_take, which never touches a socket:
- *   1. the rate buckets (per source address, then overall): over them a
- *      datagram is dropped before parsing, a TCP message answered 503;
+ *   1. the parse budget: over it a datagram is dropped before parsing,
+ *      a TCP message answered 503 (the other buckets, below, once it is
+ *      known whether the message proved the password);
  *   2. framing: the header block ends at the first CRLF CRLF within
  *      SIP_HEAD_MAX, the body is Content-Length bytes (TCP: required; UDP:
  *      the rest of the datagram when absent) and at most SIP_BODY_MAX;
@@ -120,12 +121,12 @@ sip_log(struct sip *s, const char *fmt, ...)
  */
 
 static int
-sip_bucket_take(struct sip_bucket *b, int64_t now)
+sip_bucket_take(struct sip_bucket *b, int64_t now, int64_t per_s, int64_t burst)
 {
-	const int64_t full = (int64_t)SIP_RATE_BURST * 1000;
+	const int64_t full = burst * 1000;
 
 	if (now > b->last) {
-		int64_t add = (now - b->last) * SIP_RATE_PER_S; /* tokens/s = milli/ms */
+		int64_t add = (now - b->last) * per_s; /* tokens/s = milli/ms */
 
 		b->milli = add >= full - b->milli ? full : b->milli + add;
 	}
@@ -147,16 +148,27 @@ sip_addr_key(const struct sockaddr *sa, unsigned char addr[16])
 		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
 }
 
-/* 1 if a message from src may be handled now; takes a token from the
- * source's bucket and from the overall one. */
+/* 1 if a message may be parsed now; takes a token from the parse budget. */
 int
-sip_rate_ok(struct sip *s, const struct sockaddr *src)
+sip_rate_parse_ok(struct sip *s)
+{
+	return sip_bucket_take(&s->parse, sip_now(s), SIP_RATE_PARSE_PER_S,
+			       SIP_RATE_PARSE_BURST);
+}
+
+/* 1 if a parsed message from src may be handled now. authd: a NOTIFY that
+ * proved the password takes from the authenticated budget only; anything
+ * else takes from the source's bucket and from the overall one. */
+int
+sip_rate_ok(struct sip *s, const struct sockaddr *src, int authd)
 {
 	unsigned char addr[16];
 	int64_t now = sip_now(s);
 	struct sip_src *e = NULL, *lru = NULL;
 	size_t i;
 
+	if (authd)
+		return sip_bucket_take(&s->authd, now, SIP_RATE_AUTH_PER_S, SIP_RATE_AUTH_BURST);
 	sip_addr_key(src, addr);
 	for (i = 0; i < SIP_RATE_SOURCES; i++) {
 		struct sip_src *c = &s->src[i];
@@ -178,9 +190,9 @@ sip_rate_ok(struct sip *s, const struct sockaddr *src)
 		e->b.last = now;
 	}
 	e->seen = now;
-	if (!sip_bucket_take(&e->b, now))
+	if (!sip_bucket_take(&e->b, now, SIP_RATE_PER_S, SIP_RATE_BURST))
 		return 0;
-	return sip_bucket_take(&s->all, now);
+	return sip_bucket_take(&s->all, now, SIP_RATE_ALL_PER_S, SIP_RATE_ALL_BURST);
 }
 
 /* ---------------------------------------------------------------------
@@ -708,8 +720,10 @@ sip_new(struct sip **out, struct loop *loop, struct prov_device *dev, const char
 		snprintf(err, errlen, "sip: no randomness for the nonce key");
 		goto out;
 	}
-	s->all.milli = (int64_t)SIP_RATE_BURST * 1000;
-	s->all.last = sip_now(s);
+	s->parse.milli = (int64_t)SIP_RATE_PARSE_BURST * 1000;
+	s->all.milli = (int64_t)SIP_RATE_ALL_BURST * 1000;
+	s->authd.milli = (int64_t)SIP_RATE_AUTH_BURST * 1000;
+	s->parse.last = s->all.last = s->authd.last = sip_now(s);
 	if (addr_port != NULL) {
 		if (loop == NULL) {
 			snprintf(err, errlen, "sip: no loop");

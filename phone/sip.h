@@ -12,9 +12,15 @@
  * digest challenge, the repeat with a correct Authorization gets 200 and
  * then the action. With no credentials configured every NOTIFY gets 403.
  * Nonces expire after SIP_NONCE_TTL_MS (401 stale=true); each (nonce, nc)
- * acts at most once. Every datagram and TCP message passes a token bucket
- * per source address and one overall; over it, UDP is dropped silently and
- * TCP answered 503.
+ * acts at most once. Token buckets: every message passes a parse budget
+ * (SIP_RATE_PARSE_*) before it is parsed; then a NOTIFY whose digest
+ * response is right (a request that proved the password) takes from the
+ * authenticated budget (SIP_RATE_AUTH_*), and everything else from its
+ * source address's bucket and from the overall unauthenticated one, which
+ * is larger than a source's. So one (spoofable) address cannot silence
+ * another, and no unauthenticated flood can silence the proxy once it
+ * holds a nonce. Over a bucket, UDP is dropped silently and TCP answered
+ * 503.
  *
  * Event: resync / check-sync with Resync_From_SIP = No is answered 403 and
  * does nothing. The rest of D-TRG-4 is the host's resync action: it calls
@@ -51,9 +57,19 @@ struct prov_device;
 				       * would not fit is dropped (UDP) or closed (TCP) */
 #define SIP_NONCE_TTL_MS 30000        /* a nonce older than this is stale */
 #define SIP_SEEN_MAX 512u             /* nonces remembered for replay refusal: more than
-				       * the overall rate lets through in SIP_NONCE_TTL_MS */
-#define SIP_RATE_PER_S 10             /* messages per second, per source and overall */
-#define SIP_RATE_BURST 20             /* token bucket depth */
+				       * the authenticated rate lets through in
+				       * SIP_NONCE_TTL_MS */
+#define SIP_RATE_PER_S 10             /* unauthenticated messages per second, per source */
+#define SIP_RATE_BURST 20             /* its token bucket depth */
+#define SIP_RATE_ALL_PER_S 40         /* unauthenticated messages per second, overall:
+				       * four sources' worth, so one cannot take it all */
+#define SIP_RATE_ALL_BURST 80         /* its token bucket depth */
+#define SIP_RATE_AUTH_PER_S 10        /* authenticated NOTIFYs per second, a budget of
+				       * their own that no unauthenticated flood touches */
+#define SIP_RATE_AUTH_BURST 20        /* its token bucket depth */
+#define SIP_RATE_PARSE_PER_S 2000     /* messages parsed per second, whatever they are:
+				       * bounds the CPU a flood of spoofed sources costs */
+#define SIP_RATE_PARSE_BURST 2000     /* its token bucket depth */
 #define SIP_RATE_SOURCES 256u         /* source addresses with their own bucket (LRU) */
 #define SIP_TCP_MAX 64u               /* simultaneous TCP connections; more are closed */
 #define SIP_TCP_IDLE_MS 30000         /* a TCP connection silent this long is closed */

@@ -775,6 +775,86 @@ r_notify_flood_rate_limited(void **state)
 	assert_int_equal(t->resync, 1);
 }
 
+/* A UDP socket bound to 127.0.0.N, connected to the listener: a second
+ * (spoofable) source. Its answers are never read. */
+static int
+udp_from(struct t *t, int n)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)n - 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)t->port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	return fd;
+}
+
+/* ms of the listener's clock of unauthenticated NOTIFYs at 50/s from each
+ * of the n sockets fds, each taken in before the clock moves on. */
+static void
+flood(struct t *t, const int *fds, size_t n, int64_t ms)
+{
+	char buf[4096];
+	size_t len = request(t, buf, sizeof(buf), "NOTIFY", 0, "check-sync", NULL, NULL);
+	struct sip_stats st;
+
+	for (int64_t at = 0; at < ms; at += 20) {
+		t->now += 20;
+		sip_get_stats(t->sip, &st);
+		want_received = st.received + n;
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(send(fds[i], buf, len, 0), (ssize_t)len);
+		pump(t, until_received);
+	}
+}
+
+/* Issue 12, item 13: one source flooding unauthenticated NOTIFYs at 50/s
+ * (five times its own rate) cannot silence another: the proxy is
+ * challenged and its authenticated NOTIFY acts. And eight sources that
+ * together exhaust the unauthenticated budget cannot silence an
+ * authenticated NOTIFY, which has a budget of its own. */
+static void
+r_notify_flood_spares_authenticated(void **state)
+{
+	struct t *t = *state;
+	char auth[1024], r401[T_REPLY_MAX];
+	struct sip_stats st0, st;
+	int fds[8];
+	const char *r;
+
+	t->auto_tick = 0;
+	for (int i = 0; i < 8; i++)
+		fds[i] = udp_from(t, 2 + i);
+	flood(t, fds, 1, 3000);
+	r = notify(t, 0, "check-sync", NULL, NULL);
+	assert_status(r, 401);
+	snprintf(r401, sizeof(r401), "%s", r);
+	flood(t, fds, 1, 1000);
+	digest(t, r401, "4085551234", "s3cret", 1, EVP_md5(), auth, sizeof(auth));
+	assert_status(notify(t, 0, "check-sync", auth, NULL), 200);
+	assert_int_equal(t->resync, 1);
+
+	/* Eight sources, 400 NOTIFYs/s between them: the unauthenticated
+	 * budget is gone, an authenticated NOTIFY still acts. */
+	sip_get_stats(t->sip, &st0);
+	flood(t, fds, 8, 3000);
+	sip_get_stats(t->sip, &st);
+	/* 1,200 sent: the unauthenticated budget let through at most its
+	 * burst and its rate (80 + 40/s), the rest was dropped. */
+	assert_true(st.rate_limited - st0.rate_limited >=
+		    1200 - SIP_RATE_ALL_BURST - 3 * SIP_RATE_ALL_PER_S);
+	digest(t, r401, "4085551234", "s3cret", 2, EVP_md5(), auth, sizeof(auth));
+	assert_status(notify(t, 0, "check-sync", auth, NULL), 200);
+	assert_int_equal(t->resync, 2);
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
+}
+
 /* Garbage, truncated and oversized messages: dropped (UDP) or 400 (TCP),
  * counted, and the listener still answers. */
 static void
@@ -1189,6 +1269,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(d_trg_3_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(r_notify_flood_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(r_notify_flood_spares_authenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_no_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_connection_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_idle_closed, setup, teardown),
