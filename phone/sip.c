@@ -137,17 +137,6 @@ sip_bucket_take(struct sip_bucket *b, int64_t now, int64_t per_s, int64_t burst)
 	return 1;
 }
 
-/* The address of sa (without port) as a bucket key. */
-static void
-sip_addr_key(const struct sockaddr *sa, unsigned char addr[16])
-{
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-}
-
 /* 1 if a message may be parsed now; takes a token from the parse budget. */
 int
 sip_rate_parse_ok(struct sip *s)
@@ -169,7 +158,7 @@ sip_rate_ok(struct sip *s, const struct sockaddr *src, int authd)
 
 	if (authd)
 		return sip_bucket_take(&s->authd, now, SIP_RATE_AUTH_PER_S, SIP_RATE_AUTH_BURST);
-	sip_addr_key(src, addr);
+	hostport_addr_key(src, addr);
 	for (i = 0; i < SIP_RATE_SOURCES; i++) {
 		struct sip_src *c = &s->src[i];
 

@@ -68,6 +68,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "clock.h"
+#include "hostport.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -89,19 +90,6 @@ http_conn_lim(const struct http_conn *c)
 }
 
 /* -- per-client counts -- */
-
-static void
-http_client_key(const struct sockaddr_storage *ss, unsigned char key[16])
-{
-	memset(key, 0, 16);
-	if (ss->ss_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	} else if (ss->ss_family == AF_INET) {
-		key[10] = 0xff;
-		key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	}
-}
 
 static struct http_client **
 http_client_slot(struct http *h, const unsigned char key[16])
@@ -695,7 +683,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 	struct http_conn *c;
 	int over, one = 1;
 
-	http_client_key(ss, key);
+	hostport_addr_key((const struct sockaddr *)ss, key);
 	slot = http_client_slot(h, key);
 	cl = *slot;
 	over = h->n_served >= lim->http_max_conns ||
