@@ -502,6 +502,7 @@ sip_conn_cb(void *arg, int fd, unsigned events)
 			return;
 		}
 		c->inlen += (size_t)n;
+		c->last = loop_now(s->loop);
 		break;
 	}
 	loop_timer_del(s->loop, c->idle);
@@ -511,6 +512,32 @@ sip_conn_cb(void *arg, int fd, unsigned events)
 		return;
 	}
 	(void)sip_conn_process(c);
+}
+
+/* Room for a newcomer at SIP_TCP_MAX: the connection silent the longest
+ * is closed, so idle connections cannot keep the proxy out (it connects
+ * and sends at once). */
+static void
+sip_conn_make_room(struct sip *s)
+{
+	struct sip_conn *c, *victim = NULL;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (victim == NULL || c->last < victim->last)
+			victim = c;
+	if (victim != NULL)
+		sip_conn_close(victim, "room for a new connection");
+}
+
+/* TCP connections open from addr. */
+static unsigned
+sip_conn_count_addr(const struct sip *s, const unsigned char addr[16])
+{
+	unsigned n = 0;
+
+	for (const struct sip_conn *c = s->conns; c != NULL; c = c->next)
+		n += memcmp(c->addr, addr, 16) == 0;
+	return n;
 }
 
 static void
@@ -523,6 +550,7 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 	for (i = 0; i < SIP_RECV_BURST; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
+		unsigned char addr[16];
 		struct sip_conn *c;
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -531,11 +559,14 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 				continue;
 			break;
 		}
-		if (s->nconns >= SIP_TCP_MAX) {
+		hostport_addr_key((const struct sockaddr *)&ss, addr);
+		if (sip_conn_count_addr(s, addr) >= SIP_TCP_PER_ADDR) {
 			s->st.tcp_refused++;
 			close(cfd);
 			continue;
 		}
+		if (s->nconns >= SIP_TCP_MAX)
+			sip_conn_make_room(s);
 		c = calloc(1, sizeof(*c));
 		if (c != NULL) {
 			c->in = malloc(SIP_TCP_IN_FIRST);
@@ -556,6 +587,8 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 		c->incap = SIP_TCP_IN_FIRST;
 		memcpy(&c->peer, &ss, sl);
 		c->peerlen = sl;
+		memcpy(c->addr, addr, 16);
+		c->last = loop_now(s->loop);
 		c->next = s->conns;
 		if (s->conns != NULL)
 			s->conns->prev = c;

@@ -29,9 +29,10 @@
  *
  * A retransmission of a request that was acted on (its 200 lost) is a
  * replay like any other: answered 401, nothing done twice; the sender
- * authenticates again with the fresh nonce. With SIP_TCP_MAX connections
- * open, new ones are closed at once (UDP still serves); idle ones close
- * after SIP_TCP_IDLE_MS.
+ * authenticates again with the fresh nonce. One address holds at most
+ * SIP_TCP_PER_ADDR TCP connections (more are closed at once); with
+ * SIP_TCP_MAX open, a new one closes the one silent the longest; idle ones
+ * close after SIP_TCP_IDLE_MS.
  *
  * Ownership: the sip borrows loop and dev, which must outlive it; it copies
  * the actions. Threading: one thread, the loop's.
@@ -71,7 +72,9 @@ struct prov_device;
 				       * bounds the CPU a flood of spoofed sources costs */
 #define SIP_RATE_PARSE_BURST 2000     /* its token bucket depth */
 #define SIP_RATE_SOURCES 256u         /* source addresses with their own bucket (LRU) */
-#define SIP_TCP_MAX 64u               /* simultaneous TCP connections; more are closed */
+#define SIP_TCP_MAX 64u               /* simultaneous TCP connections; a newcomer past it
+				       * closes the one silent the longest */
+#define SIP_TCP_PER_ADDR 8u           /* simultaneous TCP connections from one address */
 #define SIP_TCP_IDLE_MS 30000         /* a TCP connection silent this long is closed */
 #define SIP_TCP_OUT_MAX (64u * 1024u) /* unsent answers kept for a slow TCP reader */
 #define SIP_RECV_BURST 64u            /* datagrams or accepts per readiness, so one
@@ -107,7 +110,7 @@ struct sip_stats {
 	uint64_t refused;      /* 403: authenticated, but the event is disabled */
 	uint64_t acted;        /* actions run */
 	uint64_t tcp_accepted; /* connections taken */
-	uint64_t tcp_refused;  /* connections closed at once: SIP_TCP_MAX reached */
+	uint64_t tcp_refused;  /* connections closed at once: SIP_TCP_PER_ADDR reached */
 };
 
 /* Listens on ADDR:PORT ("127.0.0.1:5060", "[::1]:0"; numeric only) over

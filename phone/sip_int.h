@@ -61,6 +61,8 @@ struct sip_conn {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	unsigned char addr[16];  /* the peer (hostport_addr_key), for SIP_TCP_PER_ADDR */
+	int64_t last;        /* loop ms of the last byte read (or the accept) */
 	char *in;
 	size_t inlen, incap;
 	char *out;           /* unsent answers, SIP_TCP_OUT_MAX bytes */
