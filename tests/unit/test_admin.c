@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "admin.h"
+#include "admin_int.h"
 #include "loop.h"
 #include "clock.h"
 #include "prov/prov.h"
@@ -974,6 +975,44 @@ test_auth_backoff(void **state)
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 429);
 }
 
+/* The backoff schedule itself, on a made-up clock: ADMIN_FAIL_FREE
+ * failures free, then ADMIN_FAIL_BASE_MS doubling to ADMIN_FAIL_MAX_MS;
+ * a right password or ADMIN_FAIL_FORGET_MS of quiet starts afresh; other
+ * addresses never wait. */
+static void
+test_backoff_schedule(void **state)
+{
+	struct admin *a = calloc(1, sizeof(*a));
+	unsigned char one[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
+	unsigned char two[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 2 };
+	int64_t now = 1000, want = ADMIN_FAIL_BASE_MS;
+
+	(void)state;
+	assert_non_null(a);
+	for (int i = 0; i < ADMIN_FAIL_FREE; i++) {
+		admin_fail_note(a, one, 0, now);
+		assert_int_equal(admin_fail_wait(a, one, now), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		admin_fail_note(a, one, 0, now);
+		assert_int_equal(admin_fail_wait(a, one, now), want);
+		assert_int_equal(admin_fail_wait(a, two, now), 0);
+		now += want; /* waited it out; the next guess is wrong again */
+		assert_int_equal(admin_fail_wait(a, one, now), 0);
+		want = want * 2 < ADMIN_FAIL_MAX_MS ? want * 2 : ADMIN_FAIL_MAX_MS;
+	}
+	admin_fail_note(a, one, 1, now);
+	admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), 0);
+	for (int i = 0; i < ADMIN_FAIL_FREE; i++)
+		admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), ADMIN_FAIL_BASE_MS);
+	now += ADMIN_FAIL_FORGET_MS + 1;
+	admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), 0);
+	free(a);
+}
+
 /* ---- the parsers, directly ------------------------------------------------------------- */
 
 static void
@@ -1063,6 +1102,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_backoff_schedule),
 		cmocka_unit_test_setup_teardown(test_no_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_backoff, setup, teardown),
