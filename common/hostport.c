@@ -1,6 +1,8 @@
 #include "hostport.h"
 
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int
 hostport_split(const char *s, char *host, size_t hostcap, const char **port)
@@ -28,4 +30,17 @@ hostport_split(const char *s, char *host, size_t hostcap, const char **port)
 	if (colon != NULL)
 		*port = colon + 1;
 	return 0;
+}
+
+void
+hostport_addr_key(const struct sockaddr *sa, unsigned char key[16])
+{
+	memset(key, 0, 16);
+	if (sa->sa_family == AF_INET6) {
+		memcpy(key, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	} else if (sa->sa_family == AF_INET) {
+		key[10] = 0xff;
+		key[11] = 0xff;
+		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	}
 }

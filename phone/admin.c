@@ -8,6 +8,13 @@
  * output buffer -> conn_flush writes it and closes the connection.
  *
  * Why the pieces are as they are:
+ * - Connections are bounded three ways, so idle ones cannot lock the
+ *   administrator out: ADMIN_CONN_PER_ADDR per address, ADMIN_IDLE_MS of
+ *   silence, and past ADMIN_CONN_MAX the connection silent the longest
+ *   makes room for the newcomer (conn_make_room).
+ * - Wrong passwords: after ADMIN_FAIL_FREE in a row from one address, that
+ *   address waits a doubling backoff (429, Retry-After) before its next
+ *   password is even checked; other addresses are served as before.
  * - One request per connection (Connection: close): a phone's admin page
  *   sees a handful of requests, and the connection's whole life fits one
  *   timer, one buffer and one parser. After the answer the connection is
@@ -185,6 +192,7 @@ conn_handle(struct conn *c)
 	char path[ADMIN_URL_MAX + 1], *query, *pw;
 	enum admin_role role;
 	int stale, get = r->method == HTTP_GET || r->method == HTTP_HEAD;
+	int64_t now = clock_mono_ms(), wait;
 
 	if (r->url[0] != '/') {
 		admin_respond_text(c, 400, "", "Bad request target.");
@@ -205,11 +213,26 @@ conn_handle(struct conn *c)
 		return;
 	}
 	admin_secret_free(pw);
+	wait = admin_fail_wait(a, c->addr, now);
+	if (wait > 0) {
+		char extra[64];
+
+		snprintf(extra, sizeof(extra), "Retry-After: %lld\r\n",
+			 (long long)(wait + 999) / 1000);
+		admin_respond_text(c, 429, extra,
+				   "Too many wrong passwords from this address: try again later.");
+		return;
+	}
 	role = admin_auth_check(a, r, &stale);
 	if (role == ROLE_NONE) {
+		/* A request without credentials is the first step of Digest,
+		 * and a stale nonce the next: neither is a wrong password. */
+		if (r->authz[0] != '\0' && !stale)
+			admin_fail_note(a, c->addr, 0, now);
 		admin_respond_challenge(c, stale);
 		return;
 	}
+	admin_fail_note(a, c->addr, 1, now);
 	if (strcmp(path, "/") == 0 || strcmp(path, "/admin") == 0 ||
 	    strcmp(path, "/admin/") == 0) {
 		admin_respond_text(c, 303, "Location: /admin/advanced\r\n", "See /admin/advanced.");
@@ -322,6 +345,7 @@ conn_read(struct conn *c)
 			conn_close(c);
 			return;
 		}
+		c->last = clock_mono_ms();
 		if (admin_req_feed(&c->req, buf, (size_t)n) != 0) {
 			admin_respond_text(c, c->req.status, "", c->req.error);
 			conn_flush(c);
@@ -354,6 +378,7 @@ conn_drain(struct conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		c->drained += n > 0 ? (size_t)n : 0;
+		c->last = clock_mono_ms();
 		if (n <= 0 || c->drained > ADMIN_DRAIN_MAX) {
 			conn_close(c);
 			return;
@@ -379,13 +404,61 @@ conn_event(void *arg, int fd, unsigned events)
 		conn_read(c);
 }
 
+/* When c is due to close: ADMIN_REQUEST_MS after its accept, or
+ * ADMIN_IDLE_MS after its last byte, whichever comes first. */
+static int64_t
+conn_due(const struct conn *c)
+{
+	int64_t life = c->born + ADMIN_REQUEST_MS, idle = c->last + ADMIN_IDLE_MS;
+
+	return life < idle ? life : idle;
+}
+
 static void
 conn_timeout(void *arg)
 {
 	struct conn *c = arg;
+	int64_t due = conn_due(c);
 
 	c->timer = 0;
-	conn_close(c); /* ADMIN_REQUEST_MS: a slow peer loses its connection */
+	/* A byte since the timer was set moved the idle deadline on: the
+	 * timer is re-armed then rather than at every read. */
+	if (clock_mono_ms() < due) {
+		c->timer = loop_timer_add(c->a->loop, due, conn_timeout, c);
+		if (c->timer != 0)
+			return;
+	}
+	conn_close(c); /* a slow or silent peer loses its connection */
+}
+
+/* Room for a newcomer when the table is full: the connection that has
+ * been silent the longest, not in the middle of sending its answer, is
+ * closed. So idle connections cannot lock the administrator out: a new
+ * request's bytes come at once, and it is answered before it is the
+ * oldest silent one. Returns 0, or -1 when every connection is busy. */
+static int
+conn_make_room(struct admin *a)
+{
+	struct conn *c, *victim = NULL;
+
+	for (c = a->conns; c != NULL; c = c->next)
+		if ((!c->writing || c->draining) && (victim == NULL || c->last < victim->last))
+			victim = c;
+	if (victim == NULL)
+		return -1;
+	conn_close(victim);
+	return 0;
+}
+
+/* Connections open from addr. */
+static size_t
+conn_count_addr(const struct admin *a, const unsigned char addr[16])
+{
+	size_t n = 0;
+
+	for (const struct conn *c = a->conns; c != NULL; c = c->next)
+		n += memcmp(c->addr, addr, 16) == 0;
+	return n;
 }
 
 static void
@@ -395,13 +468,18 @@ admin_accept(void *arg, int fd, unsigned events)
 
 	(void)events;
 	for (int i = 0; i < ADMIN_ACCEPT_BURST; i++) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		unsigned char addr[16];
 		struct conn *c;
 
 		if (cfd < 0)
 			return; /* EAGAIN, or a failure that the next wake-up retries */
-		if (a->nconns >= ADMIN_CONN_MAX) {
-			close(cfd); /* full: the newcomer is turned away */
+		hostport_addr_key((const struct sockaddr *)&ss, addr);
+		if (conn_count_addr(a, addr) >= ADMIN_CONN_PER_ADDR ||
+		    (a->nconns >= ADMIN_CONN_MAX && conn_make_room(a) != 0)) {
+			close(cfd); /* the newcomer is turned away */
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
@@ -412,8 +490,9 @@ admin_accept(void *arg, int fd, unsigned events)
 		}
 		c->a = a;
 		c->fd = cfd;
-		c->timer = loop_timer_add(a->loop, clock_mono_ms() + ADMIN_REQUEST_MS,
-					  conn_timeout, c);
+		memcpy(c->addr, addr, 16);
+		c->born = c->last = clock_mono_ms();
+		c->timer = loop_timer_add(a->loop, conn_due(c), conn_timeout, c);
 		if (c->timer == 0 || loop_fd(a->loop, cfd, LOOP_IN, conn_event, c) != 0) {
 			if (c->timer != 0)
 				loop_timer_del(a->loop, c->timer);

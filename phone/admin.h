@@ -33,7 +33,16 @@
 
 #include "prov/prov.h"
 
-#define ADMIN_CONN_MAX 16              /* connections at once; more are closed */
+#define ADMIN_CONN_MAX 16              /* connections at once; a newcomer past it closes
+				       * the one silent the longest */
+#define ADMIN_CONN_PER_ADDR 8          /* connections at once from one address: a
+				       * browser opens up to 6 */
+#define ADMIN_IDLE_MS 3000             /* a connection silent this long is closed, ms */
+#define ADMIN_FAIL_FREE 5              /* wrong passwords from one address before backoff */
+#define ADMIN_FAIL_BASE_MS 1000        /* the first backoff, doubled at each failure, ms */
+#define ADMIN_FAIL_MAX_MS 60000        /* the longest backoff, ms */
+#define ADMIN_FAIL_FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
+#define ADMIN_FAIL_SLOTS 64            /* addresses whose failures are remembered (LRU) */
 #define ADMIN_HEAD_MAX (16u * 1024u)   /* request line + headers, bytes */
 #define ADMIN_URL_MAX 4096u            /* request target, bytes */
 #define ADMIN_HEADER_VALUE_MAX 2048u   /* one kept header's value, bytes */

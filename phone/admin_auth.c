@@ -183,6 +183,70 @@ admin_auth_check(struct admin *a, const struct admin_req *r, int *stale)
 	return ROLE_NONE;
 }
 
+/* ---- backoff after wrong passwords ------------------------------------------------ */
+
+/* The entry of addr, or NULL; with make, a new one in the least recently
+ * used slot. */
+static struct admin_fail *
+fail_slot(struct admin *a, const unsigned char addr[16], int make)
+{
+	struct admin_fail *lru = NULL;
+
+	for (size_t i = 0; i < ADMIN_FAIL_SLOTS; i++) {
+		struct admin_fail *e = &a->fails[i];
+
+		if (e->used && memcmp(e->addr, addr, 16) == 0)
+			return e;
+		if (lru == NULL || !e->used || (lru->used && e->last < lru->last))
+			lru = e;
+	}
+	if (!make)
+		return NULL;
+	memset(lru, 0, sizeof(*lru));
+	lru->used = 1;
+	memcpy(lru->addr, addr, 16);
+	return lru;
+}
+
+/* How long addr must still wait before its password is checked again
+ * (ms; 0: now). */
+int64_t
+admin_fail_wait(struct admin *a, const unsigned char addr[16], int64_t now)
+{
+	struct admin_fail *e = fail_slot(a, addr, 0);
+
+	return e != NULL && e->until > now ? e->until - now : 0;
+}
+
+/* A password from addr was right (ok) or wrong. After ADMIN_FAIL_FREE
+ * wrong ones in a row, each further one makes the address wait
+ * ADMIN_FAIL_BASE_MS, doubled each time up to ADMIN_FAIL_MAX_MS; a right
+ * one, or ADMIN_FAIL_FORGET_MS without failure, starts afresh. Only the
+ * guessing address waits: the others are not locked out. */
+void
+admin_fail_note(struct admin *a, const unsigned char addr[16], int ok, int64_t now)
+{
+	struct admin_fail *e = fail_slot(a, addr, !ok);
+	int64_t wait = ADMIN_FAIL_BASE_MS;
+
+	if (e == NULL)
+		return;
+	if (ok) {
+		e->used = 0;
+		return;
+	}
+	if (now - e->last > ADMIN_FAIL_FORGET_MS)
+		e->count = 0;
+	e->last = now;
+	if (++e->count <= ADMIN_FAIL_FREE)
+		return;
+	for (unsigned i = ADMIN_FAIL_FREE + 1; i < e->count && wait < ADMIN_FAIL_MAX_MS; i++)
+		wait *= 2;
+	e->until = now + (wait < ADMIN_FAIL_MAX_MS ? wait : ADMIN_FAIL_MAX_MS);
+	if (e->count == ADMIN_FAIL_FREE + 1)
+		admin_log("admin: wrong passwords from one address: backing off");
+}
+
 const char *
 admin_role_user(enum admin_role role)
 {

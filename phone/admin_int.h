@@ -47,13 +47,25 @@ struct conn {
 	struct admin *a;
 	struct conn *next;
 	int fd;
-	uint64_t timer;
+	unsigned char addr[16];          /* the peer (hostport_addr_key) */
+	int64_t born, last;              /* accepted, last byte read: monotonic ms */
+	uint64_t timer;                  /* the earlier of born + ADMIN_REQUEST_MS and
+					  * last + ADMIN_IDLE_MS */
 	struct admin_req req;
 	struct obuf out;
 	int continued;                   /* 100 Continue sent */
 	int writing;                     /* the response is complete */
 	int draining;                    /* sent: reading what the peer still sends */
 	size_t drained;                  /* bytes discarded so far */
+};
+
+/* Wrong passwords from one address (admin_auth.c). */
+struct admin_fail {
+	int used;
+	unsigned char addr[16];
+	unsigned count;                  /* failures in a row */
+	int64_t last;                    /* the last one, monotonic ms */
+	int64_t until;                   /* refused until then */
 };
 
 struct admin {
@@ -65,6 +77,7 @@ struct admin {
 	struct digest_seen seen[ADMIN_NONCE_SLOTS]; /* highest nc per nonce (digest.h) */
 	struct conn *conns;
 	size_t nconns;
+	struct admin_fail fails[ADMIN_FAIL_SLOTS];
 };
 
 /* admin.c */
@@ -80,6 +93,8 @@ const char * admin_form_get(const struct admin_field *f, size_t n, const char *n
 /* admin_auth.c */
 enum admin_role admin_auth_check(struct admin *a, const struct admin_req *r, int *stale);
 const char * admin_role_user(enum admin_role role);
+int64_t admin_fail_wait(struct admin *a, const unsigned char addr[16], int64_t now);
+void admin_fail_note(struct admin *a, const unsigned char addr[16], int ok, int64_t now);
 int admin_session_get(const struct admin_req *r, char *sid /* ADMIN_SID_LEN + 1 */);
 void admin_csrf_token(const struct admin *a, enum admin_role role, const char *sid, char *out);
 int admin_same_origin(const struct admin_req *r);

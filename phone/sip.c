@@ -3,8 +3,9 @@
  * D-TRG-4; reliability.md R-NOTIFY).
  *
  * One message goes through sip_take, which never touches a socket:
- *   1. the rate buckets (per source address, then overall): over them a
- *      datagram is dropped before parsing, a TCP message answered 503;
+ *   1. the parse budget: over it a datagram is dropped before parsing,
+ *      a TCP message answered 503 (the other buckets, below, once it is
+ *      known whether the message proved the password);
  *   2. framing: the header block ends at the first CRLF CRLF within
  *      SIP_HEAD_MAX, the body is Content-Length bytes (TCP: required; UDP:
  *      the rest of the datagram when absent) and at most SIP_BODY_MAX;
@@ -120,12 +121,12 @@ sip_log(struct sip *s, const char *fmt, ...)
  */
 
 static int
-sip_bucket_take(struct sip_bucket *b, int64_t now)
+sip_bucket_take(struct sip_bucket *b, int64_t now, int64_t per_s, int64_t burst)
 {
-	const int64_t full = (int64_t)SIP_RATE_BURST * 1000;
+	const int64_t full = burst * 1000;
 
 	if (now > b->last) {
-		int64_t add = (now - b->last) * SIP_RATE_PER_S; /* tokens/s = milli/ms */
+		int64_t add = (now - b->last) * per_s; /* tokens/s = milli/ms */
 
 		b->milli = add >= full - b->milli ? full : b->milli + add;
 	}
@@ -136,28 +137,28 @@ sip_bucket_take(struct sip_bucket *b, int64_t now)
 	return 1;
 }
 
-/* The address of sa (without port) as a bucket key. */
-static void
-sip_addr_key(const struct sockaddr *sa, unsigned char addr[16])
+/* 1 if a message may be parsed now; takes a token from the parse budget. */
+int
+sip_rate_parse_ok(struct sip *s)
 {
-	memset(addr, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(addr, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	else if (sa->sa_family == AF_INET6)
-		memcpy(addr, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+	return sip_bucket_take(&s->parse, sip_now(s), SIP_RATE_PARSE_PER_S,
+			       SIP_RATE_PARSE_BURST);
 }
 
-/* 1 if a message from src may be handled now; takes a token from the
- * source's bucket and from the overall one. */
+/* 1 if a parsed message from src may be handled now. authd: a NOTIFY that
+ * proved the password takes from the authenticated budget only; anything
+ * else takes from the source's bucket and from the overall one. */
 int
-sip_rate_ok(struct sip *s, const struct sockaddr *src)
+sip_rate_ok(struct sip *s, const struct sockaddr *src, int authd)
 {
 	unsigned char addr[16];
 	int64_t now = sip_now(s);
 	struct sip_src *e = NULL, *lru = NULL;
 	size_t i;
 
-	sip_addr_key(src, addr);
+	if (authd)
+		return sip_bucket_take(&s->authd, now, SIP_RATE_AUTH_PER_S, SIP_RATE_AUTH_BURST);
+	hostport_addr_key(src, addr);
 	for (i = 0; i < SIP_RATE_SOURCES; i++) {
 		struct sip_src *c = &s->src[i];
 
@@ -178,9 +179,9 @@ sip_rate_ok(struct sip *s, const struct sockaddr *src)
 		e->b.last = now;
 	}
 	e->seen = now;
-	if (!sip_bucket_take(&e->b, now))
+	if (!sip_bucket_take(&e->b, now, SIP_RATE_PER_S, SIP_RATE_BURST))
 		return 0;
-	return sip_bucket_take(&s->all, now);
+	return sip_bucket_take(&s->all, now, SIP_RATE_ALL_PER_S, SIP_RATE_ALL_BURST);
 }
 
 /* ---------------------------------------------------------------------
@@ -501,6 +502,7 @@ sip_conn_cb(void *arg, int fd, unsigned events)
 			return;
 		}
 		c->inlen += (size_t)n;
+		c->last = loop_now(s->loop);
 		break;
 	}
 	loop_timer_del(s->loop, c->idle);
@@ -510,6 +512,32 @@ sip_conn_cb(void *arg, int fd, unsigned events)
 		return;
 	}
 	(void)sip_conn_process(c);
+}
+
+/* Room for a newcomer at SIP_TCP_MAX: the connection silent the longest
+ * is closed, so idle connections cannot keep the proxy out (it connects
+ * and sends at once). */
+static void
+sip_conn_make_room(struct sip *s)
+{
+	struct sip_conn *c, *victim = NULL;
+
+	for (c = s->conns; c != NULL; c = c->next)
+		if (victim == NULL || c->last < victim->last)
+			victim = c;
+	if (victim != NULL)
+		sip_conn_close(victim, "room for a new connection");
+}
+
+/* TCP connections open from addr. */
+static unsigned
+sip_conn_count_addr(const struct sip *s, const unsigned char addr[16])
+{
+	unsigned n = 0;
+
+	for (const struct sip_conn *c = s->conns; c != NULL; c = c->next)
+		n += memcmp(c->addr, addr, 16) == 0;
+	return n;
 }
 
 static void
@@ -522,6 +550,7 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 	for (i = 0; i < SIP_RECV_BURST; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
+		unsigned char addr[16];
 		struct sip_conn *c;
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -530,11 +559,14 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 				continue;
 			break;
 		}
-		if (s->nconns >= SIP_TCP_MAX) {
+		hostport_addr_key((const struct sockaddr *)&ss, addr);
+		if (sip_conn_count_addr(s, addr) >= SIP_TCP_PER_ADDR) {
 			s->st.tcp_refused++;
 			close(cfd);
 			continue;
 		}
+		if (s->nconns >= SIP_TCP_MAX)
+			sip_conn_make_room(s);
 		c = calloc(1, sizeof(*c));
 		if (c != NULL) {
 			c->in = malloc(SIP_TCP_IN_FIRST);
@@ -555,6 +587,8 @@ sip_accept_cb(void *arg, int fd, unsigned events)
 		c->incap = SIP_TCP_IN_FIRST;
 		memcpy(&c->peer, &ss, sl);
 		c->peerlen = sl;
+		memcpy(c->addr, addr, 16);
+		c->last = loop_now(s->loop);
 		c->next = s->conns;
 		if (s->conns != NULL)
 			s->conns->prev = c;
@@ -708,8 +742,10 @@ sip_new(struct sip **out, struct loop *loop, struct prov_device *dev, const char
 		snprintf(err, errlen, "sip: no randomness for the nonce key");
 		goto out;
 	}
-	s->all.milli = (int64_t)SIP_RATE_BURST * 1000;
-	s->all.last = sip_now(s);
+	s->parse.milli = (int64_t)SIP_RATE_PARSE_BURST * 1000;
+	s->all.milli = (int64_t)SIP_RATE_ALL_BURST * 1000;
+	s->authd.milli = (int64_t)SIP_RATE_AUTH_BURST * 1000;
+	s->parse.last = s->all.last = s->authd.last = sip_now(s);
 	if (addr_port != NULL) {
 		if (loop == NULL) {
 			snprintf(err, errlen, "sip: no loop");

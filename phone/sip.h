@@ -12,9 +12,15 @@
  * digest challenge, the repeat with a correct Authorization gets 200 and
  * then the action. With no credentials configured every NOTIFY gets 403.
  * Nonces expire after SIP_NONCE_TTL_MS (401 stale=true); each (nonce, nc)
- * acts at most once. Every datagram and TCP message passes a token bucket
- * per source address and one overall; over it, UDP is dropped silently and
- * TCP answered 503.
+ * acts at most once. Token buckets: every message passes a parse budget
+ * (SIP_RATE_PARSE_*) before it is parsed; then a NOTIFY whose digest
+ * response is right (a request that proved the password) takes from the
+ * authenticated budget (SIP_RATE_AUTH_*), and everything else from its
+ * source address's bucket and from the overall unauthenticated one, which
+ * is larger than a source's. So one (spoofable) address cannot silence
+ * another, and no unauthenticated flood can silence the proxy once it
+ * holds a nonce. Over a bucket, UDP is dropped silently and TCP answered
+ * 503.
  *
  * Event: resync / check-sync with Resync_From_SIP = No is answered 403 and
  * does nothing. The rest of D-TRG-4 is the host's resync action: it calls
@@ -23,9 +29,10 @@
  *
  * A retransmission of a request that was acted on (its 200 lost) is a
  * replay like any other: answered 401, nothing done twice; the sender
- * authenticates again with the fresh nonce. With SIP_TCP_MAX connections
- * open, new ones are closed at once (UDP still serves); idle ones close
- * after SIP_TCP_IDLE_MS.
+ * authenticates again with the fresh nonce. One address holds at most
+ * SIP_TCP_PER_ADDR TCP connections (more are closed at once); with
+ * SIP_TCP_MAX open, a new one closes the one silent the longest; idle ones
+ * close after SIP_TCP_IDLE_MS.
  *
  * Ownership: the sip borrows loop and dev, which must outlive it; it copies
  * the actions. Threading: one thread, the loop's.
@@ -51,11 +58,23 @@ struct prov_device;
 				       * would not fit is dropped (UDP) or closed (TCP) */
 #define SIP_NONCE_TTL_MS 30000        /* a nonce older than this is stale */
 #define SIP_SEEN_MAX 512u             /* nonces remembered for replay refusal: more than
-				       * the overall rate lets through in SIP_NONCE_TTL_MS */
-#define SIP_RATE_PER_S 10             /* messages per second, per source and overall */
-#define SIP_RATE_BURST 20             /* token bucket depth */
+				       * the authenticated rate lets through in
+				       * SIP_NONCE_TTL_MS */
+#define SIP_RATE_PER_S 10             /* unauthenticated messages per second, per source */
+#define SIP_RATE_BURST 20             /* its token bucket depth */
+#define SIP_RATE_ALL_PER_S 40         /* unauthenticated messages per second, overall:
+				       * four sources' worth, so one cannot take it all */
+#define SIP_RATE_ALL_BURST 80         /* its token bucket depth */
+#define SIP_RATE_AUTH_PER_S 10        /* authenticated NOTIFYs per second, a budget of
+				       * their own that no unauthenticated flood touches */
+#define SIP_RATE_AUTH_BURST 20        /* its token bucket depth */
+#define SIP_RATE_PARSE_PER_S 2000     /* messages parsed per second, whatever they are:
+				       * bounds the CPU a flood of spoofed sources costs */
+#define SIP_RATE_PARSE_BURST 2000     /* its token bucket depth */
 #define SIP_RATE_SOURCES 256u         /* source addresses with their own bucket (LRU) */
-#define SIP_TCP_MAX 64u               /* simultaneous TCP connections; more are closed */
+#define SIP_TCP_MAX 64u               /* simultaneous TCP connections; a newcomer past it
+				       * closes the one silent the longest */
+#define SIP_TCP_PER_ADDR 8u           /* simultaneous TCP connections from one address */
 #define SIP_TCP_IDLE_MS 30000         /* a TCP connection silent this long is closed */
 #define SIP_TCP_OUT_MAX (64u * 1024u) /* unsent answers kept for a slow TCP reader */
 #define SIP_RECV_BURST 64u            /* datagrams or accepts per readiness, so one
@@ -91,7 +110,7 @@ struct sip_stats {
 	uint64_t refused;      /* 403: authenticated, but the event is disabled */
 	uint64_t acted;        /* actions run */
 	uint64_t tcp_accepted; /* connections taken */
-	uint64_t tcp_refused;  /* connections closed at once: SIP_TCP_MAX reached */
+	uint64_t tcp_refused;  /* connections closed at once: SIP_TCP_PER_ADDR reached */
 };
 
 /* Listens on ADDR:PORT ("127.0.0.1:5060", "[::1]:0"; numeric only) over

@@ -61,6 +61,8 @@ struct sip_conn {
 	int fd;
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
+	unsigned char addr[16];  /* the peer (hostport_addr_key), for SIP_TCP_PER_ADDR */
+	int64_t last;        /* loop ms of the last byte read (or the accept) */
 	char *in;
 	size_t inlen, incap;
 	char *out;           /* unsent answers, SIP_TCP_OUT_MAX bytes */
@@ -82,7 +84,9 @@ struct sip {
 	int64_t idle_ms;     /* SIP_TCP_IDLE_MS */
 	void (*log_fn)(void *, const char *);
 	void *log_arg;
-	struct sip_bucket all;
+	struct sip_bucket parse;      /* every message, before parsing */
+	struct sip_bucket all;        /* unauthenticated messages, overall */
+	struct sip_bucket authd;      /* NOTIFYs that proved the password */
 	struct sip_src src[SIP_RATE_SOURCES];
 	struct digest_seen seen[SIP_SEEN_MAX];
 	struct sip_conn *conns;
@@ -94,7 +98,8 @@ struct sip {
 
 /* sip.c */
 int64_t sip_now(const struct sip *s);
-int sip_rate_ok(struct sip *s, const struct sockaddr *src);
+int sip_rate_parse_ok(struct sip *s);
+int sip_rate_ok(struct sip *s, const struct sockaddr *src, int authd);
 int sip_head(const char *buf, size_t len, size_t *headlen, long *cl);
 
 /* sip_msg.c */

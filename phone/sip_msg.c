@@ -410,11 +410,21 @@ sip_method_known(const char *m)
 	return 0;
 }
 
-/* NOTIFY: authentication, then the event. */
+/* Over a rate bucket: a datagram is dropped, a TCP message answered 503. */
+static void
+sip_over(struct sip *s, osip_message_t *m, const struct sockaddr *src, socklen_t srclen,
+	 int tcp, struct sip_out *o)
+{
+	s->st.rate_limited++;
+	if (tcp)
+		sip_answer(m, src, srclen, 503, "Service Unavailable", "Retry-After: 1\r\n", o);
+}
+
+/* NOTIFY: authentication, the rate bucket it says, then the event. */
 static void
 sip_notify(struct sip *s, osip_message_t *m, const char *msg, size_t len, const char *body,
-	   size_t bodylen, const struct sockaddr *src, socklen_t srclen, struct sip_out *o,
-	   struct sip_pending *p)
+	   size_t bodylen, const struct sockaddr *src, socklen_t srclen, int tcp,
+	   struct sip_out *o, struct sip_pending *p)
 {
 	char *authid = sip_param(s, "Auth_ID_1_", 0);
 	char *userid = sip_param(s, "User_ID_1_", 0);
@@ -422,13 +432,26 @@ sip_notify(struct sip *s, osip_message_t *m, const char *msg, size_t len, const 
 	const char *user = authid != NULL && authid[0] != '\0' ? authid : userid;
 	char extra[2 * SIP_FIELD_MAX + 256], ev[SIP_FIELD_MAX];
 	char *from_sip = NULL;
+	enum sip_auth auth;
 
 	if (user == NULL || user[0] == '\0' || pass == NULL || pass[0] == '\0') {
+		if (!sip_rate_ok(s, src, 0)) {
+			sip_over(s, m, src, srclen, tcp, o);
+			goto out;
+		}
 		s->st.no_creds++;
 		sip_answer(m, src, srclen, 403, "Forbidden", NULL, o);
 		goto out;
 	}
-	switch (sip_auth_check(s, m, msg, len, user, pass)) {
+	/* Checked before the rate: a request whose response is right (even
+	 * a replay) proved the password and has a budget of its own. */
+	auth = sip_auth_check(s, m, msg, len, user, pass);
+	if (!sip_rate_ok(s, src, auth == SIP_AUTH_OK || auth == SIP_AUTH_REPLAY ||
+			 auth == SIP_AUTH_FULL)) {
+		sip_over(s, m, src, srclen, tcp, o);
+		goto out;
+	}
+	switch (auth) {
 	case SIP_AUTH_OK:
 		break;
 	case SIP_AUTH_CHALLENGE:
@@ -521,7 +544,7 @@ sip_take(struct sip *s, const char *msg, size_t len, const struct sockaddr *src,
 	if (len == 0)
 		return 0;
 	s->st.received++;
-	over = !sip_rate_ok(s, src);
+	over = !sip_rate_parse_ok(s);
 	if (over) {
 		s->st.rate_limited++;
 		if (!tcp)
@@ -571,14 +594,21 @@ sip_take(struct sip *s, const char *msg, size_t len, const struct sockaddr *src,
 		sip_answer(m, src, srclen, 503, "Service Unavailable", "Retry-After: 1\r\n", o);
 		goto out;
 	}
+	if (strcmp(m->sip_method, "NOTIFY") == 0 &&
+	    strcmp(m->cseq->method, m->sip_method) == 0) {
+		sip_notify(s, m, msg, head, msg + head, bodylen, src, srclen, tcp, o, p);
+		goto out;
+	}
+	if (!sip_rate_ok(s, src, 0)) {
+		sip_over(s, m, src, srclen, tcp, o);
+		goto out;
+	}
 	if (strcmp(m->cseq->method, m->sip_method) != 0) {
 		s->st.malformed++;
 		sip_answer(m, src, srclen, 400, "CSeq Method Mismatch", NULL, o);
 		goto out;
 	}
-	if (strcmp(m->sip_method, "NOTIFY") == 0)
-		sip_notify(s, m, msg, head, msg + head, bodylen, src, srclen, o, p);
-	else if (strcmp(m->sip_method, "OPTIONS") == 0)
+	if (strcmp(m->sip_method, "OPTIONS") == 0)
 		sip_answer(m, src, srclen, 200, "OK",
 			   SIP_ALLOW "Accept: application/xml\r\n", o);
 	else if (sip_method_known(m->sip_method))

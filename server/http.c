@@ -26,10 +26,16 @@
  * which keeps the per-request cost at no timer operation at all.
  *
  * Caps: http_max_conns per worker and http_max_per_client per client
- * address. Over a cap a plain connection is answered a minimal 503 with
+ * address (a lingering connection counts until it is closed). Over a cap
+ * a plain connection is answered a minimal 503 with Retry-After and
  * Connection: close; an HTTPS connection is closed at once (answering
  * would need a handshake, the cost a cap exists to avoid). Both count as
- * overload in the metrics.
+ * overload in the metrics. Past HTTP_REFUSED_MAX such answers in flight,
+ * and when accept(2) fails for want of descriptors, a connection is shed:
+ * answered the same 503 in one non-blocking send and closed at once. Out
+ * of descriptors, the listener's spare descriptor (a dup of the listening
+ * socket) is closed to make room for that accept and taken again after,
+ * so a full table still gets every client an answer instead of silence.
  */
 #define _GNU_SOURCE /* accept4, MSG_MORE */
 #include "http.h"
@@ -62,6 +68,7 @@
 #include "loop.h"
 #include "metrics.h"
 #include "clock.h"
+#include "hostport.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -83,19 +90,6 @@ http_conn_lim(const struct http_conn *c)
 }
 
 /* -- per-client counts -- */
-
-static void
-http_client_key(const struct sockaddr_storage *ss, unsigned char key[16])
-{
-	memset(key, 0, 16);
-	if (ss->ss_family == AF_INET6) {
-		memcpy(key, &((const struct sockaddr_in6 *)ss)->sin6_addr, 16);
-	} else if (ss->ss_family == AF_INET) {
-		key[10] = 0xff;
-		key[11] = 0xff;
-		memcpy(key + 12, &((const struct sockaddr_in *)ss)->sin_addr, 4);
-	}
-}
 
 static struct http_client **
 http_client_slot(struct http *h, const unsigned char key[16])
@@ -462,13 +456,10 @@ conn_send(struct http_conn *c)
 		(void)SSL_shutdown(c->ssl); /* close_notify, best effort */
 	}
 	shutdown(c->fd, SHUT_WR);
-	/* A lingering connection has had its answer: it no longer counts
-	 * against its client's cap, or clients closing after every request
-	 * would be refused while the previous ones drain. */
-	if (!c->refused) {
-		http_client_put(c->h, c->cl);
-		c->cl = NULL;
-	}
+	/* A lingering connection still counts against its client's cap until
+	 * it is closed: otherwise one address that leaves every answered
+	 * connection open holds any number of them (issue 12, item 9). A
+	 * client that closes its side ends the linger at once. */
 	c->state = CS_LINGER;
 	c->in_len = c->in_off = 0;
 	c->linger_bytes = 0;
@@ -625,6 +616,62 @@ http_client_text(const struct sockaddr_storage *ss, char *out, size_t cap)
 	}
 }
 
+/* The answer of a shed connection: no state, no date, no body. */
+static const char http_shed_answer[] =
+	"HTTP/1.1 503 Service Unavailable\r\n"
+	"Retry-After: " HTTP_STR(HTTP_RETRY_AFTER_S) "\r\n"
+	"Content-Length: 0\r\n"
+	"Connection: close\r\n\r\n";
+
+/* Answers fd a 503 (plain HTTP) and closes it, without a connection:
+ * best effort, one non-blocking send. What the client already sent is
+ * read first, so that the close is a FIN and not a reset that would
+ * destroy the answer before it is read. */
+static void
+http_shed(struct http *h, int fd, const char *why)
+{
+	char sink[HTTP_SHED_DRAIN];
+	int64_t now = loop_now(h->srv->loop);
+
+	METRIC_ADD(h->srv->metrics->overload[h->tls ? METRICS_HTTPS : METRICS_HTTP], 1);
+	if (!h->tls) {
+		(void)send(fd, http_shed_answer, sizeof(http_shed_answer) - 1,
+			   MSG_NOSIGNAL | MSG_DONTWAIT);
+		shutdown(fd, SHUT_WR);
+		(void)recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+	}
+	close(fd);
+	h->n_shed++;
+	if (h->shed_log_at == 0 || now - h->shed_log_at >= HTTP_SHED_LOG_MS) {
+		log_msg(LOG_WARNING, "http: %u connection%s closed at once%s: %s", h->n_shed,
+			h->n_shed == 1 ? "" : "s", h->tls ? "" : " after a 503", why);
+		h->n_shed = 0;
+		h->shed_log_at = now;
+	}
+}
+
+/* accept(2) failed for want of descriptors: frees the spare one, accepts
+ * and sheds one connection, and takes the spare again. Returns 1 when a
+ * connection was shed, 0 when none was waiting, -1 when the spare is gone
+ * (the caller pauses accepting). */
+static int
+http_shed_accept(struct http *h)
+{
+	int fd, e;
+
+	if (h->reserve < 0 && (h->reserve = fcntl(h->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return -1;
+	close(h->reserve);
+	fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	e = errno;
+	if (fd >= 0)
+		http_shed(h, fd, "out of descriptors");
+	h->reserve = fcntl(h->fd, F_DUPFD_CLOEXEC, 0);
+	if (fd >= 0)
+		return 1;
+	return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
+}
+
 /* A new connection: counted against the caps, or refused. */
 static void
 http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
@@ -636,15 +683,14 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 	struct http_conn *c;
 	int over, one = 1;
 
-	http_client_key(ss, key);
+	hostport_addr_key((const struct sockaddr *)ss, key);
 	slot = http_client_slot(h, key);
 	cl = *slot;
 	over = h->n_served >= lim->http_max_conns ||
 	    (cl != NULL && cl->count >= lim->http_max_per_client);
 	if (over) {
-		METRIC_ADD(m->overload[h->tls ? METRICS_HTTPS : METRICS_HTTP], 1);
 		if (h->tls || h->n_refused >= HTTP_REFUSED_MAX) {
-			close(fd);
+			http_shed(h, fd, "over the connection caps");
 			return;
 		}
 	}
@@ -674,7 +720,9 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		c->t0_us = (uint64_t)clock_mono_us();
 		c->t0_wall_ms = clock_wall_ms();
 		log_msg(LOG_INFO, "http: %s: over the connection caps: 503", c->client);
-		if (http_conn_error(c, 503, NULL, NULL) < 0 || conn_run(c) < 0)
+		METRIC_ADD(m->overload[h->tls ? METRICS_HTTPS : METRICS_HTTP], 1);
+		if (http_conn_error(c, 503, NULL, "Retry-After: " HTTP_STR(HTTP_RETRY_AFTER_S) "\r\n") < 0 ||
+		    conn_run(c) < 0)
 			conn_close(c, NULL);
 		return;
 	}
@@ -743,8 +791,17 @@ http_accept(void *arg, int fd, unsigned events)
 			continue;
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
-		/* Out of fds or memory: the listener stays readable, so stop
-		 * watching it for a moment instead of spinning. */
+		if (errno == EMFILE || errno == ENFILE) {
+			int rc = http_shed_accept(h);
+
+			if (rc > 0)
+				continue;
+			if (rc == 0)
+				return;
+		}
+		/* Out of memory, or of fds without a spare: the listener stays
+		 * readable, so stop watching it for a moment instead of
+		 * spinning. */
 		log_msg(LOG_WARNING, "http: accept: %s", strerror(errno));
 		loop_fd(h->srv->loop, h->fd, 0, NULL, NULL);
 		h->accepting = 0;
@@ -771,11 +828,17 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 	h->srv = srv;
 	h->fd = fd;
 	h->tls = tls ? 1 : 0;
+	h->reserve = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (h->reserve < 0) {
+		free(h);
+		return -1;
+	}
 	if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
 		h->seed = (uint32_t)(uint64_t)clock_mono_us() ^ (uint32_t)(uintptr_t)h;
 	if (loop_fd(srv->loop, fd, LOOP_IN, http_accept, h) != 0) {
 		int e = errno;
 
+		close(h->reserve);
 		free(h);
 		errno = e;
 		return -1;
@@ -836,5 +899,7 @@ http_free(struct http *h)
 			free(cl);
 		}
 	}
+	if (h->reserve >= 0)
+		close(h->reserve);
 	free(h);
 }

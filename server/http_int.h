@@ -29,9 +29,16 @@
 #define HTTP_LINGER_MS 1000               /* drain after the last response, at most */
 #define HTTP_LINGER_MAX (256u * 1024u)    /* bytes discarded while lingering */
 #define HTTP_REFUSED_MAX 64u              /* 503 answers in flight per worker */
+#define HTTP_RETRY_AFTER_S 1              /* Retry-After of a 503 over a cap */
+#define HTTP_SHED_DRAIN 4096u             /* request bytes read before a shed close */
+#define HTTP_SHED_LOG_MS 1000             /* at most one shedding report per period */
+#define HTTP_UPLOAD_NAME_MAX 255u         /* longest upload file name: NAME_MAX */
 #define HTTP_CLIENT_BUCKETS 1024u         /* per-client count hash buckets (power of 2) */
 #define HTTP_METRICS_MIN (16u * 1024u)    /* first /metrics render buffer */
 #define HTTP_METRICS_MAX (1024u * 1024u)  /* largest /metrics body */
+
+#define HTTP_STR_(x) #x
+#define HTTP_STR(x) HTTP_STR_(x)         /* a numeric limit in a header line */
 
 /* ---- connections ------------------------------------------------------ */
 
@@ -110,6 +117,9 @@ struct http {
 	int draining;
 	int accepting;                 /* the listen fd is on the loop */
 	uint64_t accept_timer;
+	int reserve;                   /* a spare descriptor, freed to shed (or -1) */
+	unsigned n_shed;               /* shed since the last report */
+	int64_t shed_log_at;           /* when the last report was made */
 	struct http_conn *conns;
 	unsigned n_conns, n_served, n_refused;
 	uint32_t seed;                 /* per-listener hash seed: chains stay short */

@@ -540,6 +540,14 @@ conn_upload_start(struct http_conn *c)
 	name = name != NULL ? name + 1 : path;
 	if (name[0] == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return http_conn_error(c, 400, "no file name", NULL);
+	/* Checked before the body is asked for or written: a name the
+	 * directory cannot hold would fail only at the final rename. */
+	if (strlen(name) > HTTP_UPLOAD_NAME_MAX)
+		return http_conn_error(c, 414, "file name too long", NULL);
+	for (const char *s = name; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			return http_conn_error(c, 400, "control byte or backslash in the file name",
+					       NULL);
 	c->up = calloc(1, sizeof(*c->up));
 	if (c->up == NULL)
 		return http_conn_error(c, 500, "out of memory", NULL);

@@ -44,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -740,6 +741,28 @@ master_run(struct master *m)
 	return rc;
 }
 
+/* Raises the soft limit of open files to the hard one: the common soft
+ * limit of 1,024 is far below what http-max-conns allows, and the server
+ * uses no select(2). Said in the log, as is a failure (the server then
+ * sheds with 503 sooner, see http.c). */
+static void
+serve_raise_nofile(void)
+{
+	struct rlimit rl;
+	unsigned long long was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	was = (unsigned long long)rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		log_msg(LOG_WARNING, "open files: soft limit %llu not raised to %llu: %s", was,
+			(unsigned long long)rl.rlim_max, strerror(errno));
+	else
+		log_msg(LOG_INFO, "open files: soft limit %llu raised to the hard limit %llu", was,
+			(unsigned long long)rl.rlim_max);
+}
+
 int
 serve_main(int argc, char **argv)
 {
@@ -784,6 +807,7 @@ serve_main(int argc, char **argv)
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	serve_raise_nofile();
 	m->metrics = metrics_new();
 	m->pids = calloc(m->cfg.workers, sizeof(pid_t));
 	if (m->metrics == NULL || m->pids == NULL) {

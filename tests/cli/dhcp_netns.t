@@ -33,7 +33,7 @@ port 69 (the namespace's own) and HTTP on an ephemeral one.
   $ printf '<flat-profile><GPP_A>from dhcp</GPP_A></flat-profile>\n' > www/8841.xml
   $ _prov_spawn serve.log ip netns exec $S prov serve --root "$PWD/www" --db "sqlite:$PROV_TMP/serve.db" \
   >   --user root --tftp 10.77.0.1:69 --http 10.77.0.1:0 --log-level notice
-  $ for i in $(seq 100); do grep -q ' ready: ' serve.log && break; sleep 0.05; done
+  $ for i in $(seq 100); do grep -q ' ready: ' serve.log 2>/dev/null && break; sleep 0.05; done
   $ HTTP=$(sed -n 's/.*listening: http [^ ]*:\([0-9]*\)$/\1/p' serve.log)
   $ grep -c 'listening: tftp 10.77.0.1:69$' serve.log
   1

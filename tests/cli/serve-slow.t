@@ -30,3 +30,44 @@ answered 503 at once:
   HTTP/1.1 503 Service Unavailable
   $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/metrics | grep '^prov_overload_total{proto="http"}'
   prov_overload_total{proto="http"} 1
+
+Issue 12, item 5: started under the common soft limit of 1,024 open files,
+the server raises it to the hard limit, so 1,100 idle connections do not
+leave a new client unanswered:
+
+  $ kill $PROV_SERVE_PID
+  $ ulimit -Sn 1024
+  $ prov_serve $R --http-max-per-client 5000 --log-level info
+  $ ulimit -Sn 8192
+  $ grep -c 'open files: soft limit 1024 raised to the hard limit' $PROV_SERVE_LOG
+  1
+  $ python3 "$TESTDIR_SRC/../integration/idle_conns.py" $PROV_SERVE_HTTP 1100 /a.xml
+  HTTP/1.1 200 OK
+
+Where the hard limit itself is 1,024, the server keeps a reserve
+descriptor: out of descriptors, it closes the reserve, accepts, answers
+503 with Retry-After and closes, instead of leaving clients unanswered;
+once the idle connections are gone it serves again:
+
+  $ prlimit --pid $PROV_SERVE_PID --nofile=1024:1024
+  $ python3 "$TESTDIR_SRC/../integration/idle_conns.py" $PROV_SERVE_HTTP 1100 /a.xml
+  HTTP/1.1 503 Service Unavailable
+  Retry-After: 1
+  $ grep -c 'closed at once after a 503: out of descriptors' $PROV_SERVE_LOG
+  [1-9][0-9]* (re)
+  $ for i in $(seq 200); do
+  >   [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PROV_SERVE_HTTP/a.xml)" = 200 ] && break
+  >   sleep 0.1
+  > done; echo $i
+  [0-9]+ (re)
+  $ curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:$PROV_SERVE_HTTP/a.xml
+  200
+
+Past the connection cap with HTTP_REFUSED_MAX (64) answers already in
+flight, a client still gets a 503, not a silent close:
+
+  $ kill $PROV_SERVE_PID
+  $ prov_serve $R --http-max-conns 10 --http-max-per-client 5000
+  $ python3 "$TESTDIR_SRC/../integration/idle_conns.py" $PROV_SERVE_HTTP 200 /a.xml
+  HTTP/1.1 503 Service Unavailable
+  Retry-After: 1

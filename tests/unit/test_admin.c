@@ -30,6 +30,7 @@
 #include <openssl/evp.h>
 
 #include "admin.h"
+#include "admin_int.h"
 #include "loop.h"
 #include "clock.h"
 #include "prov/prov.h"
@@ -866,6 +867,22 @@ conns_settle(void *arg)
 	loop_timer_add(f->loop, clock_mono_ms() + 5, conns_settle, f);
 }
 
+/* A non-blocking connection to the admin server from 127.0.0.N. */
+static int
+connect_from(struct fx *f, int n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)n - 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)admin_port(f->admin));
+	assert_true(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EINPROGRESS);
+	return fd;
+}
+
 static void
 test_bad_peers(void **state)
 {
@@ -873,6 +890,7 @@ test_bad_peers(void **state)
 	char big[20000], file[128], cmd[256];
 	int fds[ADMIN_CONN_MAX + 4];
 	uint64_t t;
+	int64_t t0;
 
 	set(f, "Admin_Password", "s3cret");
 	memset(big, 'a', sizeof(big) - 1);
@@ -885,30 +903,114 @@ test_bad_peers(void **state)
 	snprintf(cmd, sizeof(cmd), "@%s", file);
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("-H", "Expect:", "--data-binary",
 		cmd, "--basic", "-u", "admin:s3cret")), 413);
-	/* Idle connections fill the cap: one more is closed at once (curl
-	 * gets no answer: 000); once they are gone the server answers. */
-	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++) {
-		struct sockaddr_in sa = { .sin_family = AF_INET };
+	/* Issue 12, item 11: one address holds at most ADMIN_CONN_PER_ADDR
+	 * connections; one more is closed at once. */
+	for (int i = 0; i <= ADMIN_CONN_PER_ADDR; i++)
+		fds[i] = connect_from(f, 30);
+	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 200);
+	for (int i = 0; i <= ADMIN_CONN_PER_ADDR; i++) {
+		char b;
+		ssize_t n = recv(fds[i], &b, 1, 0);
 
-		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		assert_true(fds[i] >= 0);
-		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		sa.sin_port = htons((uint16_t)admin_port(f->admin));
-		assert_true(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
-			    errno == EINPROGRESS);
-	}
-	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 0);
-	assert_int_equal(admin_conn_count(f->admin), ADMIN_CONN_MAX);
-	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
+		if (i < ADMIN_CONN_PER_ADDR)
+			assert_true(n < 0 && errno == EAGAIN);
+		else
+			assert_int_equal(n, 0);
 		close(fds[i]);
+	}
+	/* Idle connections from several addresses fill the table: a new
+	 * request is still answered at once (the longest silent connection
+	 * makes room for it). */
+	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
+		fds[i] = connect_from(f, 2 + i / ADMIN_CONN_PER_ADDR);
+	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 200);
+	assert_true(admin_conn_count(f->admin) <= ADMIN_CONN_MAX);
+	/* Silent connections are closed after ADMIN_IDLE_MS, well before a
+	 * request's whole time (ADMIN_REQUEST_MS). */
 	f->done = f->timeout = 0;
+	t0 = clock_mono_ms();
 	t = loop_timer_add(f->loop, clock_mono_ms() + RESYNC_WAIT_MS, give_up, f);
 	loop_timer_add(f->loop, clock_mono_ms() + 5, conns_settle, f);
 	while (!f->done && !f->timeout)
 		loop_run(f->loop);
 	loop_timer_del(f->loop, t);
 	assert_true(f->done);
+	assert_true(clock_mono_ms() - t0 >= ADMIN_IDLE_MS / 2);
+	assert_true(clock_mono_ms() - t0 < ADMIN_REQUEST_MS);
+	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
+		close(fds[i]);
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("--digest", "-u", "admin:s3cret")), 200);
+}
+
+/* Issue 12, item 12: wrong passwords from one address are throttled
+ * (429 with Retry-After, the password not even checked) after
+ * ADMIN_FAIL_FREE failures; another address with the right password is
+ * served. */
+static void
+test_auth_backoff(void **state)
+{
+	struct fx *f = *state;
+	char *codes;
+	size_t n401 = 0, n429 = 0, len;
+
+	set(f, "Admin_Password", "s3cret");
+	curl(f, "/admin/advanced?[1-300]", ARGS("--basic", "-u", "admin:wrong"));
+	codes = slurp(f, "code");
+	len = strlen(codes);
+	assert_int_equal(len, 300 * 3);
+	for (size_t i = 0; i + 3 <= len; i += 3) {
+		n401 += strncmp(codes + i, "401", 3) == 0;
+		n429 += strncmp(codes + i, "429", 3) == 0;
+	}
+	free(codes);
+	assert_int_equal(n401 + n429, 300);
+	/* Each backoff that ran out let one more guess through. */
+	assert_true(n401 <= ADMIN_FAIL_FREE + 8);
+	assert_true(contains(f, "head", "Retry-After: "));
+	assert_int_equal(curl(f, "/admin/advanced", ARGS("--interface", "127.0.0.2", "--basic",
+							 "-u", "admin:s3cret")), 200);
+	assert_int_equal(curl(f, "/admin/advanced", ARGS("--interface", "127.0.0.2", "--digest",
+							 "-u", "admin:s3cret")), 200);
+	/* The guessing address waits out its backoff, right password or not. */
+	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 429);
+}
+
+/* The backoff schedule itself, on a made-up clock: ADMIN_FAIL_FREE
+ * failures free, then ADMIN_FAIL_BASE_MS doubling to ADMIN_FAIL_MAX_MS;
+ * a right password or ADMIN_FAIL_FORGET_MS of quiet starts afresh; other
+ * addresses never wait. */
+static void
+test_backoff_schedule(void **state)
+{
+	struct admin *a = calloc(1, sizeof(*a));
+	unsigned char one[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 };
+	unsigned char two[16] = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 2 };
+	int64_t now = 1000, want = ADMIN_FAIL_BASE_MS;
+
+	(void)state;
+	assert_non_null(a);
+	for (int i = 0; i < ADMIN_FAIL_FREE; i++) {
+		admin_fail_note(a, one, 0, now);
+		assert_int_equal(admin_fail_wait(a, one, now), 0);
+	}
+	for (int i = 0; i < 10; i++) {
+		admin_fail_note(a, one, 0, now);
+		assert_int_equal(admin_fail_wait(a, one, now), want);
+		assert_int_equal(admin_fail_wait(a, two, now), 0);
+		now += want; /* waited it out; the next guess is wrong again */
+		assert_int_equal(admin_fail_wait(a, one, now), 0);
+		want = want * 2 < ADMIN_FAIL_MAX_MS ? want * 2 : ADMIN_FAIL_MAX_MS;
+	}
+	admin_fail_note(a, one, 1, now);
+	admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), 0);
+	for (int i = 0; i < ADMIN_FAIL_FREE; i++)
+		admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), ADMIN_FAIL_BASE_MS);
+	now += ADMIN_FAIL_FORGET_MS + 1;
+	admin_fail_note(a, one, 0, now);
+	assert_int_equal(admin_fail_wait(a, one, now), 0);
+	free(a);
 }
 
 /* ---- the parsers, directly ------------------------------------------------------------- */
@@ -1000,8 +1102,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_backoff_schedule),
 		cmocka_unit_test_setup_teardown(test_no_password, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_auth_backoff, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_form, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_digest_replay, setup, teardown),

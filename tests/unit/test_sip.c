@@ -765,6 +765,11 @@ r_notify_flood_rate_limited(void **state)
 	assert_int_equal(st.rate_limited, 1000 - SIP_RATE_BURST);
 	assert_int_equal(actions(t), 0);
 
+	/* The answers the listener sent are all in the socket (loopback
+	 * delivers at once): drop those the loop has not read yet, so the
+	 * next reply is the TCP one. */
+	while (recv(t->udp, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
 	/* Still over the limit over TCP: 503. */
 	tcp_connect(t);
 	assert_status(notify(t, 1, "check-sync", NULL, NULL), 503);
@@ -773,6 +778,88 @@ r_notify_flood_rate_limited(void **state)
 	t->auto_tick = 1;
 	assert_status(authorized(t, 0, "check-sync", NULL), 200);
 	assert_int_equal(t->resync, 1);
+}
+
+/* A non-blocking socket of type (SOCK_DGRAM, SOCK_STREAM) bound to
+ * 127.0.0.N and connected to the listener: another (spoofable) source.
+ * The answers of a UDP one are never read. */
+static int
+sock_from(struct t *t, int type, int n)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)n - 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)t->port);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		assert_int_equal(errno, EINPROGRESS);
+	return fd;
+}
+
+/* ms of the listener's clock of unauthenticated NOTIFYs at 50/s from each
+ * of the n sockets fds, each taken in before the clock moves on. */
+static void
+flood(struct t *t, const int *fds, size_t n, int64_t ms)
+{
+	char buf[4096];
+	size_t len = request(t, buf, sizeof(buf), "NOTIFY", 0, "check-sync", NULL, NULL);
+	struct sip_stats st;
+
+	for (int64_t at = 0; at < ms; at += 20) {
+		t->now += 20;
+		sip_get_stats(t->sip, &st);
+		want_received = st.received + n;
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(send(fds[i], buf, len, 0), (ssize_t)len);
+		pump(t, until_received);
+	}
+}
+
+/* Issue 12, item 13: one source flooding unauthenticated NOTIFYs at 50/s
+ * (five times its own rate) cannot silence another: the proxy is
+ * challenged and its authenticated NOTIFY acts. And eight sources that
+ * together exhaust the unauthenticated budget cannot silence an
+ * authenticated NOTIFY, which has a budget of its own. */
+static void
+r_notify_flood_spares_authenticated(void **state)
+{
+	struct t *t = *state;
+	char auth[1024], r401[T_REPLY_MAX];
+	struct sip_stats st0, st;
+	int fds[8];
+	const char *r;
+
+	t->auto_tick = 0;
+	for (int i = 0; i < 8; i++)
+		fds[i] = sock_from(t, SOCK_DGRAM, 2 + i);
+	flood(t, fds, 1, 3000);
+	r = notify(t, 0, "check-sync", NULL, NULL);
+	assert_status(r, 401);
+	snprintf(r401, sizeof(r401), "%s", r);
+	flood(t, fds, 1, 1000);
+	digest(t, r401, "4085551234", "s3cret", 1, EVP_md5(), auth, sizeof(auth));
+	assert_status(notify(t, 0, "check-sync", auth, NULL), 200);
+	assert_int_equal(t->resync, 1);
+
+	/* Eight sources, 400 NOTIFYs/s between them: the unauthenticated
+	 * budget is gone, an authenticated NOTIFY still acts. */
+	sip_get_stats(t->sip, &st0);
+	flood(t, fds, 8, 3000);
+	sip_get_stats(t->sip, &st);
+	/* 1,200 sent: the unauthenticated budget let through at most its
+	 * burst and its rate (80 + 40/s), the rest was dropped. */
+	assert_true(st.rate_limited - st0.rate_limited >=
+		    1200 - SIP_RATE_ALL_BURST - 3 * SIP_RATE_ALL_PER_S);
+	digest(t, r401, "4085551234", "s3cret", 2, EVP_md5(), auth, sizeof(auth));
+	assert_status(notify(t, 0, "check-sync", auth, NULL), 200);
+	assert_int_equal(t->resync, 2);
+	for (int i = 0; i < 8; i++)
+		close(fds[i]);
 }
 
 /* Garbage, truncated and oversized messages: dropped (UDP) or 400 (TCP),
@@ -857,36 +944,38 @@ until_taken(struct t *t)
 	return st.tcp_accepted + st.tcp_refused >= want_taken;
 }
 
-/* SIP_TCP_MAX connections are served; one more is closed at once, and UDP
- * still answers. */
+/* Issue 12, item 11: SIP_TCP_MAX idle connections (SIP_TCP_PER_ADDR from
+ * each of several addresses) do not keep a new one out: the connection
+ * silent the longest makes room. One more from an address at its cap is
+ * closed at once. UDP still answers. */
 static void
 tcp_connection_cap(void **state)
 {
 	struct t *t = *state;
 	struct sip_stats st;
-	struct sockaddr_in sa;
 	int fds[SIP_TCP_MAX + 1];
 	char buf[4096];
 	size_t i, n;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons((uint16_t)t->port);
-	for (i = 0; i < SIP_TCP_MAX + 1; i++) {
-		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		assert_true(fds[i] >= 0);
-		if (connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)) != 0)
-			assert_int_equal(errno, EINPROGRESS);
+	for (i = 0; i < SIP_TCP_MAX; i++) {
+		fds[i] = sock_from(t, SOCK_STREAM, 2 + (int)(i / SIP_TCP_PER_ADDR));
 		/* In batches the listen backlog holds. */
-		if (i % 16 == 15 || i == SIP_TCP_MAX) {
+		if (i % 16 == 15) {
 			want_taken = i + 1;
 			pump(t, until_taken);
 		}
 	}
+	fds[SIP_TCP_MAX] = sock_from(t, SOCK_STREAM, 2);
+	want_taken = SIP_TCP_MAX + 1;
+	pump(t, until_taken);
 	sip_get_stats(t->sip, &st);
 	assert_int_equal(st.tcp_accepted, SIP_TCP_MAX);
 	assert_int_equal(st.tcp_refused, 1);
+	tcp_connect(t);
+	n = request(t, buf, sizeof(buf), "OPTIONS", 1, NULL, NULL, NULL);
+	assert_status(exchange_raw(t, 1, buf, n), 200);
+	sip_get_stats(t->sip, &st);
+	assert_int_equal(st.tcp_accepted, SIP_TCP_MAX + 1);
 	for (i = 0; i < SIP_TCP_MAX + 1; i++)
 		close(fds[i]);
 	n = request(t, buf, sizeof(buf), "OPTIONS", 0, NULL, NULL, NULL);
@@ -1189,6 +1278,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(d_trg_3_tcp, setup, teardown),
 		cmocka_unit_test_setup_teardown(methods, setup, teardown),
 		cmocka_unit_test_setup_teardown(r_notify_flood_rate_limited, setup, teardown),
+		cmocka_unit_test_setup_teardown(r_notify_flood_spares_authenticated, setup, teardown),
 		cmocka_unit_test_setup_teardown(malformed_no_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_connection_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(tcp_idle_closed, setup, teardown),
