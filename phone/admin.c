@@ -247,11 +247,16 @@ conn_handle(struct conn *c)
 
 /* ---- connections ------------------------------------------------------------------------- */
 
+/* Ends a connection; why (NULL: a normal end, the peer left or its
+ * answer is out) is logged, like sip_conn_close's. */
 static void
-conn_close(struct conn *c)
+conn_close(struct conn *c, const char *why)
 {
 	struct admin *a = c->a;
 	struct conn **pp;
+
+	if (why != NULL)
+		admin_log("connection closed: %s", why);
 
 	for (pp = &a->conns; *pp != NULL && *pp != c; pp = &(*pp)->next)
 		;
@@ -288,7 +293,7 @@ conn_flush(struct conn *c)
 			return 0;
 		}
 		if (n <= 0) {
-			conn_close(c);
+			conn_close(c, n < 0 ? strerror(errno) : "send returned 0");
 			return 1;
 		}
 		c->out.off += (size_t)n;
@@ -319,7 +324,7 @@ conn_read(struct conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) { /* the peer left before its request was complete */
-			conn_close(c);
+			conn_close(c, n < 0 ? strerror(errno) : NULL);
 			return;
 		}
 		if (admin_req_feed(&c->req, buf, (size_t)n) != 0) {
@@ -355,7 +360,7 @@ conn_drain(struct conn *c)
 			return;
 		c->drained += n > 0 ? (size_t)n : 0;
 		if (n <= 0 || c->drained > ADMIN_DRAIN_MAX) {
-			conn_close(c);
+			conn_close(c, n > 0 ? "peer kept sending after the answer" : NULL);
 			return;
 		}
 	}
@@ -385,7 +390,7 @@ conn_timeout(void *arg)
 	struct conn *c = arg;
 
 	c->timer = 0;
-	conn_close(c); /* ADMIN_REQUEST_MS: a slow peer loses its connection */
+	conn_close(c, "request timeout"); /* ADMIN_REQUEST_MS: a slow peer loses its connection */
 }
 
 static void
@@ -520,7 +525,7 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	while (a->conns != NULL)
-		conn_close(a->conns);
+		conn_close(a->conns, NULL);
 	loop_fd(a->loop, a->fd, 0, NULL, NULL);
 	close(a->fd);
 	OPENSSL_cleanse(a->key, sizeof(a->key));

@@ -871,7 +871,8 @@ test_bad_peers(void **state)
 {
 	struct fx *f = *state;
 	char big[20000], file[128], cmd[256];
-	int fds[ADMIN_CONN_MAX + 4];
+	int fds[ADMIN_CONN_MAX + 4], saved, errfd;
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
 	uint64_t t;
 
 	set(f, "Admin_Password", "s3cret");
@@ -899,6 +900,15 @@ test_bad_peers(void **state)
 	}
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("--basic", "-u", "admin:s3cret")), 0);
 	assert_int_equal(admin_conn_count(f->admin), ADMIN_CONN_MAX);
+	/* The first resets its connection: the page logs why it closed it
+	 * (the others just leave, which is not worth a line). */
+	snprintf(file, sizeof(file), "%s/stderr", f->dir);
+	fflush(stderr);
+	saved = dup(2);
+	errfd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && errfd >= 0);
+	assert_int_equal(dup2(errfd, 2), 2);
+	assert_int_equal(setsockopt(fds[0], SOL_SOCKET, SO_LINGER, &rst, sizeof(rst)), 0);
 	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
 		close(fds[i]);
 	f->done = f->timeout = 0;
@@ -907,7 +917,14 @@ test_bad_peers(void **state)
 	while (!f->done && !f->timeout)
 		loop_run(f->loop);
 	loop_timer_del(f->loop, t);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(errfd);
 	assert_true(f->done);
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q '^prov: admin: connection closed: Connection reset by peer$' '%s'", file);
+	assert_int_equal(system(cmd), 0);
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("--digest", "-u", "admin:s3cret")), 200);
 }
 
