@@ -12,11 +12,27 @@ buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->alloc = 0;
 	b->max = max;
+	b->fixed = 0;
+}
+
+void
+buf_init_fixed(struct buf *b, char *storage, size_t size)
+{
+	b->p = storage;
+	b->len = 0;
+	b->alloc = size;
+	b->max = size - 1;
+	b->fixed = 1;
+	storage[0] = '\0';
 }
 
 void
 buf_free(struct buf *b)
 {
+	if (b->fixed) {
+		buf_reset(b);
+		return;
+	}
 	free(b->p);
 	buf_init(b, b->max);
 }
@@ -41,6 +57,8 @@ buf_grow(struct buf *b, size_t n)
 	need = b->len + n + 1;
 	if (need <= b->alloc)
 		return PROV_OK;
+	if (b->fixed)
+		return PROV_E_TOOBIG; /* not reached: max + 1 == alloc */
 	nalloc = b->alloc ? b->alloc : 64;
 	while (nalloc < need)
 		nalloc *= 2;
@@ -94,25 +112,35 @@ buf_adds(struct buf *b, const char *s)
 }
 
 enum prov_err
-buf_addf(struct buf *b, const char *fmt, ...)
+buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
-	va_list ap;
+	va_list ap2;
 	int n;
 	enum prov_err rc;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
 	if (n < 0)
 		return PROV_E_INVAL;
 	rc = buf_grow(b, (size_t)n);
 	if (rc != PROV_OK)
 		return rc;
-	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
 	b->len += (size_t)n;
 	return PROV_OK;
+}
+
+enum prov_err
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	enum prov_err rc;
+
+	va_start(ap, fmt);
+	rc = buf_vaddf(b, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 const char *
@@ -126,6 +154,11 @@ buf_take(struct buf *b)
 {
 	char *p = b->p;
 
+	if (b->fixed) {
+		p = strdup(b->p);
+		buf_reset(b);
+		return p;
+	}
 	if (p == NULL)
 		p = strdup("");
 	buf_init(b, b->max);

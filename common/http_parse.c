@@ -14,10 +14,6 @@
 
 /* ---- the request layer (no sockets) ---------------------------------- */
 
-static const char *const http_field_names[HTTP_F_N] = {
-	"user-agent", "if-none-match", "if-modified-since", "range", "if-range", "expect",
-};
-
 static int
 parse_fail(struct http_parse *p, int status, const char *reason)
 {
@@ -70,18 +66,20 @@ parse_on_hvalue(http_parser *hp, const char *at, size_t len)
 		/* First piece of this value: which field is it? */
 		p->hlast_value = 1;
 		p->hcur = -1;
-		for (int i = 0; i < HTTP_F_N && p->hname_len <= HTTP_HNAME_MAX; i++) {
-			if (strlen(http_field_names[i]) == p->hname_len &&
-			    strncasecmp(http_field_names[i], p->hname, p->hname_len) == 0) {
-				p->hcur = i;
+		for (unsigned i = 0; i < p->nwant && p->hname_len <= HTTP_HNAME_MAX; i++) {
+			if (strlen(p->want[i].name) == p->hname_len &&
+			    strncasecmp(p->want[i].name, p->hname, p->hname_len) == 0) {
+				p->hcur = (int)i;
 				break;
 			}
 		}
 		if (p->hcur < 0)
 			return 0;
+		if (p->field_seen[p->hcur] && p->want[p->hcur].strict)
+			return parse_fail(p, 400, "header given twice");
 		/* A repeated field is one list (RFC 7230 3.2.2). */
 		if (p->field_seen[p->hcur]) {
-			if (p->field_len[p->hcur] + 2 <= HTTP_FIELD_MAX) {
+			if (p->field_len[p->hcur] + 2 <= p->want[p->hcur].cap) {
 				memcpy(p->field[p->hcur] + p->field_len[p->hcur], ", ", 2);
 				p->field_len[p->hcur] += 2;
 			} else {
@@ -92,8 +90,10 @@ parse_on_hvalue(http_parser *hp, const char *at, size_t len)
 	}
 	if (p->hcur < 0)
 		return 0;
-	room = HTTP_FIELD_MAX - p->field_len[p->hcur];
+	room = p->want[p->hcur].cap - p->field_len[p->hcur];
 	if (len > room) {
+		if (p->want[p->hcur].strict)
+			return parse_fail(p, 431, "header value too long");
 		len = room;
 		p->field_trunc[p->hcur] = 1;
 	}
@@ -172,6 +172,32 @@ http_parse_init(struct http_parse *p, size_t hdr_max, unsigned long long body_ma
 	http_parse_next(p);
 }
 
+size_t
+http_want_store(const struct http_want *want, unsigned n)
+{
+	size_t need = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		need += want[i].cap + 1;
+	return need;
+}
+
+int
+http_parse_want(struct http_parse *p, const struct http_want *want, unsigned n, char *store,
+		size_t store_len)
+{
+	if (n > HTTP_WANT_MAX || store_len < http_want_store(want, n))
+		return -1;
+	p->want = want;
+	p->nwant = n;
+	for (unsigned i = 0; i < n; i++) {
+		p->field[i] = store;
+		store += want[i].cap + 1;
+	}
+	http_parse_next(p);
+	return 0;
+}
+
 void
 http_parse_next(struct http_parse *p)
 {
@@ -184,7 +210,7 @@ http_parse_next(struct http_parse *p)
 	p->reason = NULL;
 	p->url_len = 0;
 	p->url[0] = '\0';
-	for (int i = 0; i < HTTP_F_N; i++) {
+	for (unsigned i = 0; i < p->nwant; i++) {
 		p->field[i][0] = '\0';
 		p->field_len[i] = 0;
 		p->field_trunc[i] = 0;

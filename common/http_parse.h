@@ -28,17 +28,24 @@
  * *used says how many bytes were consumed; the rest is fed again later.
  * The header block (request line and headers, from the first byte of the
  * request) is bounded by hdr_max bytes (431), the body by body_max (413,
- * also when Content-Length announces more). Body bytes go to on_body
+ * also when Content-Length announces more). Header values are kept as
+ * the caller's table says (http_parse_want). Body bytes go to on_body
  * (NULL: discarded); it returns 0, or sets p->status and returns -1.
  */
 #define HTTP_URL_MAX 4096u    /* request-target bytes (414 beyond) */
-#define HTTP_FIELD_MAX 256u   /* bytes kept of one interesting header value */
 #define HTTP_HNAME_MAX 32u    /* longest header name matched (longer: ignored) */
+#define HTTP_WANT_MAX 16u     /* headers one parser keeps */
 
-/* The request headers the server acts on; others are parsed and dropped. */
-enum http_field {
-	HTTP_F_USER_AGENT, HTTP_F_IF_NONE_MATCH, HTTP_F_IF_MODIFIED_SINCE,
-	HTTP_F_RANGE, HTTP_F_IF_RANGE, HTTP_F_EXPECT, HTTP_F_N
+/* One request header a listener acts on; the others are parsed and
+ * dropped. Each listener has its own table (server/http.h, the admin page's
+ * admin_req.c) saying which headers it keeps and how much of each; the
+ * table outlives every parser that uses it. */
+struct http_want {
+	const char *name;     /* matched case-insensitively; at most HTTP_HNAME_MAX bytes */
+	size_t cap;           /* bytes kept of the value */
+	int strict;           /* 1: a longer value is 431 and a repeat 400; 0: the value is
+				 cut (field_trunc) and repeats are one list joined with
+				 ", " (RFC 9110 5.3) */
 };
 
 enum http_parse_ev { HTTP_PARSE_MORE, HTTP_PARSE_HEADERS, HTTP_PARSE_DONE, HTTP_PARSE_ERROR };
@@ -52,10 +59,13 @@ struct http_parse {
 	const char *reason;                   /* and why, for the log */
 	char url[HTTP_URL_MAX + 1];
 	size_t url_len;
-	char field[HTTP_F_N][HTTP_FIELD_MAX + 1];
-	size_t field_len[HTTP_F_N];
-	unsigned char field_trunc[HTTP_F_N];  /* value was longer than kept */
-	unsigned char field_seen[HTTP_F_N];
+	const struct http_want *want;         /* the kept headers (http_parse_want) */
+	unsigned nwant;
+	char *field[HTTP_WANT_MAX];           /* value of want[i], NUL-terminated, in the
+						 caller's store */
+	size_t field_len[HTTP_WANT_MAX];
+	unsigned char field_trunc[HTTP_WANT_MAX]; /* value was longer than kept */
+	unsigned char field_seen[HTTP_WANT_MAX];
 	char hname[HTTP_HNAME_MAX];
 	size_t hname_len;                     /* > HTTP_HNAME_MAX: too long, ignored */
 	int hlast_value;                      /* last callback was a header value */
@@ -66,6 +76,15 @@ struct http_parse {
 
 void http_parse_init(struct http_parse *p, size_t hdr_max, unsigned long long body_max,
 		     int (*on_body)(void *arg, const char *buf, size_t len), void *arg);
+/* Which headers p keeps: want[0..n) (n <= HTTP_WANT_MAX), their values
+ * laid out in store, which the caller owns for p's life and which holds
+ * at least http_want_store(want, n) bytes. Called after http_parse_init,
+ * before the first feed; without it no header is kept. Returns 0, or -1
+ * when n or store_len is too small for the table. */
+int http_parse_want(struct http_parse *p, const struct http_want *want, unsigned n,
+		    char *store, size_t store_len) __attribute__((warn_unused_result));
+/* The store a table needs: each value's cap + 1 (its NUL). */
+size_t http_want_store(const struct http_want *want, unsigned n);
 /* After HTTP_PARSE_DONE: ready for the next request on the connection. */
 void http_parse_next(struct http_parse *p);
 enum http_parse_ev http_parse_feed(struct http_parse *p, const char *buf, size_t len,

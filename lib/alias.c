@@ -29,16 +29,6 @@
 
 #include "buf.h"
 
-#define ALIAS_SHOW 64                  /* bytes of a name or path quoted in a message */
-#define ALIAS_AMPLIFICATION 2.0f       /* expat: output/input bytes allowed (profile.c) */
-#define ALIAS_AMPLIFICATION_START (256u * 1024u) /* ... checked from here on */
-#define ALIAS_DOC_SLACK (64u * 1024u)  /* the written document: room over 2 x maxsize */
-/* The cap of the written document and of the text being collected: twice
- * the fetched one, which is what expat's UTF-8 makes of a one-byte
- * charset, so through an empty map every profile fits. */
-#define ALIAS_DOC_MAX(maxsize) ((maxsize) > (SIZE_MAX - ALIAS_DOC_SLACK) / 2 ? \
-				SIZE_MAX - 1 : 2 * (maxsize) + ALIAS_DOC_SLACK)
-
 /* ------------------------------------------------------------------------
  * The map
  */

@@ -49,9 +49,6 @@
 
 #include "bounds.h"
 
-#define COND_INT_DIGITS 18 /* longest integer compared as int64 */
-#define COND_SHOW 40       /* longest token quoted in a message */
-
 enum cond_op { COND_EQ, COND_NE, COND_LT, COND_LE, COND_GT, COND_GE };
 
 static const struct {

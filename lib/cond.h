@@ -23,6 +23,9 @@
 #include "diag.h"
 #include "macro.h"
 
+#define COND_INT_DIGITS 18 /* longest integer compared as int64 */
+#define COND_SHOW 40       /* longest token quoted in a message */
+
 /* Evaluates text[0..len); *result is 1 (true) or 0 (false). A malformed
  * condition is PROV_E_SYNTAX with d->line = 1 and d->col the 1-based column
  * of the fault; never "true". An empty condition is a syntax error. */

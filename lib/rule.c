@@ -22,10 +22,6 @@
 
 #include "cond.h"
 
-/* Room reserved in the buffer a secret is expanded into, so that growing it
- * (realloc) does not leave copies of the secret in freed memory. */
-#define RULE_SECRET_RESERVE 1024u
-
 struct rule_parser {
 	const char *s;
 	size_t len;

@@ -22,6 +22,10 @@
 #include "macro.h"
 #include "url.h"
 
+/* Room reserved in the buffer a secret is expanded into, so that growing it
+ * (realloc) does not leave copies of the secret in freed memory. */
+#define RULE_SECRET_RESERVE 1024u
+
 /* rule_parse flags */
 #define RULE_NO_OPTIONS 0x01u /* Upgrade_Rule: options are an error (D-RUL-3) */
 #define RULE_REPORT     0x02u /* Report_Rule: --key, --delta, --status only */

@@ -270,11 +270,16 @@ conn_handle(struct conn *c)
 
 /* ---- connections ------------------------------------------------------------------------- */
 
+/* Ends a connection; why (NULL: a normal end, the peer left or its
+ * answer is out) is logged, like sip_conn_close's. */
 static void
-conn_close(struct conn *c)
+conn_close(struct conn *c, const char *why)
 {
 	struct admin *a = c->a;
 	struct conn **pp;
+
+	if (why != NULL)
+		admin_log("connection closed: %s", why);
 
 	for (pp = &a->conns; *pp != NULL && *pp != c; pp = &(*pp)->next)
 		;
@@ -311,7 +316,7 @@ conn_flush(struct conn *c)
 			return 0;
 		}
 		if (n <= 0) {
-			conn_close(c);
+			conn_close(c, n < 0 ? strerror(errno) : "send returned 0");
 			return 1;
 		}
 		c->out.off += (size_t)n;
@@ -342,7 +347,7 @@ conn_read(struct conn *c)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) { /* the peer left before its request was complete */
-			conn_close(c);
+			conn_close(c, n < 0 ? strerror(errno) : NULL);
 			return;
 		}
 		c->last = clock_mono_ms();
@@ -380,7 +385,7 @@ conn_drain(struct conn *c)
 		c->drained += n > 0 ? (size_t)n : 0;
 		c->last = clock_mono_ms();
 		if (n <= 0 || c->drained > ADMIN_DRAIN_MAX) {
-			conn_close(c);
+			conn_close(c, n > 0 ? "peer kept sending after the answer" : NULL);
 			return;
 		}
 	}
@@ -428,7 +433,7 @@ conn_timeout(void *arg)
 		if (c->timer != 0)
 			return;
 	}
-	conn_close(c); /* a slow or silent peer loses its connection */
+	conn_close(c, "idle or request timeout"); /* a slow or silent peer loses its connection */
 }
 
 /* Room for a newcomer when the table is full: the connection that has
@@ -446,7 +451,7 @@ conn_make_room(struct admin *a)
 			victim = c;
 	if (victim == NULL)
 		return -1;
-	conn_close(victim);
+	conn_close(victim, "closed to make room for a newcomer");
 	return 0;
 }
 
@@ -599,7 +604,7 @@ admin_free(struct admin *a)
 	if (a == NULL)
 		return;
 	while (a->conns != NULL)
-		conn_close(a->conns);
+		conn_close(a->conns, NULL);
 	loop_fd(a->loop, a->fd, 0, NULL, NULL);
 	close(a->fd);
 	OPENSSL_cleanse(a->key, sizeof(a->key));

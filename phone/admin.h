@@ -1,7 +1,7 @@
 /*
  * admin: the phone's web interface (device.md D-TRG-1, D-TRG-2, D-TRG-4,
  * D-PAR-1, D-PAR-5, D-STA-1), an HTTP/1.1 server on the host's event loop
- * (common/loop.h), requests parsed by libhttp-parser.
+ * (common/loop.h), requests parsed by common/http_parse (libhttp-parser).
  *
  *   GET  /admin/resync[?RULE]   explicit resync, RULE URL-encoded
  *   GET  /admin/reboot          reboot (reason "User Triggered")
@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "prov/prov.h"
+#include "http_parse.h"
 
 #define ADMIN_CONN_MAX 16              /* connections at once; a newcomer past it closes
 				       * the one silent the longest */
@@ -44,8 +45,11 @@
 #define ADMIN_FAIL_FORGET_MS (15 * 60 * 1000) /* failures older than this are forgotten */
 #define ADMIN_FAIL_SLOTS 64            /* addresses whose failures are remembered (LRU) */
 #define ADMIN_HEAD_MAX (16u * 1024u)   /* request line + headers, bytes */
-#define ADMIN_URL_MAX 4096u            /* request target, bytes */
+#define ADMIN_URL_MAX HTTP_URL_MAX     /* request target, bytes (the parser's bound) */
 #define ADMIN_HEADER_VALUE_MAX 2048u   /* one kept header's value, bytes */
+#define ADMIN_EXPECT_MAX 32u           /* bytes of Expect kept (only 100-continue counts) */
+#define ADMIN_FIELD_STORE (7u * (ADMIN_HEADER_VALUE_MAX + 1u) + ADMIN_EXPECT_MAX + 1u)
+					/* the kept headers' values */
 #define ADMIN_BODY_MAX (1024u * 1024u) /* request body (form of every parameter, execute XML) */
 #define ADMIN_OUT_MAX (8u * 1024u * 1024u) /* one response (the catalogue page), bytes */
 #define ADMIN_REQUEST_MS 10000         /* a connection's whole life, ms */
@@ -92,32 +96,29 @@ size_t admin_conn_count(const struct admin *a);
 
 /* ---- parsers, exposed for the fuzz targets and unit tests ---------------- */
 
-/* One parsed request. Strings are NUL-terminated and owned by the request. */
+/* One parsed request, over common/http_parse. Strings are NUL-terminated,
+ * "" when absent, and live in the request, which must not be copied
+ * after admin_req_init (they point into it). */
 struct admin_req {
 	int method;               /* enum http_method */
-	char url[ADMIN_URL_MAX + 1];
+	const char *url;          /* the request-target, at most ADMIN_URL_MAX */
 	size_t urllen;
-	char authz[ADMIN_HEADER_VALUE_MAX + 1];   /* Authorization */
-	char ctype[ADMIN_HEADER_VALUE_MAX + 1];   /* Content-Type */
-	char origin[ADMIN_HEADER_VALUE_MAX + 1];  /* Origin */
-	char referer[ADMIN_HEADER_VALUE_MAX + 1]; /* Referer */
-	char host[ADMIN_HEADER_VALUE_MAX + 1];    /* Host */
-	char cookie[ADMIN_HEADER_VALUE_MAX + 1];  /* Cookie */
-	char fetch_site[ADMIN_HEADER_VALUE_MAX + 1]; /* Sec-Fetch-Site */
+	const char *authz;        /* Authorization */
+	const char *ctype;        /* Content-Type */
+	const char *origin;       /* Origin */
+	const char *referer;      /* Referer */
+	const char *host;         /* Host */
+	const char *cookie;       /* Cookie */
+	const char *fetch_site;   /* Sec-Fetch-Site */
 	char *body;               /* NUL-terminated, at most ADMIN_BODY_MAX */
 	size_t bodylen;
-	size_t headbytes;         /* bytes of request line and headers so far */
 	int headers_done;         /* the header section has been read */
 	int expect_continue;      /* Expect: 100-continue */
 	int complete;             /* the whole request has arrived */
 	const char *error;        /* why the request is refused, NULL if fine */
 	int status;               /* the status for error (400, 413, 431, ...) */
-	/* parser state */
-	void *parser;             /* http_parser */
-	int field;                /* which kept header the current value is */
-	unsigned seen;            /* kept headers seen (each at most once) */
-	size_t fieldlen;
-	char fieldname[32];
+	struct http_parse p;      /* the parser; its header values are in fields */
+	char fields[ADMIN_FIELD_STORE];
 };
 
 /* Starts / ends a request. admin_req_init returns 0 or -1 (no memory). */

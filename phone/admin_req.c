@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <http_parser.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -37,220 +36,100 @@
 #include "loop.h"
 #include "clock.h"
 
-/* ---- request parsing (libhttp-parser) ------------------------------------------- */
+/* ---- request parsing (common/http_parse) ------------------------------------------ */
 
-enum { H_NONE = -1, H_AUTHZ, H_CTYPE, H_ORIGIN, H_REFERER, H_HOST, H_COOKIE,
-       H_FETCH_SITE, H_EXPECT, H_COUNT };
+/* The headers the page acts on: each at most once and ADMIN_HEADER_VALUE_MAX
+ * bytes (else 400 or 431); Expect only for its 100-continue. */
+enum { H_AUTHZ, H_CTYPE, H_ORIGIN, H_REFERER, H_HOST, H_COOKIE, H_FETCH_SITE, H_EXPECT,
+       H_COUNT };
 
-static const char *const kept_headers[H_COUNT] = {
-	"Authorization", "Content-Type", "Origin", "Referer", "Host", "Cookie",
-	"Sec-Fetch-Site", "Expect",
+static const struct http_want admin_want[H_COUNT] = {
+	[H_AUTHZ] = { "Authorization", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_CTYPE] = { "Content-Type", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_ORIGIN] = { "Origin", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_REFERER] = { "Referer", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_HOST] = { "Host", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_COOKIE] = { "Cookie", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_FETCH_SITE] = { "Sec-Fetch-Site", ADMIN_HEADER_VALUE_MAX, 1 },
+	[H_EXPECT] = { "Expect", ADMIN_EXPECT_MAX, 0 },
 };
 
-static char *
-req_header(struct admin_req *r, int h)
-{
-	switch (h) {
-	case H_AUTHZ: return r->authz;
-	case H_CTYPE: return r->ctype;
-	case H_ORIGIN: return r->origin;
-	case H_REFERER: return r->referer;
-	case H_HOST: return r->host;
-	case H_COOKIE: return r->cookie;
-	case H_FETCH_SITE: return r->fetch_site;
-	default: return NULL;
-	}
-}
+_Static_assert((H_COUNT - 1) * (ADMIN_HEADER_VALUE_MAX + 1) + ADMIN_EXPECT_MAX + 1 <=
+	       ADMIN_FIELD_STORE,
+	       "admin_want's values fit the request's store");
 
 static int
-req_fail(struct admin_req *r, int status, const char *why)
+on_body(void *arg, const char *at, size_t n)
 {
-	if (r->error == NULL) {
-		r->error = why;
-		r->status = status;
-	}
-	return -1;
-}
+	struct admin_req *r = arg;
 
-static int
-req_headbytes(struct admin_req *r, size_t n)
-{
-	r->headbytes += n;
-	if (r->headbytes > ADMIN_HEAD_MAX)
-		return req_fail(r, 431, "request headers too large");
-	return 0;
-}
-
-static int
-on_url(http_parser *p, const char *at, size_t n)
-{
-	struct admin_req *r = p->data;
-
-	if (req_headbytes(r, n) != 0)
-		return -1;
-	if (r->urllen + n > ADMIN_URL_MAX)
-		return req_fail(r, 414, "request target too long");
-	memcpy(r->url + r->urllen, at, n);
-	r->urllen += n;
-	r->url[r->urllen] = '\0';
-	return 0;
-}
-
-/* r->field: H_NONE while a name is being read or the header is not kept;
- * fieldlen > 0 means the last callback was for a name. */
-static int
-on_header_field(http_parser *p, const char *at, size_t n)
-{
-	struct admin_req *r = p->data;
-
-	if (req_headbytes(r, n) != 0)
-		return -1;
-	if (r->field != -2) { /* a value came before: a new name starts */
-		r->field = -2;
-		r->fieldlen = 0;
-	}
-	if (r->fieldlen + n < sizeof(r->fieldname)) {
-		memcpy(r->fieldname + r->fieldlen, at, n);
-		r->fieldname[r->fieldlen + n] = '\0';
-	} else {
-		r->fieldname[0] = '\0'; /* longer than any kept name */
-	}
-	r->fieldlen += n;
-	return 0;
-}
-
-static int
-on_header_value(http_parser *p, const char *at, size_t n)
-{
-	struct admin_req *r = p->data;
-	char *v;
-	size_t have;
-
-	if (req_headbytes(r, n) != 0)
-		return -1;
-	if (r->field == -2) { /* the first piece of this value: which header? */
-		r->field = H_NONE;
-		for (int h = 0; h < H_COUNT; h++) {
-			if (r->fieldlen < sizeof(r->fieldname) &&
-			    strcasecmp(r->fieldname, kept_headers[h]) == 0) {
-				r->field = h;
-				break;
-			}
-		}
-		if (r->field == H_EXPECT) {
-			if (n >= 12 && strncasecmp(at, "100-continue", 12) == 0)
-				r->expect_continue = 1;
-			r->field = H_NONE;
-		} else if (r->field != H_NONE) {
-			if (r->seen & (1u << r->field))
-				return req_fail(r, 400, "header given twice");
-			r->seen |= 1u << r->field;
-		}
-	}
-	v = req_header(r, r->field);
-	if (v == NULL)
-		return 0;
-	have = strlen(v);
-	if (have + n > ADMIN_HEADER_VALUE_MAX)
-		return req_fail(r, 431, "header value too long");
-	memcpy(v + have, at, n);
-	v[have + n] = '\0';
-	return 0;
-}
-
-static int
-on_headers_complete(http_parser *p)
-{
-	struct admin_req *r = p->data;
-
-	r->method = (int)p->method;
-	r->headers_done = 1;
-	if ((p->flags & F_CONTENTLENGTH) && p->content_length > ADMIN_BODY_MAX)
-		return req_fail(r, 413, "request body too large");
-	return 0;
-}
-
-static int
-on_body(http_parser *p, const char *at, size_t n)
-{
-	struct admin_req *r = p->data;
-
-	if (r->bodylen + n > ADMIN_BODY_MAX)
-		return req_fail(r, 413, "request body too large");
 	if (r->body == NULL) {
 		r->body = malloc(ADMIN_BODY_MAX + 1);
-		if (r->body == NULL)
-			return req_fail(r, 503, "out of memory");
+		if (r->body == NULL) {
+			r->p.status = 503;
+			r->p.reason = "out of memory";
+			return -1;
+		}
 	}
+	/* the parser holds the body to ADMIN_BODY_MAX (413) */
 	memcpy(r->body + r->bodylen, at, n);
 	r->bodylen += n;
 	r->body[r->bodylen] = '\0';
 	return 0;
 }
 
-static int
-on_message_complete(http_parser *p)
-{
-	struct admin_req *r = p->data;
-
-	r->complete = 1;
-	http_parser_pause(p, 1); /* one request per connection: stop here */
-	return 0;
-}
-
-static const http_parser_settings req_settings = {
-	.on_url = on_url,
-	.on_header_field = on_header_field,
-	.on_header_value = on_header_value,
-	.on_headers_complete = on_headers_complete,
-	.on_body = on_body,
-	.on_message_complete = on_message_complete,
-};
-
 int
 admin_req_init(struct admin_req *r)
 {
-	http_parser *p;
-
 	memset(r, 0, sizeof(*r));
-	r->field = -2;
-	p = malloc(sizeof(*p));
-	if (p == NULL)
+	http_parse_init(&r->p, ADMIN_HEAD_MAX, ADMIN_BODY_MAX, on_body, r);
+	if (http_parse_want(&r->p, admin_want, H_COUNT, r->fields, sizeof(r->fields)) != 0)
 		return -1;
-	http_parser_init(p, HTTP_REQUEST);
-	p->data = r;
-	r->parser = p;
+	r->url = r->p.url;
+	r->authz = r->p.field[H_AUTHZ];
+	r->ctype = r->p.field[H_CTYPE];
+	r->origin = r->p.field[H_ORIGIN];
+	r->referer = r->p.field[H_REFERER];
+	r->host = r->p.field[H_HOST];
+	r->cookie = r->p.field[H_COOKIE];
+	r->fetch_site = r->p.field[H_FETCH_SITE];
 	return 0;
 }
 
 void
 admin_req_fini(struct admin_req *r)
 {
-	free(r->parser);
 	free(r->body);
-	r->parser = NULL;
 	r->body = NULL;
 }
 
 int
 admin_req_feed(struct admin_req *r, const char *data, size_t len)
 {
-	http_parser *p = r->parser;
-	enum http_errno e;
+	while (r->error == NULL && !r->complete && len > 0) {
+		size_t used = 0;
+		enum http_parse_ev ev = http_parse_feed(&r->p, data, len, &used);
 
-	if (r->error != NULL)
-		return -1;
-	if (r->complete || len == 0)
-		return 0;
-	http_parser_execute(p, &req_settings, data, len);
-	e = HTTP_PARSER_ERRNO(p);
-	if (r->error != NULL)
-		return -1;
-	if (e == HPE_PAUSED && r->complete)
-		return 0;
-	if (e != HPE_OK)
-		return req_fail(r, 400, http_errno_description(e));
-	return 0;
+		data += used;
+		len -= used;
+		r->urllen = r->p.url_len;
+		if (ev == HTTP_PARSE_ERROR) {
+			r->error = r->p.reason != NULL ? r->p.reason : "bad request";
+			/* a method libhttp-parser does not know is a bad request
+			 * here: the page serves GET, HEAD and POST alone */
+			r->status = r->p.status == 501 ? 400 : r->p.status;
+		} else if (ev == HTTP_PARSE_HEADERS || ev == HTTP_PARSE_DONE) {
+			r->method = (int)r->p.hp.method;
+			r->headers_done = 1;
+			r->expect_continue = r->p.field_seen[H_EXPECT] &&
+			    strncasecmp(r->p.field[H_EXPECT], "100-continue", 12) == 0;
+			/* one request per connection: what follows is ignored */
+			r->complete = ev == HTTP_PARSE_DONE;
+		} else if (used == 0) {
+			break;
+		}
+	}
+	return r->error != NULL ? -1 : 0;
 }
 
 /* ---- decoding: percent escapes, forms, credentials ------------------------------- */

@@ -294,8 +294,8 @@ sip_udp_cb(void *arg, int fd, unsigned events)
 			continue;
 		}
 		(void)sip_take(s, s->rbuf, (size_t)n, (struct sockaddr *)&ss, sl, 0, &o, &p);
-		if (o.len > 0 &&
-		    sendto(fd, o.p, o.len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss,
+		if (o.b.len > 0 &&
+		    sendto(fd, o.b.p, o.b.len, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&ss,
 			   sl) < 0)
 			sip_log(s, "sip: udp send: %s", strerror(errno));
 		sip_run(s, &p);
@@ -422,13 +422,10 @@ sip_conn_process(struct sip_conn *c)
 				s->st.oversize++;
 			else
 				s->st.malformed++;
-			o.p = s->ans;
-			o.cap = sizeof(s->ans);
-			o.len = 0;
-			o.overflow = 0;
+			sip_out_init(&o, s);
 			sip_answer_bare(&o, big ? 513 : 400, big ? "Message Too Large" : "Bad Request");
 			c->closing = 1;
-			if (sip_conn_queue(c, o.p, o.len) != 0)
+			if (sip_conn_queue(c, o.b.p, o.b.len) != 0)
 				return -1;
 			sip_log(s, "sip: tcp framing error (Content-Length missing or bad, "
 				   "or message too large)");
@@ -444,7 +441,7 @@ sip_conn_process(struct sip_conn *c)
 			memcpy(s->rbuf, p.body, p.len);
 			p.body = s->rbuf;
 		}
-		if (o.len > 0 && sip_conn_queue(c, o.p, o.len) != 0) {
+		if (o.b.len > 0 && sip_conn_queue(c, o.b.p, o.b.len) != 0) {
 			sip_run(s, &p);
 			return -1;
 		}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "buf.h"
 #include "digest.h"
 #include "sip.h"
 
@@ -35,10 +36,9 @@ struct sip_pending {
 	size_t len;
 };
 
-/* The answer being built, in struct sip's buffer: capped. */
+/* The answer being built, in struct sip's buffer (sip_out_init): capped. */
 struct sip_out {
-	char *p;
-	size_t len, cap;
+	struct buf b;        /* fixed mode over s->ans */
 	int overflow;        /* over cap, or a header would not format: send nothing */
 };
 
@@ -103,6 +103,8 @@ int sip_rate_ok(struct sip *s, const struct sockaddr *src, int authd);
 int sip_head(const char *buf, size_t len, size_t *headlen, long *cl);
 
 /* sip_msg.c */
+/* Starts an empty answer in s's answer buffer. */
+void sip_out_init(struct sip_out *o, struct sip *s);
 void sip_answer_bare(struct sip_out *o, int code, const char *reason);
 int sip_take(struct sip *s, const char *msg, size_t len, const struct sockaddr *src,
 	 socklen_t srclen, int tcp, struct sip_out *o, struct sip_pending *p);

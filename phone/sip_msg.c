@@ -50,18 +50,20 @@ static void
 sip_out_add(struct sip_out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (o->overflow)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len) {
+	if (buf_vaddf(&o->b, fmt, ap) != PROV_OK)
 		o->overflow = 1;
-		return;
-	}
-	o->len += (size_t)n;
+	va_end(ap);
+}
+
+void
+sip_out_init(struct sip_out *o, struct sip *s)
+{
+	buf_init_fixed(&o->b, s->ans, sizeof(s->ans));
+	o->overflow = 0;
 }
 
 static void
@@ -115,7 +117,7 @@ sip_answer(osip_message_t *m, const struct sockaddr *src, socklen_t srclen,
 	osip_via_t *via;
 	int i, n = osip_list_size(&m->vias);
 
-	o->len = 0;
+	buf_reset(&o->b);
 	sip_out_add(o, "SIP/2.0 %d %s\r\n", code, reason);
 	sip_addr_str(src, srclen, host, sizeof(host), port, sizeof(port));
 	for (i = 0; i < n; i++) {
@@ -529,10 +531,7 @@ sip_take(struct sip *s, const char *msg, size_t len, const struct sockaddr *src,
 	long cl;
 	int rc = 0, over;
 
-	o->p = s->ans;
-	o->cap = sizeof(s->ans);
-	o->len = 0;
-	o->overflow = 0;
+	sip_out_init(o, s);
 	p->act = SIP_ACT_NONE;
 	p->body = NULL;
 	p->len = 0;
@@ -620,11 +619,11 @@ out:
 		/* Echoing this request would exceed SIP_ANSWER_MAX: no
 		 * answer, and nothing done. */
 		s->st.oversize++;
-		o->len = 0;
+		buf_reset(&o->b);
 		p->act = SIP_ACT_NONE;
 		rc = tcp ? -1 : 0;
 	}
-	if (o->len > 0)
+	if (o->b.len > 0)
 		s->st.answered++;
 	osip_message_free(m);
 	return rc;
@@ -677,11 +676,11 @@ sip_input(struct sip *s, const char *msg, size_t len, const struct sockaddr *src
 	size_t n;
 
 	(void)sip_take(s, msg, len, src, srclen, tcp, &o, &p);
-	n = o.len;
+	n = o.b.len;
 	if (out != NULL && outsz > 0) {
 		size_t c = n < outsz - 1 ? n : outsz - 1;
 
-		memcpy(out, o.p, c);
+		memcpy(out, o.b.p, c);
 		out[c] = '\0';
 	}
 	sip_run(s, &p);

@@ -74,6 +74,16 @@
 #include "store.h"
 #include "tls.h"
 
+/* The request headers the server acts on (http.h enum http_field). */
+const struct http_want http_fields[HTTP_F_N] = {
+	[HTTP_F_USER_AGENT] = { "user-agent", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_IF_NONE_MATCH] = { "if-none-match", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_IF_MODIFIED_SINCE] = { "if-modified-since", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_RANGE] = { "range", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_IF_RANGE] = { "if-range", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_EXPECT] = { "expect", HTTP_FIELD_MAX, 0 },
+};
+
 static void conn_close(struct http_conn *c, const char *why);
 static int conn_run(struct http_conn *c);
 
@@ -672,6 +682,17 @@ http_shed_accept(struct http *h)
 	return e == EAGAIN || e == EWOULDBLOCK ? 0 : -1;
 }
 
+/* A connection's request parser: the configured bounds, http_fields kept
+ * in c->fields (HTTP_FIELD_STORE bytes, which test_http checks is what
+ * the table needs). */
+static void
+http_conn_parse_init(struct http_conn *c, const struct config_limits *lim)
+{
+	http_parse_init(&c->p, lim->http_header_max, lim->http_body_max, http_conn_on_body, c);
+	if (http_parse_want(&c->p, http_fields, HTTP_F_N, c->fields, sizeof(c->fields)) != 0)
+		log_msg(LOG_ERR, "http: header table larger than its store: headers ignored");
+}
+
 /* A new connection: counted against the caps, or refused. */
 static void
 http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
@@ -706,7 +727,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 	c->file_fd = -1;
 	c->method = -1;
 	http_client_text(ss, c->client, sizeof(c->client));
-	http_parse_init(&c->p, lim->http_header_max, lim->http_body_max, http_conn_on_body, c);
+	http_conn_parse_init(c, lim);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = h->conns;
 	if (h->conns != NULL)

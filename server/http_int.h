@@ -83,6 +83,7 @@ struct http_conn {
 	const char *deadline_why;
 	/* input */
 	struct http_parse p;
+	char fields[HTTP_FIELD_STORE];        /* p's header values (http_fields) */
 	char in[HTTP_INBUF];
 	size_t in_off, in_len;
 	size_t read_burst;             /* bytes read this loop turn */

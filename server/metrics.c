@@ -9,6 +9,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
+#include "buf.h"
+
 static const uint64_t lat_bounds[METRICS_LAT_BUCKETS] = METRICS_LAT_BOUNDS_US;
 static const char *const proto_names[METRICS_PROTOS] = { "tftp", "http", "https" };
 
@@ -51,10 +53,10 @@ metrics_request(struct metrics *m, enum metrics_proto p, int status, uint64_t us
 	METRIC_ADD(m->latency_count[p], 1);
 }
 
+/* The page being rendered: a fixed-mode buf over the caller's storage. */
 struct out {
-	char *p;
-	size_t len, cap;
-	int full;
+	struct buf b;
+	int full;      /* something did not fit: render nothing */
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -62,18 +64,13 @@ static void
 put(struct out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (o->full)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(o->p + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len) {
+	if (buf_vaddf(&o->b, fmt, ap) != PROV_OK)
 		o->full = 1;
-		return;
-	}
-	o->len += (size_t)n;
+	va_end(ap);
 }
 
 #define LOAD(x) ((unsigned long long)atomic_load_explicit(&(x), memory_order_relaxed))
@@ -100,12 +97,13 @@ size_t
 metrics_render(const struct metrics *cm, char *buf, size_t cap)
 {
 	struct metrics *m = (struct metrics *)(uintptr_t)cm; /* atomics load from non-const */
-	struct out o = { buf, 0, cap, 0 };
+	struct out o = { .full = 0 };
 	static const char *const cls[5] = { "1xx", "2xx", "3xx", "4xx", "5xx" };
 	int p, c, b;
 
 	if (cap == 0)
 		return 0;
+	buf_init_fixed(&o.b, buf, cap);
 	put(&o, "# HELP prov_requests_total Requests answered, by protocol and status class.\n"
 		"# TYPE prov_requests_total counter\n");
 	for (p = 0; p < METRICS_PROTOS; p++)
@@ -172,5 +170,5 @@ metrics_render(const struct metrics *cm, char *buf, size_t cap)
 	put(&o, "# HELP prov_start_time_seconds When the server started (unix time).\n"
 		"# TYPE prov_start_time_seconds gauge\nprov_start_time_seconds %lld\n",
 	    LOADS(m->start_time));
-	return o.full ? 0 : o.len;
+	return o.full ? 0 : o.b.len;
 }

@@ -20,6 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define SERVE_DRAIN_MS 30000        /* longest SIGTERM waits for transfers */
+#define SERVE_DRAIN_POLL_MS 50      /* how often draining checks for the end */
+#define SERVE_BACKLOG 4096          /* listen(2) backlog */
+#define SERVE_OVERRIDES_MAX 64      /* --NAME VALUE pairs on the command line */
+#define SERVE_RESPAWN_MS 1000       /* pause before restarting a dead worker */
+#define SERVE_DEFAULT_DB "sqlite:./prov.db" /* the history when neither --db nor the file says */
+
 struct loop;
 struct srv_cfg;
 struct store;

@@ -25,6 +25,16 @@
 #define STORE_BATCH_MS 200      /* longest a record waits before its commit */
 #define STORE_FIELD_MAX 512u    /* longest path / User-Agent / subject kept */
 #define STORE_MSG_MAX 2048u     /* longest syslog message kept */
+#define STORE_QUEUE_BYTES_MAX (64u * 1024u * 1024u) /* memory held by queued records */
+#define STORE_BUSY_MS 5000       /* busy_timeout: wait for another writer's lock */
+#define STORE_BUSY_RETRIES 3     /* further attempts at a batch still BUSY */
+#define STORE_RETRY_PAUSE_MS 100 /* pause between those attempts */
+#define STORE_OPEN_RETRIES 50    /* store_open's setup meeting an immediate BUSY */
+#define STORE_OPEN_PAUSE_MS 20   /* pause between those attempts */
+#define STORE_QUERY_MAX 1000000u /* most rows one query returns */
+#define STORE_QUERY_DEFAULT 100u /* rows returned when the filter says 0 */
+#define STORE_TRIM_ROWS 100      /* oldest rows deleted per step over the size cap */
+#define STORE_TRIM_STEPS 256     /* steps after one batch: the writer moves on */
 
 struct metrics;
 struct store;

@@ -14,6 +14,18 @@
 
 #include <stddef.h>
 
+#define SYSLOGD_BATCH 32          /* datagrams per recvmmsg */
+#define SYSLOGD_WAKEUP_MAX 256    /* datagrams per readiness, then other fds get a turn */
+#define SYSLOGD_DGRAM_HARD_MAX 65507u /* largest UDP payload over IPv4 */
+#define SYSLOGD_DGRAM_MIN 64u     /* smallest buffer kept, whatever the config says */
+#define SYSLOGD_TAG_MAX 32        /* RFC 3164 4.1.3: TAG is at most 32 characters */
+#define SYSLOGD_PID_MAX 128       /* "[pid]" contents (RFC 5424 PROCID length) */
+#define SYSLOGD_HOST_MAX 255      /* RFC 5424 HOSTNAME length */
+#define SYSLOGD_FIELD_MAX 255     /* other 5424 header fields (APP-NAME is 48) */
+#define SYSLOGD_REPORT_MS 10000   /* kernel drops, rate-limited messages: logged at
+				     most this often */
+#define SYSLOGD_SOURCES 1024      /* per-source rate buckets (direct-mapped by address) */
+
 struct srv;
 struct syslogd;
 

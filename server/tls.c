@@ -18,12 +18,6 @@
 #include "config.h"
 #include "serve.h"
 
-#define TLS_SESSION_TIMEOUT_S 3600L   /* a session (cache entry or ticket) resumes this long */
-#define TLS_SESSION_CACHE_MAX 20480L  /* sessions cached per worker */
-#define TLS_TICKET_KEYS_LEN 80        /* OpenSSL 1.1+: name 16 + HMAC 32 + AES 32 */
-#define TLS_SID_CONTEXT "prov-serve"  /* session id context: sessions are ours only */
-#define TLS_FILE_READ 16384           /* bytes read at a time when hashing a file */
-
 struct tls {
 	SSL_CTX *ctx;
 };

@@ -19,7 +19,7 @@ root, where Chromium refuses its sandbox.
   $ prov phone init --state d --mac 00:0e:08:00:00:42
   $ prov phone set --state d Resync_On_Reset=No GPP_SA=very-secret-value
   $ prov phone run --state d --admin 127.0.0.1:0 2> agent.err & agent=$!
-  $ for i in $(seq 100); do grep -q 'admin web on port' agent.err && break; sleep 0.1; done
+  $ for i in $(seq 100); do grep -qs 'admin web on port' agent.err && break; sleep 0.1; done
   $ PORT=$(sed -n 's/.*admin web on port //p' agent.err)
   $ chrome() { # URL: the DOM after load
   >   timeout 60 chromium --headless=new --no-sandbox --disable-gpu \

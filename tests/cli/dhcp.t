@@ -126,7 +126,7 @@ power-up resync.
   $ prov phone init --state ag --mac 00:0e:08:00:00:67
   $ prov phone set --state ag Resync_Random_Delay=0
   $ prov phone run --state ag --dhcp-option 160=http://127.0.0.1:$HTTP/ 2> ag.err & pid=$!
-  $ for i in $(seq 100); do grep -q '^resync' ag.err && break; sleep 0.1; done
+  $ for i in $(seq 100); do grep -qs '^resync' ag.err && break; sleep 0.1; done
   $ kill -TERM $pid; wait $pid
   $ ports < ag.err | grep -v -e booting -e 'next:'
   prov: phone run: DHCP options from command line

@@ -33,7 +33,7 @@ port 69 (the namespace's own) and HTTP on an ephemeral one.
   $ printf '<flat-profile><GPP_A>from dhcp</GPP_A></flat-profile>\n' > www/8841.xml
   $ _prov_spawn serve.log ip netns exec $S prov serve --root "$PWD/www" --db "sqlite:$PROV_TMP/serve.db" \
   >   --user root --tftp 10.77.0.1:69 --http 10.77.0.1:0 --log-level notice
-  $ for i in $(seq 100); do grep -q ' ready: ' serve.log 2>/dev/null && break; sleep 0.05; done
+  $ for i in $(seq 100); do grep -qs ' ready: ' serve.log && break; sleep 0.05; done
   $ HTTP=$(sed -n 's/.*listening: http [^ ]*:\([0-9]*\)$/\1/p' serve.log)
   $ grep -c 'listening: tftp 10.77.0.1:69$' serve.log
   1
@@ -53,7 +53,7 @@ sub-option 1 = the server name and port).
   >   --dhcp-option=160,http://10.77.0.1:$HTTP/cisco/ --dhcp-option=43,$o43 \
   >   --dhcp-option='vi-encap:9,1,10.77.0.1:69'
   $ DNSMASQ=$_PROV_PID
-  $ for i in $(seq 100); do grep -q 'bound exclusively to interface vA' dnsmasq.log && break; sleep 0.05; done
+  $ for i in $(seq 100); do grep -qs 'bound exclusively to interface vA' dnsmasq.log && break; sleep 0.05; done
 
 The phone, in namespace C: a new device (Profile_Rule "/$PSN.xml", no
 host), nothing known, so no server.
@@ -134,7 +134,7 @@ The agent learns the options itself before its power-up resync.
   $ prov phone init --state ag --mac 00:0e:08:00:00:9a
   $ prov phone set --state ag Resync_Random_Delay=0 DHCP_Option_To_Use=160,66
   $ ip netns exec $C prov phone run --state ag --dhcp-inform vB 2> ag.err & pid=$!
-  $ for i in $(seq 100); do grep -q '^resync' ag.err && break; sleep 0.1; done
+  $ for i in $(seq 100); do grep -qs '^resync' ag.err && break; sleep 0.1; done
   $ kill -TERM $pid; wait $pid
   $ ports < ag.err | grep -v -e booting -e 'next:'
   prov: phone run: DHCP options from DHCPINFORM on vB from 10.77.0.1

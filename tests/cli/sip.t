@@ -11,7 +11,7 @@ server the resync fetches from.
   $ prov phone init --state ph --mac 00:11:22:33:44:55
   $ prov phone set --state ph User_ID_1_=1001 Password_1_=s3cret Resync_From_SIP=Yes Resync_On_Reset=No "Profile_Rule=http://127.0.0.1:$PROV_SERVE_HTTP/p.xml"
   $ prov phone run --state ph --sip 127.0.0.1:0 2> phone.log & phone=$!
-  $ for i in $(seq 100); do grep -q 'SIP on port' phone.log && break; sleep 0.05; done
+  $ for i in $(seq 100); do grep -qs 'SIP on port' phone.log && break; sleep 0.05; done
   $ SIP=$(sed -n 's/.*SIP on port \([0-9]*\)$/\1/p' phone.log)
   $ sippnotify() { # SCENARIO PASS
   >   sipp -sf "$TESTDIR_SRC/../integration/sipp/$1" -m 1 -s 1001 -au 1001 -ap "$2" \

@@ -888,7 +888,7 @@ test_bad_peers(void **state)
 {
 	struct fx *f = *state;
 	char big[20000], file[128], cmd[256];
-	int fds[ADMIN_CONN_MAX + 4];
+	int fds[ADMIN_CONN_MAX + 4], saved, errfd;
 	uint64_t t;
 	int64_t t0;
 
@@ -927,6 +927,12 @@ test_bad_peers(void **state)
 	assert_true(admin_conn_count(f->admin) <= ADMIN_CONN_MAX);
 	/* Silent connections are closed after ADMIN_IDLE_MS, well before a
 	 * request's whole time (ADMIN_REQUEST_MS). */
+	snprintf(file, sizeof(file), "%s/stderr", f->dir);
+	fflush(stderr);
+	saved = dup(2);
+	errfd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && errfd >= 0);
+	assert_int_equal(dup2(errfd, 2), 2);
 	f->done = f->timeout = 0;
 	t0 = clock_mono_ms();
 	t = loop_timer_add(f->loop, clock_mono_ms() + RESYNC_WAIT_MS, give_up, f);
@@ -934,9 +940,17 @@ test_bad_peers(void **state)
 	while (!f->done && !f->timeout)
 		loop_run(f->loop);
 	loop_timer_del(f->loop, t);
+	fflush(stderr);
+	assert_int_equal(dup2(saved, 2), 2);
+	close(saved);
+	close(errfd);
 	assert_true(f->done);
 	assert_true(clock_mono_ms() - t0 >= ADMIN_IDLE_MS / 2);
 	assert_true(clock_mono_ms() - t0 < ADMIN_REQUEST_MS);
+	/* The page says why it closed them (the close takes a reason). */
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q '^prov: admin: connection closed: idle or request timeout$' '%s'", file);
+	assert_int_equal(system(cmd), 0);
 	for (int i = 0; i < ADMIN_CONN_MAX + 4; i++)
 		close(fds[i]);
 	assert_int_equal(curl(f, "/admin/advanced", ARGS("--digest", "-u", "admin:s3cret")), 200);

@@ -68,6 +68,36 @@ buf_cap_is_exact(void **state)
 	buf_free(&b);
 }
 
+/* Fixed mode: the caller's storage, its size less the NUL, never a
+ * reallocation; buf_free empties it and buf_take copies. */
+static void
+buf_fixed_stays_in_place(void **state)
+{
+	char store[8], *t;
+	struct buf b;
+
+	(void)state;
+	buf_init_fixed(&b, store, sizeof(store));
+	assert_string_equal(buf_str(&b), "");
+	assert_int_equal(buf_addf(&b, "%s", "1234567"), PROV_OK);
+	assert_ptr_equal(b.p, store);
+	assert_int_equal(buf_addc(&b, '8'), PROV_E_TOOBIG);
+	assert_int_equal(buf_reserve(&b, 1), PROV_E_TOOBIG);
+	assert_string_equal(store, "1234567");
+	t = buf_take(&b);
+	assert_non_null(t);
+	assert_string_equal(t, "1234567");
+	assert_true(t != store);
+	free(t);
+	assert_int_equal(b.len, 0);
+	assert_ptr_equal(b.p, store);
+	assert_int_equal(buf_adds(&b, "ab"), PROV_OK);
+	buf_free(&b);
+	assert_ptr_equal(b.p, store);
+	assert_int_equal(b.len, 0);
+	assert_string_equal(store, "");
+}
+
 static void
 buf_grows_past_first_chunk(void **state)
 {
@@ -113,6 +143,7 @@ main(void)
 		cmocka_unit_test(buf_appends_and_terminates),
 		cmocka_unit_test(buf_cap_is_exact),
 		cmocka_unit_test(buf_grows_past_first_chunk),
+		cmocka_unit_test(buf_fixed_stays_in_place),
 		cmocka_unit_test(diag_formats_place),
 	};
 

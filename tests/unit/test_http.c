@@ -1544,6 +1544,7 @@ parse_feed_bounds(void **state)
 		"Range: bytes=1-2\r\nRange: bytes=3-4\r\n\r\nPUT /b HTTP/1.1\r\n"
 		"Content-Length: 3\r\n\r\nabc";
 	struct http_parse *p = malloc(sizeof(*p));
+	static char store[HTTP_FIELD_STORE];
 	size_t off = 0, used;
 	enum http_parse_ev ev;
 	int done = 0;
@@ -1551,6 +1552,9 @@ parse_feed_bounds(void **state)
 	(void)state;
 	assert_non_null(p);
 	http_parse_init(p, 1024, 100, NULL, NULL);
+	assert_int_equal(http_want_store(http_fields, HTTP_F_N), HTTP_FIELD_STORE);
+	assert_int_equal(http_parse_want(p, http_fields, HTTP_F_N, store, sizeof(store)), 0);
+	assert_int_equal(http_parse_want(p, http_fields, HTTP_F_N, store, sizeof(store) - 1), -1);
 	/* One byte at a time. */
 	while (off < sizeof(two) - 1) {
 		ev = http_parse_feed(p, two + off, 1, &used);

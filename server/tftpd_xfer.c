@@ -1,0 +1,567 @@
+/*
+ * tftpd_xfer: the transfer engine of tftpd (tftpd_int.h): one accepted
+ * request, RRQ or WRQ, from its first packet to its end.
+ *
+ * Sending (RRQ) keeps a window of blocks [base, next) sent and not yet
+ * acknowledged, numbered with 64-bit absolute block numbers; the wire
+ * carries them modulo 65536, so block 65536 goes out as 0 (rollover, as
+ * curl and tftp-hpa expect). Only two things send a block again:
+ *   - the transfer's timer, after rto = timeout << tries without progress
+ *     (exponential backoff, at most cfg tftp_retries times, then the
+ *     transfer is abandoned); and
+ *   - an ACK for a block inside the window but before its end (RFC 7440:
+ *     the client saw a gap), which moves the window start to that block +1
+ *     and sends the window from there, unless those blocks were already
+ *     sent a second time (by the timer or an earlier such ACK), so no ACK
+ *     pattern gets a block sent more than twice before a timeout.
+ * An ACK for the block before the window (a duplicate) sends nothing: this
+ * is what prevents the Sorcerer's Apprentice syndrome (RFC 1123 4.2.3.1).
+ *
+ * Blocks are read again with pread() when sent again, so nothing but the
+ * packet being sent is buffered. In netascii mode (LF -> CR LF, CR -> CR
+ * NUL, converted on the fly) a block's start in the file is not a
+ * multiple of blksize, so the window keeps each sent block's start
+ * (file offset, and the second half of a CR pair cut by the block end).
+ *
+ * Receiving (WRQ, only into the upload directory through
+ * root_upload_open/commit, so never over a served file) acknowledges each
+ * DATA block in order; the timer resends the last ACK (or OACK).
+ */
+#include "tftpd_int.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "loop.h"
+#include "metrics.h"
+#include "clock.h"
+#include "root.h"
+#include "serve.h"
+#include "store.h"
+#include "tftp.h"
+
+static void tftpd_on_timer(void *arg);
+
+static unsigned
+tftpd_rto(const struct tftpd_xfer *x)
+{
+	/* Doubling without a lower cap matters: a windowed client that
+	 * ignores blocks it already has (atftp) only speaks again after its
+	 * own timeout, which a fast, steady retransmission would keep
+	 * resetting. */
+	uint64_t rto = (uint64_t)x->rto0_ms << (x->tries < 20 ? x->tries : 20);
+	uint64_t cap = x->rto0_ms > TFTPD_RTO_MAX_MS ? x->rto0_ms : TFTPD_RTO_MAX_MS;
+
+	return (unsigned)(rto < cap ? rto : cap);
+}
+
+/* Sets the transfer's timeout to now + the current rto. One loop timer is
+ * kept per transfer: progress only moves the deadline later, and the timer,
+ * when it fires early, re-arms itself for the deadline. That keeps timer
+ * additions to about one per timeout instead of one per ACK. Returns 0, or
+ * -1 when no timer could be added. */
+int
+tftpd_arm(struct tftpd_xfer *x)
+{
+	struct loop *l = x->t->srv->loop;
+
+	x->deadline = loop_now(l) + tftpd_rto(x);
+	if (x->deadline > x->end_at)
+		x->deadline = x->end_at;
+	if (x->timer != 0 && x->timer_at <= x->deadline)
+		return 0;
+	if (x->timer != 0)
+		loop_timer_del(l, x->timer);
+	x->timer_at = x->deadline;
+	x->timer = loop_timer_add(l, x->timer_at, tftpd_on_timer, x);
+	return x->timer != 0 ? 0 : -1;
+}
+
+void
+tftpd_xfer_free(struct tftpd_xfer *x)
+{
+	struct tftpd *t = x->t;
+
+	if (x->timer != 0)
+		loop_timer_del(t->srv->loop, x->timer);
+	if (x->sock >= 0) {
+		loop_fd(t->srv->loop, x->sock, 0, NULL, NULL);
+		close(x->sock);
+	}
+	if (x->fd >= 0) {
+		if (x->who.wrq && !x->committed)
+			root_upload_abort(t->srv->upload_fd, x->fd, x->tmpname);
+		else
+			close(x->fd);
+	}
+	if (x->lprev != NULL)
+		x->lprev->lnext = x->lnext;
+	else
+		t->xfers = x->lnext;
+	if (x->lnext != NULL)
+		x->lnext->lprev = x->lprev;
+	t->n_active--;
+	METRIC_ADD(t->srv->metrics->active[METRICS_TFTP], -1);
+	free(x->ring);
+	free(x->pkt);
+	free(x->scratch);
+	free(x);
+}
+
+/* Sends an ERROR to the client (code < 0: none), records the transfer's
+ * end unless already recorded, and frees it. */
+void
+tftpd_end(struct tftpd_xfer *x, int code, const char *reason)
+{
+	if (code >= 0) {
+		uint8_t pkt[TFTPD_CTL_MAX + 64];
+		size_t n = tftp_build_error(pkt, sizeof(pkt), (enum tftp_errcode)code, reason);
+
+		if (n > 0 && send(x->sock, pkt, n, MSG_DONTWAIT) < 0)
+			log_msg(LOG_DEBUG, "tftp: %s: error packet not sent: %s", x->who.client,
+				strerror(errno));
+	}
+	if (x->state != TFTPD_DALLY)
+		tftpd_record(x->t, &x->who, 400 + (code >= 0 ? code : TFTP_EUNDEF), x->bytes, reason);
+	tftpd_xfer_free(x);
+}
+
+/* Sends the ACK or OACK kept in ctl. Returns 0, or -1 when the client is
+ * gone (ICMP port unreachable reported on the connected socket). */
+int
+tftpd_send_ctl(struct tftpd_xfer *x)
+{
+	if (send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
+		return -1;
+	return 0;
+}
+
+/* Reads the payload of the block starting at *p into out (blksize bytes
+ * at most) and sets *after to the next block's start. Returns the payload
+ * length, or -1 on a read error. */
+static ssize_t
+tftpd_fill(struct tftpd_xfer *x, const struct tftpd_pos *p, uint8_t *out, struct tftpd_pos *after)
+{
+	size_t n = 0;
+	uint64_t off = p->off;
+	int pend = p->pend;
+
+	if (x->mode == TFTP_OCTET) {
+		while (n < x->blksize) {
+			ssize_t r = pread(x->fd, out + n, x->blksize - n, (off_t)(off + n));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			n += (size_t)r;
+		}
+		after->off = off + n;
+		after->pend = -1;
+		return (ssize_t)n;
+	}
+	if (pend >= 0) {
+		out[n++] = (uint8_t)pend;
+		pend = -1;
+	}
+	while (n < x->blksize) {
+		/* Each file byte yields one or two bytes: reading as many as
+		 * there is room left never reads past what can be used. */
+		ssize_t r = pread(x->fd, x->scratch, x->blksize - n, (off_t)off);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		for (ssize_t i = 0; i < r && n < x->blksize; i++) {
+			uint8_t c = x->scratch[i], second;
+
+			off++;
+			if (c == '\n')
+				second = '\n';
+			else if (c == '\r')
+				second = '\0';
+			else {
+				out[n++] = c;
+				continue;
+			}
+			out[n++] = '\r';
+			if (n < x->blksize)
+				out[n++] = second;
+			else
+				pend = second;
+		}
+	}
+	after->off = off;
+	after->pend = pend;
+	return (ssize_t)n;
+}
+
+/* Sends block b (base <= b <= next). Returns 0, or -1 with *why set. */
+static int
+tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
+{
+	struct metrics *m = x->t->srv->metrics;
+	struct tftpd_pos start, after;
+	ssize_t len;
+
+	start = b == x->next ? x->npos : x->ring[b % x->window];
+	len = tftpd_fill(x, &start, x->pkt + 4, &after);
+	if (len < 0) {
+		*why = "read error";
+		log_msg(LOG_DEBUG, "tftp: %s: pread: %s", x->who.client, strerror(errno));
+		return -1;
+	}
+	tftp_build_data_hdr(x->pkt, x->pktcap, (uint16_t)b);
+	/* A full socket buffer loses the block like the network would: the
+	 * timer sends it again. */
+	if (send(x->sock, x->pkt, 4 + (size_t)len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) {
+		*why = "client gone";
+		return -1;
+	}
+	if ((size_t)len < x->blksize)
+		x->last = b;
+	if (b == x->next) {
+		x->ring[b % x->window] = start;
+		x->npos = after;
+		x->next++;
+		x->bytes += (uint64_t)len;
+		METRIC_ADD(m->bytes_sent[METRICS_TFTP], (uint64_t)len);
+	} else {
+		METRIC_ADD(m->tftp_retransmits, 1);
+	}
+	return 0;
+}
+
+/* Sends blocks from `from` to the end of the window (or the last block). */
+int
+tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
+{
+	for (uint64_t b = from; b < x->base + x->window && (x->last == 0 || b <= x->last); b++)
+		if (tftpd_send_block(x, b, why) < 0)
+			return -1;
+	return 0;
+}
+
+static void
+tftpd_on_timer(void *arg)
+{
+	struct tftpd_xfer *x = arg;
+	const char *why = "transfer timed out";
+	struct loop *l = x->t->srv->loop;
+
+	x->timer = 0;
+	if (loop_now(l) < x->deadline) {
+		x->timer_at = x->deadline;
+		x->timer = loop_timer_add(l, x->timer_at, tftpd_on_timer, x);
+		if (x->timer == 0)
+			tftpd_end(x, TFTP_EUNDEF, "out of memory");
+		return;
+	}
+	if (x->state == TFTPD_DALLY) {
+		tftpd_xfer_free(x);
+		return;
+	}
+	if (loop_now(l) >= x->end_at) {
+		METRIC_ADD(x->t->srv->metrics->tftp_timeouts, 1);
+		tftpd_end(x, TFTP_EUNDEF, "transfer took too long");
+		return;
+	}
+	if (x->tries >= x->retries) {
+		METRIC_ADD(x->t->srv->metrics->tftp_timeouts, 1);
+		tftpd_end(x, TFTP_EUNDEF, why);
+		return;
+	}
+	x->tries++;
+	log_msg(LOG_DEBUG, "tftp: %s: timeout, resending (try %u of %u)", x->who.client,
+		x->tries, x->retries);
+	if (x->state == TFTPD_SEND) {
+		if (tftpd_send_window(x, x->base, &why) < 0) {
+			tftpd_end(x, TFTP_EUNDEF, why);
+			return;
+		}
+		x->resent_end = x->next;
+	} else if (tftpd_send_ctl(x) < 0) {
+		tftpd_end(x, -1, "client gone");
+		return;
+	}
+	if (tftpd_arm(x) < 0)
+		tftpd_end(x, TFTP_EUNDEF, "out of memory");
+}
+
+/* An ACK during a RRQ. Returns 1 when the transfer ended (x is freed). */
+static int
+tftpd_on_ack(struct tftpd_xfer *x, uint16_t ack)
+{
+	const char *why = NULL;
+	uint64_t top, diff, abs, from;
+	int goback;
+
+	if (x->state == TFTPD_OACK) {
+		if (ack != 0)
+			return 0;
+		x->state = TFTPD_SEND;
+		x->base = x->next = 1;
+	} else {
+		/* Map the 16-bit number onto [base - 1, next - 1], the only ACKs
+		 * that mean anything; the window is at most 65535 blocks, so the
+		 * mapping is unique. */
+		top = x->next - 1;
+		diff = (uint16_t)((uint16_t)top - ack);
+		if (diff > top - (x->base - 1)) {
+			log_msg(LOG_DEBUG, "tftp: %s: ACK %u outside the window, ignored",
+				x->who.client, ack);
+			return 0;
+		}
+		abs = top - diff;
+		if (abs == x->base - 1)
+			return 0; /* duplicate: never a retransmission */
+		x->base = abs + 1;
+		if (x->last != 0 && x->base > x->last) {
+			tftpd_record(x->t, &x->who, 200, x->bytes, NULL);
+			tftpd_xfer_free(x);
+			return 1;
+		}
+	}
+	x->tries = 0;
+	/* After a partial ACK the window is sent from its new start (RFC 7440:
+	 * the client saw a gap); after a full one only the new blocks go out.
+	 * A block already sent again is not sent a third time on an ACK: a
+	 * client acknowledging every block of a window would otherwise have
+	 * each sent windowsize times. Losses among resent blocks wait for the
+	 * timer. */
+	from = x->next;
+	goback = x->base < x->next && x->base >= x->resent_end;
+	if (goback) {
+		log_msg(LOG_DEBUG, "tftp: %s: ACK %u inside the window, resending from %u",
+			x->who.client, ack, (unsigned)(uint16_t)x->base);
+		from = x->base;
+	}
+	if (tftpd_send_window(x, from, &why) < 0) {
+		tftpd_end(x, TFTP_EUNDEF, why);
+		return 1;
+	}
+	if (goback)
+		x->resent_end = x->next;
+	if (tftpd_arm(x) < 0) {
+		tftpd_end(x, TFTP_EUNDEF, "out of memory");
+		return 1;
+	}
+	return 0;
+}
+
+
+static int
+tftpd_write_all(int fd, const uint8_t *p, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t w = write(fd, p + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Writes one DATA payload to the upload, decoding netascii (CR LF -> LF,
+ * CR NUL -> CR; a pair may be cut by a block end). final: the last block.
+ * Returns 0, or -1 with errno. */
+static int
+tftpd_write(struct tftpd_xfer *x, const uint8_t *data, size_t len, int final)
+{
+	uint8_t out[1024];
+	size_t o = 0;
+
+	if (x->mode == TFTP_OCTET)
+		return tftpd_write_all(x->fd, data, len);
+	for (size_t i = 0; i < len; i++) {
+		uint8_t c = data[i];
+
+		/* room for this byte's two and a final CR */
+		if (o + 3 > sizeof(out)) {
+			if (tftpd_write_all(x->fd, out, o) < 0)
+				return -1;
+			o = 0;
+		}
+		if (x->cr) {
+			x->cr = 0;
+			if (c == '\n' || c == '\0') {
+				out[o++] = c == '\n' ? '\n' : '\r';
+				continue;
+			}
+			out[o++] = '\r'; /* a bare CR, not RFC 1350 netascii: kept */
+		}
+		if (c == '\r')
+			x->cr = 1;
+		else
+			out[o++] = c;
+	}
+	if (final && x->cr) {
+		x->cr = 0;
+		out[o++] = '\r';
+	}
+	return tftpd_write_all(x->fd, out, o);
+}
+
+/* A DATA packet during a WRQ. Returns 1 when the transfer ended. */
+static int
+tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
+{
+	const uint8_t *data;
+	uint16_t block;
+	size_t len;
+	int rc;
+
+	if (tftp_parse_data(pkt, n, &block, &data, &len) < 0 || len > x->blksize) {
+		tftpd_end(x, TFTP_EBADOP, "malformed DATA");
+		return 1;
+	}
+	if (block != (uint16_t)x->expect) {
+		/* The previous block again: our ACK was lost, send it again.
+		 * Anything else is stale and ignored. */
+		if (block == (uint16_t)(x->expect - 1) && tftpd_send_ctl(x) < 0) {
+			tftpd_end(x, -1, "client gone");
+			return 1;
+		}
+		return 0;
+	}
+	if (x->state == TFTPD_DALLY)
+		return 0;
+	if (x->bytes + len > TFTPD_UPLOAD_MAX) {
+		tftpd_end(x, TFTP_ENOSPACE, "upload too large");
+		return 1;
+	}
+	if (tftpd_write(x, data, len, len < x->blksize) < 0) {
+		log_msg(LOG_DEBUG, "tftp: %s: write: %s", x->who.client, strerror(errno));
+		tftpd_end(x, TFTP_ENOSPACE, "write failed");
+		return 1;
+	}
+	x->bytes += len;
+	METRIC_ADD(x->t->srv->metrics->bytes_received[METRICS_TFTP], len);
+	x->ctl_len = tftp_build_ack(x->ctl, sizeof(x->ctl), block);
+	x->expect++;
+	x->tries = 0;
+	if (len == x->blksize) {
+		if (tftpd_send_ctl(x) < 0) {
+			tftpd_end(x, -1, "client gone");
+			return 1;
+		}
+		if (tftpd_arm(x) < 0) {
+			tftpd_end(x, TFTP_EUNDEF, "out of memory");
+			return 1;
+		}
+		return 0;
+	}
+	/* The last block: the upload becomes visible before the client hears
+	 * it is complete, and never when it is not. */
+	rc = root_upload_commit(x->t->srv->upload_fd, x->fd, x->tmpname, x->name);
+	x->fd = -1;
+	x->committed = 1;
+	if (rc < 0) {
+		log_msg(LOG_DEBUG, "tftp: %s: commit: %s", x->who.client, strerror(-rc));
+		tftpd_end(x, TFTP_ENOSPACE, "could not store the upload");
+		return 1;
+	}
+	tftpd_record(x->t, &x->who, 200, x->bytes, NULL);
+	x->state = TFTPD_DALLY;
+	/* Dally (RFC 1350): if our last ACK is lost the client sends its last
+	 * block again; answer it for two timeouts, then forget the transfer. */
+	x->tries = 1;
+	if (tftpd_send_ctl(x) < 0 || tftpd_arm(x) < 0) {
+		tftpd_xfer_free(x);
+		return 1;
+	}
+	return 0;
+}
+
+/* Readiness of a transfer's socket: every datagram comes from its client
+ * (the socket is connected). */
+void
+tftpd_on_sock(void *arg, int fd, unsigned events)
+{
+	struct tftpd_xfer *x = arg;
+	uint8_t small[TFTPD_CTRL_RECV];
+
+	(void)events;
+	for (unsigned i = 0; i < TFTPD_RECV_BURST; i++) {
+		uint8_t *buf = x->who.wrq ? x->pkt : small;
+		size_t cap = x->who.wrq ? x->pktcap : sizeof(small);
+		char msg[128];
+		unsigned code;
+		uint16_t block;
+		ssize_t n;
+
+		n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				return;
+			/* ECONNREFUSED: an ICMP port unreachable answered our
+			 * last packet: the client has gone away. */
+			tftpd_end(x, -1, errno == ECONNREFUSED ? "client gone" : "receive error");
+			return;
+		}
+		if ((size_t)n > cap) {
+			tftpd_end(x, TFTP_EBADOP, "packet too long");
+			return;
+		}
+		switch (tftp_opcode(buf, (size_t)n)) {
+		case TFTP_ERROR:
+			if (tftp_parse_error(buf, (size_t)n, &code, msg, sizeof(msg)) < 0)
+				snprintf(msg, sizeof(msg), "malformed ERROR");
+			else if (x->state != TFTPD_DALLY)
+				log_msg(LOG_DEBUG, "tftp: %s: client error %u: %s", x->who.client,
+					code, msg);
+			/* An ERROR ends the transfer and is never answered. */
+			if (x->state == TFTPD_DALLY) {
+				tftpd_xfer_free(x);
+			} else {
+				char why[160];
+
+				snprintf(why, sizeof(why), "client sent error: %s", msg);
+				tftpd_end(x, -1, why);
+			}
+			return;
+		case TFTP_ACK:
+			if (x->who.wrq || tftp_parse_ack(buf, (size_t)n, &block) < 0) {
+				tftpd_end(x, TFTP_EBADOP, "unexpected or malformed ACK");
+				return;
+			}
+			if (tftpd_on_ack(x, block))
+				return;
+			break;
+		case TFTP_DATA:
+			if (!x->who.wrq) {
+				tftpd_end(x, TFTP_EBADOP, "DATA during a read");
+				return;
+			}
+			if (tftpd_on_data(x, buf, (size_t)n))
+				return;
+			break;
+		default:
+			tftpd_end(x, TFTP_EBADOP, "illegal TFTP operation");
+			return;
+		}
+	}
+}
