@@ -1,6 +1,8 @@
 #include "hostport.h"
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -42,5 +44,30 @@ hostport_addr_key(const struct sockaddr *sa, unsigned char key[16])
 		key[10] = 0xff;
 		key[11] = 0xff;
 		memcpy(key + 12, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	}
+}
+
+void
+hostport_format(const struct sockaddr_storage *ss, char *out, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
+		snprintf(out, cap, "%s:%u", a, ntohs(s4->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], a, sizeof(a));
+			snprintf(out, cap, "%s:%u", a, ntohs(s6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
+			snprintf(out, cap, "[%s]:%u", a, ntohs(s6->sin6_port));
+		}
+	} else {
+		snprintf(out, cap, "?");
 	}
 }

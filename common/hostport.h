@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 struct sockaddr;
+struct sockaddr_storage;
 
 /* Copies the host (without brackets) into host[hostcap] and points *port
  * into s after the separating ':' (NULL when there is no port). Without
@@ -23,5 +24,10 @@ int hostport_split(const char *s, char *host, size_t hostcap, const char **port)
  * IPv4-mapped (::ffff:a.b.c.d), anything else zeros; so one peer has one
  * key whichever family its socket reports. */
 void hostport_addr_key(const struct sockaddr *sa, unsigned char key[16]);
+
+/* A peer's address as text for logs and the history: "ADDR:PORT", or
+ * "[ADDR6]:PORT"; an IPv4-mapped IPv6 address as IPv4 (one client, one
+ * spelling, whichever socket it came in on); "?" for another family. */
+void hostport_format(const struct sockaddr_storage *ss, char *out, size_t cap);
 
 #endif

@@ -606,26 +606,6 @@ conn_close(struct http_conn *c, const char *why)
 	free(c);
 }
 
-static void
-http_client_text(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-		snprintf(out, cap, "[%s]:%u", a, ntohs(s6->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(out, cap, "%s:%u", a, ntohs(s4->sin_port));
-	} else {
-		snprintf(out, cap, "unknown");
-	}
-}
-
 /* The answer of a shed connection: no state, no date, no body. */
 static const char http_shed_answer[] =
 	"HTTP/1.1 503 Service Unavailable\r\n"
@@ -726,7 +706,7 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 	c->fd = fd;
 	c->file_fd = -1;
 	c->method = -1;
-	http_client_text(ss, c->client, sizeof(c->client));
+	hostport_format(ss, c->client, sizeof(c->client));
 	http_conn_parse_init(c, lim);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->next = h->conns;

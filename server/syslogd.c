@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "hostport.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -433,26 +434,6 @@ syslogd_parse(const char *dgram, size_t len, struct syslogd_msg *m, char *scratc
 
 /* ---- the collector ---------------------------------------------------------------- */
 
-static void
-syslogd_source(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-	char addr[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, addr, sizeof(addr));
-		snprintf(out, cap, "[%s]:%u", addr, ntohs(a->sin6_port));
-	} else if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &a->sin_addr, addr, sizeof(addr));
-		snprintf(out, cap, "%s:%u", addr, ntohs(a->sin_port));
-	} else {
-		snprintf(out, cap, "?");
-	}
-}
-
 /* Buffers sized for the current configuration's cap (a reload may change
  * it). Returns 0, or -1 when out of memory (the old buffers are kept). */
 static int
@@ -552,7 +533,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 		s->limited.unlogged++;
 		return;
 	}
-	syslogd_source(from, source, sizeof(source));
+	hostport_format(from, source, sizeof(source));
 	rec.time_ms = clock_wall_ms();
 	rec.source = source;
 	rec.facility = msg.facility;

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hostport.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -43,32 +44,6 @@
 #include "serve.h"
 #include "store.h"
 #include "tftp.h"
-
-/* "ADDR:PORT" or "[ADDR6]:PORT"; IPv4-mapped IPv6 addresses as IPv4. */
-static void
-tftpd_addr_text(const struct sockaddr_storage *ss, char *out, size_t cap)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (ss->ss_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, a, sizeof(a));
-		snprintf(out, cap, "%s:%u", a, ntohs(s4->sin_port));
-	} else if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], a, sizeof(a));
-			snprintf(out, cap, "%s:%u", a, ntohs(s6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof(a));
-			snprintf(out, cap, "[%s]:%u", a, ntohs(s6->sin6_port));
-		}
-	} else {
-		snprintf(out, cap, "?");
-	}
-}
 
 /* Whether a and b are the same client address (ports ignored). */
 static int
@@ -241,7 +216,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	memset(&who, 0, sizeof(who));
 	who.wall_ms = clock_wall_ms();
 	who.t0_us = clock_mono_us();
-	tftpd_addr_text(peer, who.client, sizeof(who.client));
+	hostport_format(peer, who.client, sizeof(who.client));
 	if (truncated || tftp_parse_req_code(pkt, n, &req, why, sizeof(why), &code) < 0) {
 		unsigned op = tftp_opcode(pkt, n);
 
