@@ -23,9 +23,6 @@
 #define DEVICE_DEFAULT_PRODUCT "CP-8841-3PCC"
 #define DEVICE_DEFAULT_HWVER "1"
 #define DEVICE_VENDOR "Cisco"      /* $VERSION vendor, as servers expect (D-RUL-7) */
-#define DEVICE_ID_MAX 64            /* longest identity string */
-#define DEVICE_SLOTS_MIN 16         /* first size of the set-values table */
-#define DEVICE_UNKNOWN_MIN 8        /* first size of the unknown-name list */
 
 static const char *const id_keys[] = {
 	"id.mac", "id.serial", "id.product", "id.psn", "id.swver", "id.hwver", NULL

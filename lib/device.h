@@ -18,6 +18,9 @@
 #include "diag.h"
 
 #define DEVICE_RT_MAX 32 /* runtime macro values ($PRVST, $SERVIP, ...) */
+#define DEVICE_ID_MAX 64            /* longest identity string */
+#define DEVICE_SLOTS_MIN 16         /* first size of the set-values table */
+#define DEVICE_UNKNOWN_MIN 8        /* first size of the unknown-name list */
 
 struct state;
 struct param_product;

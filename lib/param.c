@@ -137,7 +137,6 @@ static const struct param_def param_table[] = {
 };
 
 #define PARAM_ROWS (sizeof(param_table) / sizeof(param_table[0]))
-#define PARAM_NAME_MAX 255 /* longest instance name (fits namelen) */
 #define PARAM_NEAR_EDITS 2 /* "did you mean": at most this many edits away */
 
 /* One instance: its row (engine rows first, then the catalogue's) and its

@@ -51,6 +51,7 @@ enum param_type {
 #define PARAM_MAX_LINES 16    /* most extensions of any product (9861, 7861) */
 #define PARAM_MAX_KEM_UNITS 3 /* most key expansion modules (88x1, 9800) */
 #define PARAM_MAX_KEM_KEYS 40 /* most keys per module that profiles set (9800) */
+#define PARAM_NAME_MAX 255 /* longest instance name (fits namelen) */
 
 struct param_def {
 	const char *name;    /* XML name, each index written '#': "User_ID_#_" */

@@ -23,6 +23,12 @@
 #include <stddef.h>
 #include "diag.h"
 
+#define PROFILE_CHUNK_MIN 256u  /* smallest arena chunk, bytes */
+#define PROFILE_CHG_MIN 64u     /* first size of the change array */
+#define PROFILE_AMPLIFICATION 2.0f /* expat: output/input bytes allowed */
+#define PROFILE_AMPLIFICATION_START (256u * 1024u) /* ... checked from here on
+						    * (expat: 8 MiB, over our cap) */
+#define PROFILE_NAME_SHOW 64    /* bytes of a name or value quoted in a message */
 struct profile_change {
 	const char *name;   /* NUL-terminated, as written (legacy [N] -> _N_) */
 	const char *value;  /* NUL-terminated, decoded and trimmed; NULL: keep the

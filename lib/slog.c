@@ -18,7 +18,6 @@
 #include "hostport.h"
 
 #define SLOG_FACILITY 16 /* local0 */
-#define SLOG_SPEC_MAX 256 /* longest Syslog_Server value remembered */
 
 struct slog_dest {
 	char spec[SLOG_SPEC_MAX]; /* the parameter value it was resolved from */

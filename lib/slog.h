@@ -26,6 +26,7 @@
 #define SLOG_PORT 514
 #define SLOG_MAX 1024       /* longest datagram sent (RFC 3164 4.1) */
 #define SLOG_ADDRS_MAX 4    /* addresses kept per server name */
+#define SLOG_SPEC_MAX 256 /* longest Syslog_Server value remembered */
 
 /* Severities used (RFC 5424 numbers). */
 enum slog_sev { SLOG_ERR = 3, SLOG_NOTICE = 5, SLOG_INFO = 6, SLOG_DEBUG = 7 };
