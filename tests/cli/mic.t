@@ -148,9 +148,10 @@ the owner only, the key matching the certificate, which the test CA signed.
 The next resync presents the new certificate to nginx, which requires one
 from the test CA; the renewal is not due again (same rule, a year left):
 
+  $ prov_nginx_mark $CLIENT
   $ resync ph
   resync: ok
-  $ tail -1 "$PROV_TMP/nginx-$CLIENT/access.log" | grep -o '"CN=[^"]*"'
+  $ prov_nginx_since $CLIENT | grep -o '"CN=[^"]*"'
   "CN=CP-8841-3PCC SEP000E08ABCDEF,OU=CP-8841-3PCC,L=88012BA01234,ST=000E08ABCDEF"
   $ wc -l < sign.log
   0

@@ -181,6 +181,7 @@ HTTP GET resync (seed: "HTTP GET Resync")
 
   $ cp $T/basic.txt $W/basic.txt
   $ prov phone set --state ph GPP_A= "Profile_Rule=http://127.0.0.1:$HTTP/basic.txt"
+  $ prov_nginx_mark $HTTP
   $ resync --state ph
   rule A: http://127.0.0.1:$HTTP/basic.txt: ok, 61 bytes, 1 changed
   resync: ok
@@ -192,7 +193,7 @@ HTTP GET resync (seed: "HTTP GET Resync")
 
 The server's log identifies the phone by its user agent (D-RUL-7):
 
-  $ tail -1 $TMP/nginx-$HTTP/access.log
+  $ prov_nginx_since $HTTP
   127.0.0.1 "GET /basic.txt HTTP/1.1" 200 61 "Cisco-CP-8841-3PCC/11.3.1 (000e08abcdef)" "-" "-"
 
 A host name is resolved, and $SERVIP is the address used (D-RUL-4), in the
@@ -257,10 +258,11 @@ L = serial, ST = MAC) is let in, and the server sees who it is:
   $ prov phone init --state mic --mac 00:11:22:33:44:55 --serial FCH1234ABCD --ca "$TMP/pki/ca.pem" --cert "$TMP/pki/client.pem" --certkey "$TMP/pki/client.key"
   $ prov expand --state mic '$CCERT'
   Installed
+  $ prov_nginx_mark $CLIENT
   $ resync --state mic "https://127.0.0.1:$CLIENT/basic.txt"
   rule X: https://127.0.0.1:$CLIENT/basic.txt: ok, 61 bytes, 1 changed
   resync: ok
-  $ tail -1 $TMP/nginx-$CLIENT/access.log
+  $ prov_nginx_since $CLIENT
   127.0.0.1 "GET /basic.txt HTTP/1.1" 200 61 "Cisco-CP-8841-3PCC/11.3.1 (001122334455)" "CN=CP-8841-3PCC SEP001122334455,OU=CP-8841-3PCC,O=Cisco Systems\x5C, Inc.,L=FCH1234ABCD,ST=001122334455,C=US" "-"
   $ prov phone get --state mic GPP_A
   GPP_A=12345678
@@ -271,6 +273,7 @@ A device without a certificate, or with one from another CA, is refused
   $ prov expand --state ph '$CCERT'
   Not Installed
   $ prov phone set --state ph GPP_A=before
+  $ prov_nginx_mark $CLIENT
   $ resync --state ph "https://127.0.0.1:$CLIENT/basic.txt"
   rule X: https://127.0.0.1:$CLIENT/basic.txt: failed: http_get failed: 400
   resync failed: http_get failed: 400
@@ -283,7 +286,7 @@ A device without a certificate, or with one from another CA, is refused
   $ get GPP_A; prov phone get --state mic2 GPP_A
   GPP_A=before
   GPP_A=
-  $ tail -2 $TMP/nginx-$CLIENT/access.log | cut -d' ' -f2-5
+  $ prov_nginx_since $CLIENT 2 | cut -d' ' -f2-5
   "GET /basic.txt HTTP/1.1" 400
   "GET /basic.txt HTTP/1.1" 400
   $ logs

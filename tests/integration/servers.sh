@@ -39,6 +39,10 @@
 # daemon mode); its pid goes to $PROV_TMP/pids. Logs:
 #   nginx    $PROV_TMP/nginx-PORT/{access,error}.log; the access log line is
 #            ADDR "REQUEST" STATUS BYTES "USER-AGENT" "CLIENT-CERT-DN" "BODY"
+#            nginx writes that line after the response has gone out, so a
+#            client can finish first: `prov_nginx_mark PORT` before the
+#            request and `prov_nginx_since PORT [N]` after it wait for the
+#            N (default 1) new lines and print them.
 #   tftpd    $PROV_TMP/tftpd-PORT.log (in.tftpd logs through syslog(3);
 #            only its stderr lands here)
 #   python3  $PROV_TMP/py-MODE-PORT.log
@@ -170,6 +174,20 @@ prov_nginx() {
 		cat "$dir/error.log" "$dir/stderr.log" >&2 2>/dev/null
 	done
 	return 1
+}
+
+prov_nginx_mark() {
+	wc -l <"$PROV_TMP/nginx-$1/access.log" >"$PROV_TMP/nginx-$1/mark"
+}
+
+prov_nginx_since() {
+	local log=$PROV_TMP/nginx-$1/access.log want=${2:-1} mark i
+	mark=$(cat "$PROV_TMP/nginx-$1/mark" 2>/dev/null || echo 0)
+	for i in $(seq 250); do
+		[ $(($(wc -l <"$log") - mark)) -ge "$want" ] && break
+		sleep 0.02
+	done
+	tail -n "+$((mark + 1))" "$log"
 }
 
 # nginx.conf for one server. Besides ROOT's files it answers:
