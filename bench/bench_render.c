@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	unsigned iter = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : BENCH_ITER;
 	char dir[] = "/tmp/bench_render.XXXXXX", url[64], why[512], name[16], val[32];
 	static char *routes[] = { "/e/$MA.cfg template=$PN gzip encrypt=openssl" };
-	struct render_env env = { "127.0.0.1", "80", "http", NULL };
+	struct render_env env = { "127.0.0.1", "80", "http", NULL, NULL };
 	struct inv_device d;
 	struct inv *inv;
 	struct render_res res;

@@ -27,9 +27,11 @@
 static const char device_help[] =
 "usage: prov device add MAC [--product PN] [--group G] [--serial SN]\n"
 "                           [--set NAME=VALUE ...] [--notes TEXT] [--disabled]\n"
+"                           [--http-user U --http-password P]\n"
 "       prov device set MAC [--product PN] [--group G] [--serial SN]\n"
 "                           [--set NAME=VALUE ...] [--unset NAME ...]\n"
 "                           [--notes TEXT] [--enable | --disable]\n"
+"                           [--http-user U] [--http-password P]\n"
 "       prov device show MAC [--json] [--show-secrets]\n"
 "       prov device list [--group G] [--json]\n"
 "       prov device rm MAC\n"
@@ -48,10 +50,17 @@ static const char device_help[] =
 "  set      change fields; --set NAME=VALUE sets a device variable,\n"
 "           --unset NAME removes one; --disable makes the server answer\n"
 "           for the device exactly as for an unknown one\n"
+"  --http-user U --http-password P\n"
+"           the device's HTTP Digest credentials, asked on 'prov serve'\n"
+"           routes with auth=digest: the phone's rule gives them as\n"
+"           [--uid U --pwd P]URL. Both or neither: '' for both removes\n"
+"           them (the device is then never served on such routes). U has\n"
+"           no ':' or '\"'. The password is a secret: never logged, shown\n"
+"           only by show --show-secrets\n"
 "  show     fields, variables, key id, and what the history says: the last\n"
 "           request, the User-Agent (firmware) it carried, and the last\n"
 "           resync result the device logged to the server's syslog. The key\n"
-"           is printed only with --show-secrets\n"
+"           and the HTTP password are printed only with --show-secrets\n"
 "  list     one device per line: MAC, product, group, serial, enabled\n"
 "  rm       forget the device, its variables and its keys\n"
 "  import   add every row of a CSV file in one transaction: the header is\n"
@@ -75,7 +84,9 @@ static const char device_help[] =
 "\n"
 "--json prints one JSON object (show, key) or one per line (list), with\n"
 "the keys mac, product, group, serial, enabled, notes, vars, key (null\n"
-"without --show-secrets), key_id, last_seen (unix ms, or null),\n"
+"without --show-secrets), key_id, http_user (null when none),\n"
+"http_password (null when none or without --show-secrets), last_seen\n"
+"(unix ms, or null),\n"
 "last_status, user_agent, last_result (the device's last resync result\n"
 "as its syslog to the server said it).\n"
 "\n"
@@ -98,6 +109,7 @@ cli_inv_open(const char *cmd, const char *db)
 /* The options every device command may take. */
 struct dev_opts {
 	const char *db, *product, *group, *serial, *notes, *config, *tmpl;
+	const char *http_user, *http_password;
 	const char *set[DEVICE_SETS_MAX], *unset[DEVICE_SETS_MAX];
 	char *route[DEVICE_SETS_MAX];
 	unsigned nset, nunset, nroute;
@@ -116,6 +128,8 @@ dev_parse(const char *cmd, int argc, char **argv, struct dev_opts *o)
 		{ "enable", no_argument, NULL, 'E' }, { "disable", no_argument, NULL, 'D' },
 		{ "disabled", no_argument, NULL, 'D' }, { "config", required_argument, NULL, 'c' },
 		{ "route", required_argument, NULL, 'R' }, { "template", required_argument, NULL, 't' },
+		{ "http-user", required_argument, NULL, 'u' },
+		{ "http-password", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -140,6 +154,8 @@ dev_parse(const char *cmd, int argc, char **argv, struct dev_opts *o)
 		case 'D': o->enable = 0; break;
 		case 'c': o->config = optarg; break;
 		case 't': o->tmpl = optarg; break;
+		case 'u': o->http_user = optarg; break;
+		case 'P': o->http_password = optarg; break;
 		case 'S':
 		case 'U':
 		case 'R':
@@ -232,6 +248,16 @@ dev_fields(const char *cmd, const struct dev_opts *o, struct inv_device *d)
 	}
 	if (o->enable >= 0)
 		d->enabled = o->enable;
+	if ((rc = dev_field(cmd, "--http-user", o->http_user, d->http_user,
+			    sizeof(d->http_user))) ||
+	    (rc = dev_field(cmd, "--http-password", o->http_password, d->http_password,
+			    sizeof(d->http_password))))
+		return rc;
+	if (strpbrk(d->http_user, ":\"\\") != NULL)
+		return cli_usage(cmd, "--http-user: no ':', '\"' or '\\' in a Digest user name");
+	if ((d->http_user[0] == '\0') != (d->http_password[0] == '\0'))
+		return cli_usage(cmd, "--http-user and --http-password go together (both '' to"
+				 " remove them)");
 	return EXIT_OK;
 }
 
@@ -287,9 +313,10 @@ device_add_set(const char *cmd, int add, const char *macarg, const struct dev_op
 		if (inv_device_update(inv, &d) < 0)
 			return dev_txn_fail(inv, cmd);
 	}
-	if (dev_apply_sets(inv, d.mac, o) < 0 || inv_commit(inv) < 0)
-		return dev_txn_fail(inv, cmd);
-	return EXIT_OK;
+	rc = dev_apply_sets(inv, d.mac, o) < 0 || inv_commit(inv) < 0 ?
+		dev_txn_fail(inv, cmd) : EXIT_OK;
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+	return rc;
 }
 
 static void
@@ -308,7 +335,7 @@ dev_print_vars_json(const struct inv_vars *vs)
 
 static void
 dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
-	 const struct inv_seen *seen)
+	 const struct inv_seen *seen, int secrets)
 {
 	printf("{\"mac\":\"%s\",\"product\":", d->mac);
 	cli_json_str(d->product[0] ? d->product : NULL);
@@ -324,7 +351,10 @@ dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
 	}
 	fputs(",\"key\":", stdout);
 	cli_json_str(key);
-	printf(",\"key_id\":%u", d->key_id);
+	printf(",\"key_id\":%u,\"http_user\":", d->key_id);
+	cli_json_str(d->http_user[0] ? d->http_user : NULL);
+	fputs(",\"http_password\":", stdout);
+	cli_json_str(secrets && d->http_password[0] ? d->http_password : NULL);
 	if (seen != NULL) {
 		if (seen->last_ms > 0)
 			printf(",\"last_seen\":%" PRId64 ",\"last_status\":%d,\"user_agent\":",
@@ -369,7 +399,7 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 		return EXIT_FAIL;
 	}
 	if (o->json) {
-		dev_json(&d, &vs, o->secrets ? key : NULL, &seen);
+		dev_json(&d, &vs, o->secrets ? key : NULL, &seen, o->secrets);
 	} else {
 		char when[32] = "never", status[16] = "-";
 
@@ -383,15 +413,19 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 		}
 		printf("mac        %s\nproduct    %s\ngroup      %s\nserial     %s\n"
 		       "enabled    %s\nnotes      %s\nkey_id     %u\nkey        %s\n"
+		       "http_user  %s\nhttp_pass  %s\n"
 		       "last_seen  %s\nstatus     %s\nuser_agent %s\nresult     %s\n",
 		       d.mac, dev_or_dash(d.product), dev_or_dash(d.group), dev_or_dash(d.serial),
 		       d.enabled ? "yes" : "no", dev_or_dash(d.notes), d.key_id,
-		       o->secrets ? key : "(hidden: --show-secrets)", when, status,
+		       o->secrets ? key : "(hidden: --show-secrets)", dev_or_dash(d.http_user),
+		       d.http_password[0] == '\0' ? "-" : o->secrets ? d.http_password :
+		       "(hidden: --show-secrets)", when, status,
 		       dev_or_dash(seen.user_agent), dev_or_dash(seen.last_result));
 		for (size_t i = 0; i < vs.n; i++)
 			printf("var        %s=%s\n", vs.v[i].name, vs.v[i].value);
 	}
 	OPENSSL_cleanse(key, sizeof(key));
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 	inv_vars_free(&vs);
 	return EXIT_OK;
 }
@@ -402,7 +436,7 @@ device_list_row(void *arg, const struct inv_device *d)
 	const struct dev_opts *o = arg;
 
 	if (o->json)
-		dev_json(d, NULL, NULL, NULL);
+		dev_json(d, NULL, NULL, NULL, 0);
 	else
 		printf("%s %s %s %s %s\n", d->mac, dev_or_dash(d->product), dev_or_dash(d->group),
 		       dev_or_dash(d->serial), d->enabled ? "enabled" : "disabled");
@@ -450,7 +484,7 @@ static int
 device_render(const char *cmd, const char *macarg, const char *path,
 	      const struct dev_opts *o, struct inv *inv)
 {
-	struct render_env env = { NULL, NULL, NULL, NULL };
+	struct render_env env = { NULL, NULL, NULL, NULL, NULL };
 	struct srv_cfg cfg;
 	char mac[13], pmac[13], why[256], err[512];
 	const char *tmpl = o->tmpl;

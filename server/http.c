@@ -82,6 +82,7 @@ const struct http_want http_fields[HTTP_F_N] = {
 	[HTTP_F_RANGE] = { "range", HTTP_FIELD_MAX, 0 },
 	[HTTP_F_IF_RANGE] = { "if-range", HTTP_FIELD_MAX, 0 },
 	[HTTP_F_EXPECT] = { "expect", HTTP_FIELD_MAX, 0 },
+	[HTTP_F_AUTHORIZATION] = { "authorization", HTTP_AUTHZ_MAX, 0 },
 };
 
 static void conn_close(struct http_conn *c, const char *why);

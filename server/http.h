@@ -22,14 +22,16 @@
 #include "http_parse.h"
 
 #define HTTP_FIELD_MAX 256u   /* bytes kept of one header value the server acts on */
+#define HTTP_AUTHZ_MAX 1024u  /* ... of Authorization (auth=digest routes; longer: none) */
 
 /* The request headers the server acts on, indexes into http_fields (its
  * table for common/http_parse) and into struct http_parse's field[]. */
 enum http_field {
 	HTTP_F_USER_AGENT, HTTP_F_IF_NONE_MATCH, HTTP_F_IF_MODIFIED_SINCE,
-	HTTP_F_RANGE, HTTP_F_IF_RANGE, HTTP_F_EXPECT, HTTP_F_N
+	HTTP_F_RANGE, HTTP_F_IF_RANGE, HTTP_F_EXPECT, HTTP_F_AUTHORIZATION, HTTP_F_N
 };
-#define HTTP_FIELD_STORE ((size_t)HTTP_F_N * (HTTP_FIELD_MAX + 1u)) /* their values */
+#define HTTP_FIELD_STORE ((size_t)(HTTP_F_N - 1) * (HTTP_FIELD_MAX + 1u) + \
+			  HTTP_AUTHZ_MAX + 1u) /* their values */
 
 extern const struct http_want http_fields[HTTP_F_N];
 

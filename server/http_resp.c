@@ -328,6 +328,7 @@ conn_render(struct http_conn *c, const char *path, size_t n)
 	struct sockaddr_storage local;
 	socklen_t sl = sizeof(local);
 	struct render_res res;
+	struct render_auth auth;
 	const char *ctype;
 	int rc;
 
@@ -336,14 +337,23 @@ conn_render(struct http_conn *c, const char *path, size_t n)
 	memset(&local, 0, sizeof(local));
 	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) < 0)
 		local.ss_family = AF_UNSPEC;
+	/* For auth=digest routes; a cut Authorization is no credentials. */
+	auth.authz = c->p.field_seen[HTTP_F_AUTHORIZATION] &&
+		!c->p.field_trunc[HTTP_F_AUTHORIZATION] ? c->p.field[HTTP_F_AUTHORIZATION] : NULL;
+	auth.method = conn_method_str(c) != NULL ? conn_method_str(c) : "GET";
+	auth.uri = c->p.url;
+	auth.uri_len = c->p.url_len;
+	auth.now_ms = clock_mono_ms();
 	switch (render_request(&srv->inv, srv->cfg->db, srv->cfg->routes, srv->cfg->n_routes,
 			       path, n,
 			       c->ssl != NULL ? "https" : "http", &local,
-			       c->peer_ok ? c->peer.mac : NULL, c->client, &res)) {
+			       c->peer_ok ? c->peer.mac : NULL, &auth, c->client, &res)) {
 	case RENDER_NONE:
 		return 2;
 	case RENDER_MISS:
 		return http_conn_error(c, 404, res.why, NULL);
+	case RENDER_AUTH:
+		return http_conn_error(c, 401, res.why, res.challenge);
 	case RENDER_BUSY:
 		return http_conn_error(c, 503, "server busy", "Retry-After: 5\r\n");
 	case RENDER_FAIL:

@@ -43,6 +43,13 @@ static const char *const inv_migrations[] = {
 	 * until the inventory changes */
 	"CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
 	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);",
+	/* 2 -> 3: per-device HTTP Digest credentials, variables marked
+	 * secret, and the server's own secrets (the Digest nonce key, shared
+	 * by every worker reading this database) */
+	"ALTER TABLE device ADD COLUMN http_user VARCHAR(128);"
+	"ALTER TABLE device ADD COLUMN http_password VARCHAR(128);"
+	"ALTER TABLE variable ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 
@@ -53,24 +60,28 @@ enum inv_q {
 	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
 	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
 	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_RESULT, Q_VAR_KNOWN, Q_SERIAL,
-	Q_SERIAL_BUMP, Q_COUNT
+	Q_SERIAL_BUMP, Q_SECRET_GET, Q_SECRET_ADD, Q_COUNT
 };
 
 static const char *const inv_sql[Q_COUNT] = {
 	[Q_DEV_GET] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
-		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac),"
+		" d.http_user, d.http_password"
 		" FROM device d WHERE d.mac = ?1",
 	[Q_DEV_ADD] = "INSERT INTO device (mac, serial, product, group_name, enabled, notes,"
-		" created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		" created_ms, http_user, http_password)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_DEV_UPD] = "UPDATE device SET serial = ?2, product = ?3, group_name = ?4,"
-		" enabled = ?5, notes = ?6 WHERE mac = ?1",
+		" enabled = ?5, notes = ?6, http_user = ?8, http_password = ?9 WHERE mac = ?1",
 	[Q_DEV_RM] = "DELETE FROM device WHERE mac = ?1",
 	[Q_DEV_LIST] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
-		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac),"
+		" d.http_user, d.http_password"
 		" FROM device d ORDER BY d.mac",
 	[Q_DEV_LIST_GROUP] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled,"
 		" d.notes, d.created_ms,"
-		" (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac)"
+		" (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac),"
+		" d.http_user, d.http_password"
 		" FROM device d WHERE d.group_name = ?1 ORDER BY d.mac",
 	[Q_GROUP_ADD] = "INSERT INTO device_group (name) VALUES (?1) ON CONFLICT DO NOTHING",
 	[Q_KEY_GET] = "SELECT key_id, secret FROM device_key WHERE mac = ?1 AND key_id = ?2",
@@ -80,10 +91,13 @@ static const char *const inv_sql[Q_COUNT] = {
 		" VALUES (?1, ?2, ?3, ?4)",
 	[Q_KEY_RETIRE] = "DELETE FROM device_key WHERE mac = ?1 AND key_id < ?2",
 	[Q_KEY_RM] = "DELETE FROM device_key WHERE mac = ?1",
-	[Q_VAR_SET] = "INSERT INTO variable (scope, owner, name, value) VALUES (?1, ?2, ?3, ?4)"
-		" ON CONFLICT (scope, owner, name) DO UPDATE SET value = excluded.value",
+	/* Once secret, a variable stays secret until it is unset. */
+	[Q_VAR_SET] = "INSERT INTO variable (scope, owner, name, value, secret)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (scope, owner, name) DO UPDATE SET value = excluded.value,"
+		" secret = CASE WHEN excluded.secret <> 0 THEN 1 ELSE variable.secret END",
 	[Q_VAR_UNSET] = "DELETE FROM variable WHERE scope = ?1 AND owner = ?2 AND name = ?3",
-	[Q_VAR_LIST] = "SELECT name, value FROM variable WHERE scope = ?1 AND owner = ?2"
+	[Q_VAR_LIST] = "SELECT name, value, secret FROM variable WHERE scope = ?1 AND owner = ?2"
 		" ORDER BY name",
 	[Q_VAR_RM_DEV] = "DELETE FROM variable WHERE scope = 'device' AND owner = ?1",
 	[Q_TPL_PUT] = "INSERT INTO template (name, body, updated_ms) VALUES (?1, ?2, ?3)"
@@ -102,6 +116,9 @@ static const char *const inv_sql[Q_COUNT] = {
 	[Q_VAR_KNOWN] = "SELECT 1 FROM variable WHERE name = ?1 LIMIT 1",
 	[Q_SERIAL] = "SELECT n FROM inventory_serial WHERE id = 1",
 	[Q_SERIAL_BUMP] = "UPDATE inventory_serial SET n = n + 1 WHERE id = 1",
+	[Q_SECRET_GET] = "SELECT secret FROM server_secret WHERE name = ?1",
+	[Q_SECRET_ADD] = "INSERT INTO server_secret (name, secret) VALUES (?1, ?2)"
+		" ON CONFLICT (name) DO NOTHING",
 };
 
 struct inv {
@@ -467,6 +484,8 @@ inv_row_device(sqlite3_stmt *st, struct inv_device *d)
 	inv_col(st, 5, d->notes, sizeof(d->notes));
 	d->created_ms = sqlite3_column_int64(st, 6);
 	d->key_id = (unsigned)sqlite3_column_int(st, 7);
+	inv_col(st, 8, d->http_user, sizeof(d->http_user));
+	inv_col(st, 9, d->http_password, sizeof(d->http_password));
 }
 
 int
@@ -509,6 +528,8 @@ inv_bind_device(sqlite3_stmt *st, const struct inv_device *d)
 	inv_bind(st, 4, d->group);
 	sqlite3_bind_int(st, 5, d->enabled != 0);
 	inv_bind(st, 6, d->notes);
+	inv_bind(st, 8, d->http_user);
+	inv_bind(st, 9, d->http_password);
 }
 
 /* A fresh key numbered id for mac. */
@@ -617,6 +638,13 @@ int
 inv_var_set(struct inv *inv, enum inv_scope scope, const char *owner, const char *name,
 	    const char *value)
 {
+	return inv_var_set_secret(inv, scope, owner, name, value, 0);
+}
+
+int
+inv_var_set_secret(struct inv *inv, enum inv_scope scope, const char *owner,
+		   const char *name, const char *value, int secret)
+{
 	sqlite3_stmt *st = inv_stmt(inv, value != NULL ? Q_VAR_SET : Q_VAR_UNSET);
 
 	if (st == NULL)
@@ -626,8 +654,10 @@ inv_var_set(struct inv *inv, enum inv_scope scope, const char *owner, const char
 	sqlite3_bind_text(st, 1, inv_scope_names[scope], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	if (value != NULL)
+	if (value != NULL) {
 		sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 5, secret != 0);
+	}
 	return inv_exec(inv, st);
 }
 
@@ -682,6 +712,7 @@ inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct in
 		}
 		snprintf(out->v[out->n].name, sizeof(out->v[out->n].name), "%s",
 			 name != NULL ? (const char *)name : "");
+		out->v[out->n].secret = sqlite3_column_int(st, 2) != 0;
 		out->v[out->n].value = strdup(value != NULL ? (const char *)value : "");
 		if (out->v[out->n].value == NULL)
 			break;
@@ -873,4 +904,61 @@ inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
 	}
 	inv_done(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+}
+
+/* ---- the server's own secrets ------------------------------------------------------ */
+
+int
+inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
+{
+	unsigned char raw[INV_KEY_BYTES];
+	char hex[INV_KEY_HEX + 1] = "";
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK, tries;
+
+	/* Read it; when missing, add a fresh one (a worker racing another
+	 * keeps whichever was written first) and read again. Not an
+	 * inventory change: the serial stays. */
+	for (tries = 0; tries < 2; tries++) {
+		if ((st = inv_stmt(inv, Q_SECRET_GET)) == NULL)
+			return -1;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			inv_col(st, 0, hex, sizeof(hex));
+		inv_done(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return inv_dbfail(inv, rc);
+		if (rc == SQLITE_ROW || tries == 1)
+			break;
+		if ((st = inv_stmt(inv, Q_SECRET_ADD)) == NULL)
+			return -1;
+		if (RAND_bytes(raw, sizeof(raw)) != 1) {
+			inv_done(st);
+			return inv_fail(inv, "no randomness for the server's %s", name);
+		}
+		hex_encode(raw, sizeof(raw), hex);
+		OPENSSL_cleanse(raw, sizeof(raw));
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+		OPENSSL_cleanse(hex, sizeof(hex));
+		rc = sqlite3_step(st);
+		inv_done(st);
+		if (rc != SQLITE_DONE)
+			return inv_dbfail(inv, rc);
+	}
+	if (rc != SQLITE_ROW || strlen(hex) != INV_KEY_HEX)
+		rc = -1;
+	for (size_t i = 0; rc != -1 && i < INV_KEY_BYTES; i++) {
+		int hi = hex_val((unsigned char)hex[2 * i]), lo = hex_val((unsigned char)hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			rc = -1;
+		else
+			out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	rc = rc != -1 ? 0 : inv_fail(inv, "%s: server secret %s is not %u hex digits",
+				       inv->path, name, INV_KEY_HEX);
+	OPENSSL_cleanse(hex, sizeof(hex));
+	return rc;
 }

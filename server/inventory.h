@@ -54,12 +54,15 @@ struct inv_device {
 	int enabled;
 	int64_t created_ms;
 	unsigned key_id;               /* the current (newest) key, 0 before creation */
+	char http_user[INV_FIELD_MAX]; /* HTTP Digest credentials of auth=digest routes, */
+	char http_password[INV_FIELD_MAX]; /* "" when not set; the password is a secret */
 };
 
 /* One variable. */
 struct inv_var {
 	char name[INV_NAME_MAX + 1];
 	char *value;                   /* owned by the list it is in */
+	int secret;                    /* set with --secret: printed only on request */
 };
 
 /* A scope's variables, read into memory (inv_vars_get). */
@@ -121,6 +124,10 @@ int inv_device_list(struct inv *inv, const char *group,
  * (returns 1 when there was one, 0 when not). */
 int inv_var_set(struct inv *inv, enum inv_scope scope, const char *owner,
 		const char *name, const char *value);
+/* inv_var_set, marking the variable secret when secret is not 0 (a
+ * variable once secret stays so until unset). */
+int inv_var_set_secret(struct inv *inv, enum inv_scope scope, const char *owner,
+		       const char *name, const char *value, int secret);
 int inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner,
 		 struct inv_vars *out) __attribute__((warn_unused_result));
 
@@ -141,6 +148,13 @@ int inv_template_rm(struct inv *inv, const char *name);
 int inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name,
 						   size_t len, int64_t updated_ms),
 		      void *arg);
+
+/* The server's own secret called name (INV_KEY_BYTES random bytes, made
+ * on first use and kept in the database, so every worker and every server
+ * on it shares it: the Digest nonce key). Returns 0, or -1. The caller
+ * wipes out. */
+int inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
+	__attribute__((warn_unused_result));
 
 /* What the history says about a device (S-DEV-3), read from the request
  * and syslog tables that store.c writes: its last request's time (0:

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 
 #include <prov/prov.h>
 
+#include "digest.h"
 #include "inventory.h"
 #include "log.h"
 
@@ -58,9 +60,11 @@ route_parse(const char *text, struct route *r, char *err, size_t errlen)
 			r->flags |= ROUTE_ENC_GCM;
 		} else if (strcmp(tok, "require=cert") == 0) {
 			r->flags |= ROUTE_REQUIRE_CERT;
+		} else if (strcmp(tok, "auth=digest") == 0) {
+			r->flags |= ROUTE_AUTH_DIGEST;
 		} else {
 			snprintf(err, errlen, "route '%s': unknown word '%s' (template=NAME, gzip,"
-				 " encrypt=openssl|aes128gcm, require=cert)", text, tok);
+				 " encrypt=openssl|aes128gcm, require=cert, auth=digest)", text, tok);
 			return -1;
 		}
 	}
@@ -295,6 +299,118 @@ out:
 	return st;
 }
 
+/* ---- HTTP Digest ------------------------------------------------------------------ */
+
+/* The worker's nonce key (the database's, read once) and its nc table. */
+static unsigned char render_nkey[INV_KEY_BYTES];
+static int render_nkey_ok;
+static struct digest_seen *render_seen;
+
+/* RENDER_AUTH with a fresh challenge in res. */
+static enum render_status
+render_challenge(const struct render_auth *a, int stale, struct render_res *res,
+		 const char *why)
+{
+	char nonce[DIGEST_NONCE_LEN + 1];
+
+	if (digest_nonce_make(render_nkey, sizeof(render_nkey), a->now_ms, nonce) != 0) {
+		snprintf(res->why, sizeof(res->why), "digest: no nonce");
+		return RENDER_FAIL;
+	}
+	snprintf(res->challenge, sizeof(res->challenge),
+		 "WWW-Authenticate: Digest realm=\"" RENDER_REALM "\", qop=\"auth\","
+		 " algorithm=MD5, nonce=\"%s\"%s\r\n", nonce, stale ? ", stale=true" : "");
+	snprintf(res->why, sizeof(res->why), "digest: %s", why);
+	return RENDER_AUTH;
+}
+
+/* Checks the request's Digest credentials for the device the path (or
+ * the certificate) names: RENDER_OK, RENDER_AUTH (no usable credentials:
+ * the same challenge whatever the device), RENDER_MISS (a fresh answer
+ * that is not this device's credentials), RENDER_BUSY / RENDER_FAIL. */
+static enum render_status
+render_auth_check(struct inv *inv, const struct render_env *env, struct render_res *res)
+{
+	const struct render_auth *a = env->auth;
+	struct digest_cred d;
+	struct inv_device dev;
+	const EVP_MD *md;
+	const char *mac, *pass;
+	char want[DIGEST_HEX_MAX];
+	int64_t issued = 0;
+	uint32_t nc;
+	int r, ok;
+	enum render_status st = RENDER_MISS;
+
+	if (a == NULL) {
+		snprintf(res->why, sizeof(res->why), "auth=digest route over %s",
+			 env->scheme != NULL ? env->scheme : "this listener");
+		return RENDER_MISS;
+	}
+	if (!render_nkey_ok) {
+		if (inv_secret(inv, "digest-nonce", render_nkey) < 0)
+			return render_dbfail(inv, res->why, sizeof(res->why));
+		render_nkey_ok = 1;
+	}
+	if (render_seen == NULL &&
+	    (render_seen = calloc(RENDER_SEEN_SLOTS, sizeof(*render_seen))) == NULL) {
+		snprintf(res->why, sizeof(res->why), "out of memory");
+		return RENDER_FAIL;
+	}
+	if (a->authz == NULL || strncasecmp(a->authz, "Digest ", 7) != 0)
+		return render_challenge(a, 0, res, "no credentials");
+	if (digest_parse(a->authz + 7, &d) != 0 || (md = digest_md(d.algorithm)) == NULL ||
+	    strcmp(d.realm, RENDER_REALM) != 0 || strcmp(d.qop, "auth") != 0 ||
+	    strlen(d.uri) != a->uri_len || memcmp(d.uri, a->uri, a->uri_len) != 0 ||
+	    d.cnonce[0] == '\0' || digest_nc(d.nc, &nc) != 0 ||
+	    (d.userhash[0] != '\0' && strcasecmp(d.userhash, "false") != 0))
+		return render_challenge(a, 0, res, "malformed credentials");
+	switch (digest_nonce_check(render_nkey, sizeof(render_nkey), d.nonce, a->now_ms,
+				   RENDER_NONCE_TTL_MS, &issued)) {
+	case DIGEST_NONCE_BAD:
+		return render_challenge(a, 0, res, "not our nonce");
+	case DIGEST_NONCE_STALE:
+		return render_challenge(a, 1, res, "stale nonce");
+	case DIGEST_NONCE_FRESH:
+		break;
+	}
+	/* A fresh answer: from here every failure is a miss, and every path
+	 * reads the device and computes the hash, so none is quicker. */
+	mac = res->mac[0] != '\0' ? res->mac : env->cert_mac != NULL ? env->cert_mac : "";
+	memset(&dev, 0, sizeof(dev));
+	r = inv_device_get(inv, mac, &dev);
+	if (r < 0)
+		return render_dbfail(inv, res->why, sizeof(res->why));
+	ok = r == 1 && dev.enabled && dev.http_user[0] != '\0' && dev.http_password[0] != '\0' &&
+		strcmp(dev.http_user, d.username) == 0;
+	pass = ok ? dev.http_password : "\x01not a password\x01";
+	if (digest_response(md, d.username, RENDER_REALM, pass, a->method, d.uri, d.nonce,
+			    d.nc, d.cnonce, d.qop, want) != 0) {
+		snprintf(res->why, sizeof(res->why), "digest: hash failed");
+		st = RENDER_FAIL;
+	} else if (!digest_equal(want, d.response) || !ok) {
+		snprintf(res->why, sizeof(res->why), "%s: digest credentials of user '%.64s' do"
+			 " not match", mac[0] != '\0' ? mac : "(no MAC)", d.username);
+		st = RENDER_MISS;
+	} else {
+		switch (digest_seen_use(render_seen, RENDER_SEEN_SLOTS, d.nonce, issued, nc,
+					a->now_ms, RENDER_NONCE_TTL_MS)) {
+		case DIGEST_USE_OK:
+			st = RENDER_OK;
+			break;
+		case DIGEST_USE_REPLAY:
+			st = render_challenge(a, 0, res, "nc replayed");
+			break;
+		case DIGEST_USE_FULL:
+			st = render_challenge(a, 1, res, "nonce table full");
+			break;
+		}
+	}
+	OPENSSL_cleanse(want, sizeof(want));
+	OPENSSL_cleanse(dev.http_password, sizeof(dev.http_password));
+	return st;
+}
+
 /* Packs the rendered text as the route says, with the key the path names. */
 static enum render_status
 render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct render_res *res)
@@ -470,6 +586,9 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		return RENDER_NONE;
 	idx = (unsigned)found;
 	res->flags = r.flags;
+	/* Credentials first: nothing about the device is told before. */
+	if ((r.flags & ROUTE_AUTH_DIGEST) && (st = render_auth_check(inv, env, res)) != RENDER_OK)
+		return st;
 	if (res->mac[0] == '\0') {
 		if (env->cert_mac == NULL || env->cert_mac[0] == '\0') {
 			snprintf(res->why, sizeof(res->why), "no client certificate naming a MAC");
@@ -529,11 +648,11 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 enum render_status
 render_request(struct inv **inv, const char *db, char *const *routes, unsigned n,
 	       const char *path, size_t len, const char *scheme,
-	       const struct sockaddr_storage *local, const char *cert_mac, const char *client,
-	       struct render_res *res)
+	       const struct sockaddr_storage *local, const char *cert_mac,
+	       const struct render_auth *auth, const char *client, struct render_res *res)
 {
 	char ip[INET6_ADDRSTRLEN] = "", port[8] = "";
-	struct render_env env = { ip, port, scheme, cert_mac };
+	struct render_env env = { ip, port, scheme, cert_mac, auth };
 	enum render_status st;
 	char err[400];
 
@@ -572,6 +691,7 @@ render_request(struct inv **inv, const char *db, char *const *routes, unsigned n
 			res->why);
 		break;
 	case RENDER_MISS:
+	case RENDER_AUTH:
 		if (log_enabled(LOG_DEBUG))
 			log_msg(LOG_DEBUG, "%s: %s: not served: %s", scheme, client, res->why);
 		break;
@@ -597,9 +717,10 @@ render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
 
 	if (n == 0)
 		return -ENOSYS;
-	st = render_request(inv, db, routes, n, path, len, scheme, local, NULL, client, &res);
+	st = render_request(inv, db, routes, n, path, len, scheme, local, NULL, NULL, client,
+			    &res);
 	if (st != RENDER_OK)
-		return st == RENDER_NONE ? -ENOSYS : st == RENDER_MISS ? -ENOENT :
+		return st == RENDER_NONE ? -ENOSYS : st == RENDER_MISS || st == RENDER_AUTH ? -ENOENT :
 			st == RENDER_BUSY ? -EBUSY : -EIO;
 	fd = memfd_create("prov-render", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	while (fd >= 0 && off < res.len) {

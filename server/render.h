@@ -4,7 +4,7 @@
  * interfaces.md "Inventory and rendering").
  *
  * A route, `PATTERN template=NAME [gzip] [encrypt=openssl|aes128gcm]
- * [require=cert]`, maps request paths to a template. In PATTERN `$MA`
+ * [require=cert] [auth=digest]`, maps request paths to a template. In PATTERN `$MA`
  * matches a MAC (12 hex digits, either case) and `$KEY_ID` a key number;
  * a pattern without `$MA` takes the MAC of the verified client
  * certificate. Leading '/' are ignored on both sides (TFTP names have
@@ -26,6 +26,22 @@
  * unknown key number and a missing template are all RENDER_MISS, which
  * every listener answers exactly as a missing file.
  *
+ * HTTP Digest (auth=digest; RFC 7616, RFC 2617 3.2.2, MD5 or SHA-256 with
+ * qop=auth, as phones answer their rule's --uid/--pwd): checked before
+ * anything about the device is read, so every request without valid
+ * credentials gets the same 401 challenge whatever its path names: known,
+ * unknown or disabled device, another certificate, missing template
+ * (RENDER_AUTH; only the nonce differs). A well-formed answer to a fresh
+ * nonce that is not the device's own credentials (wrong password, the
+ * credentials of another device, a device without any) is RENDER_MISS,
+ * counted by the enumeration defence like any miss; the hash is computed
+ * the same way on every one of those paths. Nonces are stateless
+ * (common/digest.c: monotonic ms + HMAC) under a key kept in the
+ * database (inv_secret), so every worker takes every other's nonces;
+ * after RENDER_NONCE_TTL_MS a nonce is stale (stale=true). A replayed
+ * nc is challenged again (the table of nc seen is per worker). Over TFTP
+ * an auth=digest route is always a miss.
+ *
  * Cache: a worker keeps each rendered response (the packed bytes) in a
  * direct-mapped table keyed by route, MAC, key number and the request's
  * server address, tagged with the inventory's serial (inv_serial); one
@@ -40,6 +56,7 @@
 #define PROV_SERVER_RENDER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ROUTE_TEXT_MAX 512u            /* longest route line */
 #define ROUTE_PATTERN_MAX 256u         /* longest PATTERN */
@@ -48,6 +65,10 @@
 #define RENDER_CACHE_SLOTS 4096u       /* rendered responses kept per worker */
 #define RENDER_CACHE_BODY_MAX (256u * 1024u) /* larger ones are rendered every time */
 #define RENDER_CACHE_BYTES_MAX (64u * 1024u * 1024u) /* bodies kept per worker, in all */
+#define RENDER_REALM "prov"            /* the Digest realm of auth=digest routes */
+#define RENDER_NONCE_TTL_MS 60000      /* a Digest nonce's life; then stale=true */
+#define RENDER_SEEN_SLOTS 4096u        /* Digest nonces a worker tracks nc of */
+#define RENDER_CHALLENGE_MAX 192u      /* the WWW-Authenticate header line */
 
 struct inv;
 
@@ -55,6 +76,7 @@ struct inv;
 #define ROUTE_ENC_OPENSSL 0x02u
 #define ROUTE_ENC_GCM 0x04u
 #define ROUTE_REQUIRE_CERT 0x08u
+#define ROUTE_AUTH_DIGEST 0x10u
 
 struct route {
 	char pattern[ROUTE_PATTERN_MAX];
@@ -77,6 +99,16 @@ struct render_env {
 	const char *port;
 	const char *scheme;            /* "http", "https", "tftp" */
 	const char *cert_mac;          /* verified client certificate's MAC, or NULL */
+	const struct render_auth *auth; /* HTTP(S): what Digest needs; NULL elsewhere */
+};
+
+/* An HTTP request's credentials, for auth=digest routes. */
+struct render_auth {
+	const char *authz;             /* the Authorization header's value, or NULL */
+	const char *method;            /* "GET", "HEAD" */
+	const char *uri;               /* the request-target as sent */
+	size_t uri_len;
+	int64_t now_ms;                /* monotonic: the nonce's clock */
 };
 
 enum render_status {
@@ -85,6 +117,7 @@ enum render_status {
 	RENDER_MISS,                   /* answer as a missing file */
 	RENDER_BUSY,                   /* database busy or unavailable: 503 */
 	RENDER_FAIL,                   /* the server's fault: 500 */
+	RENDER_AUTH,                   /* 401 with res->challenge */
 };
 
 struct render_res {
@@ -93,6 +126,7 @@ struct render_res {
 	char mac[13];                  /* the device, when one was named */
 	unsigned flags;                /* the route's ROUTE_* */
 	char why[512];                 /* for the log: why a miss or failure */
+	char challenge[RENDER_CHALLENGE_MAX]; /* RENDER_AUTH: "WWW-Authenticate: ...\r\n" */
 };
 
 /* Finds the first of the n route lines matching path and renders it.
@@ -112,7 +146,8 @@ enum render_status render_request(struct inv **inv, const char *db,
 				  char *const *routes, unsigned n,
 				  const char *path, size_t len, const char *scheme,
 				  const struct sockaddr_storage *local, const char *cert_mac,
-				  const char *client, struct render_res *res);
+				  const struct render_auth *auth, const char *client,
+				  struct render_res *res);
 
 /* render_request into a sealed memfd, for listeners that send files
  * (TFTP): the fd, or -ENOSYS (no route: a static file), -ENOENT (a miss:

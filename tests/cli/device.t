@@ -46,13 +46,15 @@ database is private to its owner: it holds the keys.
   notes      -
   key_id     1
   key        (hidden: --show-secrets)
+  http_user  -
+  http_pass  -
   last_seen  never
   status     -
   user_agent -
   result     -
   var        SIPPASS=s3cret
   $ prov device show 000e08abcdef --json
-  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":"s3cret"},"key":null,"key_id":1,"last_seen":null,"last_status":null,"user_agent":null,"last_result":null}
+  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":"s3cret"},"key":null,"key_id":1,"http_user":null,"http_password":null,"last_seen":null,"last_status":null,"user_agent":null,"last_result":null}
   $ prov device show 000e08abcdef --json --show-secrets | grep -Eo '"key":"[0-9a-f]{64}"' | wc -l
   1
   $ K1=$(prov device key 000e08abcdef) && echo ${#K1}
@@ -61,7 +63,7 @@ database is private to its owner: it holds the keys.
   1
   $ prov device set 000e08abcdef --group support --unset SIPPASS --set SIPUSER=1001 --disable --notes 'desk 4'
   $ prov device list --json
-  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"support","serial":"FCH1","enabled":false,"notes":"desk 4","key":null,"key_id":1}
+  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"support","serial":"FCH1","enabled":false,"notes":"desk 4","key":null,"key_id":1,"http_user":null,"http_password":null}
   $ prov device add 001122334455 && prov device list --group support
   000e08abcdef CP-8841-3PCC support FCH1 disabled
   $ prov device list
