@@ -26,11 +26,12 @@
 
 static const char device_help[] =
 "usage: prov device add MAC [--product PN] [--group G] [--serial SN]\n"
-"                           [--set NAME=VALUE ...] [--notes TEXT] [--disabled]\n"
+"                           [--set NAME=VALUE ...] [--secret-set NAME=VALUE ...]\n"
+"                           [--notes TEXT] [--disabled]\n"
 "                           [--http-user U --http-password P]\n"
 "       prov device set MAC [--product PN] [--group G] [--serial SN]\n"
-"                           [--set NAME=VALUE ...] [--unset NAME ...]\n"
-"                           [--notes TEXT] [--enable | --disable]\n"
+"                           [--set NAME=VALUE ...] [--secret-set NAME=VALUE ...]\n"
+"                           [--unset NAME ...] [--notes TEXT] [--enable | --disable]\n"
 "                           [--http-user U] [--http-password P]\n"
 "       prov device show MAC [--json] [--show-secrets]\n"
 "       prov device list [--group G] [--json]\n"
@@ -50,6 +51,12 @@ static const char device_help[] =
 "  set      change fields; --set NAME=VALUE sets a device variable,\n"
 "           --unset NAME removes one; --disable makes the server answer\n"
 "           for the device exactly as for an unknown one\n"
+"  --secret-set NAME=VALUE\n"
+"           --set, and the variable is a secret from then on (until unset):\n"
+"           its value is shown only with --show-secrets. Variables named as\n"
+"           a secret parameter of the phone (Password_1_, Admin_Password,\n"
+"           ...) or whose name holds PASS, PWD, SECRET or KEY (any case)\n"
+"           are secrets without it. A secret is never logged\n"
 "  --http-user U --http-password P\n"
 "           the device's HTTP Digest credentials, asked on 'prov serve'\n"
 "           routes with auth=digest: the phone's rule gives them as\n"
@@ -59,8 +66,9 @@ static const char device_help[] =
 "           only by show --show-secrets\n"
 "  show     fields, variables, key id, and what the history says: the last\n"
 "           request, the User-Agent (firmware) it carried, and the last\n"
-"           resync result the device logged to the server's syslog. The key\n"
-"           and the HTTP password are printed only with --show-secrets\n"
+"           resync result the device logged to the server's syslog. The key,\n"
+"           the HTTP password and secret variables are printed only with\n"
+"           --show-secrets (as '(hidden: --show-secrets)', in JSON null)\n"
 "  list     one device per line: MAC, product, group, serial, enabled\n"
 "  rm       forget the device, its variables and its keys\n"
 "  import   add every row of a CSV file in one transaction: the header is\n"
@@ -111,6 +119,7 @@ struct dev_opts {
 	const char *db, *product, *group, *serial, *notes, *config, *tmpl;
 	const char *http_user, *http_password;
 	const char *set[DEVICE_SETS_MAX], *unset[DEVICE_SETS_MAX];
+	unsigned char set_secret[DEVICE_SETS_MAX]; /* set[i] came from --secret-set */
 	char *route[DEVICE_SETS_MAX];
 	unsigned nset, nunset, nroute;
 	int json, secrets, rotate, enable;   /* enable: -1 keep, 0, 1 */
@@ -123,6 +132,7 @@ dev_parse(const char *cmd, int argc, char **argv, struct dev_opts *o)
 		{ "db", required_argument, NULL, 'd' }, { "product", required_argument, NULL, 'p' },
 		{ "group", required_argument, NULL, 'g' }, { "serial", required_argument, NULL, 's' },
 		{ "set", required_argument, NULL, 'S' }, { "unset", required_argument, NULL, 'U' },
+		{ "secret-set", required_argument, NULL, 'Z' },
 		{ "notes", required_argument, NULL, 'n' }, { "json", no_argument, NULL, 'j' },
 		{ "show-secrets", no_argument, NULL, 'x' }, { "rotate", no_argument, NULL, 'r' },
 		{ "enable", no_argument, NULL, 'E' }, { "disable", no_argument, NULL, 'D' },
@@ -157,14 +167,17 @@ dev_parse(const char *cmd, int argc, char **argv, struct dev_opts *o)
 		case 'u': o->http_user = optarg; break;
 		case 'P': o->http_password = optarg; break;
 		case 'S':
+		case 'Z':
 		case 'U':
 		case 'R':
 			if (o->nset >= DEVICE_SETS_MAX || o->nunset >= DEVICE_SETS_MAX ||
 			    o->nroute >= DEVICE_SETS_MAX)
 				return -cli_usage(cmd, "more than %u --set/--unset/--route",
 						  DEVICE_SETS_MAX);
-			if (c == 'S')
+			if (c == 'S' || c == 'Z') {
+				o->set_secret[o->nset] = c == 'Z';
 				o->set[o->nset++] = optarg;
+			}
 			else if (c == 'U')
 				o->unset[o->nunset++] = optarg;
 			else
@@ -209,7 +222,7 @@ dev_apply_sets(struct inv *inv, const char *mac, const struct dev_opts *o)
 		const char *eq = strchr(o->set[i], '=');
 
 		snprintf(name, sizeof(name), "%.*s", (int)(eq - o->set[i]), o->set[i]);
-		if (inv_var_set(inv, INV_DEVICE, mac, name, eq + 1) < 0)
+		if (inv_var_set_secret(inv, INV_DEVICE, mac, name, eq + 1, o->set_secret[i]) < 0)
 			return -1;
 	}
 	for (unsigned i = 0; i < o->nunset; i++)
@@ -320,7 +333,7 @@ device_add_set(const char *cmd, int add, const char *macarg, const struct dev_op
 }
 
 static void
-dev_print_vars_json(const struct inv_vars *vs)
+dev_print_vars_json(const struct inv_vars *vs, int secrets)
 {
 	putchar('{');
 	for (size_t i = 0; i < vs->n; i++) {
@@ -328,7 +341,7 @@ dev_print_vars_json(const struct inv_vars *vs)
 			putchar(',');
 		cli_json_str(vs->v[i].name);
 		putchar(':');
-		cli_json_str(vs->v[i].value);
+		cli_json_str(secrets || !inv_var_is_secret(&vs->v[i]) ? vs->v[i].value : NULL);
 	}
 	putchar('}');
 }
@@ -347,7 +360,7 @@ dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
 	cli_json_str(d->notes[0] ? d->notes : NULL);
 	if (vs != NULL) {
 		fputs(",\"vars\":", stdout);
-		dev_print_vars_json(vs);
+		dev_print_vars_json(vs, secrets);
 	}
 	fputs(",\"key\":", stdout);
 	cli_json_str(key);
@@ -422,7 +435,9 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 		       "(hidden: --show-secrets)", when, status,
 		       dev_or_dash(seen.user_agent), dev_or_dash(seen.last_result));
 		for (size_t i = 0; i < vs.n; i++)
-			printf("var        %s=%s\n", vs.v[i].name, vs.v[i].value);
+			printf("var        %s=%s\n", vs.v[i].name,
+			       o->secrets || !inv_var_is_secret(&vs.v[i]) ? vs.v[i].value :
+			       "(hidden: --show-secrets)");
 	}
 	OPENSSL_cleanse(key, sizeof(key));
 	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));

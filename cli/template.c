@@ -48,8 +48,10 @@ static const char template_help[] =
 
 static const char var_help[] =
 "usage: prov var set [--product PN | --group G | --device MAC] NAME=VALUE ...\n"
+"                    [--secret]\n"
 "       prov var unset [--product PN | --group G | --device MAC] NAME ...\n"
 "       prov var list [--product PN | --group G | --device MAC] [--json]\n"
+"                     [--show-secrets]\n"
 "   (every command takes --db URL, default sqlite:./prov.db)\n"
 "\n"
 "Variables the server's templates expand. Without --product, --group or\n"
@@ -59,11 +61,18 @@ static const char var_help[] =
 "PN KEY KEY_ID) cannot be set. All of one command's variables change in\n"
 "one transaction, seen by a running server on its next request.\n"
 "\n"
+"Secrets: 'set --secret' makes the variables secrets (until unset); so\n"
+"are, without it, variables named as a secret parameter of the phone\n"
+"(Password_1_, Admin_Password, ...) and those whose name holds PASS, PWD,\n"
+"SECRET or KEY in any case. 'list' and 'prov device show' print a\n"
+"secret's value only with --show-secrets ('(hidden: --show-secrets)'; in\n"
+"--json null, with \"secret\":true). A secret is never logged.\n"
+"\n"
 "Exit status: 0 done, 1 the database failed, 2 bad usage.\n";
 
 struct tv_opts {
 	const char *db, *product, *group, *device;
-	int json;
+	int json, secret, secrets;
 };
 
 static int
@@ -73,6 +82,7 @@ tv_parse(const char *cmd, int argc, char **argv, struct tv_opts *o)
 		{ "db", required_argument, NULL, 'd' }, { "product", required_argument, NULL, 'p' },
 		{ "group", required_argument, NULL, 'g' }, { "device", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "secret", no_argument, NULL, 'z' }, { "show-secrets", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -88,6 +98,8 @@ tv_parse(const char *cmd, int argc, char **argv, struct tv_opts *o)
 		case 'g': o->group = optarg; break;
 		case 'm': o->device = optarg; break;
 		case 'j': o->json = 1; break;
+		case 'z': o->secret = 1; break;
+		case 'x': o->secrets = 1; break;
 		case ':': return -cli_usage(cmd, "%s needs a value", argv[optind - 1]);
 		default: return -cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -123,6 +135,10 @@ cmd_var(int argc, char **argv)
 	if (first < 0)
 		return -first;
 	set = strcmp(sub, "set") == 0;
+	if (o.secret && !set)
+		return cli_usage(cmd, "--secret is for 'prov var set'");
+	if (o.secrets && strcmp(sub, "list") != 0)
+		return cli_usage(cmd, "--show-secrets is for 'prov var list'");
 	if (strcmp(sub, "list") == 0 ? argc - 1 != first : argc - 1 == first)
 		return cli_usage(cmd, strcmp(sub, "list") == 0 ? "no arguments expected" :
 				 "expected NAME%s ...", set ? "=VALUE" : "");
@@ -164,14 +180,17 @@ cmd_var(int argc, char **argv)
 			return EXIT_FAIL;
 		}
 		for (size_t i = 0; i < vs.n; i++) {
+			int secret = inv_var_is_secret(&vs.v[i]);
+			const char *v = o.secrets || !secret ? vs.v[i].value : NULL;
+
 			if (o.json) {
 				fputs("{\"name\":", stdout);
 				cli_json_str(vs.v[i].name);
 				fputs(",\"value\":", stdout);
-				cli_json_str(vs.v[i].value);
-				fputs("}\n", stdout);
+				cli_json_str(v);
+				printf(",\"secret\":%s}\n", secret ? "true" : "false");
 			} else {
-				printf("%s=%s\n", vs.v[i].name, vs.v[i].value);
+				printf("%s=%s\n", vs.v[i].name, v != NULL ? v : "(hidden: --show-secrets)");
 			}
 		}
 		inv_vars_free(&vs);
@@ -186,7 +205,8 @@ cmd_var(int argc, char **argv)
 
 		snprintf(name, sizeof(name), "%.*s",
 			 (int)(eq != NULL ? (size_t)(eq - argv[i]) : strlen(argv[i])), argv[i]);
-		if (inv_var_set(inv, scope, owner, name, eq != NULL ? eq + 1 : NULL) < 0)
+		if (inv_var_set_secret(inv, scope, owner, name, eq != NULL ? eq + 1 : NULL,
+				       o.secret) < 0)
 			goto fail;
 	}
 	if (inv_commit(inv) < 0)

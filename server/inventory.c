@@ -7,6 +7,7 @@
  * inv_migrations[i] takes the inventory from version i to i + 1 and is
  * never edited once released.
  */
+#define _GNU_SOURCE /* strcasestr */
 #include "inventory.h"
 
 #include <fcntl.h>
@@ -20,6 +21,8 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+
+#include <prov/prov.h>
 
 #include "hex.h"
 
@@ -671,6 +674,19 @@ inv_vars_free(struct inv_vars *vs)
 	free(vs->v);
 	vs->v = NULL;
 	vs->n = 0;
+}
+
+int
+inv_var_is_secret(const struct inv_var *v)
+{
+	static const char *const words[] = { "PASS", "PWD", "SECRET", "KEY" };
+
+	if (v->secret || prov_param_is_secret(v->name))
+		return 1;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcasestr(v->name, words[i]) != NULL)
+			return 1;
+	return 0;
 }
 
 const char *

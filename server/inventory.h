@@ -71,6 +71,11 @@ struct inv_vars {
 	size_t n;
 };
 void inv_vars_free(struct inv_vars *vs);
+/* Whether v's value is a secret, printed only on request (never logged):
+ * set as one (--secret), or named as a secret parameter of the phone's
+ * catalogue (Password_1_, ...), or a name holding PASS, PWD, SECRET or
+ * KEY in any case (so also BYPASS: masked, harmless). */
+int inv_var_is_secret(const struct inv_var *v);
 /* The value of name (n bytes) in vs, or NULL. */
 const char *inv_vars_find(const struct inv_vars *vs, const char *name, size_t n);
 

@@ -52,9 +52,11 @@ database is private to its owner: it holds the keys.
   status     -
   user_agent -
   result     -
+  var        SIPPASS=(hidden: --show-secrets)
+  $ prov device show 000e08abcdef --show-secrets | grep var
   var        SIPPASS=s3cret
   $ prov device show 000e08abcdef --json
-  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":"s3cret"},"key":null,"key_id":1,"http_user":null,"http_password":null,"last_seen":null,"last_status":null,"user_agent":null,"last_result":null}
+  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"sales","serial":"FCH1","enabled":true,"notes":null,"vars":{"SIPPASS":null},"key":null,"key_id":1,"http_user":null,"http_password":null,"last_seen":null,"last_status":null,"user_agent":null,"last_result":null}
   $ prov device show 000e08abcdef --json --show-secrets | grep -Eo '"key":"[0-9a-f]{64}"' | wc -l
   1
   $ K1=$(prov device key 000e08abcdef) && echo ${#K1}
@@ -92,8 +94,8 @@ Variables of every scope:
   OUTBOUND=sbc.example.com
   PROXY=sip.example.com
   $ prov var list --product CP-8841-3PCC --json
-  {"name":"LINE","value":"1"}
-  {"name":"TZ","value":"UTC"}
+  {"name":"LINE","value":"1","secret":false}
+  {"name":"TZ","value":"UTC","secret":false}
   $ prov var unset OUTBOUND && prov var list
   PROXY=sip.example.com
   $ prov var set --group a --product b X=1
@@ -166,6 +168,8 @@ Import: one transaction, line-numbered errors, nothing imported on error.
   $ prov device import ten.csv --db sqlite:i.db && prov device list --db sqlite:i.db | wc -l
   10000
   $ prov device show 001122000005 --db sqlite:i.db --json | grep -o '"vars":{[^}]*}'
+  "vars":{"SIPPASS":null,"SIPUSER":"1005"}
+  $ prov device show 001122000005 --db sqlite:i.db --json --show-secrets | grep -o '"vars":{[^}]*}'
   "vars":{"SIPPASS":"p,w\"5","SIPUSER":"1005"}
   $ prov device import dup.csv --db sqlite:i.db
   prov: dup.csv:2: 001122000000: already in the inventory
