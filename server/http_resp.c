@@ -419,6 +419,9 @@ conn_get(struct http_conn *c)
 	if (fd < 0) {
 		int status_err = http_root_status(c, fd);
 
+		if (status_err == 404 && c->h->srv->cfg->n_routes > 0)
+			render_miss_pad(c->h->srv->inv); /* as long as a device's miss */
+
 		return http_conn_error(c, status_err, root_strerror(fd), NULL);
 	}
 	size = (uint64_t)st.st_size;

@@ -157,6 +157,12 @@ int render_fd(struct inv **inv, const char *db, char *const *routes, unsigned n,
 	      size_t len, const char *scheme, const struct sockaddr_storage *local,
 	      const char *client);
 
+/* The reads a rendered route does before a miss (the device and its key),
+ * for a MAC that is none: a listener calls it before answering a missing
+ * static file, so that miss takes as long as a device's (S-SEC-2). inv
+ * may be NULL (no routes). */
+void render_miss_pad(struct inv *inv);
+
 /* Renders template tmpl for device mac, unpacked (for `prov device
  * render` and render_path): *out fresh. Same statuses. */
 enum render_status render_device(struct inv *inv, const char *mac, const char *tmpl,
