@@ -13,6 +13,10 @@
  *       the serial read, (b), then gzip and AES-256-CBC with the
  *       device's key: what the server sends for a profile not yet cached
  *   (d) render_path again, nothing changed: the worker's cached response
+ *   (e) render_path on a plain route (no gzip, no encryption) for a device
+ *       not rendered since the last change (iterations + warm-up devices,
+ *       each with its 20 variables, one per iteration): the first fetch
+ *       of each phone after a change, the per-device cost of a render
  *
  * Values hold no character to escape (the common case; one that does
  * costs a copy).
@@ -73,12 +77,14 @@ main(int argc, char **argv)
 {
 	unsigned iter = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : BENCH_ITER;
 	char dir[] = "/tmp/bench_render.XXXXXX", url[64], why[512], name[16], val[32];
-	static char *routes[] = { "/e/$MA.cfg template=$PN gzip encrypt=openssl" };
+	static char *routes[] = { "/e/$MA.cfg template=$PN gzip encrypt=openssl",
+				  "/p/$MA.xml template=$PN" };
+	char ppath[32];
 	struct render_env env = { "127.0.0.1", "80", "http", NULL, NULL };
 	struct inv_device d;
 	struct inv *inv;
 	struct render_res res;
-	double *t[4];
+	double *t[5];
 	char *tpl, *out;
 	size_t len = 0, olen;
 	char msg[256];
@@ -112,10 +118,28 @@ main(int argc, char **argv)
 		    inv_var_set(inv, INV_GLOBAL, "", name, val) < 0)
 			goto fail;
 	}
-	for (int k = 0; k < 4; k++)
+	/* (e)'s devices: 2000 + i, as many as iterations. */
+	if (inv_begin(inv) < 0)
+		goto fail;
+	for (unsigned i = 0; i < iter + BENCH_WARMUP; i++) {
+		struct inv_device e = d;
+
+		snprintf(e.mac, sizeof(e.mac), "0011%08x", 0x20000000u + i);
+		if (inv_device_add(inv, &e) < 0)
+			goto fail;
+		for (unsigned k = 0; k < BENCH_VARS; k++) {
+			snprintf(name, sizeof(name), "V%u", k);
+			snprintf(val, sizeof(val), "value %u of device %u", k, i);
+			if (inv_var_set(inv, INV_DEVICE, e.mac, name, val) < 0)
+				goto fail;
+		}
+	}
+	if (inv_commit(inv) < 0)
+		goto fail;
+	for (int k = 0; k < 5; k++)
 		t[k] = calloc(iter, sizeof(double));
 	for (unsigned i = 0; i < iter + BENCH_WARMUP; i++) {
-		double t0 = bench_now_us(), t1, tb, t2, t3, t4;
+		double t0 = bench_now_us(), t1, tb, t2, t3, t4, t5;
 
 		if (prov_macro_expand(tpl, len, 0, PROV_MACRO_XML | PROV_MACRO_USCORE, bench_lookup,
 				      NULL, &out, &olen, msg, sizeof(msg)) != PROV_OK)
@@ -141,14 +165,20 @@ main(int argc, char **argv)
 			goto fail;
 		free(res.body);
 		t4 = bench_now_us();
+		snprintf(ppath, sizeof(ppath), "/p/0011%08x.xml", 0x20000000u + i);
+		if (render_path(inv, routes, 2, ppath, strlen(ppath), &env, &res) != RENDER_OK)
+			goto fail;
+		free(res.body);
+		t5 = bench_now_us();
 		if (i >= BENCH_WARMUP) {
 			t[0][i - BENCH_WARMUP] = t1 - t0;
 			t[1][i - BENCH_WARMUP] = tb - t1;
 			t[2][i - BENCH_WARMUP] = t3 - t2;
 			t[3][i - BENCH_WARMUP] = t4 - t3;
+			t[4][i - BENCH_WARMUP] = t5 - t4;
 		}
 	}
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 5; k++)
 		qsort(t[k], iter, sizeof(double), bench_cmp);
 	printf("template %zu bytes, %u elements, %u iterations (medians)\n\n", len,
 	       BENCH_PARAMS, iter);
@@ -158,6 +188,8 @@ main(int argc, char **argv)
 	printf("| (c) render_path, inventory changed: (b) + gzip + AES-256-CBC | %.1f |\n",
 	       t[2][iter / 2]);
 	printf("| (d) render_path, unchanged: the cached response | %.1f |\n", t[3][iter / 2]);
+	printf("| (e) render_path, plain route, a device not yet rendered since the change |"
+	       " %.1f |\n", t[4][iter / 2]);
 	inv_close(inv);
 	unlink(url + 7);
 	rmdir(dir);

@@ -142,7 +142,8 @@ route_match(const struct route *r, const char *path, size_t len, char mac[13],
 
 /* Everything one render looks names up in. */
 struct render_vars {
-	struct inv_vars scope[4];      /* INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL */
+	const struct inv_vars *scope[4]; /* INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL */
+	struct inv_vars own[4];        /* those read for this render alone */
 	const struct inv_device *d;
 	const struct render_env *env;
 	char mau[13], macc[18], psn[16], key[INV_KEY_HEX + 1], key_id[16];
@@ -165,7 +166,7 @@ render_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 	const char *v;
 
 	for (int s = 0; s < 4; s++)
-		if ((v = inv_vars_find(&rv->scope[s], name, n)) != NULL) {
+		if (rv->scope[s] != NULL && (v = inv_vars_find(rv->scope[s], name, n)) != NULL) {
 			*vlen = strlen(v);
 			return v;
 		}
@@ -184,14 +185,123 @@ static void
 render_vars_free(struct render_vars *rv)
 {
 	for (int s = 0; s < 4; s++)
-		inv_vars_free(&rv->scope[s]);
+		inv_vars_free(&rv->own[s]);
 	OPENSSL_cleanse(rv->key, sizeof(rv->key));
 }
 
-/* Loads the four scopes and the identity of d. Returns 0 or -1. */
+/* ---- what renders share, per inventory serial ---------------------------------- */
+
+/* The variables of a group, a product and the global scope, and the
+ * templates, are the same for every device rendered under one inventory
+ * serial: a worker keeps them, tagged with the serial they were read
+ * under (read after it, so never older than it; the serial only grows),
+ * so that rendering one more device reads only the device's own rows. A
+ * direct-mapped table each; a collision reads again. Values may be
+ * secrets: wiped when replaced (inv_vars_free). */
+struct render_scope_slot {
+	int64_t serial;                /* -1: empty */
+	enum inv_scope scope;
+	char owner[INV_FIELD_MAX];
+	struct inv_vars vs;
+};
+
+struct render_tpl_slot {
+	int64_t serial;                /* -1: empty */
+	char name[INV_FIELD_MAX];
+	char *body;
+	size_t len;
+};
+
+static struct render_scope_slot *render_scopes;
+static struct render_tpl_slot *render_tpls;
+
+static uint32_t
+render_hash(uint32_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static int
-render_vars_load(struct inv *inv, const struct inv_device *d, const struct render_env *env,
-		 struct render_vars *rv)
+render_shared_init(void)
+{
+	if (render_scopes == NULL) {
+		if ((render_scopes = calloc(RENDER_SCOPE_SLOTS, sizeof(*render_scopes))) == NULL)
+			return -1;
+		for (size_t i = 0; i < RENDER_SCOPE_SLOTS; i++)
+			render_scopes[i].serial = -1;
+	}
+	if (render_tpls == NULL) {
+		if ((render_tpls = calloc(RENDER_TPL_SLOTS, sizeof(*render_tpls))) == NULL)
+			return -1;
+		for (size_t i = 0; i < RENDER_TPL_SLOTS; i++)
+			render_tpls[i].serial = -1;
+	}
+	return 0;
+}
+
+/* The variables of (scope, owner) under serial, read when not kept:
+ * borrowed until the next call. NULL on a database failure. */
+static const struct inv_vars *
+render_scope_get(struct inv *inv, int64_t serial, enum inv_scope scope, const char *owner)
+{
+	struct render_scope_slot *sl;
+
+	if (strlen(owner) >= INV_FIELD_MAX || render_shared_init() < 0)
+		return NULL;
+	sl = &render_scopes[render_hash(2166136261u ^ (uint32_t)scope, owner) %
+			    RENDER_SCOPE_SLOTS];
+	if (sl->serial == serial && sl->scope == scope && strcmp(sl->owner, owner) == 0)
+		return &sl->vs;
+	inv_vars_free(&sl->vs);
+	sl->serial = -1;
+	if (inv_vars_get(inv, scope, owner, &sl->vs) < 0)
+		return NULL;
+	sl->serial = serial;
+	sl->scope = scope;
+	strcpy(sl->owner, owner);
+	return &sl->vs;
+}
+
+/* Template name under serial: 1 with *body borrowed until the next call,
+ * 0 none, -1 database failure. */
+static int
+render_tpl_get(struct inv *inv, int64_t serial, const char *name, const char **body,
+	       size_t *len)
+{
+	struct render_tpl_slot *sl;
+	char *b;
+	size_t n;
+	int r;
+
+	if (strlen(name) >= INV_FIELD_MAX || render_shared_init() < 0)
+		return -1;
+	sl = &render_tpls[render_hash(2166136261u, name) % RENDER_TPL_SLOTS];
+	if (sl->serial == serial && strcmp(sl->name, name) == 0) {
+		*body = sl->body;
+		*len = sl->len;
+		return sl->body != NULL;
+	}
+	r = inv_template_get(inv, name, &b, &n);
+	if (r < 0)
+		return -1;
+	free(sl->body);
+	sl->body = b;                  /* NULL: known to be missing */
+	sl->len = n;
+	sl->serial = serial;
+	strcpy(sl->name, name);
+	*body = b;
+	*len = n;
+	return r;
+}
+
+/* Loads the four scopes and the identity of d; with serial >= 0 the
+ * group, product and global ones come from (and go to) the worker's
+ * tables. Returns 0 or -1. */
+static int
+render_vars_load(struct inv *inv, int64_t serial, const struct inv_device *d,
+		 const struct render_env *env, struct render_vars *rv)
 {
 	const enum inv_scope order[4] = { INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL };
 	const char *owner[4] = { d->mac, d->group, d->product, "" };
@@ -205,7 +315,12 @@ render_vars_load(struct inv *inv, const struct inv_device *d, const struct rende
 	for (int s = 0; s < 4; s++) {
 		if (owner[s][0] == '\0' && order[s] != INV_GLOBAL)
 			continue;
-		if (inv_vars_get(inv, order[s], owner[s], &rv->scope[s]) < 0) {
+		if (serial >= 0 && order[s] != INV_DEVICE) {
+			rv->scope[s] = render_scope_get(inv, serial, order[s], owner[s]);
+		} else if (inv_vars_get(inv, order[s], owner[s], &rv->own[s]) == 0) {
+			rv->scope[s] = &rv->own[s];
+		}
+		if (rv->scope[s] == NULL) {
 			render_vars_free(rv);
 			return -1;
 		}
@@ -256,32 +371,47 @@ render_expand(struct render_vars *rv, const char *text, size_t len, unsigned fla
 	return RENDER_FAIL;
 }
 
-enum render_status
-render_device(struct inv *inv, const char *mac, const char *tmpl,
-	      const struct render_env *env, char **out, size_t *len, char *why, size_t whylen)
+/* render_device with the worker's tables under serial (-1: none), for
+ * the device dev when already read (NULL: read it here). */
+static enum render_status
+render_device_at(struct inv *inv, int64_t serial, const struct inv_device *dev,
+		 const char *mac, const char *tmpl, const struct render_env *env, char **out,
+		 size_t *len, char *why, size_t whylen)
 {
 	struct inv_device d;
 	struct render_vars rv;
-	char *name = NULL, *body = NULL;
-	size_t nlen, blen;
+	char *name = NULL, *owned = NULL;
+	const char *body = NULL;
+	size_t nlen, blen = 0;
 	enum render_status st;
 	int r;
 
 	*out = NULL;
 	*len = 0;
-	r = inv_device_get(inv, mac, &d);
+	if (dev != NULL) {
+		d = *dev;
+		r = 1;
+	} else {
+		r = inv_device_get(inv, mac, &d);
+	}
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 	if (r < 0)
 		return render_dbfail(inv, why, whylen);
 	if (r == 0 || !d.enabled) {
 		snprintf(why, whylen, "%s: %s", mac, r == 0 ? "not in the inventory" : "disabled");
 		return RENDER_MISS;
 	}
-	if (render_vars_load(inv, &d, env, &rv) < 0)
+	if (render_vars_load(inv, serial, &d, env, &rv) < 0)
 		return render_dbfail(inv, why, whylen);
 	st = render_expand(&rv, tmpl, strlen(tmpl), 0, &name, &nlen, why, whylen);
 	if (st != RENDER_OK)
 		goto out;
-	r = inv_template_get(inv, name, &body, &blen);
+	if (serial >= 0) {
+		r = render_tpl_get(inv, serial, name, &body, &blen);
+	} else {
+		r = inv_template_get(inv, name, &owned, &blen);
+		body = owned;
+	}
 	if (r <= 0) {
 		if (r < 0)
 			st = render_dbfail(inv, why, whylen);
@@ -294,9 +424,16 @@ render_device(struct inv *inv, const char *mac, const char *tmpl,
 	st = render_expand(&rv, body, blen, PROV_MACRO_XML, out, len, why, whylen);
 out:
 	free(name);
-	free(body);
+	free(owned);
 	render_vars_free(&rv);
 	return st;
+}
+
+enum render_status
+render_device(struct inv *inv, const char *mac, const char *tmpl,
+	      const struct render_env *env, char **out, size_t *len, char *why, size_t whylen)
+{
+	return render_device_at(inv, -1, NULL, mac, tmpl, env, out, len, why, whylen);
 }
 
 /* ---- HTTP Digest ------------------------------------------------------------------ */
@@ -481,22 +618,21 @@ render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct rend
  * unknown or disabled, or a key number it does not hold, is a miss here. */
 static enum render_status
 render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
-	    struct render_res *res)
+	    struct render_res *res, struct inv_device *d)
 {
 	const char *mac = res->mac[0] != '\0' ? res->mac :
 		env->cert_mac != NULL ? env->cert_mac : "";
 	char key[INV_KEY_HEX + 1] = "";
-	struct inv_device d;
 	unsigned id = key_id;
 	int dr, kr;
 
-	dr = inv_device_get(inv, mac, &d);
+	dr = inv_device_get(inv, mac, d);
 	kr = dr < 0 ? -1 : inv_key_get(inv, mac, &id, key);
 	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+	OPENSSL_cleanse(d->http_password, sizeof(d->http_password));
 	if (dr < 0 || kr < 0)
 		return render_dbfail(inv, res->why, sizeof(res->why));
-	if (dr == 0 || !d.enabled) {
+	if (dr == 0 || !d->enabled) {
 		snprintf(res->why, sizeof(res->why), "%s: %s", mac[0] != '\0' ? mac : "(no MAC)",
 			 dr == 0 ? "not in the inventory" : "disabled");
 		return RENDER_MISS;
@@ -513,11 +649,14 @@ render_miss_pad(struct inv *inv)
 {
 	struct render_res res;
 	struct render_env env = { NULL, NULL, NULL, NULL, NULL };
+	struct inv_device d;
 
-	if (inv == NULL)
+	int64_t serial;
+
+	if (inv == NULL || inv_serial(inv, &serial) < 0)
 		return;
 	memset(&res, 0, sizeof(res));
-	(void)render_gate(inv, &env, 0, &res);
+	(void)render_gate(inv, &env, 0, &res, &d);
 }
 
 /* The index of the first route matching path, or -1; r, mac and key_id
@@ -619,6 +758,7 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	    const struct render_env *env, struct render_res *res)
 {
 	struct route r;
+	struct inv_device dev;
 	struct render_slot *slot;
 	char envkey[96];
 	unsigned key_id = 0, idx;
@@ -634,10 +774,14 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	/* Credentials first: nothing about the device is told before. */
 	if ((r.flags & ROUTE_AUTH_DIGEST) && (st = render_auth_check(inv, env, res)) != RENDER_OK)
 		return st;
+	/* The serial first: every row read after it is at least that new,
+	 * so what is cached under it is never older than it says. */
+	if (inv_serial(inv, &serial) < 0)
+		return render_dbfail(inv, res->why, sizeof(res->why));
 	/* S-SEC-2, timing: every request on a route reads the device and the
 	 * key its path names before any check decides, so no kind of miss
 	 * answers sooner than another (bench/enum_timing.sh). */
-	if ((st = render_gate(inv, env, key_id, res)) != RENDER_OK)
+	if ((st = render_gate(inv, env, key_id, res, &dev)) != RENDER_OK)
 		return st;
 	if (res->mac[0] == '\0') {
 		if (env->cert_mac == NULL || env->cert_mac[0] == '\0') {
@@ -666,8 +810,6 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	}
 	snprintf(envkey, sizeof(envkey), "%s %s %s", env->scheme ? env->scheme : "",
 		 env->servip ? env->servip : "", env->port ? env->port : "");
-	if (inv_serial(inv, &serial) < 0)
-		return render_dbfail(inv, res->why, sizeof(res->why));
 	slot = render_slot(idx, res->mac, key_id, envkey);
 	if (slot != NULL && render_slot_is(slot, serial, idx, res->mac, key_id, envkey)) {
 		if ((res->body = malloc(slot->len + 1)) == NULL) {
@@ -678,8 +820,8 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		res->len = slot->len;
 		return RENDER_OK;
 	}
-	st = render_device(inv, res->mac, r.tmpl, env, &res->body, &res->len, res->why,
-			   sizeof(res->why));
+	st = render_device_at(inv, serial, &dev, res->mac, r.tmpl, env, &res->body, &res->len,
+			      res->why, sizeof(res->why));
 	if (st == RENDER_OK)
 		st = render_pack(inv, &r, key_id, res);
 	/* Kept under the serial read before rendering, and only when nothing

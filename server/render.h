@@ -50,6 +50,11 @@
  * profile costs about what a static file does. Bodies hold secrets: they
  * are wiped when replaced.
  *
+ * Shared per serial: a group's, a product's and the global variables and
+ * the templates are kept per worker under the inventory serial they were
+ * read at (RENDER_SCOPE_SLOTS, RENDER_TPL_SLOTS), so rendering one more
+ * device after a change reads only that device's rows (bench_render (e)).
+ *
  * One per worker process, single-threaded (the cache is the process's).
  */
 #ifndef PROV_SERVER_RENDER_H
@@ -69,6 +74,8 @@
 #define RENDER_NONCE_TTL_MS 60000      /* a Digest nonce's life; then stale=true */
 #define RENDER_SEEN_SLOTS 4096u        /* Digest nonces a worker tracks nc of */
 #define RENDER_CHALLENGE_MAX 192u      /* the WWW-Authenticate header line */
+#define RENDER_SCOPE_SLOTS 256u        /* group/product/global scopes kept per worker */
+#define RENDER_TPL_SLOTS 64u           /* templates kept per worker */
 
 struct inv;
 
