@@ -242,9 +242,12 @@ render_shared_init(void)
 }
 
 /* The variables of (scope, owner) under serial, read when not kept:
- * borrowed until the next call. NULL on a database failure. */
+ * borrowed until the next call. NULL on a database failure, and when
+ * the slot is one of held[0..nheld) (the same render's other scopes,
+ * which it must not replace): the caller then reads them itself. */
 static const struct inv_vars *
-render_scope_get(struct inv *inv, int64_t serial, enum inv_scope scope, const char *owner)
+render_scope_get(struct inv *inv, int64_t serial, enum inv_scope scope, const char *owner,
+		 const struct inv_vars *const *held, int nheld)
 {
 	struct render_scope_slot *sl;
 
@@ -254,6 +257,9 @@ render_scope_get(struct inv *inv, int64_t serial, enum inv_scope scope, const ch
 			    RENDER_SCOPE_SLOTS];
 	if (sl->serial == serial && sl->scope == scope && strcmp(sl->owner, owner) == 0)
 		return &sl->vs;
+	for (int i = 0; i < nheld; i++)
+		if (held[i] == &sl->vs)
+			return NULL;
 	inv_vars_free(&sl->vs);
 	sl->serial = -1;
 	if (inv_vars_get(inv, scope, owner, &sl->vs) < 0)
@@ -315,11 +321,12 @@ render_vars_load(struct inv *inv, int64_t serial, const struct inv_device *d,
 	for (int s = 0; s < 4; s++) {
 		if (owner[s][0] == '\0' && order[s] != INV_GLOBAL)
 			continue;
-		if (serial >= 0 && order[s] != INV_DEVICE) {
-			rv->scope[s] = render_scope_get(inv, serial, order[s], owner[s]);
-		} else if (inv_vars_get(inv, order[s], owner[s], &rv->own[s]) == 0) {
+		if (serial >= 0 && order[s] != INV_DEVICE)
+			rv->scope[s] = render_scope_get(inv, serial, order[s], owner[s],
+							 rv->scope, s);
+		if (rv->scope[s] == NULL &&
+		    inv_vars_get(inv, order[s], owner[s], &rv->own[s]) == 0)
 			rv->scope[s] = &rv->own[s];
-		}
 		if (rv->scope[s] == NULL) {
 			render_vars_free(rv);
 			return -1;
