@@ -9,14 +9,17 @@
  * behind one NAT fetching their own profiles are never refused for one
  * another's successes.
  *
- * One table per worker (SO_REUSEPORT spreads an address's connections
- * over the workers, so with N workers a walker gets at most N times the
- * burst before every worker refuses it). The table is fixed-size and
+ * One table for all workers: made by the master before it forks them, in
+ * MAP_SHARED memory, so an address's connections, which SO_REUSEPORT
+ * spreads over the workers, all fill one bucket and a walker gets its
+ * burst once, not once per worker. The table is fixed-size and
  * set-associative: memory does not grow with the number of addresses; a
  * new address takes the emptiest slot of its set, never one in cool-down
  * if another is free.
  *
- * Single-threaded (the worker's loop).
+ * Processes and threads: every access holds the set's lock, one of
+ * GUARD_LOCKS process-shared robust mutexes (a worker dying with one held
+ * hands it on; the sets under it are forgotten).
  */
 #ifndef PROV_SERVER_GUARD_H
 #define PROV_SERVER_GUARD_H
@@ -25,7 +28,8 @@
 #include <sys/socket.h>
 
 #define GUARD_SETS 16384u   /* sets of the address table (power of 2) */
-#define GUARD_WAYS 4u       /* addresses per set: 65536 tracked per worker */
+#define GUARD_WAYS 4u       /* addresses per set: 65536 tracked in all */
+#define GUARD_LOCKS 256u    /* locks striped over the sets */
 
 struct guard;
 struct metrics;
@@ -37,6 +41,8 @@ struct guard_limits {
 	unsigned cooldown_s;
 };
 
+/* A table in shared memory: create it before forking the workers that
+ * share it. guard_free unmaps this process's view (NULL-safe). */
 struct guard *guard_new(struct metrics *m);
 void guard_free(struct guard *g);
 

@@ -169,6 +169,7 @@ struct master {
 	struct opts opt;
 	struct srv_cfg cfg;
 	struct metrics *metrics;
+	struct guard *guard;         /* enumeration defence, shared by the workers */
 	struct lsock ls[4 * CONFIG_LISTEN_MAX];
 	unsigned n_ls;
 	pid_t *pids;                 /* [workers] */
@@ -540,11 +541,9 @@ worker_run(struct master *m, unsigned idx)
 	w.srv.root_fd = w.srv.upload_fd = -1;
 	w.srv.cfg = &m->cfg;
 	w.srv.loop = loop_new();
-	w.srv.guard = guard_new(m->metrics);
-	if (w.srv.loop == NULL || w.srv.guard == NULL) {
+	w.srv.guard = m->guard;      /* the master's, one for all workers */
+	if (w.srv.loop == NULL) {
 		log_msg(LOG_ERR, "worker %u: out of memory", idx);
-		loop_free(w.srv.loop);
-		guard_free(w.srv.guard);
 		return 1;
 	}
 	w.srv.root_fd = root_dir_open(m->cfg.root);
@@ -616,7 +615,6 @@ out:
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
-	guard_free(w.srv.guard);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);
@@ -810,8 +808,9 @@ serve_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	serve_raise_nofile();
 	m->metrics = metrics_new();
+	m->guard = m->metrics != NULL ? guard_new(m->metrics) : NULL;
 	m->pids = calloc(m->cfg.workers, sizeof(pid_t));
-	if (m->metrics == NULL || m->pids == NULL) {
+	if (m->metrics == NULL || m->guard == NULL || m->pids == NULL) {
 		fprintf(stderr, "prov: serve: out of memory\n");
 		rc = 1;
 		goto out;
@@ -831,6 +830,7 @@ out:
 		free(m->ls[i].fd);
 	}
 	free(m->pids);
+	guard_free(m->guard);
 	metrics_free(m->metrics);
 	config_fini(&m->cfg);
 	free(m);

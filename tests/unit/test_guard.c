@@ -13,6 +13,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "guard.h"
 #include "metrics.h"
@@ -154,6 +156,39 @@ s_sec_2_off(void **state)
 	guard_free(g);
 }
 
+/* The table is shared by the processes forked after guard_new (the
+ * workers): misses counted in two children fill one bucket, so the burst
+ * is per address across workers, and the parent sees the cool-down. */
+static void
+s_sec_2_one_table_for_all_workers(void **state)
+{
+	struct guard *g = guard_new(NULL);
+	unsigned char a[16];
+	pid_t pid[2];
+	int st;
+
+	(void)state;
+	assert_non_null(g);
+	addr4("192.0.2.77", a);
+	for (int k = 0; k < 2; k++) {
+		pid[k] = fork();
+		assert_true(pid[k] >= 0);
+		if (pid[k] == 0) {
+			/* 5 misses each, one after the other: 10 in all, the burst */
+			for (int i = 0; i < 5; i++)
+				guard_miss(g, a, 1000 + k, &lim, "test");
+			_exit(guard_blocked(g, a, 1000 + k, &lim) ? 1 : 0);
+		}
+		assert_int_equal(waitpid(pid[k], &st, 0), pid[k]);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 0);     /* 10 misses: not yet */
+	}
+	assert_false(guard_blocked(g, a, 1002, &lim));
+	guard_miss(g, a, 1002, &lim, "test");            /* the 11th, in a third process */
+	assert_true(guard_blocked(g, a, 1003, &lim));
+	guard_free(g);
+}
+
 int
 main(void)
 {
@@ -163,6 +198,7 @@ main(void)
 		cmocka_unit_test(s_sec_2_ipv6_per_64_ipv4_per_address),
 		cmocka_unit_test(s_sec_2_full_table_keeps_cooldowns),
 		cmocka_unit_test(s_sec_2_off),
+		cmocka_unit_test(s_sec_2_one_table_for_all_workers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

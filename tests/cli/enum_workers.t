@@ -1,0 +1,49 @@
+The enumeration defence with several workers: the table of misses is one
+for all workers (shared memory made before they are forked), so an address
+whose connections SO_REUSEPORT spreads over two workers gets its burst of
+misses once, not once per worker. Spec: server.md S-SEC-2; reliability.md
+R-ENUM; issue 13 item 5.
+
+  $ . "$TESTDIR_SRC/../integration/servers.sh"
+  $ prov_servers_init
+  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ prov device add 001122aa0001 --product CP-8841-3PCC --db $DB
+  $ printf '<flat-profile><GPP_A>$MA</GPP_A></flat-profile>\n' > t.xml && prov template set CP-8841-3PCC t.xml --db $DB
+  $ prov_serve $R --workers 2 --log-level debug --route '/$MA.xml template=$PN' --enum-miss-burst 20 --enum-miss-rate 1 --enum-cooldown-s 600
+  $ H=$PROV_SERVE_HTTP
+
+A walker from 127.0.0.7, one new connection per request (each from a new
+source port, so the kernel spreads them over both workers):
+
+  $ cat > walk.py <<'PY'
+  > import http.client, sys
+  > port, addr, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+  > seen = {}
+  > for i in range(n):
+  >     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(addr, 0))
+  >     c.request("GET", "/0000000%05x.xml" % i)
+  >     r = c.getresponse(); r.read(); c.close()
+  >     seen[r.status] = seen.get(r.status, 0) + 1
+  > print(" ".join("%d=%d" % (s, seen.get(s, 0)) for s in (200, 404, 429)))
+  > PY
+  $ python3 walk.py $H 127.0.0.7 200
+  200=0 404=21 429=179
+
+Both workers answered its misses (the debug log names each worker's
+pid), yet together they let through only the one burst: with a table per
+worker the walker would have had up to 42 misses. One cool-down started,
+logged once, counted once:
+
+  $ grep -- '127.0.0.7:[0-9]* GET .* -> 404' $PROV_SERVE_LOG | sed 's/\].*//' | sort -u | wc -l
+  2
+  $ grep -c 'enumeration: 127.0.0.7:[0-9]*: more than 20 misses' $PROV_SERVE_LOG
+  1
+  $ curl -s http://127.0.0.1:$H/metrics | grep -E '^prov_enum_blocked_total'
+  prov_enum_blocked_total 1
+
+Another address, and the real phone, are served meanwhile:
+
+  $ curl -s -o /dev/null -w '%{http_code}\n' --interface 127.0.0.8 http://127.0.0.1:$H/001122aa0001.xml
+  200
+
+  $ prov_servers_stop
