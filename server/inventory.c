@@ -449,7 +449,8 @@ inv_var_name_ok(const char *s, const char **why)
 	 * for (render.c). $PSN, $SERVIP, $PORT and $SCHEME may be set: the
 	 * server's value is the fallback (device > group > product > global >
 	 * identity > server). */
-	static const char *const reserved[] = { "MA", "MAU", "MAC", "SN", "PN", "KEY", "KEY_ID" };
+	static const char *const reserved[] = { "MA", "MAU", "MAC", "SN", "PN", "KEY", "KEY_ID",
+						"HTTP_USER", "HTTP_PASSWORD" };
 	size_t n = strlen(s);
 
 	*why = NULL;

@@ -162,6 +162,8 @@ render_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 		{ "PN", d->product }, { "PSN", rv->psn }, { "KEY", rv->key },
 		{ "KEY_ID", rv->key_id }, { "SERVIP", rv->env->servip },
 		{ "PORT", rv->env->port }, { "SCHEME", rv->env->scheme },
+		{ "HTTP_USER", d->http_user[0] != '\0' ? d->http_user : NULL },
+		{ "HTTP_PASSWORD", d->http_password[0] != '\0' ? d->http_password : NULL },
 	};
 	const char *v;
 
@@ -401,15 +403,17 @@ render_device_at(struct inv *inv, int64_t serial, const struct inv_device *dev,
 	} else {
 		r = inv_device_get(inv, mac, &d);
 	}
-	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 	if (r < 0)
 		return render_dbfail(inv, why, whylen);
 	if (r == 0 || !d.enabled) {
+		OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 		snprintf(why, whylen, "%s: %s", mac, r == 0 ? "not in the inventory" : "disabled");
 		return RENDER_MISS;
 	}
-	if (render_vars_load(inv, serial, &d, env, &rv) < 0)
+	if (render_vars_load(inv, serial, &d, env, &rv) < 0) {
+		OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 		return render_dbfail(inv, why, whylen);
+	}
 	st = render_expand(&rv, tmpl, strlen(tmpl), 0, &name, &nlen, why, whylen);
 	if (st != RENDER_OK)
 		goto out;
@@ -433,6 +437,7 @@ out:
 	free(name);
 	free(owned);
 	render_vars_free(&rv);
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 	return st;
 }
 
@@ -622,7 +627,8 @@ render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct rend
 /* The reads every request on a route does (render_path): the device the
  * path or the certificate names and the key the path names (the current
  * one when none), whether or not a check will refuse it first. A device
- * unknown or disabled, or a key number it does not hold, is a miss here. */
+ * unknown or disabled, or a key number it does not hold, is a miss here.
+ * *d gets the device (the caller wipes its http_password). */
 static enum render_status
 render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
 	    struct render_res *res, struct inv_device *d)
@@ -636,7 +642,6 @@ render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
 	dr = inv_device_get(inv, mac, d);
 	kr = dr < 0 ? -1 : inv_key_get(inv, mac, &id, key);
 	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(d->http_password, sizeof(d->http_password));
 	if (dr < 0 || kr < 0)
 		return render_dbfail(inv, res->why, sizeof(res->why));
 	if (dr == 0 || !d->enabled) {
@@ -663,7 +668,9 @@ render_miss_pad(struct inv *inv)
 	if (inv == NULL || inv_serial(inv, &serial) < 0)
 		return;
 	memset(&res, 0, sizeof(res));
+	memset(&d, 0, sizeof(d));
 	(void)render_gate(inv, &env, 0, &res, &d);
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 }
 
 /* The index of the first route matching path, or -1; r, mac and key_id
@@ -760,16 +767,19 @@ render_slot_put(struct render_slot *s, int64_t serial, unsigned route, const cha
 	snprintf(s->env, sizeof(s->env), "%s", envkey);
 }
 
+static enum render_status render_path_device(struct inv *inv, const struct route *rp,
+					     unsigned idx, unsigned key_id, int64_t serial,
+					     const struct inv_device *dev,
+					     const struct render_env *env, struct render_res *res);
+
 enum render_status
 render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, size_t len,
 	    const struct render_env *env, struct render_res *res)
 {
 	struct route r;
 	struct inv_device dev;
-	struct render_slot *slot;
-	char envkey[96];
 	unsigned key_id = 0, idx;
-	int64_t serial = -1, serial2 = -1;
+	int64_t serial = -1;
 	int found;
 	enum render_status st;
 
@@ -788,8 +798,26 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	/* S-SEC-2, timing: every request on a route reads the device and the
 	 * key its path names before any check decides, so no kind of miss
 	 * answers sooner than another (bench/enum_timing.sh). */
-	if ((st = render_gate(inv, env, key_id, res, &dev)) != RENDER_OK)
-		return st;
+	memset(&dev, 0, sizeof(dev));
+	st = render_gate(inv, env, key_id, res, &dev);
+	if (st == RENDER_OK)
+		st = render_path_device(inv, &r, idx, key_id, serial, &dev, env, res);
+	OPENSSL_cleanse(dev.http_password, sizeof(dev.http_password));
+	return st;
+}
+
+/* render_path once the device passed the gate. */
+static enum render_status
+render_path_device(struct inv *inv, const struct route *rp, unsigned idx, unsigned key_id,
+		   int64_t serial, const struct inv_device *dev, const struct render_env *env,
+		   struct render_res *res)
+{
+	const struct route r = *rp;
+	struct render_slot *slot;
+	char envkey[96];
+	int64_t serial2 = -1;
+	enum render_status st;
+
 	if (res->mac[0] == '\0') {
 		if (env->cert_mac == NULL || env->cert_mac[0] == '\0') {
 			snprintf(res->why, sizeof(res->why), "no client certificate naming a MAC");
@@ -827,7 +855,7 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		res->len = slot->len;
 		return RENDER_OK;
 	}
-	st = render_device_at(inv, serial, &dev, res->mac, r.tmpl, env, &res->body, &res->len,
+	st = render_device_at(inv, serial, dev, res->mac, r.tmpl, env, &res->body, &res->len,
 			      res->why, sizeof(res->why));
 	if (st == RENDER_OK)
 		st = render_pack(inv, &r, key_id, res);
@@ -961,6 +989,7 @@ render_lint_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 {
 	static const char *const server[] = {
 		"MA", "MAU", "MAC", "SN", "PN", "PSN", "KEY", "KEY_ID", "SERVIP", "PORT", "SCHEME",
+		"HTTP_USER", "HTTP_PASSWORD",
 	};
 	struct render_lint_ctx *lc = arg;
 	char nm[INV_NAME_MAX + 1];

@@ -11,7 +11,8 @@
  * none). NAME is expanded like a template (`template=$PN`).
  *
  * Variables resolve device > group > product > global, then the device's
- * identity ($MA $MAU $MAC $SN $PN $PSN), then the server's ($KEY: the
+ * identity ($MA $MAU $MAC $SN $PN $PSN, and $HTTP_USER $HTTP_PASSWORD, its
+ * Digest credentials, as written when it has none), then the server's ($KEY: the
  * current key, $KEY_ID its number, $SERVIP $PORT $SCHEME of the request).
  * Names take letters, digits and '_' ($KEY_ID is one name). Every value is
  * XML-escaped where it lands; unknown names stay as written.

@@ -45,7 +45,7 @@ The options are checked, and the password is a secret:
   $ prov device show 000e08000a01 --db $DB --json --show-secrets | grep -o '"http_password":"[^,]*'
   "http_password":"pwA1"
 
-  $ prov_serve $R --https 127.0.0.1:0 --cert $P/server.pem --key $P/server.key --client-ca $P/ca.pem --route '/d/$MA.xml template=$PN auth=digest' --route '/m/$MA.xml template=nosuch auth=digest' --route '/o/$MA.xml template=$PN' --enum-miss-burst 5 --enum-miss-rate 1 --enum-cooldown-s 600 --log-level debug
+  $ prov_serve $R --https 127.0.0.1:0 --cert $P/server.pem --key $P/server.key --client-ca $P/ca.pem --route '/d/$MA.xml template=$PN auth=digest' --route '/m/$MA.xml template=nosuch auth=digest' --route '/o/$MA.xml template=$PN' --route '/boot/$MA.xml template=boot' --enum-miss-burst 5 --enum-miss-rate 1 --enum-cooldown-s 600 --log-level debug
   $ H=http://127.0.0.1:$PROV_SERVE_HTTP S=https://127.0.0.1:$PROV_SERVE_HTTPS
 
 Without credentials: a known device, an unknown one, a disabled one, one
@@ -159,6 +159,27 @@ prov phone gives the rule's --uid and --pwd:
   resync failed: * (glob)
   $ prov phone get --state bad User_ID_1_
   User_ID_1_=
+
+A bootstrap profile gives the phone its credentials and the rule that
+uses them ($HTTP_USER and $HTTP_PASSWORD; in real life from a require=cert
+route over HTTPS); the phone then resyncs its own profile with them:
+
+  $ printf '<flat-profile>\n<Profile_Rule>[--uid $HTTP_USER --pwd $HTTP_PASSWORD]http://$SERVIP:$PORT/d/$MA.xml</Profile_Rule>\n</flat-profile>\n' > boot.xml
+  $ prov template set boot boot.xml --db $DB
+  $ prov phone init --state fresh --mac 00:0e:08:00:0a:01 --product CP-8841-3PCC
+  $ prov phone resync --state fresh "$H/boot/\$MA.xml" | tail -1
+  resync: ok
+  $ prov phone get --state fresh Profile_Rule | sed "s/:$PROV_SERVE_HTTP\//:PORT\//"
+  Profile_Rule=[--uid alice --pwd pwA1]http://127.0.0.1:PORT/d/000e08000a01.xml
+  $ prov phone resync --state fresh | tail -1
+  resync: ok
+  $ prov phone get --state fresh User_ID_1_
+  User_ID_1_=1001
+
+A device without credentials keeps the names as written:
+
+  $ curl -s $H/boot/000e08000d04.xml | grep -o '\[.*\]'
+  [--uid $HTTP_USER --pwd $HTTP_PASSWORD]
 
 No password is in the server's log (at debug level) nor in the history:
 
