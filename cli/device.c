@@ -63,7 +63,8 @@ static const char device_help[] =
 "           [--uid U --pwd P]URL. Both or neither: '' for both removes\n"
 "           them (the device is then never served on such routes). U has\n"
 "           no ':' or '\"'. The password is a secret: never logged, shown\n"
-"           only by show --show-secrets\n"
+"           only by show --show-secrets; --http-password - reads it from\n"
+"           the first line of standard input (not in the process list)\n"
 "  show     fields, variables, key id, and what the history says: the last\n"
 "           request, the User-Agent (firmware) it carried, and the last\n"
 "           resync result the device logged to the server's syslog. The key,\n"
@@ -554,7 +555,7 @@ cmd_device(int argc, char **argv)
 	struct dev_opts o;
 	struct inv *inv;
 	const char *sub;
-	char cmd[32];
+	char cmd[32], pw[INV_FIELD_MAX + 2] = "";
 	int first, rc, nargs;
 	static const struct cli_sub subs[] = {
 		{ "add", 1 }, { "set", 1 }, { "show", 1 }, { "list", 0 }, { "rm", 1 },
@@ -575,8 +576,18 @@ cmd_device(int argc, char **argv)
 	if (argc - 1 - first != nargs)
 		return cli_usage(cmd, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
 	argv += first + 1;
-	if ((inv = cli_inv_open(cmd, o.db)) == NULL)
+	if (o.http_password != NULL && strcmp(o.http_password, "-") == 0) {
+		/* Read before the database is opened: no lock is held while
+		 * standard input is waited for. */
+		if (fgets(pw, sizeof(pw), stdin) == NULL)
+			pw[0] = '\0';
+		pw[strcspn(pw, "\r\n")] = '\0';
+		o.http_password = pw;
+	}
+	if ((inv = cli_inv_open(cmd, o.db)) == NULL) {
+		OPENSSL_cleanse(pw, sizeof(pw));
 		return EXIT_FAIL;
+	}
 	if (strcmp(sub, "add") == 0 || strcmp(sub, "set") == 0) {
 		rc = device_add_set(cmd, strcmp(sub, "add") == 0, argv[0], &o, inv);
 	} else if (strcmp(sub, "show") == 0) {
@@ -607,5 +618,6 @@ cmd_device(int argc, char **argv)
 		rc = device_render(cmd, argv[0], argv[1], &o, inv);
 	}
 	inv_close(inv);
+	OPENSSL_cleanse(pw, sizeof(pw));
 	return rc;
 }

@@ -44,6 +44,11 @@ The options are checked, and the password is a secret:
   "http_password":null
   $ prov device show 000e08000a01 --db $DB --json --show-secrets | grep -o '"http_password":"[^,]*'
   "http_password":"pwA1"
+  $ echo 'from stdin' | prov device set 000e08000d04 --http-user dave --http-password - --db $DB
+  $ prov device show 000e08000d04 --db $DB --show-secrets | grep http_
+  http_user  dave
+  http_pass  from stdin
+  $ prov device set 000e08000d04 --http-user '' --http-password '' --db $DB
 
   $ prov_serve $R --https 127.0.0.1:0 --cert $P/server.pem --key $P/server.key --client-ca $P/ca.pem --route '/d/$MA.xml template=$PN auth=digest' --route '/m/$MA.xml template=nosuch auth=digest' --route '/o/$MA.xml template=$PN' --route '/boot/$MA.xml template=boot' --enum-miss-burst 5 --enum-miss-rate 1 --enum-cooldown-s 600 --log-level debug
   $ H=http://127.0.0.1:$PROV_SERVE_HTTP S=https://127.0.0.1:$PROV_SERVE_HTTPS
