@@ -205,6 +205,7 @@ struct render_scope_slot {
 	enum inv_scope scope;
 	char owner[INV_FIELD_MAX];
 	struct inv_vars vs;
+	size_t bytes;                  /* of vs's values, counted in render_shared_bytes */
 };
 
 struct render_tpl_slot {
@@ -216,6 +217,8 @@ struct render_tpl_slot {
 
 static struct render_scope_slot *render_scopes;
 static struct render_tpl_slot *render_tpls;
+static size_t render_shared_bytes;     /* held by both, at most RENDER_SHARED_BYTES_MAX */
+static char *render_tpl_spare;         /* a template too large to keep, until the next */
 
 static uint32_t
 render_hash(uint32_t h, const char *s)
@@ -263,9 +266,20 @@ render_scope_get(struct inv *inv, int64_t serial, enum inv_scope scope, const ch
 		if (held[i] == &sl->vs)
 			return NULL;
 	inv_vars_free(&sl->vs);
+	render_shared_bytes -= sl->bytes;
+	sl->bytes = 0;
 	sl->serial = -1;
 	if (inv_vars_get(inv, scope, owner, &sl->vs) < 0)
 		return NULL;
+	for (size_t i = 0; i < sl->vs.n; i++)
+		sl->bytes += sizeof(sl->vs.v[i]) + strlen(sl->vs.v[i].value) + 1;
+	if (render_shared_bytes + sl->bytes > RENDER_SHARED_BYTES_MAX) {
+		/* Too much kept: this render reads its own copy. */
+		inv_vars_free(&sl->vs);
+		sl->bytes = 0;
+		return NULL;
+	}
+	render_shared_bytes += sl->bytes;
 	sl->serial = serial;
 	sl->scope = scope;
 	strcpy(sl->owner, owner);
@@ -295,10 +309,20 @@ render_tpl_get(struct inv *inv, int64_t serial, const char *name, const char **b
 	if (r < 0)
 		return -1;
 	free(sl->body);
-	sl->body = b;                  /* NULL: known to be missing */
-	sl->len = n;
-	sl->serial = serial;
-	strcpy(sl->name, name);
+	render_shared_bytes -= sl->body != NULL ? sl->len : 0;
+	sl->body = NULL;
+	sl->serial = -1;
+	if (b != NULL && render_shared_bytes + n > RENDER_SHARED_BYTES_MAX) {
+		/* Too much kept: not this one. Its body lives until the next call. */
+		free(render_tpl_spare);
+		render_tpl_spare = b;
+	} else {
+		render_shared_bytes += b != NULL ? n : 0;
+		sl->body = b;          /* NULL: known to be missing */
+		sl->len = n;
+		sl->serial = serial;
+		strcpy(sl->name, name);
+	}
 	*body = b;
 	*len = n;
 	return r;

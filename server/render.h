@@ -77,6 +77,7 @@
 #define RENDER_CHALLENGE_MAX 192u      /* the WWW-Authenticate header line */
 #define RENDER_SCOPE_SLOTS 256u        /* group/product/global scopes kept per worker */
 #define RENDER_TPL_SLOTS 64u           /* templates kept per worker */
+#define RENDER_SHARED_BYTES_MAX (32u * 1024u * 1024u) /* both, in all, per worker */
 
 struct inv;
 

@@ -12,7 +12,7 @@ holding PASS, PWD, SECRET or KEY in any case. Secret by choice: --secret
 (prov var) and --secret-set (prov device); it stays secret when set again
 without it, until unset.
 
-  $ prov device add 000e08000a01 --product CP-8841-3PCC --set Password_1_=sip-pw-1 --set sip_pwd=pwd-2 --set MYSECRET=s3 --set apikey=k4 --set USER=1001 --secret-set PIN=4242 --db $DB
+  $ prov device add 000e08000a01 --product CP-8841-3PCC --set Password_1_=sip-pw-1 --set sip_pwd=pwd-2 --set MYSECRET=sekrit-three --set apikey=apikey-four --set USER=1001 --secret-set PIN=4242 --db $DB
   $ prov device show 000e08000a01 --db $DB | grep '^var'
   var        MYSECRET=(hidden: --show-secrets)
   var        PIN=(hidden: --show-secrets)
@@ -23,7 +23,7 @@ without it, until unset.
   $ prov device show 000e08000a01 --db $DB --json | grep -o '"vars":{[^}]*}'
   "vars":{"MYSECRET":null,"PIN":null,"Password_1_":null,"USER":"1001","apikey":null,"sip_pwd":null}
   $ prov device show 000e08000a01 --db $DB --json --show-secrets | grep -o '"vars":{[^}]*}'
-  "vars":{"MYSECRET":"s3","PIN":"4242","Password_1_":"sip-pw-1","USER":"1001","apikey":"k4","sip_pwd":"pwd-2"}
+  "vars":{"MYSECRET":"sekrit-three","PIN":"4242","Password_1_":"sip-pw-1","USER":"1001","apikey":"apikey-four","sip_pwd":"pwd-2"}
   $ prov device set 000e08000a01 --set PIN=1234 --db $DB
   $ prov device show 000e08000a01 --db $DB | grep PIN
   var        PIN=(hidden: --show-secrets)
@@ -65,9 +65,9 @@ The server renders secrets into the device's own profile, and logs none:
   $ curl -s http://127.0.0.1:$PROV_SERVE_HTTP/000e08000a01.xml
   <flat-profile>
   <Password_1_>sip-pw-1</Password_1_>
-  <GPP_A>1234 s3 k4 pwd-2 9999</GPP_A>
+  <GPP_A>1234 sekrit-three apikey-four pwd-2 9999</GPP_A>
   </flat-profile>
-  $ grep -c -e sip-pw-1 -e pwd-2 -e s3 -e k4 -e t-5 -e adm-6 $PROV_SERVE_LOG
+  $ grep -c -e sip-pw-1 -e pwd-2 -e sekrit-three -e apikey-four -e t-5 -e adm-6 $PROV_SERVE_LOG
   0
   [1]
 
