@@ -694,7 +694,7 @@ const char *
 inv_vars_find(const struct inv_vars *vs, const char *name, size_t n)
 {
 	for (size_t i = 0; i < vs->n; i++)
-		if (strlen(vs->v[i].name) == n && memcmp(vs->v[i].name, name, n) == 0)
+		if (vs->v[i].name_len == n && memcmp(vs->v[i].name, name, n) == 0)
 			return vs->v[i].value;
 	return NULL;
 }
@@ -729,6 +729,7 @@ inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct in
 		}
 		snprintf(out->v[out->n].name, sizeof(out->v[out->n].name), "%s",
 			 name != NULL ? (const char *)name : "");
+		out->v[out->n].name_len = strlen(out->v[out->n].name);
 		out->v[out->n].secret = sqlite3_column_int(st, 2) != 0;
 		out->v[out->n].value = strdup(value != NULL ? (const char *)value : "");
 		if (out->v[out->n].value == NULL)

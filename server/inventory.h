@@ -63,6 +63,7 @@ struct inv_var {
 	char name[INV_NAME_MAX + 1];
 	char *value;                   /* owned by the list it is in */
 	int secret;                    /* set with --secret: printed only on request */
+	size_t name_len;               /* strlen(name), for inv_vars_find */
 };
 
 /* A scope's variables, read into memory (inv_vars_get). */

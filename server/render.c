@@ -330,10 +330,12 @@ render_tpl_get(struct inv *inv, int64_t serial, const char *name, const char **b
 
 /* Loads the four scopes and the identity of d; with serial >= 0 the
  * group, product and global ones come from (and go to) the worker's
- * tables. Returns 0 or -1. */
+ * tables. curkey (may be NULL or ""), numbered curid: d's current key
+ * when already read. Returns 0 or -1. */
 static int
 render_vars_load(struct inv *inv, int64_t serial, const struct inv_device *d,
-		 const struct render_env *env, struct render_vars *rv)
+		 const struct render_env *env, const char *curkey, unsigned curid,
+		 struct render_vars *rv)
 {
 	const enum inv_scope order[4] = { INV_DEVICE, INV_GROUP, INV_PRODUCT, INV_GLOBAL };
 	const char *owner[4] = { d->mac, d->group, d->product, "" };
@@ -370,7 +372,10 @@ render_vars_load(struct inv *inv, int64_t serial, const struct inv_device *d,
 	p = strpbrk(d->product, "0123456789");
 	for (k = 0; p != NULL && k + 1 < sizeof(rv->psn) && *p >= '0' && *p <= '9'; p++)
 		rv->psn[k++] = *p;
-	if (inv_key_get(inv, d->mac, &id, rv->key) < 0) {
+	if (curkey != NULL && curkey[0] != '\0') {
+		memcpy(rv->key, curkey, sizeof(rv->key));
+		id = curid;
+	} else if (inv_key_get(inv, d->mac, &id, rv->key) < 0) {
 		render_vars_free(rv);
 		return -1;
 	}
@@ -405,11 +410,12 @@ render_expand(struct render_vars *rv, const char *text, size_t len, unsigned fla
 }
 
 /* render_device with the worker's tables under serial (-1: none), for
- * the device dev when already read (NULL: read it here). */
+ * the device dev when already read (NULL: read it here), and its current
+ * key curkey numbered curid when read (NULL or "": read it here). */
 static enum render_status
 render_device_at(struct inv *inv, int64_t serial, const struct inv_device *dev,
-		 const char *mac, const char *tmpl, const struct render_env *env, char **out,
-		 size_t *len, char *why, size_t whylen)
+		 const char *curkey, unsigned curid, const char *mac, const char *tmpl,
+		 const struct render_env *env, char **out, size_t *len, char *why, size_t whylen)
 {
 	struct inv_device d;
 	struct render_vars rv;
@@ -434,7 +440,7 @@ render_device_at(struct inv *inv, int64_t serial, const struct inv_device *dev,
 		snprintf(why, whylen, "%s: %s", mac, r == 0 ? "not in the inventory" : "disabled");
 		return RENDER_MISS;
 	}
-	if (render_vars_load(inv, serial, &d, env, &rv) < 0) {
+	if (render_vars_load(inv, serial, &d, env, curkey, curid, &rv) < 0) {
 		OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
 		return render_dbfail(inv, why, whylen);
 	}
@@ -469,7 +475,7 @@ enum render_status
 render_device(struct inv *inv, const char *mac, const char *tmpl,
 	      const struct render_env *env, char **out, size_t *len, char *why, size_t whylen)
 {
-	return render_device_at(inv, -1, NULL, mac, tmpl, env, out, len, why, whylen);
+	return render_device_at(inv, -1, NULL, NULL, 0, mac, tmpl, env, out, len, why, whylen);
 }
 
 /* ---- HTTP Digest ------------------------------------------------------------------ */
@@ -652,10 +658,12 @@ render_pack(struct inv *inv, const struct route *r, unsigned key_id, struct rend
  * path or the certificate names and the key the path names (the current
  * one when none), whether or not a check will refuse it first. A device
  * unknown or disabled, or a key number it does not hold, is a miss here.
- * *d gets the device (the caller wipes its http_password). */
+ * *d gets the device, and curkey (numbered *curid) the current key when
+ * the path names none, else ""; the caller wipes both. */
 static enum render_status
 render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
-	    struct render_res *res, struct inv_device *d)
+	    struct render_res *res, struct inv_device *d, char curkey[INV_KEY_HEX + 1],
+	    unsigned *curid)
 {
 	const char *mac = res->mac[0] != '\0' ? res->mac :
 		env->cert_mac != NULL ? env->cert_mac : "";
@@ -665,6 +673,12 @@ render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
 
 	dr = inv_device_get(inv, mac, d);
 	kr = dr < 0 ? -1 : inv_key_get(inv, mac, &id, key);
+	curkey[0] = '\0';
+	if (kr == 1 && key_id == 0) {
+		/* the current key: the render's $KEY */
+		memcpy(curkey, key, INV_KEY_HEX + 1);
+		*curid = id;
+	}
 	OPENSSL_cleanse(key, sizeof(key));
 	if (dr < 0 || kr < 0)
 		return render_dbfail(inv, res->why, sizeof(res->why));
@@ -686,15 +700,17 @@ render_miss_pad(struct inv *inv)
 	struct render_res res;
 	struct render_env env = { NULL, NULL, NULL, NULL, NULL };
 	struct inv_device d;
-
+	char key[INV_KEY_HEX + 1];
+	unsigned id = 0;
 	int64_t serial;
 
 	if (inv == NULL || inv_serial(inv, &serial) < 0)
 		return;
 	memset(&res, 0, sizeof(res));
 	memset(&d, 0, sizeof(d));
-	(void)render_gate(inv, &env, 0, &res, &d);
+	(void)render_gate(inv, &env, 0, &res, &d, key, &id);
 	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+	OPENSSL_cleanse(key, sizeof(key));
 }
 
 /* The index of the first route matching path, or -1; r, mac and key_id
@@ -793,8 +809,9 @@ render_slot_put(struct render_slot *s, int64_t serial, unsigned route, const cha
 
 static enum render_status render_path_device(struct inv *inv, const struct route *rp,
 					     unsigned idx, unsigned key_id, int64_t serial,
-					     const struct inv_device *dev,
-					     const struct render_env *env, struct render_res *res);
+					     const struct inv_device *dev, const char *curkey,
+					     unsigned curid, const struct render_env *env,
+					     struct render_res *res);
 
 enum render_status
 render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, size_t len,
@@ -802,7 +819,8 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 {
 	struct route r;
 	struct inv_device dev;
-	unsigned key_id = 0, idx;
+	char curkey[INV_KEY_HEX + 1] = "";
+	unsigned key_id = 0, idx, curid = 0;
 	int64_t serial = -1;
 	int found;
 	enum render_status st;
@@ -823,18 +841,20 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	 * key its path names before any check decides, so no kind of miss
 	 * answers sooner than another (bench/enum_timing.sh). */
 	memset(&dev, 0, sizeof(dev));
-	st = render_gate(inv, env, key_id, res, &dev);
+	st = render_gate(inv, env, key_id, res, &dev, curkey, &curid);
 	if (st == RENDER_OK)
-		st = render_path_device(inv, &r, idx, key_id, serial, &dev, env, res);
+		st = render_path_device(inv, &r, idx, key_id, serial, &dev, curkey, curid, env,
+					res);
 	OPENSSL_cleanse(dev.http_password, sizeof(dev.http_password));
+	OPENSSL_cleanse(curkey, sizeof(curkey));
 	return st;
 }
 
 /* render_path once the device passed the gate. */
 static enum render_status
 render_path_device(struct inv *inv, const struct route *rp, unsigned idx, unsigned key_id,
-		   int64_t serial, const struct inv_device *dev, const struct render_env *env,
-		   struct render_res *res)
+		   int64_t serial, const struct inv_device *dev, const char *curkey,
+		   unsigned curid, const struct render_env *env, struct render_res *res)
 {
 	const struct route r = *rp;
 	struct render_slot *slot;
@@ -879,8 +899,8 @@ render_path_device(struct inv *inv, const struct route *rp, unsigned idx, unsign
 		res->len = slot->len;
 		return RENDER_OK;
 	}
-	st = render_device_at(inv, serial, dev, res->mac, r.tmpl, env, &res->body, &res->len,
-			      res->why, sizeof(res->why));
+	st = render_device_at(inv, serial, dev, curkey, curid, res->mac, r.tmpl, env,
+			      &res->body, &res->len, res->why, sizeof(res->why));
 	if (st == RENDER_OK)
 		st = render_pack(inv, &r, key_id, res);
 	/* Kept under the serial read before rendering, and only when nothing
