@@ -63,7 +63,7 @@ enum inv_q {
 	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
 	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
 	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_RESULT, Q_VAR_KNOWN, Q_SERIAL,
-	Q_SERIAL_BUMP, Q_SECRET_GET, Q_SECRET_ADD, Q_COUNT
+	Q_SERIAL_BUMP, Q_SECRET_GET, Q_SECRET_ADD, Q_GATE, Q_COUNT
 };
 
 static const char *const inv_sql[Q_COUNT] = {
@@ -119,6 +119,14 @@ static const char *const inv_sql[Q_COUNT] = {
 	[Q_VAR_KNOWN] = "SELECT 1 FROM variable WHERE name = ?1 LIMIT 1",
 	[Q_SERIAL] = "SELECT n FROM inventory_serial WHERE id = 1",
 	[Q_SERIAL_BUMP] = "UPDATE inventory_serial SET n = n + 1 WHERE id = 1",
+	/* One row whether or not the device or the key exists (NULLs then),
+	 * so every answer costs the same (inv_gate). */
+	[Q_GATE] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
+		" d.created_ms, (SELECT MAX(k2.key_id) FROM device_key k2 WHERE k2.mac = w.m),"
+		" d.http_user, d.http_password, k.key_id, k.secret"
+		" FROM (SELECT ?1 AS m) w LEFT JOIN device d ON d.mac = w.m"
+		" LEFT JOIN device_key k ON k.mac = w.m AND k.key_id = CASE WHEN ?2 = 0 THEN"
+		" (SELECT MAX(k3.key_id) FROM device_key k3 WHERE k3.mac = w.m) ELSE ?2 END",
 	[Q_SECRET_GET] = "SELECT secret FROM server_secret WHERE name = ?1",
 	[Q_SECRET_ADD] = "INSERT INTO server_secret (name, secret) VALUES (?1, ?2)"
 		" ON CONFLICT (name) DO NOTHING",
@@ -979,4 +987,35 @@ inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 				       inv->path, name, INV_KEY_HEX);
 	OPENSSL_cleanse(hex, sizeof(hex));
 	return rc;
+}
+
+/* ---- the gate -------------------------------------------------------------------- */
+
+int
+inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
+	 char hex[INV_KEY_HEX + 1])
+{
+	sqlite3_stmt *st = inv_stmt(inv, Q_GATE);
+	int rc, found = 0;
+
+	hex[0] = '\0';
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, (int)*id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		/* The same copies whether the columns hold values or NULLs. */
+		inv_row_device(st, d);
+		inv_col(st, 11, hex, INV_KEY_HEX + 1);
+		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
+		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
+			*id = (unsigned)sqlite3_column_int(st, 10);
+			found |= 2;
+		}
+	}
+	inv_done(st);
+	if (rc != SQLITE_ROW)
+		return inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	return found;
 }

@@ -162,6 +162,14 @@ int inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name,
 int inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 	__attribute__((warn_unused_result));
 
+/* The device mac and its key numbered *id (0: the current one) in one
+ * read that costs the same whether either exists (render.c's gate,
+ * S-SEC-2): returns -1 on failure, else bit 0 set when the device exists
+ * (*d filled), bit 1 when the key does (hex, *id set). The caller wipes
+ * hex and d->http_password. */
+int inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
+	     char hex[INV_KEY_HEX + 1]) __attribute__((warn_unused_result));
+
 /* What the history says about a device (S-DEV-3), read from the request
  * and syslog tables that store.c writes: its last request's time (0:
  * never seen), status and User-Agent (the firmware it runs), and its last

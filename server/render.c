@@ -671,8 +671,9 @@ render_gate(struct inv *inv, const struct render_env *env, unsigned key_id,
 	unsigned id = key_id;
 	int dr, kr;
 
-	dr = inv_device_get(inv, mac, d);
-	kr = dr < 0 ? -1 : inv_key_get(inv, mac, &id, key);
+	dr = inv_gate(inv, mac, &id, d, key);
+	kr = dr < 0 ? -1 : (dr & 2) != 0;
+	dr = dr < 0 ? -1 : (dr & 1) != 0;
 	curkey[0] = '\0';
 	if (kr == 1 && key_id == 0) {
 		/* the current key: the render's $KEY */
