@@ -23,6 +23,7 @@
 #include "serve.h"
 #include "config.h"
 #include "guard.h"
+#include "reportd.h"
 #include "http.h"
 #include "inventory.h"
 #include "log.h"
@@ -608,6 +609,7 @@ out:
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
+	reportd_free(w.srv.reportd);
 	guard_free(w.srv.guard);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)

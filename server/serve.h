@@ -32,6 +32,7 @@ struct srv_cfg;
 struct store;
 struct inv;
 struct guard;
+struct reportd;
 struct metrics;
 struct tls;
 
@@ -43,6 +44,7 @@ struct srv {
 	struct store *store;           /* history (never NULL in a worker) */
 	struct inv *inv;               /* inventory, when routes are configured */
 	struct guard *guard;           /* enumeration defence (guard.h) */
+	struct reportd *reportd;       /* device reports (reportd.h), made on the first */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */
