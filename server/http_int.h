@@ -71,6 +71,7 @@ struct http_report {
 	size_t len, cap;
 	char mac[13];                  /* the path's MAC, "" when none */
 	int need_cert;
+	int over;                      /* past REPORTD_BODY_MAX: dropped, then 413 */
 };
 
 struct http_conn {

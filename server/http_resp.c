@@ -497,11 +497,11 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 	if (c->rep != NULL) {
 		struct http_report *rp = c->rep;
 
-		if (len > REPORTD_BODY_MAX - rp->len) {
-			METRIC_ADD(c->h->srv->metrics->reports_bad, 1);
-			log_msg(LOG_WARNING, "http: %s: report larger than %u bytes", c->client,
-				REPORTD_BODY_MAX);
-			return -1;
+		/* Past the cap (a body without Content-Length) the rest is
+		 * read and dropped, bounded by http_body_max; 413 at the end. */
+		if (rp->over || len > REPORTD_BODY_MAX - rp->len) {
+			rp->over = 1;
+			return 0;
 		}
 		if (rp->len + len > rp->cap) {
 			size_t ncap = rp->cap ? rp->cap : 16384;
@@ -604,6 +604,11 @@ conn_report_finish(struct http_conn *c)
 	enum reportd_status st;
 	int rc;
 
+	if (rp->over) {
+		METRIC_ADD(srv->metrics->reports_bad, 1);
+		http_conn_upload_abort(c);
+		return http_conn_error(c, 413, "report too large", NULL);
+	}
 	memset(&in, 0, sizeof(in));
 	memset(&local, 0, sizeof(local));
 	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) == 0) {

@@ -396,7 +396,7 @@ tftpd_report_done(struct tftpd_xfer *x)
 	struct srv *srv = x->t->srv;
 	struct sockaddr_storage local;
 	socklen_t sl = sizeof(local);
-	char ip[INET6_ADDRSTRLEN] = "", port[8] = "", mac[13], why[REPORTD_WHY_MAX];
+	char ip[INET6_ADDRSTRLEN] = "", mac[13], why[REPORTD_WHY_MAX];
 	struct reportd_in in;
 	enum reportd_status st = REPORTD_FAIL;
 	struct stat sb;
@@ -423,13 +423,8 @@ tftpd_report_done(struct tftpd_xfer *x)
 				inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
 			}
 		}
-		/* The transfer's own socket has a port of its own: $PORT is the
-		 * listener's, as the device wrote it in its rule. */
-		sl = sizeof(local);
-		if (getsockname(x->t->fd, (struct sockaddr *)&local, &sl) == 0)
-			snprintf(port, sizeof(port), "%u", local.ss_family == AF_INET6 ?
-				 ntohs(((const struct sockaddr_in6 *)&local)->sin6_port) :
-				 ntohs(((const struct sockaddr_in *)&local)->sin_port));
+		/* TFTP has no port to give: $PORT stays as written, as render.c
+		 * leaves it in a profile served over TFTP. */
 		in.path_mac = x->rep_mac;
 		in.need_cert = x->rep_cert;
 		in.body = body;
@@ -437,7 +432,7 @@ tftpd_report_done(struct tftpd_xfer *x)
 		in.client = x->who.client;
 		in.proto = "tftp";
 		in.servip = ip[0] ? ip : NULL;
-		in.port = port[0] && strcmp(port, "0") != 0 ? port : NULL;
+		in.port = NULL;
 		in.time_ms = x->who.wall_ms;
 		if (srv->reportd == NULL)
 			srv->reportd = reportd_new(srv->cfg->db);
