@@ -291,18 +291,19 @@ fb_json_begin(char **buf, size_t *len, FILE **save)
 }
 
 static void
-fb_json_end(struct fb_line *l, FILE *mem, FILE *save, char *buf)
+fb_json_end(struct fb_line *l, FILE *mem, FILE *save, char **buf)
 {
 	stdout = save;
 	if (mem == NULL) {
 		l->failed = 1;
 		return;
 	}
-	fclose(mem);
+	fclose(mem); /* sets *buf */
 	if (l->n > 0 && !l->failed)
-		l->ev[l->n - 1].json = buf;
+		l->ev[l->n - 1].json = *buf;
 	else
-		free(buf);
+		free(*buf);
+	*buf = NULL;
 }
 
 /* A text field for the DETAIL column: control characters and '"' as
@@ -361,7 +362,7 @@ fb_req(void *arg, const struct store_req *r)
 		cli_json_str(r->client);
 		fputs(",\"user_agent\":", stdout);
 		cli_json_str(r->user_agent);
-		fb_json_end(l, mem, save, buf);
+		fb_json_end(l, mem, save, &buf);
 	}
 	free(path);
 	free(ua);
@@ -408,7 +409,7 @@ fb_sys(void *arg, const struct store_syslog *r)
 	cli_json_str(r->source);
 	fputs(",\"ident\":", stdout);
 	cli_json_str(r->ident);
-	fb_json_end(l, mem, save, buf);
+	fb_json_end(l, mem, save, &buf);
 	free(text);
 }
 
@@ -431,7 +432,7 @@ fb_rep(void *arg, const struct reportd_last *r)
 	cli_json_str(r->client[0] ? r->client : NULL);
 	fputs(",\"template\":", stdout);
 	cli_json_str(r->tmpl[0] ? r->tmpl : NULL);
-	fb_json_end(l, mem, save, buf);
+	fb_json_end(l, mem, save, &buf);
 }
 
 static void
@@ -464,7 +465,7 @@ fb_chg(void *arg, const struct reportd_change *c)
 	cli_json_str(c->name);
 	fputs(",\"action\":", stdout);
 	cli_json_str(c->action);
-	fb_json_end(l, mem, save, buf);
+	fb_json_end(l, mem, save, &buf);
 }
 
 static int
