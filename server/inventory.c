@@ -61,21 +61,21 @@ static const char *const inv_migrations[] = {
 	" owner VARCHAR(128), name VARCHAR(128), action VARCHAR(8) NOT NULL);"
 	"CREATE INDEX inventory_change_by_time ON inventory_change (time_ms);"
 #define INV_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
-#define INV_LOG(tbl, ev, row, kind, scope, owner, name, action) \
+#define INV_LOG(tbl, ev, kind, scope, owner, name, action) \
 	"CREATE TRIGGER " tbl "_" action " AFTER " ev " ON " tbl " BEGIN" \
 	" INSERT INTO inventory_change (time_ms, kind, scope, owner, name, action)" \
 	" VALUES (" INV_NOW_MS ", '" kind "', " scope ", " owner ", " name ", '" action "');" \
 	" END;"
-	INV_LOG("device", "INSERT", "NEW", "device", "NULL", "NEW.mac", "NULL", "add")
-	INV_LOG("device", "UPDATE", "NEW", "device", "NULL", "NEW.mac", "NULL", "set")
-	INV_LOG("device", "DELETE", "OLD", "device", "NULL", "OLD.mac", "NULL", "rm")
-	INV_LOG("variable", "INSERT", "NEW", "var", "NEW.scope", "NEW.owner", "NEW.name", "add")
-	INV_LOG("variable", "UPDATE", "NEW", "var", "NEW.scope", "NEW.owner", "NEW.name", "set")
-	INV_LOG("variable", "DELETE", "OLD", "var", "OLD.scope", "OLD.owner", "OLD.name", "rm")
-	INV_LOG("template", "INSERT", "NEW", "template", "NULL", "NULL", "NEW.name", "add")
-	INV_LOG("template", "UPDATE", "NEW", "template", "NULL", "NULL", "NEW.name", "set")
-	INV_LOG("template", "DELETE", "OLD", "template", "NULL", "NULL", "OLD.name", "rm")
-	INV_LOG("device_key", "INSERT", "NEW", "key", "NULL", "NEW.mac",
+	INV_LOG("device", "INSERT", "device", "NULL", "NEW.mac", "NULL", "add")
+	INV_LOG("device", "UPDATE", "device", "NULL", "NEW.mac", "NULL", "set")
+	INV_LOG("device", "DELETE", "device", "NULL", "OLD.mac", "NULL", "rm")
+	INV_LOG("variable", "INSERT", "var", "NEW.scope", "NEW.owner", "NEW.name", "add")
+	INV_LOG("variable", "UPDATE", "var", "NEW.scope", "NEW.owner", "NEW.name", "set")
+	INV_LOG("variable", "DELETE", "var", "OLD.scope", "OLD.owner", "OLD.name", "rm")
+	INV_LOG("template", "INSERT", "template", "NULL", "NULL", "NEW.name", "add")
+	INV_LOG("template", "UPDATE", "template", "NULL", "NULL", "NEW.name", "set")
+	INV_LOG("template", "DELETE", "template", "NULL", "NULL", "OLD.name", "rm")
+	INV_LOG("device_key", "INSERT", "key", "NULL", "NEW.mac",
 		"CAST(NEW.key_id AS TEXT)", "add"),
 #undef INV_LOG
 #undef INV_NOW_MS

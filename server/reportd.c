@@ -314,6 +314,20 @@ reportd_new(const char *db)
 	return r;
 }
 
+int
+reportd_connect(struct reportd *r, char *err, size_t errlen)
+{
+	if (r->conn == NULL && reportd_open(r->db, 1, REPORTD_BUSY_MS, &r->conn, err, errlen) < 0)
+		return -1;
+	/* A first read opens the WAL files too. */
+	if (sqlite3_exec(r->conn, "SELECT count(*) FROM device_report", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		reportd_dbfail(r->conn, r->db, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 void
 reportd_free(struct reportd *r)
 {
@@ -416,6 +430,7 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 	struct reportd_store s = { NULL, mac, SQLITE_DONE };
 	sqlite3_stmt *del = NULL, *log = NULL;
+	enum reportd_status st = REPORTD_OK;
 	char layers[32], tmpl[256];
 	long np;
 	int rc;
@@ -442,7 +457,7 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 			   why, whylen);
 	if (np < 0) {
 		sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
-		rc = REPORTD_BAD;
+		st = REPORTD_BAD;
 		goto out;
 	}
 	if (s.rc != SQLITE_DONE)
@@ -464,17 +479,16 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 	    sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dbfail;
 	snprintf(why, whylen, "%ld parameters%s%s", np, layers[0] ? ", " : "", layers);
-	rc = REPORTD_OK;
 	goto out;
 dbfail:
-	rc = reportd_dbfail(r->conn, r->db, why, whylen) == -2 ? REPORTD_BUSY : REPORTD_FAIL;
+	st = reportd_dbfail(r->conn, r->db, why, whylen) == -2 ? REPORTD_BUSY : REPORTD_FAIL;
 	if (!sqlite3_get_autocommit(r->conn))
 		sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
 out:
 	sqlite3_finalize(del);
 	sqlite3_finalize(s.ins);
 	sqlite3_finalize(log);
-	return (enum reportd_status)rc;
+	return st;
 }
 
 enum reportd_status

@@ -88,8 +88,12 @@ enum reportd_status {
 	REPORTD_FAIL,                  /* the server's fault: 500 */
 };
 
-/* The worker's receiver; db is the database URL. NULL when out of memory. */
+/* The worker's receiver; db is the database URL. NULL when out of memory.
+ * reportd_connect opens its connection now (before privileges are
+ * dropped); else the first report opens it. 0, or -1 with err. */
 struct reportd *reportd_new(const char *db);
+int reportd_connect(struct reportd *r, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 void reportd_free(struct reportd *r);
 
 /* Checks, decodes, parses and stores one report. routes (n lines) are the

@@ -576,6 +576,19 @@ worker_run(struct master *m, unsigned idx)
 	 * it static files are still served; render.c retries the open. */
 	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
+	/* Report routes write the database (reportd.h) and the syslog
+	 * collector reads the inventory (store_lookup_*): their connections
+	 * open here, while the database files are still ours to open. */
+	if (m->cfg.n_reports > 0) {
+		if (w.srv.inv == NULL && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+			log_msg(LOG_ERR, "inventory: %s (reports answer busy)", err);
+		if ((w.srv.reportd = reportd_new(m->cfg.db)) == NULL ||
+		    reportd_connect(w.srv.reportd, err, sizeof(err)) < 0)
+			log_msg(LOG_ERR, "reports: %s (reports answer busy)",
+				w.srv.reportd == NULL ? "out of memory" : err);
+	}
+	if (m->cfg.n_syslog > 0 && (w.srv.lookup = store_lookup_new(m->cfg.db)) != NULL)
+		store_lookup_device(w.srv.lookup, "000000000000");
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -620,6 +633,7 @@ out:
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
 	reportd_free(w.srv.reportd);
+	store_lookup_free(w.srv.lookup);
 	guard_free(w.srv.guard);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)

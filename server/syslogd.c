@@ -70,7 +70,6 @@ struct syslogd {
 	struct syslogd_report limited; /* messages not stored: over syslog-rate */
 	uint32_t drops_seen;      /* the last count the kernel reported */
 	struct syslogd_report drops; /* datagrams dropped by the kernel */
-	struct store_lookup *lookup; /* attribution (store.h), made on first use */
 };
 
 /* ---- parsing ------------------------------------------------------------------ */
@@ -616,8 +615,6 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 		return;
 	}
 	hostport_format(from, source, sizeof(source));
-	if (s->lookup == NULL)
-		s->lookup = store_lookup_new(s->srv->cfg->db);
 	{
 		char addr[sizeof(source)], *colon;
 
@@ -625,7 +622,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 		memcpy(addr, source, sizeof(addr));
 		if ((colon = strrchr(addr, ':')) != NULL)
 			*colon = '\0';
-		syslogd_attribute(&msg, addr, syslogd_known, syslogd_byaddr, s->lookup, mac);
+		syslogd_attribute(&msg, addr, syslogd_known, syslogd_byaddr, s->srv->lookup, mac);
 	}
 	rec.time_ms = clock_wall_ms();
 	rec.source = source;
@@ -751,7 +748,6 @@ syslogd_free(struct syslogd *s)
 	if (s == NULL)
 		return;
 	loop_fd(s->srv->loop, s->fd, 0, NULL, NULL);
-	store_lookup_free(s->lookup);
 	free(s->bufs);
 	free(s->scratch);
 	free(s);
