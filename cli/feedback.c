@@ -218,9 +218,9 @@ fb_drift(const char *cmd, const char *mac, const struct fb_opts *o, struct inv *
 		cli_json_str(o->tmpl != NULL ? o->tmpl : last.tmpl);
 		printf(",\"drift\":[%s]}\n", buf != NULL ? buf : "");
 	} else {
-		printf("%s: report of %s (%s, %ld parameters), template %s: %ld differ%s\n", mac,
-		       t, last.proto, last.params, o->tmpl != NULL ? o->tmpl : last.tmpl, n,
-		       n == 1 ? "s" : "");
+		printf("%s: report of %s (%s, %ld parameter%s), template %s: %ld differ%s\n", mac,
+		       t, last.proto, last.params, last.params == 1 ? "" : "s",
+		       o->tmpl != NULL ? o->tmpl : last.tmpl, n, n == 1 ? "s" : "");
 		fputs(buf != NULL ? buf : "", stdout);
 	}
 	free(buf);
@@ -421,8 +421,9 @@ fb_rep(void *arg, const struct reportd_last *r)
 	size_t len = 0;
 	FILE *save, *mem;
 
-	fb_add(l, r->time_ms, "report", "%s %ld parameters%s%s from %s", r->proto, r->params,
-	       r->layers[0] ? ", " : "", r->layers, r->client[0] ? r->client : "-");
+	fb_add(l, r->time_ms, "report", "%s %ld parameter%s%s%s from %s", r->proto, r->params,
+	       r->params == 1 ? "" : "s", r->layers[0] ? ", " : "", r->layers,
+	       r->client[0] ? r->client : "-");
 	mem = fb_json_begin(&buf, &len, &save);
 	fputs("\"proto\":", stdout);
 	cli_json_str(r->proto);

@@ -478,7 +478,8 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 	if (sqlite3_step(log) != SQLITE_DONE ||
 	    sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		goto dbfail;
-	snprintf(why, whylen, "%ld parameters%s%s", np, layers[0] ? ", " : "", layers);
+	snprintf(why, whylen, "%ld parameter%s%s%s", np, np == 1 ? "" : "s", layers[0] ? ", " : "",
+		 layers);
 	goto out;
 dbfail:
 	st = reportd_dbfail(r->conn, r->db, why, whylen) == -2 ? REPORTD_BUSY : REPORTD_FAIL;
