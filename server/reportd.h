@@ -16,9 +16,11 @@
  * The body (at most REPORTD_BODY_MAX bytes, refused past it) is decoded
  * with libprov's codec: openssl-enc AES-256-CBC (as `prov pack --key` and
  * Report_Rule's --key make it) and gzip are told by content
- * (prov_unpack), RFC 8188 aes128gcm is taken when the request says
- * `Content-Encoding: aes128gcm` or when nothing else reads it; keys are
- * the device's current one, then the one before it. The plain text is
+ * (prov_unpack); RFC 8188 aes128gcm has no magic, so a body that is no
+ * profile in clear is tried as aes128gcm, whose authentication tells it
+ * apart (the listeners keep no Content-Encoding header: reportd_in.gcm is
+ * for callers that know). Keys are the device's current one, then the one
+ * before it. The plain text is
  * parsed by libprov's guarded profile parser (prov_profile_parse: size,
  * element and depth bounds, no entities) and never applied anywhere: its
  * parameters are stored as the device's reported configuration
