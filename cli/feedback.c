@@ -498,7 +498,8 @@ fb_timeline(const char *cmd, const char *mac, const struct fb_opts *o, struct in
 		cli_err("%s: out of memory", cmd);
 		goto out;
 	}
-	qsort(l.ev, l.n, sizeof(*l.ev), fb_cmp);
+	if (l.n > 0)
+		qsort(l.ev, l.n, sizeof(*l.ev), fb_cmp);
 	for (size_t i = 0; i < l.n; i++) {
 		log_time(l.ev[i].time_ms, t);
 		if (o->json)
