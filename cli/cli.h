@@ -13,6 +13,7 @@
 #define PROV_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "prov/prov.h"
 
 #define EXIT_OK 0
@@ -97,5 +98,17 @@ struct inv *cli_inv_open(const char *cmd, const char *db);
 /* A JSON string (bytes >= 0x80 as \u00XX), or null. */
 void cli_json_str(const char *s);
 int device_import(const char *cmd, const char *file, struct inv *inv);
+
+/* log.c's time forms, shared with feedback.c: "2026-11-28T06:05:09.123Z",
+ * and --since (an age 90s 15m 2h 7d, @UNIXSECONDS, or a UTC date and
+ * time YYYY-MM-DD[(T| )HH:MM[:SS]][Z]) into unix ms, or -1. */
+void log_time(int64_t ms, char out[LOG_TIME_MAX]);
+int64_t log_parse_since(const char *s, int64_t now_ms);
+
+/* prov device drift|timeline (feedback.c): argv[0] is the subcommand. */
+int feedback_main(const char *cmd, int argc, char **argv);
+/* The drift count of a device for `prov device list`: -1 when it has no
+ * report (or its drift cannot be computed). */
+long feedback_drift_count(struct inv *inv, const char *db, const char *mac);
 
 #endif

@@ -40,6 +40,8 @@ static const char device_help[] =
 "       prov device key MAC [--rotate]\n"
 "       prov device render MAC PATH [--config FILE] [--route ROUTE ...]\n"
 "                                   [--template NAME]\n"
+"       prov device drift MAC [--json] [--template NAME]\n"
+"       prov device timeline MAC [--since T] [--limit N] [--json]\n"
 "   (every command takes --db URL: sqlite:PATH, default sqlite:./prov.db,\n"
 "    the database of 'prov serve --db')\n"
 "\n"
@@ -70,7 +72,9 @@ static const char device_help[] =
 "           resync result the device logged to the server's syslog. The key,\n"
 "           the HTTP password and secret variables are printed only with\n"
 "           --show-secrets (as '(hidden: --show-secrets)', in JSON null)\n"
-"  list     one device per line: MAC, product, group, serial, enabled\n"
+"  list     one device per line: MAC, product, group, serial, enabled,\n"
+"           and 'drift N': parameters its last report differs in from its\n"
+"           rendering ('drift -' before its first report)\n"
 "  rm       forget the device, its variables and its keys\n"
 "  import   add every row of a CSV file in one transaction: the header is\n"
 "           mac,product,group,serial,VAR,... (columns in any order; mac\n"
@@ -86,6 +90,8 @@ static const char device_help[] =
 "           encryption: the first route matching PATH (from --config FILE's\n"
 "           'route' lines and --route) names the template, or --template\n"
 "           NAME does. $SERVIP, $PORT and $SCHEME stay as written\n"
+"  drift, timeline  what the device reported and did: see\n"
+"           'prov device drift --help'\n"
 "\n"
 "Variables resolve device > group > product > global ('prov var'), then\n"
 "the identity ($MA $MAU $MAC $SN $PN $PSN $HTTP_USER $HTTP_PASSWORD: the\n"
@@ -352,7 +358,7 @@ dev_print_vars_json(const struct inv_vars *vs, int secrets)
 
 static void
 dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
-	 const struct inv_seen *seen, int secrets)
+	 const struct inv_seen *seen, int secrets, const long *drift)
 {
 	printf("{\"mac\":\"%s\",\"product\":", d->mac);
 	cli_json_str(d->product[0] ? d->product : NULL);
@@ -382,6 +388,10 @@ dev_json(const struct inv_device *d, const struct inv_vars *vs, const char *key,
 		fputs(",\"last_result\":", stdout);
 		cli_json_str(seen->last_result[0] ? seen->last_result : NULL);
 	}
+	if (drift != NULL && *drift >= 0)
+		printf(",\"drift\":%ld", *drift);
+	else if (drift != NULL)
+		fputs(",\"drift\":null", stdout);
 	fputs("}\n", stdout);
 }
 
@@ -416,7 +426,7 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 		return EXIT_FAIL;
 	}
 	if (o->json) {
-		dev_json(&d, &vs, o->secrets ? key : NULL, &seen, o->secrets);
+		dev_json(&d, &vs, o->secrets ? key : NULL, &seen, o->secrets, NULL);
 	} else {
 		char when[32] = "never", status[16] = "-";
 
@@ -449,16 +459,24 @@ device_show(const char *cmd, const char *macarg, const struct dev_opts *o, struc
 	return EXIT_OK;
 }
 
+static struct inv *dev_list_inv;    /* device_list_row's inventory, for the drift */
+
 static void
 device_list_row(void *arg, const struct inv_device *d)
 {
 	const struct dev_opts *o = arg;
+	long drift = feedback_drift_count(dev_list_inv, o->db, d->mac);
 
 	if (o->json)
-		dev_json(d, NULL, NULL, NULL, 0);
+		dev_json(d, NULL, NULL, NULL, 0, &drift);
+	else if (drift >= 0)
+		printf("%s %s %s %s %s drift %ld\n", d->mac, dev_or_dash(d->product),
+		       dev_or_dash(d->group), dev_or_dash(d->serial),
+		       d->enabled ? "enabled" : "disabled", drift);
 	else
-		printf("%s %s %s %s %s\n", d->mac, dev_or_dash(d->product), dev_or_dash(d->group),
-		       dev_or_dash(d->serial), d->enabled ? "enabled" : "disabled");
+		printf("%s %s %s %s %s drift -\n", d->mac, dev_or_dash(d->product),
+		       dev_or_dash(d->group), dev_or_dash(d->serial),
+		       d->enabled ? "enabled" : "disabled");
 }
 
 static int
@@ -560,6 +578,7 @@ cmd_device(int argc, char **argv)
 	static const struct cli_sub subs[] = {
 		{ "add", 1 }, { "set", 1 }, { "show", 1 }, { "list", 0 }, { "rm", 1 },
 		{ "import", 1 }, { "key", 1 }, { "render", 2 },
+		{ "drift", 1 }, { "timeline", 1 },
 	};
 
 	rc = cli_subcommand("device", subs, sizeof(subs) / sizeof(subs[0]), device_help, argc,
@@ -567,6 +586,8 @@ cmd_device(int argc, char **argv)
 	if (rc < 0)
 		return rc == CLI_HELPED ? EXIT_OK : -rc;
 	sub = argv[1];
+	if (strcmp(sub, "drift") == 0 || strcmp(sub, "timeline") == 0)
+		return feedback_main(cmd, argc - 1, argv + 1);
 	nargs = subs[rc].nargs;
 	first = dev_parse(cmd, argc - 1, argv + 1, &o);
 	if (first == CLI_HELPED)
@@ -593,6 +614,7 @@ cmd_device(int argc, char **argv)
 	} else if (strcmp(sub, "show") == 0) {
 		rc = device_show(cmd, argv[0], &o, inv);
 	} else if (strcmp(sub, "list") == 0) {
+		dev_list_inv = inv;
 		rc = inv_device_list(inv, o.group, device_list_row, &o) < 0 ? EXIT_FAIL : EXIT_OK;
 		if (rc != EXIT_OK)
 			cli_err("%s: %s", cmd, inv_errmsg(inv));

@@ -66,7 +66,7 @@ static const char *const log_severities[8] = {
 /* ---- output ------------------------------------------------------------------- */
 
 /* "2026-11-28T06:05:09.123Z" */
-static void
+void
 log_time(int64_t ms, char out[LOG_TIME_MAX])
 {
 	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
@@ -256,7 +256,7 @@ log_digits(const char **s, int width, int lo, int hi, int *v)
 
 /* --since: an age (90s 15m 2h 7d), @UNIXSECONDS, or a UTC date and time
  * (YYYY-MM-DD[(T| )HH:MM[:SS]][Z]). Returns unix ms, or -1. */
-static int64_t
+int64_t
 log_parse_since(const char *s, int64_t now_ms)
 {
 	struct tm tm;

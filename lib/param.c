@@ -818,6 +818,28 @@ prov_param_is_secret(const char *name)
 	return idx >= 0 && param_secret((size_t)idx);
 }
 
+const char *
+prov_param_default(const char *name)
+{
+	long idx = param_find(name, strlen(name));
+
+	return idx >= 0 ? param_def((size_t)idx, NULL)->defval : NULL;
+}
+
+const char *
+prov_param_canon(const char *name, const char *value)
+{
+	long idx = param_find(name, strlen(name));
+	const char *canon = NULL;
+	struct diag d;
+
+	diag_init(&d);
+	if (idx < 0 || param_check((size_t)idx, value, strlen(value), &canon, &d) != PROV_OK ||
+	    canon == NULL)
+		return value;
+	return canon;
+}
+
 enum prov_err
 prov_param_check(const char *name, const char *value, char *msg, size_t msglen)
 {

@@ -859,3 +859,16 @@ prov_profile_count(const struct prov_profile *p)
 {
 	return p != NULL ? p->n : 0;
 }
+
+enum prov_err
+prov_profile_entry(const struct prov_profile *p, size_t i, const char **name,
+		   const char **value, unsigned *line)
+{
+	if (p == NULL || i >= p->n)
+		return PROV_E_INVAL;
+	*name = p->chg[i].name;
+	*value = p->chg[i].value;
+	if (line != NULL)
+		*line = p->chg[i].line;
+	return PROV_OK;
+}

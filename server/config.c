@@ -7,6 +7,7 @@
 #include "log.h"
 #include "hostport.h"
 #include "render.h"
+#include "reportd.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -277,6 +278,18 @@ config_set(struct srv_cfg *c, const char *name, const char *value, char *err, si
 		struct route r;
 		char why[384];
 
+		if (reportd_route_is(value)) {
+			/* A report route (reportd.h): kept apart, render never sees it. */
+			if (reportd_route_check(value, why, sizeof(why)) < 0)
+				return fail(err, errlen, "%s: %s", name, why);
+			if (c->n_reports >= CONFIG_ROUTE_MAX)
+				return fail(err, errlen, "%s: more than %u report routes", name,
+					    CONFIG_ROUTE_MAX);
+			if ((c->reports[c->n_reports] = strdup(value)) == NULL)
+				return fail(err, errlen, "out of memory");
+			c->n_reports++;
+			return 0;
+		}
 		if (route_parse(value, &r, why, sizeof(why)) < 0)
 			return fail(err, errlen, "%s: %s", name, why);
 		if (*count >= CONFIG_ROUTE_MAX)
@@ -495,5 +508,7 @@ config_fini(struct srv_cfg *c)
 	free(c->log);
 	for (unsigned i = 0; i < c->n_routes; i++)
 		free(c->routes[i]);
+	for (unsigned i = 0; i < c->n_reports; i++)
+		free(c->reports[i]);
 	memset(c, 0, sizeof(*c));
 }

@@ -73,6 +73,8 @@ struct srv_cfg {
 	struct config_limits lim;
 	char *routes[CONFIG_ROUTE_MAX];  /* route lines, checked by route_parse */
 	unsigned n_routes;
+	char *reports[CONFIG_ROUTE_MAX]; /* report route lines (reportd.h), apart from routes */
+	unsigned n_reports;
 };
 
 /* Fills every default. */

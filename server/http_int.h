@@ -64,6 +64,16 @@ struct http_upload {
 	char name[ROOT_PATH_MAX + 1];
 };
 
+/* A report upload (reportd.h): the body, kept in memory up to
+ * REPORTD_BODY_MAX. */
+struct http_report {
+	char *buf;
+	size_t len, cap;
+	char mac[13];                  /* the path's MAC, "" when none */
+	int need_cert;
+	int over;                      /* past REPORTD_BODY_MAX: dropped, then 413 */
+};
+
 struct http_conn {
 	struct http *h;
 	struct http_conn *prev, *next;
@@ -93,6 +103,7 @@ struct http_conn {
 	uint64_t t0_us;                /* the current request's first byte, monotonic */
 	int64_t t0_wall_ms;
 	struct http_upload *up;
+	struct http_report *rep;       /* a report route's upload, or NULL */
 	/* output */
 	char *out;                     /* head and in-memory body */
 	size_t out_len, out_off, head_len;

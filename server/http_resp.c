@@ -12,6 +12,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -38,6 +39,7 @@
 #include "metrics.h"
 #include "clock.h"
 #include "render.h"
+#include "reportd.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -497,13 +499,40 @@ conn_get(struct http_conn *c)
 			    NULL, 0);
 }
 
-/* Body bytes of an upload go to its file; of any other request, nowhere. */
+/* Body bytes of an upload go to its file, of a report to memory; of any
+ * other request, nowhere. */
 int
 http_conn_on_body(void *arg, const char *buf, size_t len)
 {
 	struct http_conn *c = arg;
 
 	METRIC_ADD(c->h->srv->metrics->bytes_received[http_conn_proto(c)], (uint64_t)len);
+	if (c->rep != NULL) {
+		struct http_report *rp = c->rep;
+
+		/* Past the cap (a body without Content-Length) the rest is
+		 * read and dropped, bounded by http_body_max; 413 at the end. */
+		if (rp->over || len > REPORTD_BODY_MAX - rp->len) {
+			rp->over = 1;
+			return 0;
+		}
+		if (rp->len + len > rp->cap) {
+			size_t ncap = rp->cap ? rp->cap : 16384;
+			char *nb;
+
+			while (ncap < rp->len + len)
+				ncap *= 2;
+			if (ncap > REPORTD_BODY_MAX)
+				ncap = REPORTD_BODY_MAX;
+			if ((nb = realloc(rp->buf, ncap)) == NULL)
+				return -1;
+			rp->buf = nb;
+			rp->cap = ncap;
+		}
+		memcpy(rp->buf + rp->len, buf, len);
+		rp->len += len;
+		return 0;
+	}
 	while (c->up != NULL && len > 0) {
 		ssize_t n = write(c->up->fd, buf, len);
 
@@ -520,14 +549,145 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 	return 0;
 }
 
+/* Also drops a report's body. */
 void
 http_conn_upload_abort(struct http_conn *c)
 {
+	if (c->rep != NULL) {
+		free(c->rep->buf);
+		free(c->rep);
+		c->rep = NULL;
+	}
 	if (c->up == NULL)
 		return;
 	root_upload_abort(c->h->srv->upload_fd, c->up->fd, c->up->tmp);
 	free(c->up);
 	c->up = NULL;
+}
+
+/* PUT and POST to a report route (reportd.h): refused at once when the
+ * body is announced too large; else the body goes to memory. 2 when no
+ * report route matches. */
+static int
+conn_report_start(struct http_conn *c)
+{
+	char path[ROOT_PATH_MAX + 1], mac[13];
+	struct srv *srv = c->h->srv;
+	int need_cert = 0;
+	long n;
+
+	if (srv->cfg->n_reports == 0)
+		return 2;
+	n = http_url_path(c->p.url, c->p.url_len, path, sizeof(path));
+	if (n < 0 || !reportd_match(srv->cfg->reports, srv->cfg->n_reports, path, (size_t)n, mac,
+				    &need_cert))
+		return 2;
+	if (c->cl != NULL) {
+		const struct config_limits *lim = http_conn_lim(c);
+		struct guard_limits gl = { lim->enum_miss_burst, lim->enum_miss_rate,
+					   lim->enum_cooldown_s };
+
+		if (guard_blocked(srv->guard, c->cl->addr, loop_now(srv->loop), &gl))
+			return http_conn_error(c, 429, "too many misses", NULL);
+	}
+	if (c->p.hp.content_length != ULLONG_MAX && c->p.hp.content_length > REPORTD_BODY_MAX) {
+		METRIC_ADD(srv->metrics->reports_bad, 1);
+		return http_conn_error(c, 413, "report too large", NULL);
+	}
+	if ((c->rep = calloc(1, sizeof(*c->rep))) == NULL)
+		return http_conn_error(c, 500, "out of memory", NULL);
+	memcpy(c->rep->mac, mac, sizeof(mac));
+	c->rep->need_cert = need_cert;
+	if (c->p.field_seen[HTTP_F_EXPECT] &&
+	    strcasecmp(c->p.field[HTTP_F_EXPECT], "100-continue") == 0)
+		return conn_respond(c, 100, NULL, 0, NULL, NULL, 0);
+	return 0;
+}
+
+/* The report's body is in: take it (reportd_take) and answer. */
+static int
+conn_report_finish(struct http_conn *c)
+{
+	struct http_report *rp = c->rep;
+	struct srv *srv = c->h->srv;
+	struct sockaddr_storage local;
+	socklen_t sl = sizeof(local);
+	char ip[INET6_ADDRSTRLEN] = "", port[8] = "", mac[13], why[REPORTD_WHY_MAX];
+	struct reportd_in in;
+	enum reportd_status st;
+	int rc;
+
+	if (rp->over) {
+		METRIC_ADD(srv->metrics->reports_bad, 1);
+		http_conn_upload_abort(c);
+		return http_conn_error(c, 413, "report too large", NULL);
+	}
+	memset(&in, 0, sizeof(in));
+	memset(&local, 0, sizeof(local));
+	if (getsockname(c->fd, (struct sockaddr *)&local, &sl) == 0) {
+		if (local.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&local;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+			snprintf(port, sizeof(port), "%u", ntohs(s6->sin6_port));
+		} else if (local.ss_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const struct sockaddr_in *)&local;
+
+			inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+			snprintf(port, sizeof(port), "%u", ntohs(s4->sin_port));
+		}
+	}
+	in.path_mac = rp->mac;
+	in.need_cert = rp->need_cert;
+	in.cert_mac = c->peer_ok ? c->peer.mac : NULL;
+	in.body = rp->buf != NULL ? rp->buf : "";
+	in.len = rp->len;
+	in.client = c->client;
+	in.proto = c->ssl != NULL ? "https" : "http";
+	in.servip = ip[0] ? ip : NULL;
+	in.port = port[0] ? port : NULL;
+	in.time_ms = c->t0_wall_ms;
+	if (srv->reportd == NULL)
+		srv->reportd = reportd_new(srv->cfg->db);
+	st = srv->reportd == NULL ? REPORTD_FAIL :
+		reportd_take(srv->reportd, &srv->inv, srv->cfg->routes, srv->cfg->n_routes, &in,
+			     mac, why, sizeof(why));
+	if (srv->reportd == NULL)
+		snprintf(why, sizeof(why), "out of memory");
+	free(rp->buf);
+	free(rp);
+	c->rep = NULL;
+	switch (st) {
+	case REPORTD_OK:
+		METRIC_ADD(srv->metrics->reports_stored, 1);
+		log_msg(LOG_INFO, "%s: %s: report of %s stored: %s", in.proto, c->client, mac, why);
+		rc = conn_respond(c, 204, NULL, 0, NULL, NULL, 0);
+		break;
+	case REPORTD_MISS:
+		METRIC_ADD(srv->metrics->reports_unknown, 1);
+		rc = http_conn_error(c, 404, why, NULL); /* counted by guard_miss */
+		break;
+	case REPORTD_REFUSED:
+		METRIC_ADD(srv->metrics->reports_refused, 1);
+		log_msg(LOG_NOTICE, "%s: %s: report refused: %s", in.proto, c->client, why);
+		rc = http_conn_error(c, 403, why, NULL);
+		break;
+	case REPORTD_BAD:
+		METRIC_ADD(srv->metrics->reports_bad, 1);
+		log_msg(LOG_NOTICE, "%s: %s: report of %s refused: %s", in.proto, c->client, mac,
+			why);
+		rc = http_conn_error(c, 400, why, NULL);
+		break;
+	case REPORTD_BUSY:
+		log_msg(LOG_WARNING, "%s: %s: report: server busy: %s", in.proto, c->client, why);
+		rc = http_conn_error(c, 503, "server busy", "Retry-After: 5\r\n");
+		break;
+	default:
+		log_msg(LOG_ERR, "%s: %s: report: %s", in.proto, c->client, why);
+		rc = http_conn_error(c, 500, "report not stored", NULL);
+		break;
+	}
+	return rc;
 }
 
 /* PUT and POST, once the headers are in: open the upload. */
@@ -612,7 +772,10 @@ http_conn_headers(struct http_conn *c)
 		break;
 	case HTTP_PUT:
 	case HTTP_POST: {
-		int rc = conn_upload_start(c);
+		int rc = conn_report_start(c);
+
+		if (rc == 2)
+			rc = conn_upload_start(c);
 
 		if (rc != 0)
 			return rc;
@@ -631,6 +794,8 @@ http_conn_headers(struct http_conn *c)
 int
 http_conn_done(struct http_conn *c)
 {
+	if (c->rep != NULL)
+		return conn_report_finish(c);
 	if (c->method == HTTP_PUT || c->method == HTTP_POST)
 		return conn_upload_finish(c);
 	return conn_get(c);

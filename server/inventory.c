@@ -53,6 +53,42 @@ static const char *const inv_migrations[] = {
 	"ALTER TABLE device ADD COLUMN http_password VARCHAR(128);"
 	"ALTER TABLE variable ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);",
+	/* 3 -> 4: device reports (server/report.c: one row per report, the
+	 * last report's parameters; value NULL for one the device keeps to
+	 * itself, a secret), and the inventory's change log (the timeline),
+	 * written by triggers so that every writer logs, and never a value.
+	 * The triggers are SQLite's syntax: PostgreSQL needs its own. */
+	"CREATE TABLE device_report ("
+	" mac CHAR(12) NOT NULL, time_ms BIGINT NOT NULL, client VARCHAR(64),"
+	" proto VARCHAR(8), bytes BIGINT NOT NULL, params INTEGER NOT NULL,"
+	" layers VARCHAR(32), template VARCHAR(256), servip VARCHAR(64), port VARCHAR(8));"
+	"CREATE INDEX device_report_by_mac ON device_report (mac, time_ms);"
+	"CREATE TABLE device_reported ("
+	" mac CHAR(12) NOT NULL, name VARCHAR(128) NOT NULL, value TEXT,"
+	" PRIMARY KEY (mac, name));"
+	"CREATE TABLE inventory_change ("
+	" time_ms BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, scope VARCHAR(8),"
+	" owner VARCHAR(128), name VARCHAR(128), action VARCHAR(8) NOT NULL);"
+	"CREATE INDEX inventory_change_by_time ON inventory_change (time_ms);"
+#define INV_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+#define INV_LOG(tbl, ev, kind, scope, owner, name, action) \
+	"CREATE TRIGGER " tbl "_" action " AFTER " ev " ON " tbl " BEGIN" \
+	" INSERT INTO inventory_change (time_ms, kind, scope, owner, name, action)" \
+	" VALUES (" INV_NOW_MS ", '" kind "', " scope ", " owner ", " name ", '" action "');" \
+	" END;"
+	INV_LOG("device", "INSERT", "device", "NULL", "NEW.mac", "NULL", "add")
+	INV_LOG("device", "UPDATE", "device", "NULL", "NEW.mac", "NULL", "set")
+	INV_LOG("device", "DELETE", "device", "NULL", "OLD.mac", "NULL", "rm")
+	INV_LOG("variable", "INSERT", "var", "NEW.scope", "NEW.owner", "NEW.name", "add")
+	INV_LOG("variable", "UPDATE", "var", "NEW.scope", "NEW.owner", "NEW.name", "set")
+	INV_LOG("variable", "DELETE", "var", "OLD.scope", "OLD.owner", "OLD.name", "rm")
+	INV_LOG("template", "INSERT", "template", "NULL", "NULL", "NEW.name", "add")
+	INV_LOG("template", "UPDATE", "template", "NULL", "NULL", "NEW.name", "set")
+	INV_LOG("template", "DELETE", "template", "NULL", "NULL", "OLD.name", "rm")
+	INV_LOG("device_key", "INSERT", "key", "NULL", "NEW.mac",
+		"CAST(NEW.key_id AS TEXT)", "add"),
+#undef INV_LOG
+#undef INV_NOW_MS
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 

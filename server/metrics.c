@@ -149,6 +149,15 @@ metrics_render(const struct metrics *cm, char *buf, size_t cap)
 	       LOAD(m->enum_blocked));
 	single(&o, "prov_enum_refused_total", "Requests refused during a miss cool-down.",
 	       LOAD(m->enum_refused));
+	single(&o, "prov_reports_stored_total", "Device reports stored.",
+	       LOAD(m->reports_stored));
+	single(&o, "prov_reports_unknown_total",
+	       "Reports refused: unknown or disabled device.", LOAD(m->reports_unknown));
+	single(&o, "prov_reports_refused_total",
+	       "Reports refused: another MAC than the certificate's, or no certificate.",
+	       LOAD(m->reports_refused));
+	single(&o, "prov_reports_bad_total", "Reports refused: too large, undecodable, ill-formed.",
+	       LOAD(m->reports_bad));
 	put(&o, "# HELP prov_request_duration_seconds Time from request to last byte queued.\n"
 		"# TYPE prov_request_duration_seconds histogram\n");
 	for (p = 0; p < METRICS_PROTOS; p++) {

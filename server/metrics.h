@@ -47,6 +47,10 @@ struct metrics {
 	_Atomic uint64_t traversal_refused;          /* paths refused by the root */
 	_Atomic uint64_t enum_blocked;               /* addresses put in cool-down (guard.h) */
 	_Atomic uint64_t enum_refused;               /* requests refused in cool-down */
+	_Atomic uint64_t reports_stored;             /* device reports stored (reportd.h) */
+	_Atomic uint64_t reports_unknown;            /* reports for unknown or disabled devices */
+	_Atomic uint64_t reports_refused;            /* another MAC than the certificate's */
+	_Atomic uint64_t reports_bad;                /* too large, undecodable, ill-formed */
 	_Atomic uint64_t latency[METRICS_PROTOS][METRICS_LAT_BUCKETS + 1];
 	_Atomic uint64_t latency_sum_us[METRICS_PROTOS];
 	_Atomic uint64_t latency_count[METRICS_PROTOS];

@@ -23,6 +23,7 @@
 #include "serve.h"
 #include "config.h"
 #include "guard.h"
+#include "reportd.h"
 #include "http.h"
 #include "inventory.h"
 #include "log.h"
@@ -58,6 +59,7 @@ static const char usage[] =
 "                  [--log stderr|syslog] [--log-level LEVEL] [--check]\n"
 "                  [--route 'PATTERN template=NAME [gzip] [encrypt=openssl]\n"
 "                           [require=cert] [auth=digest]' ...]\n"
+"                  [--route 'PATTERN report [require=cert]' ...]\n"
 "\n"
 "The provisioning server: serves the tree DIR to phones over TFTP, HTTP and\n"
 "HTTPS, collects their syslog, and records every request and message in the\n"
@@ -110,6 +112,15 @@ static const char usage[] =
 "                       wrong ones get the 404 of a missing file and count\n"
 "                       as misses (--enum-miss-burst). Never over TFTP\n"
 "                       Repeatable; the first matching route wins\n"
+"  --route 'PATTERN report [require=cert]'\n"
+"                       take the device reports (Report_Rule: HTTP PUT or\n"
+"                       POST, TFTP write) for paths matching PATTERN, named\n"
+"                       by $MA or the client certificate (another MAC than\n"
+"                       the certificate's: 403). Decrypted with the device's\n"
+"                       key, parsed (at most 2 MiB), never applied, stored as\n"
+"                       its reported configuration: 'prov device drift',\n"
+"                       'prov device timeline'. Needs no --upload. Unknown\n"
+"                       devices get a missing file's 404\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -572,6 +583,19 @@ worker_run(struct master *m, unsigned idx)
 	 * it static files are still served; render.c retries the open. */
 	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
+	/* Report routes write the database (reportd.h) and the syslog
+	 * collector reads the inventory (store_lookup_*): their connections
+	 * open here, while the database files are still ours to open. */
+	if (m->cfg.n_reports > 0) {
+		if (w.srv.inv == NULL && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+			log_msg(LOG_ERR, "inventory: %s (reports answer busy)", err);
+		if ((w.srv.reportd = reportd_new(m->cfg.db)) == NULL ||
+		    reportd_connect(w.srv.reportd, err, sizeof(err)) < 0)
+			log_msg(LOG_ERR, "reports: %s (reports answer busy)",
+				w.srv.reportd == NULL ? "out of memory" : err);
+	}
+	if (m->cfg.n_syslog > 0 && (w.srv.lookup = store_lookup_new(m->cfg.db)) != NULL)
+		store_lookup_device(w.srv.lookup, "000000000000");
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -615,6 +639,8 @@ out:
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
+	reportd_free(w.srv.reportd);
+	store_lookup_free(w.srv.lookup);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);

@@ -32,6 +32,8 @@ struct srv_cfg;
 struct store;
 struct inv;
 struct guard;
+struct reportd;
+struct store_lookup;
 struct metrics;
 struct tls;
 
@@ -43,6 +45,8 @@ struct srv {
 	struct store *store;           /* history (never NULL in a worker) */
 	struct inv *inv;               /* inventory, when routes are configured */
 	struct guard *guard;           /* enumeration defence (guard.h) */
+	struct reportd *reportd;       /* device reports (reportd.h), or NULL: made on the first */
+	struct store_lookup *lookup;   /* syslog attribution (store.h), or NULL: none */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */

@@ -93,6 +93,9 @@ static const char *const store_migrations[] = {
 	" hostname TEXT, ident TEXT, mac TEXT, text TEXT);"
 	"CREATE INDEX IF NOT EXISTS syslog_mac_time ON syslog (mac, time_ms);"
 	"CREATE INDEX IF NOT EXISTS syslog_time ON syslog (time_ms);",
+	/* 1 -> 2: a device's last known address (syslog attribution,
+	 * store_lookup_addr) */
+	"CREATE INDEX IF NOT EXISTS request_client_time ON request (client, time_ms);",
 };
 #define STORE_SCHEMA_VERSION ((int)(sizeof(store_migrations) / sizeof(store_migrations[0])))
 
@@ -904,4 +907,114 @@ out:
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return ret;
+}
+
+/* ---- attribution lookups (syslogd.c) ------------------------------------------ */
+
+struct store_lookup {
+	char *url;
+	sqlite3 *db;
+	sqlite3_stmt *dev, *addr;
+	int64_t retry_at;        /* wall ms: after a failed open, wait before the next */
+};
+
+struct store_lookup *
+store_lookup_new(const char *url)
+{
+	struct store_lookup *l = calloc(1, sizeof(*l));
+
+	if (l == NULL || (l->url = strdup(url != NULL ? url : "")) == NULL) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
+void
+store_lookup_free(struct store_lookup *l)
+{
+	if (l == NULL)
+		return;
+	sqlite3_finalize(l->dev);
+	sqlite3_finalize(l->addr);
+	sqlite3_close(l->db);
+	free(l->url);
+	free(l);
+}
+
+/* The connection and both statements; -1 while there is no inventory
+ * (no device table yet: the statements do not prepare) or no database. */
+static int
+store_lookup_ready(struct store_lookup *l)
+{
+	const char *path = store_url_path(l->url);
+	struct timespec ts;
+	int64_t now;
+
+	if (l->dev != NULL)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (now < l->retry_at || path == NULL)
+		return -1;
+	if (l->db == NULL && sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READONLY |
+					     SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(l->db);
+		l->db = NULL;
+		l->retry_at = now + STORE_LOOKUP_RETRY_MS;
+		return -1;
+	}
+	sqlite3_busy_timeout(l->db, STORE_LOOKUP_BUSY_MS);
+	if (sqlite3_prepare_v2(l->db, "SELECT 1 FROM device WHERE mac = ?1", -1, &l->dev,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(l->db, "SELECT r.mac FROM request r JOIN device d ON d.mac = r.mac"
+			       " WHERE r.client >= ?1 AND r.client < ?2"
+			       " ORDER BY r.time_ms DESC LIMIT 1", -1, &l->addr, NULL) != SQLITE_OK) {
+		sqlite3_finalize(l->dev);
+		l->dev = NULL;
+		l->retry_at = now + STORE_LOOKUP_RETRY_MS;
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_lookup_device(struct store_lookup *l, const char *mac)
+{
+	int rc;
+
+	if (l == NULL || store_lookup_ready(l) < 0)
+		return -1;
+	sqlite3_bind_text(l->dev, 1, mac, -1, SQLITE_STATIC);
+	rc = sqlite3_step(l->dev);
+	sqlite3_reset(l->dev);
+	sqlite3_clear_bindings(l->dev);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+store_lookup_addr(struct store_lookup *l, const char *addr, char mac[13])
+{
+	char lo[80], hi[80];
+	const char *v;
+	int rc, n;
+
+	mac[0] = '\0';
+	if (l == NULL || store_lookup_ready(l) < 0)
+		return -1;
+	/* Every "ADDR:PORT" of addr sorts between "ADDR:" and "ADDR;". */
+	n = snprintf(lo, sizeof(lo), "%s:", addr);
+	if (n <= 0 || (size_t)n >= sizeof(lo))
+		return 0;
+	memcpy(hi, lo, (size_t)n + 1);
+	hi[n - 1] = ';';
+	sqlite3_bind_text(l->addr, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(l->addr, 2, hi, -1, SQLITE_STATIC);
+	rc = sqlite3_step(l->addr);
+	if (rc == SQLITE_ROW && (v = (const char *)sqlite3_column_text(l->addr, 0)) != NULL &&
+	    strlen(v) == 12)
+		memcpy(mac, v, 13);
+	sqlite3_reset(l->addr);
+	sqlite3_clear_bindings(l->addr);
+	return mac[0] != '\0' ? 1 : rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }

@@ -35,6 +35,8 @@
 #define STORE_QUERY_DEFAULT 100u /* rows returned when the filter says 0 */
 #define STORE_TRIM_ROWS 100      /* oldest rows deleted per step over the size cap */
 #define STORE_TRIM_STEPS 256     /* steps after one batch: the writer moves on */
+#define STORE_LOOKUP_BUSY_MS 50  /* attribution lookup: longest wait for a lock */
+#define STORE_LOOKUP_RETRY_MS 5000 /* no database or inventory yet: ask again after */
 
 struct metrics;
 struct store;
@@ -63,7 +65,13 @@ struct store_syslog {
 	int facility, severity; /* from the PRI, -1 when absent */
 	const char *hostname;   /* as in the message, or NULL */
 	const char *ident;      /* APP-NAME / TAG, or NULL */
-	const char *mac;        /* the MAC it names, or NULL */
+	const char *mac;        /* the device it is attributed to, or NULL: a
+				   device of the inventory that the identifier
+				   or text names, else the inventory device
+				   whose newest request came from the source
+				   address (syslogd.c, syslogd_attribute); a
+				   12-hex run that is not a device never is.
+				   Without an inventory, the MAC it names. */
 	const char *text;       /* the message, control characters escaped */
 };
 
@@ -110,5 +118,24 @@ int store_query_requests(const char *url, const struct store_filter *f,
 int store_query_syslog(const char *url, const struct store_filter *f,
 		       void (*row)(void *arg, const struct store_syslog *r), void *arg,
 		       char *err, size_t errlen) __attribute__((warn_unused_result));
+
+
+/* Attribution lookups for the syslog collector, on a read connection of
+ * their own (opened on first use; the serving thread calls them, so each
+ * waits at most STORE_LOOKUP_BUSY_MS for a lock). What they decide is
+ * stored as struct store_syslog's mac, the syslog table's mac column:
+ * readers (prov device timeline, the rollout's upgrade results) filter
+ * on it with store_query_syslog. NULL when out of memory. */
+struct store_lookup;
+struct store_lookup *store_lookup_new(const char *url);
+void store_lookup_free(struct store_lookup *l);
+/* 1 when mac (12 lower-case hex digits) is a device of the inventory, 0
+ * when not, -1 when there is no inventory (no device table) or the
+ * database failed. */
+int store_lookup_device(struct store_lookup *l, const char *mac);
+/* The inventory device whose newest request came from addr (the client
+ * text without its port: "ADDR", "[ADDR6]"): 1 with mac, 0 none, -1 as
+ * above. */
+int store_lookup_addr(struct store_lookup *l, const char *addr, char mac[13]);
 
 #endif

@@ -130,6 +130,70 @@ syslogd_find_mac(const char *s, size_t len, char mac[13])
 	return 0;
 }
 
+/* Every MAC named in s, in order, appended to m's candidates: runs of 12
+ * or more hex digits (the last 12, as serve_find_mac) and the separated
+ * form of syslogd_find_mac. */
+static void
+syslogd_find_macs(const char *s, size_t len, struct syslogd_msg *m)
+{
+	size_t i = 0;
+
+	while (i < len && m->ncand < SYSLOGD_MAC_CANDS) {
+		char mac[13];
+		size_t j;
+
+		if (!syslogd_is_hex((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		if (i + 17 <= len && (s[i + 2] == ':' || s[i + 2] == '-') &&
+		    syslogd_find_mac(s + i, 17, mac) &&
+		    !(i > 0 && s[i - 1] == s[i + 2]) &&
+		    !(i + 17 < len && (syslogd_is_hex((unsigned char)s[i + 17]) ||
+				       (s[i + 17] == s[i + 2] && i + 18 < len &&
+					syslogd_is_hex((unsigned char)s[i + 18]))))) {
+			memcpy(m->cand[m->ncand++], mac, 13);
+			i += 17;
+			continue;
+		}
+		for (j = i; j < len && syslogd_is_hex((unsigned char)s[j]); j++)
+			;
+		if (j - i >= 12) {
+			for (size_t k = 0; k < 12; k++) {
+				int c = (unsigned char)s[j - 12 + k];
+
+				mac[k] = (char)(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+			}
+			mac[12] = '\0';
+			memcpy(m->cand[m->ncand++], mac, 13);
+		}
+		i = j;
+	}
+}
+
+void
+syslogd_attribute(const struct syslogd_msg *m, const char *addr,
+		  int (*known)(void *arg, const char *mac),
+		  int (*byaddr)(void *arg, const char *addr, char mac[13]), void *arg,
+		  char mac[13])
+{
+	mac[0] = '\0';
+	for (unsigned i = 0; i < m->ncand; i++) {
+		int r = known(arg, m->cand[i]);
+
+		if (r < 0) {
+			memcpy(mac, m->mac, 13);
+			return;
+		}
+		if (r == 1) {
+			memcpy(mac, m->cand[i], 13);
+			return;
+		}
+	}
+	if (addr != NULL && byaddr(arg, addr, mac) != 1)
+		mac[0] = '\0';
+}
+
 /* A span of the datagram, before escaping. */
 struct syslogd_span {
 	const char *p;
@@ -429,6 +493,11 @@ syslogd_parse(const char *dgram, size_t len, struct syslogd_msg *m, char *scratc
 	if (!(ident.p && syslogd_find_mac(ident.p, ident.len, m->mac)) &&
 	    !(host.p && syslogd_find_mac(host.p, host.len, m->mac)))
 		syslogd_find_mac(text.p, text.len, m->mac);
+	if (ident.p)
+		syslogd_find_macs(ident.p, ident.len, m);
+	if (host.p && !(ident.p == host.p && ident.len == host.len))
+		syslogd_find_macs(host.p, host.len, m);
+	syslogd_find_macs(text.p, text.len, m);
 	return 0;
 }
 
@@ -511,6 +580,18 @@ syslogd_admit(struct syslogd *s, const struct sockaddr_storage *from)
 	return 1;
 }
 
+static int
+syslogd_known(void *arg, const char *mac)
+{
+	return store_lookup_device(arg, mac);
+}
+
+static int
+syslogd_byaddr(void *arg, const char *addr, char mac[13])
+{
+	return store_lookup_addr(arg, addr, mac);
+}
+
 static void
 syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	    const struct sockaddr_storage *from)
@@ -518,7 +599,7 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 	struct metrics *m = s->srv->metrics;
 	struct syslogd_msg msg;
 	struct store_syslog rec;
-	char source[INET6_ADDRSTRLEN + 16];
+	char source[INET6_ADDRSTRLEN + 16], mac[13];
 
 	if (syslogd_parse(dgram, len, &msg, s->scratch, s->scratch_cap) < 0) {
 		if (m != NULL)
@@ -534,13 +615,22 @@ syslogd_one(struct syslogd *s, const char *dgram, size_t len,
 		return;
 	}
 	hostport_format(from, source, sizeof(source));
+	{
+		char addr[sizeof(source)], *colon;
+
+		/* "ADDR:PORT" / "[ADDR6]:PORT" without the port */
+		memcpy(addr, source, sizeof(addr));
+		if ((colon = strrchr(addr, ':')) != NULL)
+			*colon = '\0';
+		syslogd_attribute(&msg, addr, syslogd_known, syslogd_byaddr, s->srv->lookup, mac);
+	}
 	rec.time_ms = clock_wall_ms();
 	rec.source = source;
 	rec.facility = msg.facility;
 	rec.severity = msg.severity;
 	rec.hostname = msg.hostname;
 	rec.ident = msg.ident;
-	rec.mac = msg.mac[0] ? msg.mac : NULL;
+	rec.mac = mac[0] ? mac : NULL;
 	rec.text = msg.text;
 	store_syslog(s->srv->store, &rec);
 }

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,6 +41,7 @@
 #include "clock.h"
 #include "guard.h"
 #include "render.h"
+#include "reportd.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -290,6 +292,27 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 			    fd == -ELOOP || fd == -ENAMETOOLONG ? TFTP_EACCESS : TFTP_EUNDEF;
 			goto refuse;
 		}
+	} else if (cfg->n_reports > 0 &&
+		   reportd_match(cfg->reports, cfg->n_reports, req.filename, req.filename_len,
+				 x->rep_mac, &x->rep_cert)) {
+		/* A device report (reportd.h): kept in memory, taken at the end. */
+		if (req.opts.has_tsize && req.opts.tsize > REPORTD_BODY_MAX) {
+			METRIC_ADD(t->srv->metrics->reports_bad, 1);
+			code = TFTP_ENOSPACE;
+			msg = "report too large";
+			goto refuse;
+		}
+		fd = memfd_create("report", MFD_CLOEXEC);
+		if (fd < 0) {
+			code = TFTP_EUNDEF;
+			msg = "out of memory";
+			goto refuse;
+		}
+		x->report = 1;
+		x->tmpname[0] = '\0';
+		memcpy(x->name, req.filename, req.filename_len);
+		x->name[req.filename_len] = '\0';
+		x->expect = 1;
 	} else {
 		if (t->srv->upload_fd < 0) {
 			code = TFTP_EACCESS;

@@ -83,6 +83,9 @@ struct tftpd_xfer {
 	char name[TFTP_FILENAME_MAX + 1];
 	char tmpname[ROOT_PATH_MAX];
 	int committed;
+	int report;              /* a report route's upload (reportd.h), in a memfd */
+	int rep_cert;            /* its route requires a client certificate */
+	char rep_mac[13];        /* the MAC its path names, "" when none */
 	uint64_t bytes;          /* payload sent (first transmissions) or written */
 	uint8_t *pkt;            /* one DATA packet: 4 + blksize (+1 on WRQ, to see oversize) */
 	size_t pktcap;

@@ -48,6 +48,8 @@
 #include "loop.h"
 #include "metrics.h"
 #include "clock.h"
+#include "guard.h"
+#include "reportd.h"
 #include "root.h"
 #include "serve.h"
 #include "store.h"
@@ -385,6 +387,102 @@ tftpd_write_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* The last block of a report is in: reportd_take decides, and the final
+ * ACK goes out only when it was stored (else an ERROR saying why). Returns
+ * 1 when the transfer ended, 0 when it dallies. */
+static int
+tftpd_report_done(struct tftpd_xfer *x)
+{
+	struct srv *srv = x->t->srv;
+	struct sockaddr_storage local;
+	socklen_t sl = sizeof(local);
+	char ip[INET6_ADDRSTRLEN] = "", mac[13], why[REPORTD_WHY_MAX];
+	struct reportd_in in;
+	enum reportd_status st = REPORTD_FAIL;
+	struct stat sb;
+	char *body = NULL;
+	size_t len = 0;
+	int code;
+
+	snprintf(why, sizeof(why), "report not read");
+	mac[0] = '\0';
+	if (fstat(x->fd, &sb) == 0 && (uint64_t)sb.st_size <= REPORTD_BODY_MAX &&
+	    (body = malloc((size_t)sb.st_size + 1)) != NULL &&
+	    pread(x->fd, body, (size_t)sb.st_size, 0) == (ssize_t)sb.st_size) {
+		len = (size_t)sb.st_size;
+		memset(&in, 0, sizeof(in));
+		memset(&local, 0, sizeof(local));
+		if (getsockname(x->sock, (struct sockaddr *)&local, &sl) == 0) {
+			if (local.ss_family == AF_INET6) {
+				const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&local;
+
+				inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+			} else if (local.ss_family == AF_INET) {
+				const struct sockaddr_in *s4 = (const struct sockaddr_in *)&local;
+
+				inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+			}
+		}
+		/* TFTP has no port to give: $PORT stays as written, as render.c
+		 * leaves it in a profile served over TFTP. */
+		in.path_mac = x->rep_mac;
+		in.need_cert = x->rep_cert;
+		in.body = body;
+		in.len = len;
+		in.client = x->who.client;
+		in.proto = "tftp";
+		in.servip = ip[0] ? ip : NULL;
+		in.port = NULL;
+		in.time_ms = x->who.wall_ms;
+		if (srv->reportd == NULL)
+			srv->reportd = reportd_new(srv->cfg->db);
+		if (srv->reportd != NULL)
+			st = reportd_take(srv->reportd, &srv->inv, srv->cfg->routes,
+					  srv->cfg->n_routes, &in, mac, why, sizeof(why));
+	}
+	free(body);
+	close(x->fd);
+	x->fd = -1;
+	x->committed = 1;
+	switch (st) {
+	case REPORTD_OK:
+		METRIC_ADD(srv->metrics->reports_stored, 1);
+		log_msg(LOG_INFO, "tftp: %s: report of %s stored: %s", x->who.client, mac, why);
+		break;
+	case REPORTD_MISS: {
+		unsigned char addr16[16];
+		struct guard_limits gl = { srv->cfg->lim.enum_miss_burst,
+					   srv->cfg->lim.enum_miss_rate,
+					   srv->cfg->lim.enum_cooldown_s };
+
+		METRIC_ADD(srv->metrics->reports_unknown, 1);
+		guard_key_sa(&x->peer, addr16);
+		guard_miss(srv->guard, addr16, loop_now(srv->loop), &gl, x->who.client);
+		tftpd_end(x, TFTP_ENOTFOUND, "no such file");
+		return 1;
+	}
+	default:
+		code = st == REPORTD_REFUSED ? TFTP_EACCESS : st == REPORTD_BAD ? TFTP_EBADOP :
+			TFTP_EUNDEF;
+		if (st == REPORTD_REFUSED)
+			METRIC_ADD(srv->metrics->reports_refused, 1);
+		else if (st == REPORTD_BAD)
+			METRIC_ADD(srv->metrics->reports_bad, 1);
+		log_msg(st == REPORTD_FAIL ? LOG_ERR : LOG_NOTICE, "tftp: %s: report refused: %s",
+			x->who.client, why);
+		tftpd_end(x, code, st == REPORTD_BUSY ? "server busy" : why);
+		return 1;
+	}
+	tftpd_record(x->t, &x->who, 200, x->bytes, NULL);
+	x->state = TFTPD_DALLY;
+	x->tries = 1;
+	if (tftpd_send_ctl(x) < 0 || tftpd_arm(x) < 0) {
+		tftpd_xfer_free(x);
+		return 1;
+	}
+	return 0;
+}
+
 /* Writes one DATA payload to the upload, decoding netascii (CR LF -> LF,
  * CR NUL -> CR; a pair may be cut by a block end). final: the last block.
  * Returns 0, or -1 with errno. */
@@ -449,8 +547,10 @@ tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
 	}
 	if (x->state == TFTPD_DALLY)
 		return 0;
-	if (x->bytes + len > TFTPD_UPLOAD_MAX) {
-		tftpd_end(x, TFTP_ENOSPACE, "upload too large");
+	if (x->bytes + len > (x->report ? REPORTD_BODY_MAX : TFTPD_UPLOAD_MAX)) {
+		if (x->report)
+			METRIC_ADD(x->t->srv->metrics->reports_bad, 1);
+		tftpd_end(x, TFTP_ENOSPACE, x->report ? "report too large" : "upload too large");
 		return 1;
 	}
 	if (tftpd_write(x, data, len, len < x->blksize) < 0) {
@@ -474,6 +574,8 @@ tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
 		}
 		return 0;
 	}
+	if (x->report)
+		return tftpd_report_done(x);
 	/* The last block: the upload becomes visible before the client hears
 	 * it is complete, and never when it is not. */
 	rc = root_upload_commit(x->t->srv->upload_fd, x->fd, x->tmpname, x->name);

@@ -163,6 +163,15 @@ PROV_API enum prov_err prov_param_check(const char *name, const char *value,
 /* Nonzero if NAME is a secret (D-PAR-5). */
 PROV_API int prov_param_is_secret(const char *name);
 
+/* NAME's factory default (static storage), or NULL if no such parameter. */
+PROV_API const char *prov_param_default(const char *name);
+
+/* VALUE as a device stores it: the canonical spelling of a choice or a
+ * boolean ("yes" -> "Yes"; static storage), else VALUE itself (also when
+ * NAME is unknown or VALUE invalid). For comparing a profile's value with
+ * a device's (a server's drift report, S-SRV-4). */
+PROV_API const char *prov_param_canon(const char *name, const char *value);
+
 /* ---------------------------------------------------------------------------
  * Profiles (D-PRO): flat-profile XML or the legacy text format, detected by
  * content. A parsed profile is a change set; applying it is all-or-nothing.
@@ -180,6 +189,15 @@ PROV_API void prov_profile_free(struct prov_profile *p);
 
 /* Number of changes (one per parameter element or line). */
 PROV_API size_t prov_profile_count(const struct prov_profile *p);
+
+/* Change i (< prov_profile_count) of p: the parameter name as written and
+ * its value, or NULL for an element that keeps the value (<X ua="na"/>:
+ * D-PRO-2, how reports leave secrets out); *line where it starts (may be
+ * NULL). Borrowed until prov_profile_free. PROV_E_INVAL when i is out of
+ * range. */
+PROV_API enum prov_err prov_profile_entry(const struct prov_profile *p, size_t i,
+					  const char **name, const char **value,
+					  unsigned *line) PROV_WUR;
 
 /* One problem found by lint or apply. */
 struct prov_issue {

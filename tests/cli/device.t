@@ -65,12 +65,12 @@ database is private to its owner: it holds the keys.
   1
   $ prov device set 000e08abcdef --group support --unset SIPPASS --set SIPUSER=1001 --disable --notes 'desk 4'
   $ prov device list --json
-  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"support","serial":"FCH1","enabled":false,"notes":"desk 4","key":null,"key_id":1,"http_user":null,"http_password":null}
+  {"mac":"000e08abcdef","product":"CP-8841-3PCC","group":"support","serial":"FCH1","enabled":false,"notes":"desk 4","key":null,"key_id":1,"http_user":null,"http_password":null,"drift":null}
   $ prov device add 001122334455 && prov device list --group support
-  000e08abcdef CP-8841-3PCC support FCH1 disabled
+  000e08abcdef CP-8841-3PCC support FCH1 disabled drift -
   $ prov device list
-  000e08abcdef CP-8841-3PCC support FCH1 disabled
-  001122334455 - - - enabled
+  000e08abcdef CP-8841-3PCC support FCH1 disabled drift -
+  001122334455 - - - enabled drift -
   $ prov device rm 00-11-22-33-44-55 && prov device rm 001122334455
   prov: device rm: 001122334455: not in the inventory
   [1]

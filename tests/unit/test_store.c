@@ -726,7 +726,7 @@ s_dev_4_reopen(void **state)
 	assert_int_equal(sqlite3_open(t.path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), 2); /* request_client_time */
 	sqlite3_finalize(st);
 	/* Created private: it will hold device keys too. */
 	assert_int_equal(stat(t.path, &sb), 0);

@@ -657,6 +657,77 @@ s_net_4_logger_rfc5424_and_rfc3164(void **state)
 	rig_teardown(&r);
 }
 
+/* Attribution (syslogd_attribute): an inventory of two devices, one of
+ * which last fetched from 192.0.2.7. */
+static int
+attr_known(void *arg, const char *mac)
+{
+	(void)arg;
+	return strcmp(mac, "000e08000001") == 0 || strcmp(mac, "000e08000002") == 0;
+}
+
+static int
+attr_none(void *arg, const char *mac)
+{
+	(void)arg;
+	(void)mac;
+	return -1; /* no inventory */
+}
+
+static int
+attr_byaddr(void *arg, const char *addr, char mac[13])
+{
+	(void)arg;
+	if (strcmp(addr, "192.0.2.7") != 0)
+		return 0;
+	memcpy(mac, "000e08000001", 13);
+	return 1;
+}
+
+static void
+attr_one(const char *dgram, const char *addr, int (*known)(void *, const char *),
+	 const char *want)
+{
+	char scratch[1024], mac[13];
+	struct syslogd_msg m;
+
+	assert_int_equal(syslogd_parse(dgram, strlen(dgram), &m, scratch, sizeof(scratch)), 0);
+	syslogd_attribute(&m, addr, known, attr_byaddr, NULL, mac);
+	if (strcmp(mac, want) != 0)
+		fail_msg("%s from %s: got '%s', want '%s'", dgram, addr, mac, want);
+}
+
+static void
+s_dev_3_attribution_only_known_devices(void **state)
+{
+	char scratch[1024];
+	struct syslogd_msg m;
+	const char *d = "<14>token cafe00112233 for 00:0e:08:00:00:02 and 000E08000001";
+
+	(void)state;
+	/* every MAC named, in order */
+	assert_int_equal(syslogd_parse(d, strlen(d), &m, scratch, sizeof(scratch)), 0);
+	assert_int_equal(m.ncand, 3);
+	assert_string_equal(m.cand[0], "cafe00112233");
+	assert_string_equal(m.cand[1], "000e08000002");
+	assert_string_equal(m.cand[2], "000e08000001");
+	/* a 12-hex run that is not a device is never taken */
+	attr_one("<14>token cafe00112233 accepted", "198.51.100.1", attr_known, "");
+	attr_one("<14>token cafe00112233 for 00:0e:08:00:00:02", "198.51.100.1", attr_known,
+		 "000e08000002");
+	attr_one("<14>Dec  7 21:50:00 000e08000002 CP-8841-3PCC -- ok", "192.0.2.7",
+		 attr_known, "000e08000002");
+	/* else the device last seen at the source address */
+	attr_one("<14>token cafe00112233 accepted", "192.0.2.7", attr_known, "000e08000001");
+	attr_one("<14>nothing named", "192.0.2.7", attr_known, "000e08000001");
+	attr_one("<14>nothing named", "192.0.2.8", attr_known, "");
+	/* a longer separated run is no MAC */
+	attr_one("<14>id 00:0e:08:00:00:02:03", "198.51.100.1", attr_known, "");
+	/* no inventory to ask: the first MAC named, as before */
+	attr_one("<14>token cafe00112233 for 00:0e:08:00:00:02", "198.51.100.1", attr_none,
+		 "cafe00112233");
+}
+
 int
 main(void)
 {
@@ -669,6 +740,7 @@ main(void)
 		cmocka_unit_test(s_net_4_rate_per_source),
 		cmocka_unit_test(s_net_4_ipv6_source),
 		cmocka_unit_test(s_net_4_logger_rfc5424_and_rfc3164),
+		cmocka_unit_test(s_dev_3_attribution_only_known_devices),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
