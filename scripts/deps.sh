@@ -69,13 +69,15 @@ fi
 trap '[ -n "$guard" ] && $sudo rm -f /usr/sbin/policy-rc.d' EXIT
 echo "prov: apt-get update" >&2
 $sudo apt-get update -qq
-# Progress: one line per package fetched and set up, counted.
+# Progress: packages fetched and set up, counted (every tenth and the last).
 if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 |
 	awk '/^Need to get/ { print "prov: " $0 > "/dev/stderr" }
 	     /^[0-9]+ upgraded, [0-9]+ newly installed/ { total = $3 + $1
 		print "prov: " $0 > "/dev/stderr" }
-	     /^Get:/ { printf "prov: fetched %d/%d %s\n", ++got, total, $5 > "/dev/stderr" }
-	     /^Setting up / { printf "prov: set up %d/%d %s\n", ++set, total, $3 > "/dev/stderr" }
+	     /^Get:/ { if (++got % 10 == 0 || got == total)
+		printf "prov: fetched %d/%d (%s)\n", got, total, $5 > "/dev/stderr" }
+	     /^Setting up / { if (++set % 10 == 0 || set == total)
+		printf "prov: set up %d/%d (%s)\n", set, total, $3 > "/dev/stderr" }
 	     /^E: / { print > "/dev/stderr" }'; then
 	echo "prov: apt-get install failed" >&2
 	exit 1
