@@ -16,7 +16,7 @@ demo=("${build[@]}" curl)
 test=("${build[@]}" python3-cram python3-cryptography openssl binutils gzip xxd
       nginx tftpd-hpa tftp-hpa curl wrk atftp dnsmasq-base sqlite3
       sip-tester chromium chromium-driver
-      debhelper dpkg-dev lintian mandoc debootstrap systemd)
+      debhelper dpkg-dev lintian mandoc debootstrap systemd strace)
 
 purpose=test
 case "${1:-}" in
