@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# The main job (README): installs what is missing, builds a release prov,
-# creates a phone in a fresh state directory and shows a profile being
+# The main job (README): installs what is missing for the demo only,
+# builds a release prov, creates a phone in a fresh state directory and shows a profile being
 # linted, expanded and applied, as the phone's resync would apply it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
+# Only what the demo runs (scripts/deps.sh demo: the compiler, the
+# libraries, curl), then only the prov binary, with progress on stderr.
+scripts/deps.sh demo
+echo "prov: configuring (cmake --preset release)" >&2
 cmake --preset release >/dev/null
-cmake --build build/release -j"$(nproc)" --target prov-cli >/dev/null
+echo "prov: building prov" >&2
+cmake --build build/release -j"$(nproc)" --target prov-cli |
+	awk '/^\[ *[0-9]+%\]/ { pct = $1 $2 }
+	     /Building C object/ { n++; if (n % 10 == 0) printf "prov: %s compiled %d files\n", pct, n > "/dev/stderr" }
+	     /Linking C executable/ { print "prov: linking prov" > "/dev/stderr" }'
 prov=build/release/cli/prov
 export PATH="$PWD/build/release/cli:$PATH"
 state=$(mktemp -d /tmp/prov-demo.XXXXXX)

@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages prov builds and tests with, if missing.
-# Usage: scripts/deps.sh [extra-package ...]   (needs root, or sudo)
+# Installs the Debian 12 packages prov needs for one purpose, if missing:
+#   scripts/deps.sh build   compile prov (configure needs libcmocka-dev too)
+#   scripts/deps.sh demo    build + what scripts/demo.sh runs (curl)
+#   scripts/deps.sh test    build + the test peers and tools scripts/test.sh
+#                           runs (nginx, tftpd, sipp, chromium, packaging...)
+# Without a purpose (or with extra package names only) it installs the test
+# set, as it always did: scripts/deps.sh [PURPOSE] [extra-package ...].
+# Needs root, or sudo. Prints what it installs and its progress.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config
-      libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
-      libcmocka-dev python3-cram python3-cryptography openssl binutils gzip xxd
-      nginx tftpd-hpa tftp-hpa
-      libhttp-parser-dev curl wrk atftp dnsmasq-base sqlite3
-      libosip2-dev sip-tester chromium chromium-driver "$@")
+build=(build-essential cmake pkg-config python3
+       libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
+       libhttp-parser-dev libosip2-dev libsystemd-dev libcmocka-dev)
+demo=("${build[@]}" curl)
+test=("${build[@]}" python3-cram python3-cryptography openssl binutils gzip xxd
+      nginx tftpd-hpa tftp-hpa curl wrk atftp dnsmasq-base sqlite3
+      sip-tester chromium chromium-driver
+      debhelper dpkg-dev lintian mandoc debootstrap systemd strace)
+
+purpose=test
+case "${1:-}" in
+build|demo|test) purpose=$1; shift ;;
+-h|--help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+esac
+declare -n set_of="$purpose"
+pkgs=("${set_of[@]}" "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do
@@ -16,11 +32,14 @@ for p in "${pkgs[@]}"; do
 		missing+=("$p")
 	fi
 done
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
 # atftpd (a TFTP server with RFC 7440 windowsize, a test and benchmark
 # peer) conflicts with tftpd-hpa as a package, so it is unpacked beside
 # rather than installed: /opt/prov-peers/atftpd/usr/sbin/atftpd.
 PEERS=/opt/prov-peers
 peers() {
+	[ "$purpose" = test ] || return 0
 	[ -x "$PEERS/atftpd/usr/sbin/atftpd" ] && return 0
 	local tmp
 	tmp=$(mktemp -d)
@@ -31,14 +50,12 @@ peers() {
 	$sudo dpkg-deb -x "$tmp"/atftpd_*.deb "$PEERS/atftpd"
 	rm -rf "$tmp"
 }
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo=sudo
 if [ ${#missing[@]} -eq 0 ]; then
 	peers
 	exit 0
 fi
 
-echo "prov: installing ${missing[*]}" >&2
+echo "prov: installing for $purpose: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Servers (nginx, tftpd-hpa) are installed for the tests, which start them
 # on loopback themselves: keep the packages from starting system-wide
@@ -50,6 +67,19 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	guard=1
 fi
 trap '[ -n "$guard" ] && $sudo rm -f /usr/sbin/policy-rc.d' EXIT
+echo "prov: apt-get update" >&2
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Progress: packages fetched and set up, counted (every tenth and the last).
+if ! $sudo apt-get install -y --no-install-recommends "${missing[@]}" 2>&1 |
+	awk '/^Need to get/ { print "prov: " $0 > "/dev/stderr" }
+	     /^[0-9]+ upgraded, [0-9]+ newly installed/ { total = $3 + $1
+		print "prov: " $0 > "/dev/stderr" }
+	     /^Get:/ { if (++got % 10 == 0 || got == total)
+		printf "prov: fetched %d/%d (%s)\n", got, total, $5 > "/dev/stderr" }
+	     /^Setting up / { if (++set % 10 == 0 || set == total)
+		printf "prov: set up %d/%d (%s)\n", set, total, $3 > "/dev/stderr" }
+	     /^E: / { print > "/dev/stderr" }'; then
+	echo "prov: apt-get install failed" >&2
+	exit 1
+fi
 peers

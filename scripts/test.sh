@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-scripts/deps.sh
+scripts/deps.sh test
 jobs=$(nproc)
 
 for preset in debug asan; do

@@ -18,6 +18,9 @@
  * kept: a changed address needs a restart); SIGTERM
  * and SIGINT drain: no new requests, transfers in flight finish (at most
  * SERVE_DRAIN_MS), then exit. The master restarts a worker that dies.
+ * systemd (Type=notify, docs/PACKAGING.md) hears READY=1 when worker 0
+ * serves, RELOADING=1 then READY=1 around a reload and STOPPING=1 at
+ * drain; sd_notify does nothing when NOTIFY_SOCKET is unset.
  */
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
@@ -34,6 +37,7 @@
 #include "syslogd.h"
 #include "tftpd.h"
 #include "tls.h"
+#include "clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,6 +52,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 static const char usage[] =
@@ -448,6 +453,8 @@ on_term(void *arg, int signo)
 	if (w->srv.draining)
 		return;
 	log_msg(LOG_NOTICE, "signal %d: draining", signo);
+	if (w->srv.worker == 0)
+		sd_notify(0, "STOPPING=1");
 	w->srv.draining = 1;
 	for (i = 0; i < w->n_tftpd; i++)
 		tftpd_drain(w->tftpd[i]);
@@ -477,10 +484,14 @@ on_hup(void *arg, int signo)
 	int root_fd = -1;
 
 	(void)signo;
+	/* systemd's reload state lasts until READY=1, said whether the new
+	 * configuration was taken or refused (MONOTONIC_USEC: when it began). */
+	if (w->srv.worker == 0)
+		sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld", (long long)clock_mono_us());
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
 		log_msg(LOG_ERR, "reload: out of memory");
-		return;
+		goto refused;
 	}
 	if (build_cfg(&w->m->opt, c, err, sizeof(err)) < 0
 	    || (c->n_https > 0 && tls_new(&t, c, err, sizeof(err)) < 0)) {
@@ -516,11 +527,16 @@ on_hup(void *arg, int signo)
 	}
 	serve_retention(&w->srv);
 	log_msg(LOG_NOTICE, "configuration reloaded");
+	if (w->srv.worker == 0)
+		sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
 	return;
 refused:
 	tls_free(t);
-	config_fini(c);
+	if (c != NULL)
+		config_fini(c);
 	free(c);
+	if (w->srv.worker == 0)
+		sd_notify(0, "READY=1\nSTATUS=reload refused, running configuration kept");
 }
 
 /* One worker's life: open, drop root, serve, drain. Returns an exit status. */
@@ -626,9 +642,11 @@ worker_run(struct master *m, unsigned idx)
 		log_msg(LOG_ERR, "signals: %s", strerror(errno));
 		goto out;
 	}
-	if (idx == 0)
+	if (idx == 0) {
 		log_msg(LOG_NOTICE, "ready: %u worker%s, root %s", m->cfg.workers,
 			m->cfg.workers == 1 ? "" : "s", m->cfg.root);
+		sd_notifyf(0, "READY=1\nSTATUS=serving %s", m->cfg.root);
+	}
 	rc = loop_run(w.srv.loop) < 0 ? 1 : 0;
 out:
 	for (i = 0; i < w.n_tftpd; i++)
@@ -730,6 +748,7 @@ master_run(struct master *m)
 		}
 		if (m->got_term == 1) {
 			m->got_term = 2;
+			sd_notify(0, "STOPPING=1");
 			for (i = 0; i < m->cfg.workers; i++)
 				if (m->pids[i] > 0)
 					kill(m->pids[i], SIGTERM);
