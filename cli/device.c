@@ -509,6 +509,8 @@ cmd_device(int argc, char **argv)
 		{ "import", 1 }, { "key", 1 }, { "render", 2 },
 	};
 
+	if (argc >= 2 && strcmp(argv[1], "resync") == 0)
+		return device_resync(argc - 1, argv + 1);
 	rc = cli_subcommand("device", subs, sizeof(subs) / sizeof(subs[0]), device_help, argc,
 			    argv, cmd, sizeof(cmd));
 	if (rc < 0)
