@@ -240,7 +240,7 @@ push_timer(void *arg)
 
 	p->tmr = 0;
 	if (now >= p->deadline) {
-		snprintf(p->why, sizeof(p->why), "no answer in %.1f s, %d sends",
+		snprintf(p->why, sizeof(p->why), "silent for %.1f s, %d sends",
 			 (double)(64 * run->t1) / 1000.0, p->sends);
 		push_finish(p, PUSH_SILENT);
 		return;
