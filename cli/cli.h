@@ -104,6 +104,8 @@ int cmd_device(int argc, char **argv);
 int cmd_var(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int device_resync(int argc, char **argv);
+int cmd_firmware(int argc, char **argv);
+int cmd_rollout(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output
  * (util.c). */

@@ -24,6 +24,7 @@
 
 #include "inventory.h"
 #include "log.h"
+#include "rollout.h"
 
 /* ---- routes --------------------------------------------------------------------- */
 
@@ -142,6 +143,7 @@ struct render_vars {
 	const struct inv_device *d;
 	const struct render_env *env;
 	char mau[13], macc[18], psn[16], key[INV_KEY_HEX + 1], key_id[16];
+	char upgrade_rule[ROLLOUT_RULE_MAX];  /* $UPGRADE_RULE: rollout.c's offer */
 	int placeholders;              /* lint: every name given is known */
 	void (*unknown)(void *arg, const char *name, size_t n);
 	void *arg;
@@ -157,6 +159,7 @@ render_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 		{ "PN", d->product }, { "PSN", rv->psn }, { "KEY", rv->key },
 		{ "KEY_ID", rv->key_id }, { "SERVIP", rv->env->servip },
 		{ "PORT", rv->env->port }, { "SCHEME", rv->env->scheme },
+		{ "UPGRADE_RULE", rv->upgrade_rule },
 	};
 	const char *v;
 
@@ -224,6 +227,11 @@ render_vars_load(struct inv *inv, const struct inv_device *d, const struct rende
 	}
 	if (id != 0)
 		snprintf(rv->key_id, sizeof(rv->key_id), "%u", id);
+	if (rollout_rule(inv, d, env->scheme, env->servip, env->port, rv->upgrade_rule,
+			 sizeof(rv->upgrade_rule)) < 0) {
+		render_vars_free(rv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -497,6 +505,7 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 	}
 	snprintf(envkey, sizeof(envkey), "%s %s %s", env->scheme ? env->scheme : "",
 		 env->servip ? env->servip : "", env->port ? env->port : "");
+	rollout_tick_maybe(inv); /* before the serial: a widened rollout renders anew */
 	if (inv_serial(inv, &serial) < 0)
 		return render_dbfail(inv, res->why, sizeof(res->why));
 	slot = render_slot(idx, res->mac, key_id, envkey);
@@ -641,6 +650,7 @@ render_lint_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 {
 	static const char *const server[] = {
 		"MA", "MAU", "MAC", "SN", "PN", "PSN", "KEY", "KEY_ID", "SERVIP", "PORT", "SCHEME",
+		"UPGRADE_RULE",
 	};
 	struct render_lint_ctx *lc = arg;
 	char nm[INV_NAME_MAX + 1];
