@@ -45,12 +45,13 @@ The template offers what the rollout says, and sends syslog to the server:
 
   $ cat > t.xml <<X
   > <flat-profile>
-  > <Syslog_Server>127.0.0.1:$PROV_SERVE_SYSLOG</Syslog_Server>
+  > <Syslog_Server>\$SYSLOG</Syslog_Server>
   > <Upgrade_Rule>\$UPGRADE_RULE</Upgrade_Rule>
   > <Upgrade_Error_Retry_Delay>3600</Upgrade_Error_Retry_Delay>
   > </flat-profile>
   > X
   $ prov template set t t.xml --db $DB
+  $ prov var set SYSLOG=127.0.0.1:$PROV_SERVE_SYSLOG --db $DB
   $ for n in 1 2 3 4; do
   >   prov device add 0011223344c$n --group lab --db $DB
   >   prov device add 0011223344d$n --group risky --db $DB
@@ -60,10 +61,11 @@ The template offers what the rollout says, and sends syslog to the server:
   $ resync() { # STATE MAC
   >   prov phone resync --state $1 http://127.0.0.1:$H/$2.xml 2>&1 | sed -E -e "s/:$H\//:\$H\//g" -e 's/ok, [0-9]+ bytes/ok, N bytes/' -e 's/, [0-9]+ changed//'
   > }
-  $ state() { # until prov rollout status says STATE (the history commits in batches)
-  >   for i in $(seq 200); do prov rollout status --db $DB | head -1 | grep -q ": $1 " && break; sleep 0.1; done
+  $ await() { # PATTERN: until prov rollout status shows it (the history commits in batches)
+  >   for i in $(seq 200); do prov rollout status --db $DB --devices | grep -q -- "$1" && break; sleep 0.1; done
   >   prov rollout status --db $DB --devices
   > }
+  $ state() { await ": $1 "; }
 
 No rollout: nothing is offered.
 
@@ -146,13 +148,22 @@ The clean run: a good image to group lab, a quarter as the canary:
   0011223344c3 done canary
   0011223344c4 not offered
 
-Widened: the rest of the group gets the image on its next resync, and the
-rollout completes:
+Widened: the rest of the group gets the image on its next resync. Device
+c4 sends no syslog: its upgrade is seen in the User-Agent of its next
+request (12.0.1, the phone's $VERSION of sip88xx.12-0-1MPP-1):
 
+  $ prov device set 0011223344c4 --set SYSLOG= --db $DB
   $ for n in 1 2 4; do resync c$n 0011223344c$n | grep upgrade; done
   upgrade: installed sip88xx.12-0-1MPP-1, rebooting
   upgrade: installed sip88xx.12-0-1MPP-1, rebooting
   upgrade: installed sip88xx.12-0-1MPP-1, rebooting
+  $ await 'done         3' | grep -E '^(done|offered)|c4'
+  offered      1
+  done         3
+  0011223344c4 offered
+  $ resync c4 0011223344c4
+  rule X: http://127.0.0.1:$H/0011223344c4.xml: ok, N bytes
+  resync: ok
   $ state complete
   rollout 2: sip88xx.12-0-1MPP-1 to group lab: complete (4 of 4 done)
   canary 25% (1 of 4 devices), halt on failures over 25%
