@@ -448,12 +448,20 @@ struct rollout_row {
 	int64_t offered;                 /* 0: not offered */
 	enum rollout_dev st, was;
 	int64_t last;                    /* time of the event that set st */
+	int newly;                       /* offered_ms found by rollout_event */
 };
 
-/* Applies one event (in time order) to a device. */
+/* Applies one event (in time order) to a device. An event from a device
+ * that may be offered V (a canary device, or any once widened) but whose
+ * offer was not recorded (the write met a busy database, and the cached
+ * rendering was served since) is the proof of the offer. */
 static void
-rollout_event(struct rollout_row *r, enum rollout_dev st, int64_t t)
+rollout_event(struct rollout_row *r, enum rollout_dev st, int64_t t, int widened)
 {
+	if (r->offered == 0 && (r->canary || widened)) {
+		r->offered = t;
+		r->newly = 1;
+	}
 	if (r->offered == 0 || t < r->offered || r->st == ROLLOUT_DONE)
 		return;
 	if (st == ROLLOUT_UPGRADING && r->st == ROLLOUT_FAILED && t <= r->last)
@@ -517,8 +525,8 @@ rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[
 
 /* Device states from the history since the rollout started. */
 static int
-rollout_observe(sqlite3 *db, const char *version, int64_t since, struct rollout_row *rows,
-		char (*addrs)[64], size_t n, char *err, size_t errlen)
+rollout_observe(sqlite3 *db, const char *version, int64_t since, int widened,
+		struct rollout_row *rows, char (*addrs)[64], size_t n, char *err, size_t errlen)
 {
 	char (*macs)[13] = NULL;
 	char ua[ROLLOUT_VERSION_MAX + 2], like[ROLLOUT_VERSION_MAX + 8];
@@ -561,7 +569,7 @@ rollout_observe(sqlite3 *db, const char *version, int64_t since, struct rollout_
 		i = rollout_attribute(rollout_col(st, 1), text, rollout_col(st, 3), macs, addrs,
 				      n);
 		if (i >= 0)
-			rollout_event(&rows[i], ev, sqlite3_column_int64(st, 0));
+			rollout_event(&rows[i], ev, sqlite3_column_int64(st, 0), widened);
 		seen++;
 	}
 	sqlite3_finalize(st);
@@ -585,7 +593,8 @@ rollout_observe(sqlite3 *db, const char *version, int64_t since, struct rollout_
 
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(rows[i].mac, mac) == 0)
-				rollout_event(&rows[i], ROLLOUT_DONE, sqlite3_column_int64(st, 0));
+				rollout_event(&rows[i], ROLLOUT_DONE, sqlite3_column_int64(st, 0),
+					      widened);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -653,10 +662,12 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 		st = NULL;
 	}
 	if (rollout_rows(db, id, &rows, &addrs, &n, err, errlen) < 0 ||
-	    rollout_observe(db, version, started, rows, addrs, n, err, errlen) < 0)
+	    rollout_observe(db, version, started, strcmp(state, "canary") != 0, rows, addrs, n,
+			    err, errlen) < 0)
 		goto out;
-	if ((st = rollout_prep(db, "UPDATE rollout_device SET state = ?1, changed_ms = ?2"
-			       " WHERE rollout_id = ?3 AND mac = ?4", err, errlen)) == NULL)
+	if ((st = rollout_prep(db, "UPDATE rollout_device SET state = ?1, changed_ms = ?2,"
+			       " offered_ms = ?5 WHERE rollout_id = ?3 AND mac = ?4", err,
+			       errlen)) == NULL)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct rollout_row *r = &rows[i];
@@ -670,13 +681,14 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 			cfail += r->st == ROLLOUT_FAILED;
 			cfinal += final;
 		}
-		if (r->st == r->was)
+		if (r->st == r->was && !r->newly)
 			continue;
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, rollout_dev_keys[r->st], -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, r->last != 0 ? r->last : now);
 		sqlite3_bind_int64(st, 3, id);
 		sqlite3_bind_text(st, 4, r->mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, r->offered);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			rollout_fail(db, err, errlen, "rollout");
 			goto out;
@@ -739,13 +751,30 @@ void
 rollout_tick_maybe(struct inv *inv)
 {
 	static int64_t last;
+	sqlite3 *db = inv_sqlite(inv);
+	sqlite3_stmt *st = NULL;
 	int64_t now = clock_mono_ms();
 	char err[256];
+	int active;
 
 	if (last != 0 && now - last < ROLLOUT_TICK_MS)
 		return;
 	last = now;
+	/* Nothing to do, nothing locked: the common case is one read. */
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM rollout WHERE state IN ('canary', 'widened')"
+			       " LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		return;
+	}
+	active = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (!active)
+		return;
+	/* Serving never waits for the write lock: a busy database leaves the
+	 * evaluation to the next tick. */
+	sqlite3_busy_timeout(db, 0);
 	(void)rollout_tick(inv, err, sizeof(err));
+	sqlite3_busy_timeout(db, INV_SERVE_BUSY_MS);
 }
 
 int
@@ -867,7 +896,12 @@ rollout_rule(struct inv *inv, const struct inv_device *d, const char *scheme,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, d->mac, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, clock_wall_ms());
+	/* Never waits for the lock (this is a request being answered): when
+	 * busy, the device's first upgrade message proves the offer instead
+	 * (rollout_event). */
+	sqlite3_busy_timeout(db, 0);
 	(void)sqlite3_step(st);
+	sqlite3_busy_timeout(db, INV_SERVE_BUSY_MS);
 	sqlite3_finalize(st);
 	return 0;
 }

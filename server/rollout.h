@@ -30,6 +30,10 @@
  * device's last request and no other device of the rollout was last seen
  * there (rollout_attribute).
  *
+ * A device that may be offered V (canary, or any once widened) whose offer
+ * was not recorded (the server never waits for the write lock while it
+ * answers) counts as offered from its first upgrade message on.
+ *
  * rollout_tick evaluates the active rollout: it updates device states,
  * then halts it when failed devices are more than F% of the canary
  * (state canary) or of the devices offered (widened), widens it when every
