@@ -627,6 +627,33 @@ push_wait(const char *cmd, const char *db, struct pushrun *run, long wait_s)
 	return 0;
 }
 
+/* Prints one device's result, and records it in the push history (for
+ * the device's timeline; a failure to record is said, not fatal). */
+static void
+push_report(const char *cmd, const struct push *p, struct inv *inv, const char *event)
+{
+	static const char *const names[] = {
+		[PUSH_QUEUED] = "not sent", [PUSH_FLIGHT] = "not sent",
+		[PUSH_ACCEPTED] = "accepted", [PUSH_REFUSED] = "refused",
+		[PUSH_SILENT] = "no answer", [PUSH_UNSENT] = "not sent",
+	};
+	const char *ch = p->challenged ? "challenged, " : "";
+	char detail[sizeof(p->why) + sizeof(p->reason) + 32], err[512];
+
+	if (p->st == PUSH_ACCEPTED || p->st == PUSH_REFUSED)
+		snprintf(detail, sizeof(detail), "%s%d %s", ch, p->code, p->reason);
+	else if (p->st == PUSH_SILENT)
+		snprintf(detail, sizeof(detail), "%s%s", ch, p->why);
+	else
+		snprintf(detail, sizeof(detail), "%s", p->why);
+	printf("%s %s %s (%s)\n", p->mac, p->dest[0] != '\0' ? p->dest : "-", names[p->st],
+	       detail);
+	if (notify_record(inv, p->wall_ms != 0 ? p->wall_ms : clock_wall_ms(), p->mac, event,
+			  p->dest[0] != '\0' ? p->dest : "-", names[p->st], detail, err,
+			  sizeof(err)) < 0)
+		cli_err("%s: %s", cmd, err);
+}
+
 static int
 push_parse_rate(const char *s, int64_t *gap_ms)
 {
@@ -775,21 +802,7 @@ device_resync(int argc, char **argv)
 		cnt[p->st]++;
 		sent += p->sends > 0;
 		chal += p->challenged > 0;
-		switch (p->st) {
-		case PUSH_ACCEPTED:
-		case PUSH_REFUSED:
-			printf("%s %s %s (%s%d %s)\n", p->mac, p->dest,
-			       p->st == PUSH_ACCEPTED ? "accepted" : "refused",
-			       p->challenged ? "challenged, " : "", p->code, p->reason);
-			break;
-		case PUSH_SILENT:
-			printf("%s %s no answer (%s%s)\n", p->mac, p->dest,
-			       p->challenged ? "challenged, " : "", p->why);
-			break;
-		default:
-			printf("%s %s not sent (%s)\n", p->mac, p->dest[0] ? p->dest : "-", p->why);
-			break;
-		}
+		push_report(cmd, p, inv, event);
 	}
 	printf("%zu device%s: %zu sent, %zu challenged, %zu accepted, %zu refused, "
 	       "%zu no answer, %zu not sent\n", run.n, run.n == 1 ? "" : "s", sent, chal,

@@ -43,7 +43,8 @@ static const char *const inv_migrations[] = {
 	 * until the inventory changes */
 	"CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
 	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);",
-	/* 2 -> 3: firmware images and staged rollouts (server/rollout.c) */
+	/* 2 -> 3: firmware images and staged rollouts (server/rollout.c), and
+	 * the NOTIFY pushes sent (server/notify.c) */
 	"CREATE TABLE firmware ("
 	" version VARCHAR(64) PRIMARY KEY, path TEXT NOT NULL, size BIGINT NOT NULL,"
 	" sha256 CHAR(64) NOT NULL, added_ms BIGINT NOT NULL);"
@@ -54,7 +55,12 @@ static const char *const inv_migrations[] = {
 	"CREATE TABLE rollout_device ("
 	" rollout_id INTEGER NOT NULL, mac CHAR(12) NOT NULL, canary INTEGER NOT NULL,"
 	" state VARCHAR(16) NOT NULL, offered_ms BIGINT, changed_ms BIGINT NOT NULL,"
-	" PRIMARY KEY (rollout_id, mac));",
+	" PRIMARY KEY (rollout_id, mac));"
+	"CREATE TABLE push ("
+	" id INTEGER PRIMARY KEY, time_ms BIGINT NOT NULL, mac CHAR(12) NOT NULL,"
+	" event VARCHAR(16) NOT NULL, dest VARCHAR(64) NOT NULL, result VARCHAR(16) NOT NULL,"
+	" detail TEXT NOT NULL);"
+	"CREATE INDEX push_by_mac ON push (mac, time_ms);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 

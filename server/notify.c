@@ -9,6 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sqlite3.h>
+
+#include "inventory.h"
+
 static int
 notify_clean(const char *s)
 {
@@ -228,6 +232,36 @@ notify_parse(const char *msg, size_t len, struct notify_resp *r, const char **wh
 	}
 	if (r->call_id[0] == '\0' || !have_cseq) {
 		*why = "no Call-ID or CSeq";
+		return -1;
+	}
+	return 0;
+}
+
+int
+notify_record(struct inv *inv, int64_t time_ms, const char *mac, const char *event,
+	      const char *dest, const char *result, const char *detail, char *err,
+	      size_t errlen)
+{
+	sqlite3 *db = inv_sqlite(inv);
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO push (time_ms, mac, event, dest, result, detail)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "push history: %s", sqlite3_errmsg(db));
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, time_ms);
+	sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, dest, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, result, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "push history: %s", sqlite3_errmsg(db));
 		return -1;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #define PROV_SERVER_NOTIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "digest.h"
 
@@ -61,5 +62,14 @@ struct notify_resp {
  * reason in *why (static text) when it is not one: a request, a bad status
  * line, no Call-ID or CSeq, over a bound. */
 int notify_parse(const char *msg, size_t len, struct notify_resp *r, const char **why);
+
+/* Records one push in the inventory's database (table push: time_ms,
+ * mac, event, dest, result, detail), for the device's timeline. result is
+ * "accepted", "refused", "no answer" or "not sent"; detail never holds a
+ * secret. Returns 0, or -1 with err. */
+struct inv;
+int notify_record(struct inv *inv, int64_t time_ms, const char *mac, const char *event,
+		  const char *dest, const char *result, const char *detail,
+		  char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

@@ -46,7 +46,7 @@ then run their SIP listener on the port the profile gives them:
   > s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", int(sys.argv[1])))
   > time.sleep(600)' $P0 & silent=$!
   $ curl -s -o /dev/null http://127.0.0.1:$H/0011223344a0.xml
-  $ for i in $(seq 200); do grep -qs 'SIP on port' ph1.log && grep -qs 'SIP on port' ph2.log && break; sleep 0.05; done
+  $ for i in $(seq 200); do grep -qs 'SIP on port' ph1.log && grep -qs 'SIP on port' ph2.log && ss -Hlun "sport = :$P0" | grep -q . && break; sleep 0.05; done
   $ for i in $(seq 200); do [ "$(prov log --db $DB --mac 0011223344a0 | wc -l)" = 1 ] && break; sleep 0.05; done
 
 The operator changes a value, and device a2's password in the inventory no
@@ -68,6 +68,14 @@ in the history:
   0011223344a1 resynced: GET /0011223344a1.xml 200
   $ prov phone get --state ph1 GPP_A
   GPP_A=second
+
+Each push is kept in the database (table push) for the device's timeline:
+
+  $ python3 -c 'import sqlite3,sys
+  > for r in sqlite3.connect(sys.argv[1]).execute("SELECT mac, event, result, detail FROM push ORDER BY mac"): print(*r)' $PROV_TMP/serve.db | clean
+  0011223344a0 check-sync no answer silent for 3.2 s, N sends
+  0011223344a1 check-sync accepted challenged, 200 OK
+  0011223344a2 check-sync refused challenged, 403 Forbidden
   $ prov phone get --state ph2 GPP_A
   GPP_A=first
   $ grep -c 'SIP resync$' ph1.log ph2.log
