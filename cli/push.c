@@ -6,7 +6,8 @@
  * For each device (one MAC, or every device of --group): line 1's
  * credentials and SIP port come from the server's own rendering of the
  * device (render_device with the template --template names, or the first
- * route of --route / --config that names one), applied with libprov to a
+ * route of --route / --config that names one, or else the template named
+ * like the device's product, or the only one), applied with libprov to a
  * device held in memory, exactly as the phone would read them: the digest
  * user is Auth_ID_1_, or User_ID_1_ when that is empty, the password
  * Password_1_, the port SIP_Port_1_ (default 5060). The address is --to
@@ -88,7 +89,9 @@ static const char push_help[] =
 "                   accepted device's next request (its resync)\n"
 "  --template NAME  the template that renders line 1 (else the first route\n"
 "  --route ROUTE    of --route or of --config FILE's 'route' lines with a\n"
-"  --config FILE    $MA in its pattern, else the first route)\n"
+"  --config FILE    $MA in its pattern, else the first route; with none of\n"
+"                   them, the template named like the device's product, else\n"
+"                   the inventory's only template)\n"
 "  --t1 MS          RFC 3261 T1, the first retransmission interval (default\n"
 "                   500, 10..5000): retransmissions double up to 4 s, and\n"
 "                   a device silent for 64*T1 is 'no answer'\n"
@@ -472,6 +475,66 @@ push_user_ok(const char *u)
 	return 1;
 }
 
+struct push_tpls {
+	unsigned n;
+	char first[INV_FIELD_MAX];
+};
+
+static void
+push_tpl_row(void *arg, const char *name, size_t len, int64_t updated_ms)
+{
+	struct push_tpls *t = arg;
+
+	(void)len;
+	(void)updated_ms;
+	if (t->n++ == 0)
+		snprintf(t->first, sizeof(t->first), "%s", name);
+}
+
+/* Without --template, --route or --config: the template named like the
+ * device's product (the usual `template=$PN` route), else the
+ * inventory's only template. Returns 0 with out, 1 (p->why) when neither
+ * exists, -1 when the database failed (p->why). */
+static int
+push_default_template(struct push *p, struct inv *inv, char *out, size_t cap)
+{
+	struct inv_device d;
+	struct push_tpls t = { 0, "" };
+	char *body = NULL;
+	size_t len;
+	int r;
+
+	if ((r = inv_device_get(inv, p->mac, &d)) <= 0) {
+		snprintf(p->why, sizeof(p->why), "%s",
+			 r == 0 ? "not in the inventory" : inv_errmsg(inv));
+		return r == 0 ? 1 : -1;
+	}
+	if (d.product[0] != '\0') {
+		r = inv_template_get(inv, d.product, &body, &len);
+		free(body);
+		if (r < 0) {
+			snprintf(p->why, sizeof(p->why), "%s", inv_errmsg(inv));
+			return -1;
+		}
+		if (r == 1) {
+			snprintf(out, cap, "%s", d.product);
+			return 0;
+		}
+	}
+	if (inv_template_list(inv, push_tpl_row, &t) < 0) {
+		snprintf(p->why, sizeof(p->why), "%s", inv_errmsg(inv));
+		return -1;
+	}
+	if (t.n == 1) {
+		snprintf(out, cap, "%s", t.first);
+		return 0;
+	}
+	snprintf(p->why, sizeof(p->why), "which template sets line 1? no template is named "
+		 "like its product, and the inventory has %u (give --template, --route or "
+		 "--config)", t.n);
+	return 1;
+}
+
 /* Fills p's address and credentials. Returns 0, or -1 with p->why (not
  * sent), or -2 when the database failed (message printed). */
 static int
@@ -485,6 +548,17 @@ push_prepare(const char *cmd, struct push *p, struct inv *inv, const char *db,
 	struct store_filter f = { 0 };
 	int g;
 
+	char own[INV_FIELD_MAX];
+	int dr;
+
+	if (tmpl == NULL) {
+		if ((dr = push_default_template(p, inv, own, sizeof(own))) != 0) {
+			if (dr < 0)
+				cli_err("%s: %s", cmd, p->why);
+			return dr < 0 ? -2 : -1;
+		}
+		tmpl = own;
+	}
 	if (push_creds(p, inv, tmpl, port, sizeof(port), uid, sizeof(uid)) < 0)
 		return -1;
 	if (to != NULL) {
@@ -555,10 +629,11 @@ push_template(const char *cmd, const char *tmpl, const char *config, char **rout
 	}
 	if (first != NULL && route_parse(first, r, err, sizeof(err)) == 0)
 		return r->tmpl;
-	*status = cli_usage(cmd, "which template renders line 1? (give --template, --route "
-			    "or --config)");
-	return NULL;
+	if (config != NULL || nroutes > 0)
+		*status = cli_usage(cmd, "no route names a template (give --template)");
+	return NULL; /* none given: each device's own (push_default_template) */
 }
+
 
 struct push_collect {
 	struct push *p;
@@ -743,7 +818,7 @@ device_resync(int argc, char **argv)
 		return cli_usage(cmd, "--to takes one device, not a group");
 	config_defaults(&cfg);
 	tmpl = push_template(cmd, tmpl, config, routes, nroutes, &cfg, &r, &st);
-	if (tmpl == NULL) {
+	if (st != EXIT_OK) {
 		config_fini(&cfg);
 		return st;
 	}

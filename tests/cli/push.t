@@ -151,8 +151,17 @@ Bad usage:
   $ prov device resync --group lab --to 127.0.0.1:5060 --template t
   prov: device resync: --to takes one device, not a group (see 'prov device resync --help')
   [2]
+
+Without --template, --route or --config: the template named like the
+device's product, else the inventory's only one (here "t"):
+
+  $ prov device resync 0011223344a2 --db $DB --to 127.0.0.1:$P1 | clean
+  0011223344a2 ADDR:P1 refused (challenged, 403 Forbidden)
+  1 device: 1 sent, 1 challenged, 0 accepted, 1 refused, 0 no answer, 0 not sent
+  $ prov template set u t.xml --db $DB
   $ prov device resync 0011223344a1 --db $DB
-  prov: device resync: which template renders line 1? (give --template, --route or --config) (see 'prov device resync --help')
-  [2]
+  0011223344a1 - not sent (which template sets line 1? no template is named like its product, and the inventory has 2 (give --template, --route or --config))
+  1 device: 0 sent, 0 challenged, 0 accepted, 0 refused, 0 no answer, 1 not sent
+  [1]
 
   $ kill $ph1 $ph2 $silent; wait $ph1 $ph2 $silent 2>/dev/null; true
