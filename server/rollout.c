@@ -449,25 +449,30 @@ struct rollout_row {
 	enum rollout_dev st, was;
 	int64_t last;                    /* time of the event that set st */
 	int newly;                       /* offered_ms found by rollout_event */
+	int decided;                     /* a (newer) event has set st */
 };
 
-/* Applies one event (in time order) to a device. An event from a device
- * that may be offered V (a canary device, or any once widened) but whose
- * offer was not recorded (the write met a busy database, and the cached
- * rendering was served since) is the proof of the offer. */
+/* Applies one event to a device; events come newest first. The newest
+ * event decides, except that a success anywhere makes the device done. An
+ * event from a device that may be offered V (a canary device, or any once
+ * widened) but whose offer was not recorded (the write met a busy
+ * database, and the cached rendering was served since) is the proof of the
+ * offer: the earliest such event is taken as its time. */
 static void
 rollout_event(struct rollout_row *r, enum rollout_dev st, int64_t t, int widened)
 {
-	if (r->offered == 0 && (r->canary || widened)) {
-		r->offered = t;
+	if ((r->offered == 0 || r->newly) && (r->canary || widened)) {
+		if (r->offered == 0 || t < r->offered)
+			r->offered = t;
 		r->newly = 1;
 	}
 	if (r->offered == 0 || t < r->offered || r->st == ROLLOUT_DONE)
 		return;
-	if (st == ROLLOUT_UPGRADING && r->st == ROLLOUT_FAILED && t <= r->last)
-		return;
-	r->st = st;
-	r->last = t;
+	if (st == ROLLOUT_DONE || !r->decided) {
+		r->st = st;
+		r->last = t;
+		r->decided = 1;
+	}
 }
 
 /* The rollout's device rows, with the host of each one's last request. */
@@ -525,7 +530,7 @@ rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[
 
 /* Device states from the history since the rollout started. */
 static int
-rollout_observe(sqlite3 *db, const char *version, int64_t since, int widened,
+rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int widened,
 		struct rollout_row *rows, char (*addrs)[64], size_t n, char *err, size_t errlen)
 {
 	char (*macs)[13] = NULL;
@@ -540,10 +545,12 @@ rollout_observe(sqlite3 *db, const char *version, int64_t since, int widened,
 	}
 	for (size_t i = 0; i < n; i++)
 		memcpy(macs[i], rows[i].mac, 13);
-	/* The phone's Log_Upgrade_* messages, in time order. */
+	/* The phone's Log_Upgrade_* messages. */
+	/* Newest first: past ROLLOUT_HISTORY_MAX messages, the oldest are the
+	 * ones not read, which newer ones supersede. */
 	st = rollout_prep(db, "SELECT time_ms, mac, text, source FROM syslog"
 			  " WHERE time_ms >= ?1 AND LOWER(text) LIKE '%upgrade%'"
-			  " ORDER BY time_ms, id LIMIT ?2", err, errlen);
+			  " ORDER BY time_ms DESC, id DESC LIMIT ?2", err, errlen);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, since);
@@ -580,17 +587,22 @@ rollout_observe(sqlite3 *db, const char *version, int64_t since, int widened,
 	/* The version in a later User-Agent. */
 	rollout_ua_form(version, ua, sizeof(ua));
 	snprintf(like, sizeof(like), "%%%s%%", ua);
-	st = rollout_prep(db, "SELECT time_ms, mac FROM request WHERE time_ms >= ?1"
-			  " AND mac IS NOT NULL AND user_agent LIKE ?2 ORDER BY time_ms LIMIT ?3",
+	/* Per device not yet done, through the (mac, time_ms) index: the
+	 * newest request since the rollout started that carries V. */
+	st = rollout_prep(db, "SELECT (SELECT MAX(r.time_ms) FROM request r WHERE r.mac = d.mac"
+			  "  AND r.time_ms >= ?1 AND r.user_agent LIKE ?2), d.mac"
+			  " FROM rollout_device d WHERE d.rollout_id = ?3 AND d.state != 'done'",
 			  err, errlen);
 	if (st == NULL)
 		goto fail;
 	sqlite3_bind_int64(st, 1, since);
 	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ROLLOUT_HISTORY_MAX);
+	sqlite3_bind_int64(st, 3, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *mac = rollout_col(st, 1);
 
+		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+			continue;
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(rows[i].mac, mac) == 0)
 				rollout_event(&rows[i], ROLLOUT_DONE, sqlite3_column_int64(st, 0),
@@ -662,8 +674,8 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 		st = NULL;
 	}
 	if (rollout_rows(db, id, &rows, &addrs, &n, err, errlen) < 0 ||
-	    rollout_observe(db, version, started, strcmp(state, "canary") != 0, rows, addrs, n,
-			    err, errlen) < 0)
+	    rollout_observe(db, id, version, started, strcmp(state, "canary") != 0, rows, addrs,
+			    n, err, errlen) < 0)
 		goto out;
 	if ((st = rollout_prep(db, "UPDATE rollout_device SET state = ?1, changed_ms = ?2,"
 			       " offered_ms = ?5 WHERE rollout_id = ?3 AND mac = ?4", err,

@@ -22,9 +22,9 @@
  * "Requesting upgrade"), "done" (its syslog "Successful upgrade", or a
  * request whose User-Agent carries V: "12.0.1" for sip88xx.12-0-1MPP-1,
  * as the phone's $VERSION writes it), "failed" (its syslog "Upgrade
- * failed"; a later success makes it done). These are the phone's default
- * Log_Upgrade_*_Msg words: a template that changes those messages keeps
- * them. A syslog record is the device's when its mac column names it (the
+ * failed"). The newest message decides, but a success, whenever it came,
+ * makes the device done. These are the phone's default Log_Upgrade_*_Msg
+ * words: a template that changes those messages keeps them. A syslog record is the device's when its mac column names it (the
  * collector's attribution), else when its text names the MAC (12 hex
  * digits, or with ':' or '-'), else when it came from the address of the
  * device's last request and no other device of the rollout was last seen
