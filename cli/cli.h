@@ -38,7 +38,9 @@
 #define PUSH_DEVICES_MAX 1000000u      /* devices of one --group */
 #define PUSH_RATE_DEFAULT 50           /* pushes started per second */
 #define PUSH_RATE_MAX 1000             /* --rate bound */
-#define PUSH_AUTH_MAX 2                /* challenges answered per push */
+#define PUSH_AUTH_MAX 4                /* challenges answered per push: the phone
+				        * challenges a retransmission it already took
+				        * (its 200 lost) as a replay */
 #define PUSH_CRED_MAX 127u             /* longest user or password taken (Password_1_'s) */
 #define PUSH_SIP_PORT 5060             /* SIP_Port_1_'s default */
 #define PUSH_WAIT_MAX 3600             /* --wait bound, seconds */

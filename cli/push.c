@@ -24,9 +24,11 @@
  * retransmitted after T1, 2*T1, ... capped at T2 (timer E, the non-INVITE
  * form of timer A), and given up after 64*T1 (timer F, the form of timer
  * B); a provisional answer moves retransmissions to T2. A 401 or 407 with
- * a Digest challenge is answered once more with credentials (at most
- * PUSH_AUTH_MAX times, which a replay-refusing device can need); a 2xx
- * is "accepted", any other final answer "refused".
+ * a Digest challenge is answered with credentials in a new request (at
+ * most PUSH_AUTH_MAX times: a phone answers a retransmitted, already
+ * authenticated NOTIFY as a replay, with a fresh challenge); a 2xx to any
+ * of the push's requests is "accepted", any other final answer to the
+ * latest one "refused".
  *
  * --wait S then reads the server's history (the same database) until each
  * accepted device's next request after its push is there, or S seconds
@@ -315,9 +317,19 @@ push_readable(void *arg, int fd, unsigned events)
 		if ((size_t)n > NOTIFY_RESP_MAX || notify_parse(buf, (size_t)n, &r, &why) != 0)
 			continue;
 		snprintf(want, sizeof(want), "z9hG4bK%s", p->branch);
-		if (strcmp(r.call_id, p->call_id) != 0 || r.cseq != p->cseq ||
-		    strcmp(r.cseq_method, "NOTIFY") != 0 ||
-		    (r.branch[0] != '\0' && strcmp(r.branch, want) != 0))
+		if (strcmp(r.call_id, p->call_id) != 0 || strcmp(r.cseq_method, "NOTIFY") != 0)
+			continue;
+		/* A 2xx to an earlier request of this push (its answer late, or
+		 * lost and its retransmission answered as a replay) is the
+		 * phone saying it acted: accepted. Anything else of an earlier
+		 * request is stale. */
+		if (r.cseq < p->cseq && r.cseq >= 1 && r.code >= 200 && r.code < 300) {
+			p->code = r.code;
+			snprintf(p->reason, sizeof(p->reason), "%s", r.reason);
+			push_finish(p, PUSH_ACCEPTED);
+			continue;
+		}
+		if (r.cseq != p->cseq || (r.branch[0] != '\0' && strcmp(r.branch, want) != 0))
 			continue;
 		if (r.code < 200) {
 			p->interval = PUSH_T2_MS; /* RFC 3261 17.1.2.2: Proceeding */

@@ -106,6 +106,17 @@ waiting for a0:
   0011223344a2 ADDR:P2 refused (challenged, 403 Forbidden)
   3 devices: 3 sent, 2 challenged, 1 accepted, 1 refused, 1 no answer, 0 not sent
 
+Through a lossy path (tests/integration/udp_impair.py: a quarter of the
+datagrams lost each way, some duplicated), retransmissions get the push
+through:
+
+  $ python3 "$TESTDIR_SRC/../integration/udp_impair.py" --server 127.0.0.1:$P1 --loss 25 --dup 10 --seed 7 --idle 60 > imp.port 2> imp.log & imp=$!
+  $ for i in $(seq 200); do [ -s imp.port ] && break; sleep 0.05; done
+  $ prov device resync 0011223344a1 --template t --db $DB --t1 100 --to 127.0.0.1:$(cat imp.port) | sed -E 's/:[0-9]+ /:LOSSY /'
+  0011223344a1 127.0.0.1:LOSSY accepted (challenged, 200 OK)
+  1 device: 1 sent, 1 challenged, 1 accepted, 0 refused, 0 no answer, 0 not sent
+  $ kill $imp; wait $imp 2>/dev/null; grep -c . imp.log > /dev/null
+
 --to overrides the history; a device never seen has no address:
 
   $ prov device add 0011223344a9 --db $DB --set USER=1009 --set PASS=pw9
