@@ -82,6 +82,16 @@ Each push is kept in the database (table push) for the device's timeline:
   ph1.log:1
   ph2.log:0
 
+Other events: report asks the phone to upload its report (this one has no
+Report_Rule, and says so):
+
+  $ prov device resync 0011223344a1 --template t --db $DB --event report | clean
+  0011223344a1 ADDR:P1 accepted (challenged, 200 OK)
+  1 device: 1 sent, 1 challenged, 1 accepted, 0 refused, 0 no answer, 0 not sent
+  $ for i in $(seq 200); do grep -qs 'SIP report' ph1.log && break; sleep 0.05; done
+  $ grep -o 'SIP report.*' ph1.log
+  SIP report: Report_Rule is empty
+
 The password is never printed, nor sent: only its digest is.
 
   $ prov device resync 0011223344a1 --template t --db $DB 2>&1 | grep -c pw1
