@@ -34,7 +34,8 @@ Images (upgrade.h's header); the 12-1-1 one is corrupt (a wrong digest):
 
 Served with Range like any static file:
 
-  $ prov_serve $R --route '/$MA.xml template=t'
+  $ prov var set TPL=t --db $DB
+  $ prov_serve $R --route '/$MA.xml template=$TPL'
   $ H=$PROV_SERVE_HTTP
   $ curl -s -r 0-7 http://127.0.0.1:$H/firmware/sip88xx.12-0-1MPP-1.loads; echo
   PROVIMG1
@@ -204,3 +205,54 @@ Bad usage:
   $ prov firmware add good.img --version '../x' --root $R --db $DB
   prov: firmware add: --version: give V (letters, digits, '.', '-', '_'; at most 64) (see 'prov firmware add --help')
   [2]
+
+Pushing a rollout to running agents: group fleet, two `prov phone run`
+agents with their SIP listener, served the template their variable TPL
+names. `prov device resync` makes them resync now (the template named like
+their product sets line 1 and the SIP port); the
+canary upgrades, the rollout widens, a second push upgrades the rest:
+
+  $ cat > fleet.xml <<X
+  > <flat-profile>
+  > <Syslog_Server>127.0.0.1:$PROV_SERVE_SYSLOG</Syslog_Server>
+  > <Upgrade_Rule>\$UPGRADE_RULE</Upgrade_Rule>
+  > <User_ID_1_>\$USER</User_ID_1_>
+  > <Password_1_>\$PASS</Password_1_>
+  > <SIP_Port_1_>\$SIPPORT</SIP_Port_1_>
+  > <Resync_From_SIP>Yes</Resync_From_SIP>
+  > <Resync_On_Reset>No</Resync_On_Reset>
+  > </flat-profile>
+  > X
+  $ prov template set FLEET fleet.xml --db $DB
+  $ pids=
+  $ for n in 1 2; do
+  >   port=$(prov_free_port)
+  >   prov device add 0011223344e$n --group fleet --product FLEET --db $DB --set USER=200$n --set PASS=fp$n --set SIPPORT=$port --set TPL=FLEET
+  >   prov phone init --state e$n --mac 00:11:22:33:44:e$n --swver sip88xx.11-3-1MPP-123
+  >   prov phone set --state e$n Profile_Rule=http://127.0.0.1:$H/0011223344e$n.xml
+  >   prov phone resync --state e$n > /dev/null
+  >   prov phone run --state e$n --sip 127.0.0.1:$port 2> e$n.log & pids="$pids $!"
+  > done
+  $ for i in $(seq 200); do grep -qs 'SIP on port' e1.log && grep -qs 'SIP on port' e2.log && break; sleep 0.05; done
+  $ prov rollout start sip88xx.12-0-1MPP-1 --group fleet --canary 50% --halt-on 0% --db $DB
+  rollout 3: sip88xx.12-0-1MPP-1 to group fleet: canary, canary 1 of 2 devices
+  canary 0011223344e2
+  $ prov device resync --group fleet --db $DB --wait 30 | sed -E 's/127\.0\.0\.1:[0-9]+/ADDR/'
+  0011223344e1 ADDR accepted (challenged, 200 OK)
+  0011223344e2 ADDR accepted (challenged, 200 OK)
+  2 devices: 2 sent, 2 challenged, 2 accepted, 0 refused, 0 no answer, 0 not sent
+  0011223344e1 resynced: GET /0011223344e1.xml 200
+  0011223344e2 resynced: GET /0011223344e2.xml 200
+  $ await ': widened ' | grep -E '^rollout|e[12]'
+  rollout 3: sip88xx.12-0-1MPP-1 to group fleet: widened (canary: 1 of 1 done)
+  0011223344e1 not offered
+  0011223344e2 done canary
+  $ prov device resync --group fleet --db $DB > /dev/null
+  $ await ': complete ' | grep -E '^rollout|e[12]'
+  rollout 3: sip88xx.12-0-1MPP-1 to group fleet: complete (2 of 2 done)
+  0011223344e1 done
+  0011223344e2 done canary
+  $ for n in 1 2; do prov phone status --state e$n | grep -E '^SWVER'; done
+  SWVER                sip88xx.12-0-1MPP-1
+  SWVER                sip88xx.12-0-1MPP-1
+  $ kill $pids; wait $pids 2>/dev/null; true
