@@ -234,6 +234,7 @@ canary upgrades, the rollout widens, a second push upgrades the rest:
   >   prov phone run --state e$n --sip 127.0.0.1:$port 2> e$n.log & pids="$pids $!"
   > done
   $ for i in $(seq 200); do grep -qs 'SIP on port' e1.log && grep -qs 'SIP on port' e2.log && break; sleep 0.05; done
+  $ for i in $(seq 200); do prov log --db $DB --mac 0011223344e1 | grep -q . && prov log --db $DB --mac 0011223344e2 | grep -q . && break; sleep 0.05; done
   $ prov rollout start sip88xx.12-0-1MPP-1 --group fleet --canary 50% --halt-on 0% --db $DB
   rollout 3: sip88xx.12-0-1MPP-1 to group fleet: canary, canary 1 of 2 devices
   canary 0011223344e2
