@@ -62,6 +62,7 @@
 #include "loop.h"
 #include "notify.h"
 #include "render.h"
+#include "rollout.h"
 #include "store.h"
 
 static const char push_help[] =
@@ -582,7 +583,8 @@ push_prepare(const char *cmd, struct push *p, struct inv *inv, const char *db,
 	} else {
 		f.mac = p->mac;
 		f.limit = 1;
-		if (store_query_requests(db, &f, push_last_row, &last, err, sizeof(err)) != 0) {
+		if (rollout_history(inv) &&
+		    store_query_requests(db, &f, push_last_row, &last, err, sizeof(err)) != 0) {
 			cli_err("%s: %s", cmd, err);
 			return -2;
 		}
@@ -678,7 +680,7 @@ push_collect_dev(void *arg, const struct inv_device *d)
 
 /* --wait: each accepted device's next request after its push. */
 static int
-push_wait(const char *cmd, const char *db, struct pushrun *run, long wait_s)
+push_wait(const char *cmd, const char *db, struct inv *inv, struct pushrun *run, long wait_s)
 {
 	int64_t end = clock_mono_ms() + (int64_t)wait_s * 1000;
 	size_t pending;
@@ -693,6 +695,10 @@ push_wait(const char *cmd, const char *db, struct pushrun *run, long wait_s)
 
 			if (p->st != PUSH_ACCEPTED || p->seen[0] != '\0')
 				continue;
+			if (!rollout_history(inv)) { /* no server has used this database yet */
+				pending++;
+				continue;
+			}
 			f.mac = p->mac;
 			f.since_ms = p->wall_ms;
 			f.limit = 1;
@@ -896,7 +902,7 @@ device_resync(int argc, char **argv)
 	       cnt[PUSH_ACCEPTED], cnt[PUSH_REFUSED], cnt[PUSH_SILENT], cnt[PUSH_UNSENT]);
 	rc = cnt[PUSH_ACCEPTED] == run.n ? EXIT_OK : EXIT_FAIL;
 	if (wait_s >= 0 && cnt[PUSH_ACCEPTED] > 0) {
-		if (push_wait(cmd, db, &run, wait_s) < 0) {
+		if (push_wait(cmd, db, inv, &run, wait_s) < 0) {
 			rc = EXIT_FAIL;
 			goto out;
 		}

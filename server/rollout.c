@@ -273,9 +273,7 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 		goto out;
 	}
 	qsort(pk, n, sizeof(*pk), rollout_pick_cmp);
-	ncanary = (n * canary_pct + 99) / 100;
-	if (ncanary == 0 && canary_pct > 0)
-		ncanary = 1;
+	ncanary = (n * canary_pct + 99) / 100; /* at least one when canary_pct > 0 */
 	if (ncanary > n)
 		ncanary = n;
 	if ((st = rollout_prep(db, "INSERT INTO rollout (version, group_name, canary_pct,"
@@ -286,8 +284,10 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 	sqlite3_bind_text(st, 2, group, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, (int)canary_pct);
 	sqlite3_bind_int(st, 4, (int)halt_pct);
-	/* A canary of the whole group is the group: widened from the start. */
-	sqlite3_bind_text(st, 5, ncanary < n ? "canary" : "widened", -1, SQLITE_STATIC);
+	/* No canary (0%), or a canary of the whole group: widened from the
+	 * start. */
+	sqlite3_bind_text(st, 5, ncanary > 0 && ncanary < n ? "canary" : "widened", -1,
+			  SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, "started", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
 	rc = sqlite3_step(st);
@@ -475,16 +475,41 @@ rollout_event(struct rollout_row *r, enum rollout_dev st, int64_t t, int widened
 	}
 }
 
+/* Whether the history's tables are there: store.c makes them when a
+ * server first opens the database, so an inventory the CLI alone has used
+ * has none (and no history to read). */
+static int
+rollout_has_history(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name IN ('request', 'syslog')", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n == 2;
+}
+
+int
+rollout_history(struct inv *inv)
+{
+	return rollout_has_history(inv_sqlite(inv));
+}
+
 /* The rollout's device rows, with the host of each one's last request. */
 static int
 rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[64],
 	     size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = rollout_prep(db,
+	sqlite3_stmt *st = rollout_prep(db, rollout_has_history(db) ?
 		"SELECT d.mac, d.canary, d.offered_ms, d.state,"
 		" (SELECT client FROM request WHERE request.mac = d.mac"
 		"  ORDER BY time_ms DESC LIMIT 1)"
-		" FROM rollout_device d WHERE d.rollout_id = ?1 ORDER BY d.mac", err, errlen);
+		" FROM rollout_device d WHERE d.rollout_id = ?1 ORDER BY d.mac" :
+		"SELECT mac, canary, offered_ms, state, NULL FROM rollout_device"
+		" WHERE rollout_id = ?1 ORDER BY mac", err, errlen);
 	size_t cap = 0;
 	int rc;
 
@@ -539,6 +564,8 @@ rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int
 	unsigned seen = 0;
 	int rc;
 
+	if (!rollout_has_history(db))
+		return 0;
 	if ((macs = malloc((n > 0 ? n : 1) * sizeof(*macs))) == NULL) {
 		snprintf(err, errlen, "rollout: out of memory");
 		return -1;

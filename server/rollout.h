@@ -12,7 +12,8 @@
  * server the device asked (scheme, address and port of its request), or
  * "" when the device is not offered V. At start a deterministic canary
  * share is chosen: the devices sorted by SHA-256("V:MAC"), the first
- * ceil(N% of them) (at least one). State "canary" offers V to those only;
+ * ceil(N% of them) (at least one; none with 0%, which starts widened, as
+ * a canary of the whole group does). State "canary" offers V to those only;
  * "widened" to every device of the group; "complete" too (a newcomer to
  * the group still gets V); "halted" and "stopped" to none.
  *
@@ -134,6 +135,10 @@ int rollout_get(struct inv *inv, struct rollout_info *ri,
  * is then ""). */
 int rollout_rule(struct inv *inv, const struct inv_device *d, const char *scheme,
 		 const char *servip, const char *port, char *out, size_t outsz);
+
+/* 1 when the database holds the server's history (its request and
+ * syslog tables, made when `prov serve` first opens it), else 0. */
+int rollout_history(struct inv *inv);
 
 /* Whose upgrade message is this: the MAC of the device among macs[0..n)
  * (12 lower-case hex digits each) that the syslog record names, by its
