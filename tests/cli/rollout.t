@@ -32,6 +32,30 @@ Images (upgrade.h's header); the 12-1-1 one is corrupt (a wrong digest):
   sip88xx.12-0-1MPP-1 /firmware/sip88xx.12-0-1MPP-1.loads 100121
   sip88xx.12-1-1MPP-1 /firmware/sip88xx.12-1-1MPP-1.loads 100121
 
+An inventory no server has opened yet has no history to read; a rollout
+without a canary (0%) offers the image to the whole group at once:
+
+  $ D2=sqlite:$PROV_TMP/other.db && mkdir $PROV_TMP/r2
+  $ prov device add 0011223344f1 --group g --db $D2
+  $ prov firmware add good.img --version sip88xx.12-0-1MPP-1 --root $PROV_TMP/r2 --db $D2 | cut -d' ' -f1-2
+  sip88xx.12-0-1MPP-1 /firmware/sip88xx.12-0-1MPP-1.loads
+  $ prov rollout start sip88xx.12-0-1MPP-1 --group g --canary 0% --db $D2
+  rollout 1: sip88xx.12-0-1MPP-1 to group g: widened, canary 0 of 1 devices
+  $ prov rollout status --db $D2 --devices | sed -n '1p;$p'
+  rollout 1: sip88xx.12-0-1MPP-1 to group g: widened (started)
+  0011223344f1 not offered
+
+`prov device render` is not a request: the URL keeps the server's names
+as written, and the device is not marked offered:
+
+  $ printf '<flat-profile><Upgrade_Rule>$UPGRADE_RULE</Upgrade_Rule></flat-profile>\n' > u.xml
+  $ prov template set u u.xml --db $D2
+  $ prov device render 0011223344f1 /x --template u --db $D2
+  <flat-profile><Upgrade_Rule>$SCHEME://$SERVIP:$PORT/firmware/sip88xx.12-0-1MPP-1.loads</Upgrade_Rule></flat-profile>
+  $ prov rollout status --db $D2 | grep offered
+  offered      0
+  not offered  1
+
 Served with Range like any static file:
 
   $ prov var set TPL=t --db $DB
