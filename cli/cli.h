@@ -30,6 +30,23 @@
 
 #define CLI_FILE_MAX (64u * 1024u * 1024u) /* largest input file read */
 
+/* `prov device resync` (push.c): RFC 3261's timers and the push's bounds. */
+#define PUSH_T1_MS 500                 /* RFC 3261 T1: first retransmission */
+#define PUSH_T1_MIN_MS 10              /* --t1 bounds (tests shorten T1) */
+#define PUSH_T1_MAX_MS 5000
+#define PUSH_T2_MS 4000                /* RFC 3261 T2: retransmission interval cap */
+#define PUSH_INFLIGHT_MAX 256u         /* pushes waiting for an answer at once */
+#define PUSH_DEVICES_MAX 1000000u      /* devices of one --group */
+#define PUSH_RATE_DEFAULT 50           /* pushes started per second */
+#define PUSH_RATE_MAX 1000             /* --rate bound */
+#define PUSH_AUTH_MAX 4                /* challenges answered per push: the phone
+				        * challenges a retransmission it already took
+				        * (its 200 lost) as a replay */
+#define PUSH_CRED_MAX 127u             /* longest user or password taken (Password_1_'s) */
+#define PUSH_SIP_PORT 5060             /* SIP_Port_1_'s default */
+#define PUSH_WAIT_MAX 3600             /* --wait bound, seconds */
+#define PUSH_WAIT_POLL_MS 200          /* --wait: history read this often */
+
 /* Prints "prov: " + message + newline to stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -89,6 +106,9 @@ int cmd_serve(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_var(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int device_resync(int argc, char **argv);
+int cmd_firmware(int argc, char **argv);
+int cmd_rollout(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output
  * (util.c). */

@@ -581,6 +581,8 @@ cmd_device(int argc, char **argv)
 		{ "drift", 1 }, { "timeline", 1 },
 	};
 
+	if (argc >= 2 && strcmp(argv[1], "resync") == 0)
+		return device_resync(argc - 1, argv + 1);
 	rc = cli_subcommand("device", subs, sizeof(subs) / sizeof(subs[0]), device_help, argc,
 			    argv, cmd, sizeof(cmd));
 	if (rc < 0)

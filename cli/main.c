@@ -37,6 +37,8 @@ static const char usage[] =
 "  device         the server's inventory: devices, their variables and keys\n"
 "  var            variables shared by a product, a group or every device\n"
 "  template       the profiles the server renders per device\n"
+"  firmware       firmware images the server serves\n"
+"  rollout        staged firmware rollouts to a group\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -83,6 +85,10 @@ main(int argc, char **argv)
 		return cmd_var(argc - 1, argv + 1);
 	if (strcmp(cmd, "template") == 0)
 		return cmd_template(argc - 1, argv + 1);
+	if (strcmp(cmd, "firmware") == 0)
+		return cmd_firmware(argc - 1, argv + 1);
+	if (strcmp(cmd, "rollout") == 0)
+		return cmd_rollout(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

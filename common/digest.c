@@ -225,3 +225,166 @@ digest_seen_use(struct digest_seen *table, size_t n, const char *nonce, int64_t 
 	free_slot->nc = nc;
 	return DIGEST_USE_OK;
 }
+
+/* ---- the client side ------------------------------------------------------------ */
+
+/* One `k=v` or `k="v"` of an auth-param list at *s into key and val
+ * (unquoted, backslash escapes removed), advancing *s. Returns 1 with a
+ * pair, 0 at the end, -1 when malformed or a value does not fit valcap. */
+static int
+digest_param_next(const char **sp, char *key, size_t keycap, char *val, size_t valcap)
+{
+	const char *s = *sp;
+	size_t kl = 0, vl = 0;
+
+	while (*s == ' ' || *s == '\t' || *s == ',')
+		s++;
+	if (*s == '\0') {
+		*sp = s;
+		return 0;
+	}
+	while (*s && *s != '=' && *s != ' ' && *s != '\t' && *s != ',') {
+		if (kl + 1 >= keycap)
+			return -1;
+		key[kl++] = *s++;
+	}
+	key[kl] = '\0';
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (kl == 0 || *s++ != '=')
+		return -1;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '"') {
+		s++;
+		while (*s && *s != '"') {
+			if (*s == '\\' && s[1] != '\0')
+				s++;
+			if (vl + 1 >= valcap)
+				return -1;
+			val[vl++] = *s++;
+		}
+		if (*s++ != '"')
+			return -1;
+	} else {
+		while (*s && *s != ',' && *s != ' ' && *s != '\t') {
+			if (vl + 1 >= valcap)
+				return -1;
+			val[vl++] = *s++;
+		}
+	}
+	val[vl] = '\0';
+	*sp = s;
+	return 1;
+}
+
+int
+digest_chal_parse(const char *s, struct digest_chal *c)
+{
+	static const struct { const char *k; size_t off, size; } keys[] = {
+#define K(f) { #f, offsetof(struct digest_chal, f), sizeof(((struct digest_chal *)0)->f) }
+		K(realm), K(nonce), K(opaque), K(algorithm), K(qop),
+#undef K
+	};
+	char key[32], val[DIGEST_CHAL_FIELD_MAX + 1];
+	int r;
+
+	memset(c, 0, sizeof(*c));
+	while ((r = digest_param_next(&s, key, sizeof(key), val, sizeof(val))) == 1) {
+		size_t vl = strlen(val);
+
+		if (strcasecmp(key, "stale") == 0) {
+			c->stale = strcasecmp(val, "true") == 0;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (strcasecmp(key, keys[i].k) == 0) {
+				if (vl + 1 > keys[i].size)
+					return -1;
+				memcpy((char *)c + keys[i].off, val, vl + 1);
+			}
+		}
+	}
+	if (r < 0 || c->nonce[0] == '\0')
+		return -1;
+	/* qop is a comma-separated list of options ("auth,auth-int"). */
+	for (const char *q = c->qop; *q != '\0';) {
+		size_t n;
+
+		while (*q == ',' || *q == ' ' || *q == '\t')
+			q++;
+		n = strcspn(q, ", \t");
+		if (n == 4 && strncasecmp(q, "auth", 4) == 0)
+			c->qop_auth = 1;
+		q += n;
+	}
+	return 0;
+}
+
+/* Whether s can go between quotes as it is. */
+static int
+digest_quotable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+digest_answer(const struct digest_chal *c, const char *user, const char *pass,
+	      const char *method, const char *uri, uint32_t nc, const char *cnonce,
+	      char *out, size_t outsz)
+{
+	char resp[DIGEST_HEX_MAX], ha1[DIGEST_HEX_MAX], ha2[DIGEST_HEX_MAX], ncs[9];
+	const EVP_MD *md = digest_md(c->algorithm);
+	const char *p1[] = { user, c->realm, pass };
+	const char *p2[] = { method, uri };
+	const char *p3[] = { ha1, c->nonce, ha2 };
+	int rc = -1, w;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	if (md == NULL || !digest_quotable(user) || !digest_quotable(uri) ||
+	    !digest_quotable(c->realm) || !digest_quotable(c->nonce) ||
+	    !digest_quotable(c->opaque) || !digest_quotable(cnonce) || strlen(cnonce) > 64 ||
+	    !digest_quotable(c->algorithm))
+		return -1;
+	snprintf(ncs, sizeof(ncs), "%08x", nc);
+	if (c->qop_auth) {
+		if (digest_response(md, user, c->realm, pass, method, uri, c->nonce, ncs, cnonce,
+				    "auth", resp) != 0)
+			goto out;
+	} else if (digest_hash(md, ha1, p1, 3) != 0 || digest_hash(md, ha2, p2, 2) != 0 ||
+		   digest_hash(md, resp, p3, 3) != 0) {
+		goto out;
+	}
+	w = snprintf(out, outsz, "Digest username=\"%s\", realm=\"%s\", nonce=\"%s\", "
+		     "uri=\"%s\", response=\"%s\"%s%s",
+		     user, c->realm, c->nonce, uri, resp,
+		     c->algorithm[0] != '\0' ? ", algorithm=" : "", c->algorithm);
+	if (w < 0 || (size_t)w >= outsz)
+		goto out;
+	if (c->qop_auth) {
+		size_t n = (size_t)w;
+
+		w = snprintf(out + n, outsz - n, ", qop=auth, nc=%s, cnonce=\"%s\"", ncs, cnonce);
+		if (w < 0 || (size_t)w >= outsz - n)
+			goto out;
+		w += (int)n;
+	}
+	if (c->opaque[0] != '\0') {
+		size_t n = (size_t)w;
+
+		w = snprintf(out + n, outsz - n, ", opaque=\"%s\"", c->opaque);
+		if (w < 0 || (size_t)w >= outsz - n)
+			goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0 && outsz > 0)
+		out[0] = '\0';
+	OPENSSL_cleanse(ha1, sizeof(ha1));
+	OPENSSL_cleanse(ha2, sizeof(ha2));
+	return rc;
+}

@@ -86,4 +86,34 @@ enum digest_use { DIGEST_USE_OK, DIGEST_USE_REPLAY, DIGEST_USE_FULL };
 enum digest_use digest_seen_use(struct digest_seen *table, size_t n, const char *nonce,
 				int64_t issued, uint32_t nc, int64_t now, int64_t ttl);
 
+/* ---- The client side (RFC 3261 22.2, RFC 7616 3.3-3.4): answering a
+ * challenge, for `prov device resync` (a UAC answering the phone's 401). */
+
+#define DIGEST_CHAL_FIELD_MAX 256u  /* longest realm, nonce or opaque taken */
+
+/* The auth-params of a WWW-Authenticate / Proxy-Authenticate: Digest
+ * challenge that are used; "" when absent. */
+struct digest_chal {
+	char realm[DIGEST_CHAL_FIELD_MAX + 1], nonce[DIGEST_CHAL_FIELD_MAX + 1];
+	char opaque[DIGEST_CHAL_FIELD_MAX + 1], algorithm[16], qop[64];
+	int stale;                  /* stale=true */
+	int qop_auth;               /* "auth" is one of the qop options */
+};
+
+/* Parses the list after "Digest " of a challenge into c. Unknown keys are
+ * skipped; returns -1 when the list is malformed, a used value does not
+ * fit, or there is no nonce. */
+int digest_chal_parse(const char *s, struct digest_chal *c);
+
+/* The value of an Authorization (or Proxy-Authorization) header answering
+ * c for method and uri ("Digest username=..., response=..."), into
+ * out[outsz]. With qop=auth offered it uses nc and cnonce (hex, at most
+ * 64 characters); without qop, RFC 2069's H(HA1:nonce:HA2). Returns 0,
+ * or -1 when c's algorithm is not MD5 or SHA-256, a value holds '"' or
+ * '\' or a control character, the hash fails, or out is too small (out is
+ * then ""). The password is used for the hash only and never copied. */
+int digest_answer(const struct digest_chal *c, const char *user, const char *pass,
+		  const char *method, const char *uri, uint32_t nc, const char *cnonce,
+		  char *out, size_t outsz);
+
 #endif

@@ -89,6 +89,24 @@ static const char *const inv_migrations[] = {
 		"CAST(NEW.key_id AS TEXT)", "add"),
 #undef INV_LOG
 #undef INV_NOW_MS
+	/* 4 -> 5: firmware images and staged rollouts (server/rollout.c), and
+	 * the NOTIFY pushes sent (server/notify.c) */
+	"CREATE TABLE firmware ("
+	" version VARCHAR(64) PRIMARY KEY, path TEXT NOT NULL, size BIGINT NOT NULL,"
+	" sha256 CHAR(64) NOT NULL, added_ms BIGINT NOT NULL);"
+	"CREATE TABLE rollout ("
+	" id INTEGER PRIMARY KEY, version VARCHAR(64) NOT NULL, group_name VARCHAR(128) NOT NULL,"
+	" canary_pct INTEGER NOT NULL, halt_pct INTEGER NOT NULL, state VARCHAR(16) NOT NULL,"
+	" why TEXT NOT NULL, started_ms BIGINT NOT NULL, changed_ms BIGINT NOT NULL);"
+	"CREATE TABLE rollout_device ("
+	" rollout_id INTEGER NOT NULL, mac CHAR(12) NOT NULL, canary INTEGER NOT NULL,"
+	" state VARCHAR(16) NOT NULL, offered_ms BIGINT, changed_ms BIGINT NOT NULL,"
+	" PRIMARY KEY (rollout_id, mac));"
+	"CREATE TABLE push ("
+	" id INTEGER PRIMARY KEY, time_ms BIGINT NOT NULL, mac CHAR(12) NOT NULL,"
+	" event VARCHAR(16) NOT NULL, dest VARCHAR(64) NOT NULL, result VARCHAR(16) NOT NULL,"
+	" detail TEXT NOT NULL);"
+	"CREATE INDEX push_by_mac ON push (mac, time_ms);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 
@@ -212,6 +230,12 @@ int
 inv_busy(const struct inv *inv)
 {
 	return inv->busy;
+}
+
+sqlite3 *
+inv_sqlite(struct inv *inv)
+{
+	return inv->db;
 }
 
 static int64_t

@@ -96,6 +96,11 @@ void inv_close(struct inv *inv);
 const char *inv_errmsg(const struct inv *inv);
 int inv_busy(const struct inv *inv);
 
+/* The connection itself, for modules that keep their own tables in the
+ * inventory's database (rollout.c); borrowed for the life of inv. */
+struct sqlite3;
+struct sqlite3 *inv_sqlite(struct inv *inv);
+
 /* The inventory's change counter: every write bumps it in its own
  * transaction, so equal serials mean equal inventories (render.c keeps
  * rendered profiles until it moves). */

@@ -26,6 +26,7 @@
 #include "digest.h"
 #include "inventory.h"
 #include "log.h"
+#include "rollout.h"
 
 /* ---- routes --------------------------------------------------------------------- */
 
@@ -147,6 +148,7 @@ struct render_vars {
 	const struct inv_device *d;
 	const struct render_env *env;
 	char mau[13], macc[18], psn[16], key[INV_KEY_HEX + 1], key_id[16];
+	char upgrade_rule[ROLLOUT_RULE_MAX];  /* $UPGRADE_RULE: rollout.c's offer */
 	int placeholders;              /* lint: every name given is known */
 	void (*unknown)(void *arg, const char *name, size_t n);
 	void *arg;
@@ -164,6 +166,7 @@ render_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 		{ "PORT", rv->env->port }, { "SCHEME", rv->env->scheme },
 		{ "HTTP_USER", d->http_user[0] != '\0' ? d->http_user : NULL },
 		{ "HTTP_PASSWORD", d->http_password[0] != '\0' ? d->http_password : NULL },
+		{ "UPGRADE_RULE", rv->upgrade_rule },
 	};
 	const char *v;
 
@@ -381,6 +384,11 @@ render_vars_load(struct inv *inv, int64_t serial, const struct inv_device *d,
 	}
 	if (id != 0)
 		snprintf(rv->key_id, sizeof(rv->key_id), "%u", id);
+	if (rollout_rule(inv, d, env->scheme, env->servip, env->port, rv->upgrade_rule,
+			 sizeof(rv->upgrade_rule)) < 0) {
+		render_vars_free(rv);
+		return -1;
+	}
 	return 0;
 }
 
@@ -836,6 +844,7 @@ render_path(struct inv *inv, char *const *routes, unsigned n, const char *path, 
 		return st;
 	/* The serial first: every row read after it is at least that new,
 	 * so what is cached under it is never older than it says. */
+	rollout_tick_maybe(inv); /* before the serial: a widened rollout renders anew */
 	if (inv_serial(inv, &serial) < 0)
 		return render_dbfail(inv, res->why, sizeof(res->why));
 	/* S-SEC-2, timing: every request on a route reads the device and the
@@ -1034,7 +1043,7 @@ render_lint_lookup(void *arg, const char *name, size_t n, size_t *vlen)
 {
 	static const char *const server[] = {
 		"MA", "MAU", "MAC", "SN", "PN", "PSN", "KEY", "KEY_ID", "SERVIP", "PORT", "SCHEME",
-		"HTTP_USER", "HTTP_PASSWORD",
+		"HTTP_USER", "HTTP_PASSWORD", "UPGRADE_RULE",
 	};
 	struct render_lint_ctx *lc = arg;
 	char nm[INV_NAME_MAX + 1];

@@ -13,7 +13,8 @@
  * Variables resolve device > group > product > global, then the device's
  * identity ($MA $MAU $MAC $SN $PN $PSN, and $HTTP_USER $HTTP_PASSWORD, its
  * Digest credentials, as written when it has none), then the server's ($KEY: the
- * current key, $KEY_ID its number, $SERVIP $PORT $SCHEME of the request).
+ * current key, $KEY_ID its number, $SERVIP $PORT $SCHEME of the request,
+ * $UPGRADE_RULE the firmware a rollout offers the device: rollout.h).
  * Names take letters, digits and '_' ($KEY_ID is one name). Every value is
  * XML-escaped where it lands; unknown names stay as written.
  *

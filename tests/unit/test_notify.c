@@ -1,172 +1,149 @@
 /*
- * Unit test of server/serve.c's systemd notifications (Type=notify,
- * docs/PACKAGING.md): a fake NOTIFY_SOCKET, a datagram socket as systemd
- * binds it, must hear READY=1 once the server serves, RELOADING=1 (with
- * MONOTONIC_USEC) then READY=1 around each SIGHUP (a refused reload too),
- * and STOPPING=1 on SIGTERM. The server is serve_main in a forked child;
- * every wait is bounded (NOTIFY_WAIT_MS, far above any load).
+ * Unit tests of server/notify (the NOTIFY push's request and answer
+ * parser) and of the client side of common/digest (digest_chal_parse,
+ * digest_answer), against RFC 2617's own example and answers as the
+ * phone (phone/sip_msg.c) writes them.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <cmocka.h>
 
-#include "serve.h"
-#include "testutil.h"
+#include <string.h>
 
-#define NOTIFY_WAIT_MS 60000
+#include "digest.h"
+#include "notify.h"
 
-struct fixture {
-	char *dir;
-	char conf[256];
-	int fd;
-	pid_t pid;
-};
-
+/* RFC 2617 3.5: Mufasa, "Circle Of Life", qop=auth. */
 static void
-write_conf(const struct fixture *f, const char *extra)
+answer_rfc2617_example(void **state)
 {
-	FILE *fp = fopen(f->conf, "w");
+	struct digest_chal c;
+	char out[1024];
 
-	assert_non_null(fp);
-	fprintf(fp, "root %s/tree\ndb sqlite:%s/prov.db\nhttp 127.0.0.1:0\nlog-level err\n%s",
-		f->dir, f->dir, extra);
-	assert_int_equal(fclose(fp), 0);
+	(void)state;
+	assert_int_equal(digest_chal_parse("realm=\"testrealm@host.com\", qop=\"auth,auth-int\", "
+					   "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\", "
+					   "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\"", &c), 0);
+	assert_true(c.qop_auth);
+	assert_string_equal(c.realm, "testrealm@host.com");
+	assert_int_equal(digest_answer(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html",
+				       1, "0a4f113b", out, sizeof(out)), 0);
+	assert_non_null(strstr(out, "response=\"6629fae49393a05397450978507c4ef1\""));
+	assert_non_null(strstr(out, "qop=auth, nc=00000001, cnonce=\"0a4f113b\""));
+	assert_non_null(strstr(out, "opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""));
+	assert_null(strstr(out, "Circle"));
+	/* Too small a buffer: "" and -1, never a cut header. */
+	assert_int_equal(digest_answer(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html",
+				       1, "0a4f113b", out, 100), -1);
+	assert_string_equal(out, "");
 }
 
-/* The next datagram, NUL-terminated; fails the test after the bound. */
+/* Without qop, RFC 2069's response: H(HA1:nonce:HA2), no nc or cnonce. */
 static void
-next_msg(const struct fixture *f, char *buf, size_t cap)
+answer_without_qop(void **state)
 {
-	struct pollfd p = { .fd = f->fd, .events = POLLIN };
-	ssize_t n;
+	struct digest_chal c;
+	char out[1024];
 
-	assert_int_equal(poll(&p, 1, NOTIFY_WAIT_MS), 1);
-	n = recv(f->fd, buf, cap - 1, 0);
+	(void)state;
+	assert_int_equal(digest_chal_parse("realm=\"testrealm@host.com\", "
+					   "nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\"", &c), 0);
+	assert_false(c.qop_auth);
+	assert_int_equal(digest_answer(&c, "Mufasa", "Circle Of Life", "GET", "/dir/index.html",
+				       1, "0a4f113b", out, sizeof(out)), 0);
+	/* md5(md5(Mufasa:testrealm@host.com:Circle Of Life):nonce:md5(GET:/dir/index.html)) */
+	assert_non_null(strstr(out, "response=\"670fd8c2df070c60b045671b8b24ff02\""));
+	assert_null(strstr(out, "nc="));
+}
+
+static void
+challenge_refusals(void **state)
+{
+	struct digest_chal c;
+	char out[512], big[600];
+
+	(void)state;
+	assert_int_equal(digest_chal_parse("realm=\"r\"", &c), -1);        /* no nonce */
+	assert_int_equal(digest_chal_parse("realm=\"r, nonce=n", &c), -1); /* unclosed */
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	memcpy(big, "nonce=", 6);
+	assert_int_equal(digest_chal_parse(big, &c), -1);                  /* too long */
+	assert_int_equal(digest_chal_parse("nonce=n, algorithm=SHA-512", &c), 0);
+	assert_int_equal(digest_answer(&c, "u", "p", "NOTIFY", "sip:u@h", 1, "c", out,
+				       sizeof(out)), -1);
+	assert_int_equal(digest_chal_parse("nonce=n, stale=true, algorithm=SHA-256", &c), 0);
+	assert_true(c.stale);
+	assert_int_equal(digest_answer(&c, "u\"x", "p", "NOTIFY", "sip:u@h", 1, "c", out,
+				       sizeof(out)), -1);
+	assert_int_equal(digest_answer(&c, "u", "p", "NOTIFY", "sip:u@h", 1, "c", out,
+				       sizeof(out)), 0);
+	assert_non_null(strstr(out, "algorithm=SHA-256"));
+}
+
+static void
+build_and_parse(void **state)
+{
+	struct notify_req q = {
+		.ruri = "sip:1001@127.0.0.1:5060", .event = "check-sync",
+		.local = "127.0.0.1:40000", .call_id = "cid", .from_tag = "t", .branch = "b1",
+		.cseq = 2, .auth_name = "Authorization", .auth = "Digest username=\"1001\"",
+		.user_agent = "prov/test",
+	};
+	const char phone[] =
+		"SIP/2.0 401 Unauthorized\r\n"
+		"Via: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bKb1;rport=40000;received=127.0.0.1\r\n"
+		"From: <sip:prov@127.0.0.1:40000>;tag=t\r\n"
+		"To: <sip:1001@127.0.0.1:5060>;tag=x\r\n"
+		"Call-ID: cid\r\n"
+		"CSeq: 2 NOTIFY\r\n"
+		"WWW-Authenticate: Digest realm=\"prov-001122334455\", nonce=\"n1\", algorithm=MD5, qop=\"auth\"\r\n"
+		"WWW-Authenticate: Digest realm=\"prov-001122334455\", nonce=\"n1\", algorithm=SHA-256, qop=\"auth\"\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct notify_resp r;
+	const char *why;
+	char out[NOTIFY_MSG_MAX];
+	int n;
+
+	(void)state;
+	n = notify_build(&q, out, sizeof(out));
 	assert_true(n > 0);
-	buf[n] = '\0';
-}
-
-static void
-start(struct fixture *f, const char *extra)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char path[100], tree[200];
-
-	f->dir = test_tmpdir();
-	snprintf(tree, sizeof(tree), "%s/tree", f->dir);
-	assert_int_equal(mkdir(tree, 0755), 0);
-	snprintf(f->conf, sizeof(f->conf), "%s/prov.conf", f->dir);
-	write_conf(f, extra);
-	snprintf(path, sizeof(path), "%s/notify", f->dir);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	f->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	assert_true(f->fd >= 0);
-	assert_int_equal(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	/* Run as root, the server drops to nobody before it is ready; like
-	 * systemd's, the socket is writable by every user. */
-	assert_int_equal(chmod(f->dir, 0755), 0);
-	assert_int_equal(chmod(path, 0666), 0);
-	f->pid = fork();
-	assert_true(f->pid >= 0);
-	if (f->pid == 0) {
-		char *argv[] = { "serve", "--config", f->conf, NULL };
-
-		/* A failed test ends the test process: the server goes with it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		setenv("NOTIFY_SOCKET", path, 1);
-		_exit(serve_main(3, argv));
-	}
-}
-
-static void
-finish(struct fixture *f)
-{
-	int st;
-
-	assert_int_equal(waitpid(f->pid, &st, 0), f->pid);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 0);
-	close(f->fd);
-	test_rmtree(f->dir);
-	free(f->dir);
-}
-
-static void
-test_notify_ready_reload_stop(void **state)
-{
-	struct fixture f;
-	char msg[512];
-
-	(void)state;
-	start(&f, "");
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "READY=1"));
-
-	/* A reload that takes the new configuration. */
-	assert_int_equal(kill(f.pid, SIGHUP), 0);
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "RELOADING=1\n"));
-	assert_non_null(strstr(msg, "MONOTONIC_USEC="));
-	assert_true(strtoll(strstr(msg, "MONOTONIC_USEC=") + 15, NULL, 10) > 0);
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "READY=1"));
-	assert_non_null(strstr(msg, "STATUS=configuration reloaded"));
-
-	/* A refused one still ends the reloading state. */
-	write_conf(&f, "no-such-option 1\n");
-	assert_int_equal(kill(f.pid, SIGHUP), 0);
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "RELOADING=1"));
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "READY=1"));
-	assert_non_null(strstr(msg, "STATUS=reload refused"));
-
-	assert_int_equal(kill(f.pid, SIGTERM), 0);
-	next_msg(&f, msg, sizeof(msg));
-	assert_string_equal(msg, "STOPPING=1");
-	finish(&f);
-}
-
-/* Several workers: the master is systemd's main process; worker 0 says
- * READY, and the master too says STOPPING. */
-static void
-test_notify_workers(void **state)
-{
-	struct fixture f;
-	char msg[512];
-
-	(void)state;
-	start(&f, "workers 2\n");
-	next_msg(&f, msg, sizeof(msg));
-	assert_non_null(strstr(msg, "READY=1"));
-	assert_int_equal(kill(f.pid, SIGTERM), 0);
-	next_msg(&f, msg, sizeof(msg));
-	assert_string_equal(msg, "STOPPING=1");
-	finish(&f);
+	assert_non_null(strstr(out, "NOTIFY sip:1001@127.0.0.1:5060 SIP/2.0\r\n"));
+	assert_non_null(strstr(out, "branch=z9hG4bKb1;rport\r\n"));
+	assert_non_null(strstr(out, "\r\nAuthorization: Digest username=\"1001\"\r\n"));
+	assert_non_null(strstr(out, "\r\nEvent: check-sync\r\n"));
+	q.event = "check-sync\r\nX: y";
+	assert_int_equal(notify_build(&q, out, sizeof(out)), -1);
+	assert_int_equal(notify_parse(phone, sizeof(phone) - 1, &r, &why), 0);
+	assert_int_equal(r.code, 401);
+	assert_string_equal(r.reason, "Unauthorized");
+	assert_string_equal(r.call_id, "cid");
+	assert_string_equal(r.branch, "z9hG4bKb1");
+	assert_int_equal(r.cseq, 2);
+	assert_string_equal(r.cseq_method, "NOTIFY");
+	assert_int_equal(r.nchal, 2);
+	assert_false(r.proxy);
+	assert_string_equal(r.chal[1].algorithm, "SHA-256");
+	/* Not responses, or without what a UAC matches on. */
+	assert_int_equal(notify_parse("NOTIFY sip:x SIP/2.0\r\n\r\n", 24, &r, &why), -1);
+	assert_int_equal(notify_parse("SIP/2.0 99 X\r\nCall-ID: c\r\nCSeq: 1 NOTIFY\r\n\r\n",
+				      44, &r, &why), -1);
+	assert_int_equal(notify_parse("SIP/2.0 200 OK\r\nCSeq: 1 NOTIFY\r\n\r\n", 34, &r, &why),
+			 -1);
+	assert_string_equal(why, "no Call-ID or CSeq");
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_notify_ready_reload_stop),
-		cmocka_unit_test(test_notify_workers),
+		cmocka_unit_test(answer_rfc2617_example),
+		cmocka_unit_test(answer_without_qop),
+		cmocka_unit_test(challenge_refusals),
+		cmocka_unit_test(build_and_parse),
 	};
 
-	signal(SIGPIPE, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
