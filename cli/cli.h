@@ -88,6 +88,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_device(int argc, char **argv);
 int cmd_var(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_code(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output
  * (util.c). */

@@ -37,6 +37,7 @@ static const char usage[] =
 "  device         the server's inventory: devices, their variables and keys\n"
 "  var            variables shared by a product, a group or every device\n"
 "  template       the profiles the server renders per device\n"
+"  code           activation codes: new, list, revoke (onboarding)\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -83,6 +84,8 @@ main(int argc, char **argv)
 		return cmd_var(argc - 1, argv + 1);
 	if (strcmp(cmd, "template") == 0)
 		return cmd_template(argc - 1, argv + 1);
+	if (strcmp(cmd, "code") == 0)
+		return cmd_code(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

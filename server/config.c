@@ -79,6 +79,7 @@ static const struct opt opts[] = {
 	{ "enum-miss-burst", OPT_UINT, L(enum_miss_burst), 0, 0, 1000000, 1000 },
 	{ "enum-miss-rate", OPT_UINT, L(enum_miss_rate), 0, 0, 1000000, 600 },
 	{ "enum-cooldown-s", OPT_UINT, L(enum_cooldown_s), 0, 1, 86400, 300 },
+	{ "activation-rule", OPT_STR, F(activation_rule), 0, 0, 0, 0 },
 };
 
 #undef F
@@ -467,6 +468,9 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "log: '%s' is not stderr or syslog", c->log);
 	/* In the CLI contract (spec/interfaces.md), implemented later: parsed,
 	 * refused here with the reason rather than at start. */
+	if (c->activation_rule != NULL && c->n_https == 0)
+		return fail(err, errlen, "activation-rule: activation is answered over HTTPS only:"
+			    " give an --https listener");
 	if (c->n_admin > 0)
 		return fail(err, errlen, "admin: the admin API is not built yet");
 	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
@@ -491,6 +495,7 @@ config_fini(struct srv_cfg *c)
 	free(c->cert);
 	free(c->key);
 	free(c->client_ca);
+	free(c->activation_rule);
 	free(c->user);
 	free(c->log);
 	for (unsigned i = 0; i < c->n_routes; i++)

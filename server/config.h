@@ -73,6 +73,7 @@ struct srv_cfg {
 	struct config_limits lim;
 	char *routes[CONFIG_ROUTE_MAX];  /* route lines, checked by route_parse */
 	unsigned n_routes;
+	char *activation_rule;         /* answered for a redeemed activation code, or NULL */
 };
 
 /* Fills every default. */

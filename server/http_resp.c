@@ -32,6 +32,7 @@
 #include <prov/prov.h>
 
 #include "config.h"
+#include "activate.h"
 #include "guard.h"
 #include "log.h"
 #include "loop.h"
@@ -225,6 +226,14 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 	if (http_conn_deadline(c, http_conn_lim(c)->http_send_timeout_ms, "send timeout") != 0)
 		return -1;
 	return 1;
+}
+
+/* A whole answer from memory (activate.c). */
+int
+http_conn_reply(struct http_conn *c, int status, const char *ctype, const char *extra,
+		const char *body, size_t len)
+{
+	return conn_respond(c, status, ctype, (uint64_t)len, extra, body, len);
 }
 
 /* A short text answer ("404 Not Found\n"). */
@@ -504,6 +513,14 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 	struct http_conn *c = arg;
 
 	METRIC_ADD(c->h->srv->metrics->bytes_received[http_conn_proto(c)], (uint64_t)len);
+	if (c->act_body != NULL) {
+		size_t room = ACT_BODY_MAX - c->act_len;
+
+		c->act_over |= len > room;
+		memcpy(c->act_body + c->act_len, buf, len > room ? room : len);
+		c->act_len += len > room ? room : len;
+		return 0;
+	}
 	while (c->up != NULL && len > 0) {
 		ssize_t n = write(c->up->fd, buf, len);
 
@@ -523,6 +540,7 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 void
 http_conn_upload_abort(struct http_conn *c)
 {
+	activate_http_free(c);
 	if (c->up == NULL)
 		return;
 	root_upload_abort(c->h->srv->upload_fd, c->up->fd, c->up->tmp);
@@ -612,7 +630,10 @@ http_conn_headers(struct http_conn *c)
 		break;
 	case HTTP_PUT:
 	case HTTP_POST: {
-		int rc = conn_upload_start(c);
+		int rc = c->method == HTTP_POST ? activate_http_start(c) : 2;
+
+		if (rc == 2)
+			rc = conn_upload_start(c);
 
 		if (rc != 0)
 			return rc;
@@ -631,6 +652,8 @@ http_conn_headers(struct http_conn *c)
 int
 http_conn_done(struct http_conn *c)
 {
+	if (c->act_body != NULL)
+		return activate_http_done(c);
 	if (c->method == HTTP_PUT || c->method == HTTP_POST)
 		return conn_upload_finish(c);
 	return conn_get(c);

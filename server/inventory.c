@@ -53,6 +53,13 @@ static const char *const inv_migrations[] = {
 	"ALTER TABLE device ADD COLUMN http_password VARCHAR(128);"
 	"ALTER TABLE variable ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);",
+	/* 3 -> 4: activation codes (server/activate.c): the code only as its
+	 * keyed hash, the last 4 digits to tell codes apart in a list */
+	"CREATE TABLE activation_code ("
+	" id INTEGER PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, tail CHAR(4) NOT NULL,"
+	" group_name VARCHAR(128), product VARCHAR(128), created_ms BIGINT NOT NULL,"
+	" expires_ms BIGINT NOT NULL, used_ms BIGINT, used_by CHAR(12),"
+	" revoked INTEGER NOT NULL DEFAULT 0);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 
@@ -164,6 +171,19 @@ inv_dbfail(struct inv *inv, int rc)
 		code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
 		code == SQLITE_PROTOCOL || code == SQLITE_READONLY;
 	return inv_fail(inv, "%s: %s", inv->path, sqlite3_errmsg(inv->db));
+}
+
+
+sqlite3 *
+inv_sqlite(struct inv *inv)
+{
+	return inv->db;
+}
+
+int
+inv_sqlfail(struct inv *inv, int rc)
+{
+	return inv_dbfail(inv, rc);
 }
 
 const char *

@@ -110,6 +110,11 @@ static const char usage[] =
 "                       wrong ones get the 404 of a missing file and count\n"
 "                       as misses (--enum-miss-burst). Never over TFTP\n"
 "                       Repeatable; the first matching route wins\n"
+"  --activation-rule RULE  answer RULE (a Profile_Rule, macros left for the\n"
+"                       phone) to a device redeeming an activation code\n"
+"                       ('prov code new') with POST /prov/activate over\n"
+"                       HTTPS (docs/ONBOARDING.md); without it the path is\n"
+"                       an upload like any other\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -570,7 +575,7 @@ worker_run(struct master *m, unsigned idx)
 	/* Every worker reads the inventory itself, on each rendered request:
 	 * a change made by `prov device` is served next (S-DEV-5). Without
 	 * it static files are still served; render.c retries the open. */
-	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL) && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
