@@ -495,6 +495,8 @@ activate_http_done(struct http_conn *c)
 			snprintf(id.product, sizeof(id.product), "%s", c->peer.product);
 	} else if (!has_mac) {
 		OPENSSL_cleanse(code, sizeof(code));
+		log_msg(LOG_INFO, "activation: %s: bad request: no mac and no client certificate",
+			c->client);
 		return http_conn_error(c, 400, "no mac and no client certificate", NULL);
 	}
 	switch (act_redeem(srv->inv, code, &id, clock_wall_ms(), &d)) {
