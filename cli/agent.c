@@ -20,7 +20,7 @@
 #include "loop.h"
 #include "clock.h"
 
-/* The activation options of resync and run (lib/activate.h). */
+/* The activation options of resync and run (lib/gds.h). */
 #define ACTIVATION_HELP \
 "Activation codes (D-ONB-2): a rule that is gds:// (Profile_Rule = gds://)\n" \
 "exchanges the user's 16-digit code once at the activation service for the\n" \
@@ -52,7 +52,7 @@ activation_opts(const char *cmd, int argc, char **argv, const char **code, const
 	return argc;
 }
 
-/* Stores them as the device's status (lib/activate.h). Returns 0, or the
+/* Stores them as the device's status (lib/gds.h). Returns 0, or the
  * exit status. */
 static int
 activation_store(const char *cmd, struct prov_device *dev, const char *code,

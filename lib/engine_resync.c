@@ -38,7 +38,7 @@
 #include "slog.h"
 #include "state.h"
 #include "upgrade.h"
-#include "activate.h"
+#include "gds.h"
 #include "vars.h"
 
 static const char *const rule_params[ENGINE_RULES] = {
@@ -443,7 +443,7 @@ engine_alias_load(struct prov_engine *e)
 	return 0;
 }
 
-/* The activation service answered a gds:// rule (activate.h): the rule
+/* The activation service answered a gds:// rule (gds.h): the rule
  * it gave replaces gds:// and runs now. */
 static void
 engine_activated(void *arg, const char *rule, const char *why)
@@ -482,9 +482,9 @@ engine_activated(void *arg, const char *rule, const char *why)
 static int
 engine_activate(struct prov_engine *e)
 {
-	char why[ACTIVATE_WHY_MAX];
+	char why[GDS_WHY_MAX];
 
-	if (activate_start(e->dev, e->net->fetch, e->clock.wall_s(e->clock.arg), engine_activated,
+	if (gds_start(e->dev, e->net->fetch, e->clock.wall_s(e->clock.arg), engine_activated,
 			   e, &e->act_op, why) == PROV_OK)
 		return 1;
 	snprintf(e->err, sizeof(e->err), "activation failed: %.130s", why);
@@ -521,7 +521,7 @@ engine_next_rule(struct prov_engine *e)
 		e->rule_i++;
 		if (text[0] == '\0')
 			continue;
-		if (activate_is_gds(text)) {
+		if (gds_is_rule(text)) {
 			engine_activate(e);
 			return;
 		}

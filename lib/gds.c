@@ -1,7 +1,7 @@
 /*
- * activate: the device side of activation-code onboarding. See activate.h.
+ * gds: the device side of activation-code onboarding. See gds.h.
  */
-#include "activate.h"
+#include "gds.h"
 #include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
@@ -18,7 +18,7 @@
 #include "url.h"
 #include "vars.h"
 
-struct activate_op {
+struct gds_op {
 	struct prov_device *dev;
 	int64_t wall_s;
 	void (*done)(void *arg, const char *rule, const char *why);
@@ -28,7 +28,7 @@ struct activate_op {
 };
 
 int
-activate_is_gds(const char *rule)
+gds_is_rule(const char *rule)
 {
 	size_t n;
 
@@ -41,9 +41,9 @@ activate_is_gds(const char *rule)
 }
 
 static void
-activate_status(struct prov_device *dev, int64_t wall_s, const char *what, const char *why)
+gds_status(struct prov_device *dev, int64_t wall_s, const char *what, const char *why)
 {
-	char when[32], line[ACTIVATE_WHY_MAX + 64];
+	char when[32], line[GDS_WHY_MAX + 64];
 	time_t t = (time_t)wall_s;
 	struct tm tm;
 
@@ -72,7 +72,7 @@ form_add(struct buf *b, const char *name, const char *value)
 }
 
 static void
-op_free(struct activate_op *op)
+op_free(struct gds_op *op)
 {
 	free(op);
 }
@@ -80,8 +80,8 @@ op_free(struct activate_op *op)
 static void
 op_answered(void *arg, struct fetch_result *fr)
 {
-	struct activate_op *op = arg;
-	char why[ACTIVATE_WHY_MAX], *rule = NULL;
+	struct gds_op *op = arg;
+	char why[GDS_WHY_MAX], *rule = NULL;
 	size_t n = fr->body.len;
 
 	op->xfer = NULL;
@@ -102,10 +102,10 @@ op_answered(void *arg, struct fetch_result *fr)
 		rule = strndup(fr->body.p, n);
 		if (rule == NULL)
 			snprintf(why, sizeof(why), "out of memory");
-		else if (activate_is_gds(rule))
+		else if (gds_is_rule(rule))
 			snprintf(why, sizeof(why), "the service answered gds:// again");
 	}
-	activate_status(op->dev, op->wall_s, why[0] ? "Failed" : "Activated",
+	gds_status(op->dev, op->wall_s, why[0] ? "Failed" : "Activated",
 			why[0] ? why : NULL);
 	op->done(op->arg, why[0] ? NULL : rule, why[0] ? why : NULL);
 	free(rule);
@@ -113,11 +113,11 @@ op_answered(void *arg, struct fetch_result *fr)
 }
 
 enum prov_err
-activate_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
+gds_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 	       void (*done)(void *arg, const char *rule, const char *why), void *arg,
-	       struct activate_op **out, char why[ACTIVATE_WHY_MAX])
+	       struct gds_op **out, char why[GDS_WHY_MAX])
 {
-	struct activate_op *op = NULL;
+	struct gds_op *op = NULL;
 	struct macro_vars vars;
 	struct fetch_req req;
 	struct url u;
@@ -132,34 +132,34 @@ activate_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 	diag_init(&d);
 	if (prov_device_status_get(dev, "activation_code", &code) != PROV_OK || code == NULL ||
 	    code[0] == '\0') {
-		snprintf(why, ACTIVATE_WHY_MAX, "activation code required");
+		snprintf(why, GDS_WHY_MAX, "activation code required");
 		goto out;
 	}
 	if (prov_device_status_get(dev, "activation_service", &service) != PROV_OK ||
 	    service == NULL || service[0] == '\0') {
-		snprintf(why, ACTIVATE_WHY_MAX, "no activation service");
+		snprintf(why, GDS_WHY_MAX, "no activation service");
 		goto out;
 	}
 	vars_init(dev, &vars);
 	if (macro_expand(service, strlen(service), &vars, 0, &text, &d) != PROV_OK ||
 	    url_parse(text.p != NULL ? text.p : "", text.len, &u, &d) != PROV_OK) {
-		snprintf(why, ACTIVATE_WHY_MAX, "bad activation service: %.120s", d.msg);
+		snprintf(why, GDS_WHY_MAX, "bad activation service: %.120s", d.msg);
 		goto out;
 	}
 	if (u.scheme != URL_HTTPS || u.host[0] == '\0') {
-		snprintf(why, ACTIVATE_WHY_MAX, "the activation service must be an https URL");
+		snprintf(why, GDS_WHY_MAX, "the activation service must be an https URL");
 		goto out;
 	}
 	if (form_add(&body, "code", code) != PROV_OK || form_add(&body, "mac", dev->ma) != PROV_OK ||
 	    form_add(&body, "serial", dev->serial != NULL ? dev->serial : "") != PROV_OK ||
 	    form_add(&body, "product", dev->product != NULL ? dev->product : "") != PROV_OK) {
-		snprintf(why, ACTIVATE_WHY_MAX, "activation request too long");
+		snprintf(why, GDS_WHY_MAX, "activation request too long");
 		goto out;
 	}
 	op = calloc(1, sizeof(*op));
 	if (op == NULL) {
 		rc = PROV_E_NOMEM;
-		snprintf(why, ACTIVATE_WHY_MAX, "out of memory");
+		snprintf(why, GDS_WHY_MAX, "out of memory");
 		goto out;
 	}
 	op->dev = dev;
@@ -177,14 +177,14 @@ activate_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 	req.connect_timeout_ms = BOUND_NET_CONNECT_MS;
 	rc = fetch_start(net, &req, op_answered, op, &op->xfer, &d);
 	if (rc != PROV_OK) {
-		snprintf(why, ACTIVATE_WHY_MAX, "fetch failed: %.120s", d.msg);
+		snprintf(why, GDS_WHY_MAX, "fetch failed: %.120s", d.msg);
 		goto out;
 	}
 	*out = op;
 	op = NULL;
 out:
 	if (rc != PROV_OK)
-		activate_status(dev, wall_s, "Failed", why);
+		gds_status(dev, wall_s, "Failed", why);
 	op_free(op);
 	if (code != NULL)
 		OPENSSL_cleanse(code, strlen(code));
@@ -198,7 +198,7 @@ out:
 }
 
 void
-activate_cancel(struct activate_op *op)
+gds_cancel(struct gds_op *op)
 {
 	if (op == NULL)
 		return;

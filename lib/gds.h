@@ -1,5 +1,5 @@
 /*
- * activate: onboarding with an activation code (device.md D-ONB-2; the
+ * gds: onboarding with an activation code (device.md D-ONB-2; the
  * guide's "Activation Code Onboarding").
  *
  * A rule whose whole text is gds:// (Profile_Rule by default on such
@@ -21,33 +21,33 @@
  * white space dropped, not gds:// again). Status "activation": "Activated
  * <time>" or "Failed <time>: <reason>".
  */
-#ifndef PROV_ACTIVATE_H
-#define PROV_ACTIVATE_H
+#ifndef PROV_GDS_H
+#define PROV_GDS_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include "prov/prov.h"
 
-#define ACTIVATE_WHY_MAX 160      /* a failure's reason */
+#define GDS_WHY_MAX 160      /* a failure's reason */
 
 struct prov_device;
 struct fetch_net;
-struct activate_op;
+struct gds_op;
 
 /* 1 when the rule text is the activation rule, gds:// (white space around
  * it allowed). */
-int activate_is_gds(const char *rule);
+int gds_is_rule(const char *rule);
 
 /* Starts the exchange. done is called once (never from in here), with
  * rule (borrowed during the call) on success, else NULL and why. On a
  * failure to start, returns the error with why filled, and done is not
  * called. */
-enum prov_err activate_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
+enum prov_err gds_start(struct prov_device *dev, struct fetch_net *net, int64_t wall_s,
 			     void (*done)(void *arg, const char *rule, const char *why),
-			     void *arg, struct activate_op **out,
-			     char why[ACTIVATE_WHY_MAX]) PROV_WUR;
+			     void *arg, struct gds_op **out,
+			     char why[GDS_WHY_MAX]) PROV_WUR;
 
 /* Stops an exchange under way (done not called). NULL-safe. */
-void activate_cancel(struct activate_op *op);
+void gds_cancel(struct gds_op *op);
 
 #endif
