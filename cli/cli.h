@@ -89,6 +89,7 @@ int cmd_device(int argc, char **argv);
 int cmd_var(int argc, char **argv);
 int cmd_template(int argc, char **argv);
 int cmd_code(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output
  * (util.c). */
@@ -98,5 +99,6 @@ struct inv *cli_inv_open(const char *cmd, const char *db);
 /* A JSON string (bytes >= 0x80 as \u00XX), or null. */
 void cli_json_str(const char *s);
 int device_import(const char *cmd, const char *file, struct inv *inv);
+int device_revoke_cert(const char *cmd, const char *mac, struct inv *inv);
 
 #endif

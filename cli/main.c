@@ -38,6 +38,7 @@ static const char usage[] =
 "  var            variables shared by a product, a group or every device\n"
 "  template       the profiles the server renders per device\n"
 "  code           activation codes: new, list, revoke (onboarding)\n"
+"  ca             the devices' certificate authority: init, issue, list\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -86,6 +87,8 @@ main(int argc, char **argv)
 		return cmd_template(argc - 1, argv + 1);
 	if (strcmp(cmd, "code") == 0)
 		return cmd_code(argc - 1, argv + 1);
+	if (strcmp(cmd, "ca") == 0)
+		return cmd_ca(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

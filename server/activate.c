@@ -16,6 +16,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include "ca.h"
 #include "clock.h"
 #include "guard.h"
 #include "hex.h"
@@ -416,7 +417,7 @@ activate_http_free(struct http_conn *c)
 {
 	if (c->act_body == NULL)
 		return;
-	OPENSSL_cleanse(c->act_body, ACT_BODY_MAX);
+	OPENSSL_cleanse(c->act_body, c->act_cap);
 	free(c->act_body);
 	c->act_body = NULL;
 	c->act_len = 0;
@@ -430,13 +431,30 @@ activate_http_start(struct http_conn *c)
 	char path[ROOT_PATH_MAX + 1];
 	long n;
 
-	if (srv->cfg->activation_rule == NULL)
+	size_t cap = ACT_BODY_MAX;
+	int cert = 0;
+
+	if (srv->cfg->activation_rule == NULL && srv->ca == NULL)
 		return 2;
 	n = http_url_path(c->p.url, c->p.url_len, path, sizeof(path));
-	if (n < 0 || strcmp(path, ACT_PATH) != 0)
+	if (n < 0)
 		return 2;
+	if (srv->ca != NULL && strcmp(path, CA_PATH) == 0) {
+		cert = 1;
+		cap = CA_CSR_MAX;
+	} else if (srv->cfg->activation_rule == NULL || strcmp(path, ACT_PATH) != 0) {
+		return 2;
+	}
 	if (c->ssl == NULL)
-		return http_conn_error(c, 403, "activation is answered over HTTPS only", NULL);
+		return http_conn_error(c, 403, "activation and renewal are answered over HTTPS only",
+				       NULL);
+	/* Renewal: only a device whose current certificate verified. */
+	if (cert && (!c->peer_ok || c->peer.mac[0] == '\0')) {
+		log_msg(LOG_NOTICE, "device CA: %s: renewal without a device certificate: refused",
+			c->client);
+		return http_conn_error(c, 403, "renewal needs the device's current certificate",
+				       NULL);
+	}
 	if (c->cl != NULL) {
 		const struct config_limits *lim = http_conn_lim(c);
 		struct guard_limits gl = { lim->enum_miss_burst, lim->enum_miss_rate,
@@ -445,18 +463,49 @@ activate_http_start(struct http_conn *c)
 		if (guard_blocked(srv->guard, c->cl->addr, loop_now(srv->loop), &gl))
 			return http_conn_error(c, 429, "too many misses", NULL);
 	}
-	if (c->p.hp.content_length != (uint64_t)-1 && c->p.hp.content_length > ACT_BODY_MAX)
-		return http_conn_error(c, 413, "activation request over " HTTP_STR(ACT_BODY_MAX)
-				       " bytes", NULL);
-	c->act_body = malloc(ACT_BODY_MAX);
+	if (c->p.hp.content_length != (uint64_t)-1 && c->p.hp.content_length > cap)
+		return http_conn_error(c, 413, "request body too long", NULL);
+	c->act_body = malloc(cap);
 	if (c->act_body == NULL)
 		return http_conn_error(c, 500, "out of memory", NULL);
 	c->act_len = 0;
+	c->act_cap = cap;
+	c->act_cert = cert;
 	c->act_over = 0;
 	if (c->p.field_seen[HTTP_F_EXPECT] &&
 	    strcasecmp(c->p.field[HTTP_F_EXPECT], "100-continue") == 0)
 		return http_conn_reply(c, 100, NULL, NULL, NULL, 0);
 	return 0;
+}
+
+/* A renewal CSR from a device presenting its certificate (ca.h). */
+static int
+activate_http_renew(struct http_conn *c)
+{
+	struct srv *srv = c->h->srv;
+	char why[256], *pem = NULL;
+	size_t len = 0;
+	int rc;
+
+	rc = ca_sign_csr(srv->ca, srv->inv, c->peer.mac, c->peer.serial, c->peer.product,
+			 c->act_body, c->act_len, srv->cfg->device_cert_days, &pem, &len, why,
+			 sizeof(why));
+	activate_http_free(c);
+	if (rc == 1) {
+		log_msg(LOG_NOTICE, "device CA: %s: %s: renewal refused: %s", c->client, c->peer.mac,
+			why);
+		return http_conn_error(c, 403, why, NULL);
+	}
+	if (rc < 0) {
+		log_msg(LOG_ERR, "device CA: %s: %s: %s", c->client, c->peer.mac, why);
+		return http_conn_error(c, inv_busy(srv->inv) ? 503 : 500, "renewal failed", NULL);
+	}
+	log_msg(LOG_NOTICE, "device CA: %s: %s: issued certificate %s", c->client, c->peer.mac,
+		why);
+	rc = http_conn_reply(c, 200, "application/x-pem-file", "Cache-Control: no-store\r\n",
+			     pem, len);
+	free(pem);
+	return rc;
 }
 
 int
@@ -471,8 +520,10 @@ activate_http_done(struct http_conn *c)
 
 	if (c->act_over) {
 		activate_http_free(c);
-		return http_conn_error(c, 413, "activation request too long", NULL);
+		return http_conn_error(c, 413, "request body too long", NULL);
 	}
+	if (c->act_cert)
+		return activate_http_renew(c);
 	rc = act_form_parse(c->act_body, c->act_len, code, &id, &has_mac, &why);
 	activate_http_free(c);
 	if (rc < 0) {

@@ -80,6 +80,8 @@ static const struct opt opts[] = {
 	{ "enum-miss-rate", OPT_UINT, L(enum_miss_rate), 0, 0, 1000000, 600 },
 	{ "enum-cooldown-s", OPT_UINT, L(enum_cooldown_s), 0, 1, 86400, 300 },
 	{ "activation-rule", OPT_STR, F(activation_rule), 0, 0, 0, 0 },
+	{ "device-ca", OPT_STR, F(device_ca), 0, 0, 0, 0 },
+	{ "device-cert-days", OPT_UINT, F(device_cert_days), 0, 1, 36500, 365 },
 };
 
 #undef F
@@ -471,6 +473,10 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 	if (c->activation_rule != NULL && c->n_https == 0)
 		return fail(err, errlen, "activation-rule: activation is answered over HTTPS only:"
 			    " give an --https listener");
+	if (c->device_ca != NULL && (c->n_https == 0 || c->client_ca == NULL))
+		return fail(err, errlen, "device-ca: renewals are answered over HTTPS to a device"
+			    " presenting its certificate: give --https and --client-ca (with the"
+			    " device CA's ca.pem in it)");
 	if (c->n_admin > 0)
 		return fail(err, errlen, "admin: the admin API is not built yet");
 	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
@@ -496,6 +502,7 @@ config_fini(struct srv_cfg *c)
 	free(c->key);
 	free(c->client_ca);
 	free(c->activation_rule);
+	free(c->device_ca);
 	free(c->user);
 	free(c->log);
 	for (unsigned i = 0; i < c->n_routes; i++)

@@ -74,6 +74,8 @@ struct srv_cfg {
 	char *routes[CONFIG_ROUTE_MAX];  /* route lines, checked by route_parse */
 	unsigned n_routes;
 	char *activation_rule;         /* answered for a redeemed activation code, or NULL */
+	char *device_ca;               /* the devices' CA directory (ca.h), or NULL */
+	unsigned device_cert_days;     /* life of a certificate it signs */
 };
 
 /* Fills every default. */

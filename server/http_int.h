@@ -109,10 +109,11 @@ struct http_conn {
 	/* TLS identity */
 	int peer_ok;
 	struct tls_peer peer;
-	/* the activation exchange's body (activate.c), or NULL */
+	/* the body of an activation or a renewal (activate.c), or NULL */
 	char *act_body;
-	size_t act_len;
-	int act_over;                  /* more than ACT_BODY_MAX bytes came */
+	size_t act_len, act_cap;
+	int act_over;                  /* more than act_cap bytes came */
+	int act_cert;                  /* a renewal CSR (ca.h), not an activation */
 };
 
 struct http {
@@ -146,8 +147,8 @@ int http_conn_done(struct http_conn *c);
 int http_conn_reply(struct http_conn *c, int status, const char *ctype, const char *extra,
 		    const char *body, size_t len);
 
-/* activate.c: POST ACT_PATH. start: 2 when the request is not the
- * exchange, else as http_conn_headers; done: the answer. */
+/* activate.c: POST ACT_PATH and CA_PATH. start: 2 when the request is
+ * neither, else as http_conn_headers; done: the answer. */
 int activate_http_start(struct http_conn *c);
 int activate_http_done(struct http_conn *c);
 void activate_http_free(struct http_conn *c);

@@ -514,7 +514,7 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 
 	METRIC_ADD(c->h->srv->metrics->bytes_received[http_conn_proto(c)], (uint64_t)len);
 	if (c->act_body != NULL) {
-		size_t room = ACT_BODY_MAX - c->act_len;
+		size_t room = c->act_cap - c->act_len;
 
 		c->act_over |= len > room;
 		memcpy(c->act_body + c->act_len, buf, len > room ? room : len);

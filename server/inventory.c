@@ -54,12 +54,17 @@ static const char *const inv_migrations[] = {
 	"ALTER TABLE variable ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);",
 	/* 3 -> 4: activation codes (server/activate.c): the code only as its
-	 * keyed hash, the last 4 digits to tell codes apart in a list */
+	 * keyed hash, the last 4 digits to tell codes apart in a list; */
 	"CREATE TABLE activation_code ("
 	" id INTEGER PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, tail CHAR(4) NOT NULL,"
 	" group_name VARCHAR(128), product VARCHAR(128), created_ms BIGINT NOT NULL,"
 	" expires_ms BIGINT NOT NULL, used_ms BIGINT, used_by CHAR(12),"
-	" revoked INTEGER NOT NULL DEFAULT 0);",
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	/* ... and the device certificates the server's CA issued (ca.c) */
+	"CREATE TABLE device_cert ("
+	" serial CHAR(32) PRIMARY KEY, mac CHAR(12) NOT NULL, how VARCHAR(8) NOT NULL,"
+	" not_after_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, revoked_ms BIGINT);"
+	"CREATE INDEX device_cert_by_mac ON device_cert (mac);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 

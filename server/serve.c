@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
+#include "ca.h"
 #include "config.h"
 #include "guard.h"
 #include "http.h"
@@ -115,6 +116,14 @@ static const char usage[] =
 "                       ('prov code new') with POST /prov/activate over\n"
 "                       HTTPS (docs/ONBOARDING.md); without it the path is\n"
 "                       an upload like any other\n"
+"  --device-ca DIR       the devices' CA ('prov ca init'): sign the renewal\n"
+"                       CSR a phone POSTs to /prov/cert over HTTPS with its\n"
+"                       current certificate (MIC_Cert_Refresh_Rule), and\n"
+"                       close connections presenting a certificate revoked\n"
+"                       with 'prov device revoke-cert'. --client-ca must\n"
+"                       hold DIR/ca.pem. The key is read at start, before\n"
+"                       privileges are dropped (a new CA needs a restart)\n"
+"  --device-cert-days N  life of a certificate it signs (default 365)\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -575,8 +584,13 @@ worker_run(struct master *m, unsigned idx)
 	/* Every worker reads the inventory itself, on each rendered request:
 	 * a change made by `prov device` is served next (S-DEV-5). Without
 	 * it static files are still served; render.c retries the open. */
-	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL) && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL || m->cfg.device_ca != NULL) &&
+	    inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
+	if (m->cfg.device_ca != NULL && ca_load(&w.srv.ca, m->cfg.device_ca, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "device-ca: %s", err);
+		goto out;
+	}
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -620,6 +634,7 @@ out:
 		syslogd_free(w.syslogd[i]);
 	store_close(w.srv.store);
 	inv_close(w.srv.inv);
+	ca_free(w.srv.ca);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);
@@ -799,6 +814,16 @@ serve_main(int argc, char **argv)
 			goto out;
 		}
 		tls_free(t);
+	}
+	if (m->cfg.device_ca != NULL) {
+		struct ca *ca;
+
+		if (ca_load(&ca, m->cfg.device_ca, err, sizeof(err)) < 0) {
+			fprintf(stderr, "prov: serve: device-ca: %s\n", err);
+			rc = m->opt.check ? 2 : 1;
+			goto out;
+		}
+		ca_free(ca);
 	}
 	if (m->opt.check) {
 		printf("configuration ok\n");

@@ -45,6 +45,7 @@ struct srv {
 	struct guard *guard;           /* enumeration defence (guard.h) */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
+	struct ca *ca;                 /* the devices' CA (--device-ca), or NULL */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */
 	unsigned worker;               /* 0-based index */
 };
