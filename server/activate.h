@@ -25,6 +25,9 @@
  * answers the profile rule (text/plain, --activation-rule); a refusal is
  * 403 "invalid activation code", counted by guard.c as a miss.
  *
+ * The same in-memory body path answers POST CA_PATH, a device's renewal
+ * CSR (ca.h), with --device-ca.
+ *
  * Threads: as inventory.h (one struct inv per thread).
  */
 #ifndef PROV_SERVER_ACTIVATE_H
