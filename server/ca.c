@@ -568,22 +568,19 @@ ca_csr_exts_bad(X509_REQ *req)
 }
 
 int
-ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
-	    const char *product, const char *csr, size_t csrlen, unsigned days, char **pem,
-	    size_t *len, char *why, size_t whylen)
+ca_csr_check(const char *csr, size_t csrlen, const char *mac, const char *serial,
+	     const char *product, struct ca_csr *out, char *why, size_t whylen)
 {
-	BIO *b = BIO_new_mem_buf(csr, (int)csrlen);
+	BIO *b = NULL;
 	X509_REQ *req = NULL;
 	EVP_PKEY *pub = NULL;
-	X509_NAME *name = NULL;
-	X509 *x = NULL;
 	const X509_NAME *subj;
-	char st[64], csrmac[13], l[INV_FIELD_MAX], ou[INV_FIELD_MAX], sn[33];
+	char st[64], csrmac[13];
 	const char *bad;
 	int rc = 1;
 
-	*pem = NULL;
-	if (b == NULL || csrlen > CA_CSR_MAX) {
+	memset(out, 0, sizeof(*out));
+	if (csrlen > CA_CSR_MAX || (b = BIO_new_mem_buf(csr, (int)csrlen)) == NULL) {
 		snprintf(why, whylen, "request too large or out of memory");
 		goto out;
 	}
@@ -608,10 +605,10 @@ ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
 			 " (%s)", mac);
 		goto out;
 	}
-	ca_name_get(subj, NID_localityName, l, sizeof(l));
-	ca_name_get(subj, NID_organizationalUnitName, ou, sizeof(ou));
-	if ((serial[0] != '\0' && strcmp(l, serial) != 0) ||
-	    (product[0] != '\0' && strcmp(ou, product) != 0)) {
+	ca_name_get(subj, NID_localityName, out->serial, sizeof(out->serial));
+	ca_name_get(subj, NID_organizationalUnitName, out->product, sizeof(out->product));
+	if ((serial[0] != '\0' && strcmp(out->serial, serial) != 0) ||
+	    (product[0] != '\0' && strcmp(out->product, product) != 0)) {
 		snprintf(why, whylen, "the request's L/OU are not the serial/product of the"
 			 " certificate presented");
 		goto out;
@@ -620,9 +617,33 @@ ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
 		snprintf(why, whylen, "%s", bad);
 		goto out;
 	}
+	out->pub = pub;
+	pub = NULL;
+	rc = 0;
+out:
+	EVP_PKEY_free(pub);
+	X509_REQ_free(req);
+	BIO_free(b);
+	return rc;
+}
+
+int
+ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
+	    const char *product, const char *csr, size_t csrlen, unsigned days, char **pem,
+	    size_t *len, char *why, size_t whylen)
+{
+	struct ca_csr r;
+	X509_NAME *name = NULL;
+	X509 *x = NULL;
+	char sn[33];
+	int rc;
+
+	*pem = NULL;
+	if ((rc = ca_csr_check(csr, csrlen, mac, serial, product, &r, why, whylen)) != 0)
+		return rc;
 	rc = -1;
-	name = ca_subject(mac, l, ou);
-	if (name == NULL || (x = ca_make(ca->cert, ca->key, name, pub, days, 1, sn)) == NULL) {
+	name = ca_subject(mac, r.serial, r.product);
+	if (name == NULL || (x = ca_make(ca->cert, ca->key, name, r.pub, days, 1, sn)) == NULL) {
 		snprintf(why, whylen, "cannot make the certificate (OpenSSL failed)");
 		goto out;
 	}
@@ -639,9 +660,7 @@ ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
 out:
 	X509_free(x);
 	X509_NAME_free(name);
-	EVP_PKEY_free(pub);
-	X509_REQ_free(req);
-	BIO_free(b);
+	EVP_PKEY_free(r.pub);
 	return rc;
 }
 

@@ -34,6 +34,7 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include "inventory.h"
@@ -74,6 +75,17 @@ int ca_issue(struct ca *ca, struct inv *inv, const char *mac, const char *serial
 int ca_sign_csr(struct ca *ca, struct inv *inv, const char *mac, const char *serial,
 		const char *product, const char *csr, size_t csrlen, unsigned days, char **pem,
 		size_t *len, char *why, size_t whylen) __attribute__((warn_unused_result));
+
+/* The checks of ca_sign_csr alone (and the fuzz target's entry): 0 with
+ * out filled (out->pub the caller's to free), or 1 refused (why). */
+struct ca_csr {
+	EVP_PKEY *pub;
+	char serial[INV_FIELD_MAX];    /* its L */
+	char product[INV_FIELD_MAX];   /* its OU */
+};
+int ca_csr_check(const char *csr, size_t csrlen, const char *mac, const char *serial,
+		 const char *product, struct ca_csr *out, char *why, size_t whylen)
+	__attribute__((warn_unused_result));
 
 /* Marks every certificate of mac revoked; returns how many, or -1. */
 int ca_revoke_mac(struct inv *inv, const char *mac) __attribute__((warn_unused_result));
