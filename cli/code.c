@@ -4,7 +4,6 @@
  * database (server/activate.h): only their keyed hash is kept, so a code
  * is printed once, by `code new`, and never again.
  */
-#define _GNU_SOURCE /* strptime, timegm */
 #include "cli.h"
 
 #include <getopt.h>
@@ -20,7 +19,6 @@
 #include "inventory.h"
 
 #define CODE_EXPIRES_DEFAULT "7d"            /* a code's life without --expires */
-#define CODE_EXPIRES_MAX_DAYS 3660           /* longest life: about ten years */
 
 static const char code_help[] =
 "usage: prov code new [--group G] [--product PN] [--expires D] [--count N]\n"
@@ -60,43 +58,6 @@ struct code_opts {
 	unsigned long count;
 	int json;
 };
-
-/* D as the expiry (wall ms) counted from now_ms; -1 when malformed. */
-static int64_t
-code_expiry(const char *s, int64_t now_ms)
-{
-	char *end;
-	unsigned long long n;
-	struct tm tm;
-
-	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (end == NULL || *end != '\0')
-			return -1;
-		int64_t t = (int64_t)timegm(&tm) * 1000 + 86400000; /* through that day */
-
-		if (t <= now_ms || t - now_ms > (int64_t)CODE_EXPIRES_MAX_DAYS * 86400000)
-			return -1;
-		return t;
-	}
-	if (s[0] < '0' || s[0] > '9')
-		return -1;
-	n = strtoull(s, &end, 10);
-	if (n == 0 || n > (unsigned long long)CODE_EXPIRES_MAX_DAYS * 24 * 60)
-		return -1;
-	if (*end == '\0' || strcmp(end, "d") == 0)
-		n *= 86400000ull;
-	else if (strcmp(end, "h") == 0)
-		n *= 3600000ull;
-	else if (strcmp(end, "m") == 0)
-		n *= 60000ull;
-	else
-		return -1;
-	if (n > (unsigned long long)CODE_EXPIRES_MAX_DAYS * 86400000ull)
-		return -1;
-	return now_ms + (int64_t)n;
-}
 
 static void
 code_time(int64_t ms, char out[32])
@@ -157,27 +118,18 @@ code_list_row(void *arg, const struct act_code *c)
 	l->n++;
 }
 
-static int64_t
-code_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 code_new(const char *cmd, const struct code_opts *o, struct inv *inv)
 {
-	int64_t exp = code_expiry(o->expires != NULL ? o->expires : CODE_EXPIRES_DEFAULT,
-				  code_now_ms());
+	int64_t exp = act_expiry(o->expires != NULL ? o->expires : CODE_EXPIRES_DEFAULT,
+				  act_now());
 	char digits[ACT_DIGITS + 1];
 	unsigned id;
 
 	if (exp < 0)
 		return cli_usage(cmd, "--expires '%s': expected N, Nd, Nh, Nm or YYYY-MM-DD, "
 				 "in the future and at most %d days", o->expires,
-				 CODE_EXPIRES_MAX_DAYS);
+				 ACT_EXPIRES_MAX_DAYS);
 	if (inv_begin(inv) < 0) {
 		cli_err("%s: %s", cmd, inv_errmsg(inv));
 		return EXIT_FAIL;
@@ -277,7 +229,7 @@ cmd_code(int argc, char **argv)
 	if (strcmp(sub, "new") == 0) {
 		rc = code_new(cmd, &o, inv);
 	} else if (strcmp(sub, "list") == 0) {
-		struct code_list l = { &o, code_now_ms(), 0 };
+		struct code_list l = { &o, act_now(), 0 };
 
 		rc = act_code_list(inv, code_list_row, &l) < 0 ? EXIT_FAIL : EXIT_OK;
 		if (rc != EXIT_OK)

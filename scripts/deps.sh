@@ -8,7 +8,7 @@ pkgs=(build-essential cmake pkg-config
       libcmocka-dev python3-cram python3-cryptography openssl binutils gzip xxd
       nginx tftpd-hpa tftp-hpa
       libhttp-parser-dev curl wrk atftp dnsmasq-base sqlite3
-      libosip2-dev sip-tester chromium chromium-driver "$@")
+      libosip2-dev sip-tester chromium chromium-driver libjson-c-dev "$@")
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -1,6 +1,7 @@
 /*
  * activate: activation codes and their redemption. See activate.h.
  */
+#define _GNU_SOURCE /* strptime, timegm */
 #include "activate.h"
 
 #include <ctype.h>
@@ -101,14 +102,51 @@ act_bind_opt(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-static int64_t
-act_now_ms(void)
+int64_t
+act_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int64_t
+act_expiry(const char *s, int64_t now_ms)
+{
+	char *end;
+	unsigned long long n;
+	struct tm tm;
+
+	if (strlen(s) == 10 && s[4] == '-' && s[7] == '-') {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (end == NULL || *end != '\0')
+			return -1;
+		int64_t t = (int64_t)timegm(&tm) * 1000 + 86400000; /* through that day */
+
+		if (t <= now_ms || t - now_ms > (int64_t)ACT_EXPIRES_MAX_DAYS * 86400000)
+			return -1;
+		return t;
+	}
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	n = strtoull(s, &end, 10);
+	if (n == 0 || n > (unsigned long long)ACT_EXPIRES_MAX_DAYS * 24 * 60)
+		return -1;
+	if (*end == '\0' || strcmp(end, "d") == 0)
+		n *= 86400000ull;
+	else if (strcmp(end, "h") == 0)
+		n *= 3600000ull;
+	else if (strcmp(end, "m") == 0)
+		n *= 60000ull;
+	else
+		return -1;
+	if (n > (unsigned long long)ACT_EXPIRES_MAX_DAYS * 86400000ull)
+		return -1;
+	return now_ms + (int64_t)n;
+}
+
 
 int
 act_code_new(struct inv *inv, const char *group, const char *product, int64_t expires_ms,
@@ -144,7 +182,7 @@ act_code_new(struct inv *inv, const char *group, const char *product, int64_t ex
 	sqlite3_bind_text(st, 2, digits + ACT_DIGITS - 4, 4, SQLITE_STATIC);
 	act_bind_opt(st, 3, group);
 	act_bind_opt(st, 4, product);
-	sqlite3_bind_int64(st, 5, act_now_ms());
+	sqlite3_bind_int64(st, 5, act_now());
 	sqlite3_bind_int64(st, 6, expires_ms);
 	step = sqlite3_step(st);
 	if (step == SQLITE_ROW) {

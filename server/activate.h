@@ -65,6 +65,15 @@ struct act_identity {
 
 enum act_result { ACT_OK, ACT_REFUSED, ACT_BUSY, ACT_FAIL };
 
+#define ACT_EXPIRES_MAX_DAYS 3660      /* longest life of a code: about ten years */
+
+/* The wall clock in ms. */
+int64_t act_now(void);
+/* An expiry as `prov code new --expires` takes it (N days, Nd, Nh, Nm, or
+ * YYYY-MM-DD: through that day, UTC) into wall ms counted from now_ms; -1
+ * when malformed, not in the future or over ACT_EXPIRES_MAX_DAYS. */
+int64_t act_expiry(const char *s, int64_t now_ms);
+
 /* s (digits, with any spaces or '-' between them) as ACT_DIGITS digits
  * into digits; 0, or -1 when it is not 16 digits with a valid check
  * digit. */

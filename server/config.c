@@ -82,6 +82,7 @@ static const struct opt opts[] = {
 	{ "activation-rule", OPT_STR, F(activation_rule), 0, 0, 0, 0 },
 	{ "device-ca", OPT_STR, F(device_ca), 0, 0, 0, 0 },
 	{ "device-cert-days", OPT_UINT, F(device_cert_days), 0, 1, 36500, 365 },
+	{ "admin-token-file", OPT_STR, F(admin_token_file), 0, 0, 0, 0 },
 };
 
 #undef F
@@ -468,8 +469,6 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "require-client-cert needs --client-ca PEM");
 	if (c->log != NULL && strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
 		return fail(err, errlen, "log: '%s' is not stderr or syslog", c->log);
-	/* In the CLI contract (spec/interfaces.md), implemented later: parsed,
-	 * refused here with the reason rather than at start. */
 	if (c->activation_rule != NULL && c->n_https == 0)
 		return fail(err, errlen, "activation-rule: activation is answered over HTTPS only:"
 			    " give an --https listener");
@@ -477,8 +476,9 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "device-ca: renewals are answered over HTTPS to a device"
 			    " presenting its certificate: give --https and --client-ca (with the"
 			    " device CA's ca.pem in it)");
-	if (c->n_admin > 0)
-		return fail(err, errlen, "admin: the admin API is not built yet");
+	if (c->n_admin > 0 && c->admin_token_file == NULL)
+		return fail(err, errlen, "admin: the API needs authentication: give"
+			    " --admin-token-file FILE (a token of at least 32 characters)");
 	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
 			      strncmp(c->db, "postgresql://", 13) == 0))
 		return fail(err, errlen, "db: PostgreSQL is not built yet (use sqlite:PATH)");
@@ -503,6 +503,7 @@ config_fini(struct srv_cfg *c)
 	free(c->client_ca);
 	free(c->activation_rule);
 	free(c->device_ca);
+	free(c->admin_token_file);
 	free(c->user);
 	free(c->log);
 	for (unsigned i = 0; i < c->n_routes; i++)

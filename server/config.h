@@ -76,6 +76,7 @@ struct srv_cfg {
 	char *activation_rule;         /* answered for a redeemed activation code, or NULL */
 	char *device_ca;               /* the devices' CA directory (ca.h), or NULL */
 	unsigned device_cert_days;     /* life of a certificate it signs */
+	char *admin_token_file;        /* the admin API's bearer token (api.h) */
 };
 
 /* Fills every default. */

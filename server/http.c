@@ -860,6 +860,15 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 	return 0;
 }
 
+int
+http_new_admin(struct http **out, struct srv *srv, int fd)
+{
+	if (http_new(out, srv, fd, 0) != 0)
+		return -1;
+	(*out)->admin = 1;
+	return 0;
+}
+
 void
 http_drain(struct http *h)
 {

@@ -120,6 +120,7 @@ struct http {
 	struct srv *srv;
 	int fd;
 	int tls;
+	int admin;                     /* the --admin listener: api.c answers */
 	int draining;
 	int accepting;                 /* the listen fd is on the loop */
 	uint64_t accept_timer;
@@ -152,5 +153,9 @@ int http_conn_reply(struct http_conn *c, int status, const char *ctype, const ch
 int activate_http_start(struct http_conn *c);
 int activate_http_done(struct http_conn *c);
 void activate_http_free(struct http_conn *c);
+
+/* api.c: every request of an admin listener (struct http's admin). */
+int api_http_start(struct http_conn *c);
+int api_http_done(struct http_conn *c);
 
 #endif

@@ -69,6 +69,8 @@ http_conn_record(struct http_conn *c)
 		return;
 	c->rec = 0;
 	metrics_request(srv->metrics, http_conn_proto(c), c->status, us);
+	if (c->h->admin)
+		return; /* the API's requests are no device's history */
 	n = c->refused ? -1 : http_url_path(c->p.url, c->p.url_len, dpath, sizeof(dpath));
 	if (n >= 0) {
 		src = dpath;
@@ -624,6 +626,14 @@ int
 http_conn_headers(struct http_conn *c)
 {
 	c->method = (int)c->p.hp.method;
+	if (c->h->admin) {
+		int rc = api_http_start(c);
+
+		if (rc != 0)
+			return rc;
+		return http_conn_deadline(c, http_conn_lim(c)->http_body_timeout_ms,
+					  "body timeout") != 0 ? -1 : 0;
+	}
 	switch (c->method) {
 	case HTTP_GET:
 	case HTTP_HEAD:
@@ -652,6 +662,8 @@ http_conn_headers(struct http_conn *c)
 int
 http_conn_done(struct http_conn *c)
 {
+	if (c->h->admin)
+		return api_http_done(c);
 	if (c->act_body != NULL)
 		return activate_http_done(c);
 	if (c->method == HTTP_PUT || c->method == HTTP_POST)

@@ -21,6 +21,8 @@
  */
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
+
+#include "api.h"
 #include "ca.h"
 #include "config.h"
 #include "guard.h"
@@ -49,6 +51,8 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 static const char usage[] =
 "usage: prov serve [--config FILE] [--root DIR] [--db URL]\n"
@@ -124,6 +128,13 @@ static const char usage[] =
 "                       hold DIR/ca.pem. The key is read at start, before\n"
 "                       privileges are dropped (a new CA needs a restart)\n"
 "  --device-cert-days N  life of a certificate it signs (default 365)\n"
+"  --admin ADDR:PORT    the JSON admin API (docs/API.md): devices, variables,\n"
+"                       templates, activation codes, history, metrics under\n"
+"                       /api/v1/. Bind it to loopback (127.0.0.1:PORT)\n"
+"                       unless a trusted network needs it: every request\n"
+"                       needs the token of --admin-token-file\n"
+"  --admin-token-file FILE  the API's bearer token: the first line of FILE\n"
+"                       (32 to 256 characters; FILE not readable by others)\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -172,12 +183,12 @@ struct opts {
 
 /* Sockets of one listener for every worker. */
 struct lsock {
-	enum { L_TFTP, L_HTTP, L_HTTPS, L_SYSLOG } kind;
+	enum { L_TFTP, L_HTTP, L_HTTPS, L_SYSLOG, L_ADMIN } kind;
 	int *fd;                     /* [workers] */
 	char text[80];
 };
 
-static const char *const kind_names[] = { "tftp", "http", "https", "syslog" };
+static const char *const kind_names[] = { "tftp", "http", "https", "syslog", "admin" };
 
 struct master {
 	struct opts opt;
@@ -194,7 +205,7 @@ struct worker {
 	struct srv srv;
 	struct master *m;
 	struct tftpd *tftpd[CONFIG_LISTEN_MAX];
-	struct http *http[2 * CONFIG_LISTEN_MAX];
+	struct http *http[3 * CONFIG_LISTEN_MAX];
 	struct syslogd *syslogd[CONFIG_LISTEN_MAX];
 	unsigned n_tftpd, n_http, n_syslogd;
 	struct srv_cfg *cfg;         /* the configuration of the last reload
@@ -354,6 +365,7 @@ bind_all(struct master *m, char *err, size_t errlen)
 		{ L_HTTP, c->http, c->n_http, SOCK_STREAM },
 		{ L_HTTPS, c->https, c->n_https, SOCK_STREAM },
 		{ L_SYSLOG, c->syslog, c->n_syslog, SOCK_DGRAM },
+		{ L_ADMIN, c->admin, c->n_admin, SOCK_STREAM },
 	};
 	unsigned g, i, w;
 
@@ -584,9 +596,15 @@ worker_run(struct master *m, unsigned idx)
 	/* Every worker reads the inventory itself, on each rendered request:
 	 * a change made by `prov device` is served next (S-DEV-5). Without
 	 * it static files are still served; render.c retries the open. */
-	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL || m->cfg.device_ca != NULL) &&
+	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL || m->cfg.device_ca != NULL ||
+	     m->cfg.n_admin > 0) &&
 	    inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
+	if (m->cfg.n_admin > 0 && api_token_load(m->cfg.admin_token_file, w.srv.admin_token, err,
+						 sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
 	if (m->cfg.device_ca != NULL && ca_load(&w.srv.ca, m->cfg.device_ca, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "device-ca: %s", err);
 		goto out;
@@ -608,6 +626,9 @@ worker_run(struct master *m, unsigned idx)
 			break;
 		case L_SYSLOG:
 			r = syslogd_new(&w.syslogd[w.n_syslogd++], &w.srv, fd);
+			break;
+		case L_ADMIN:
+			r = http_new_admin(&w.http[w.n_http++], &w.srv, fd);
 			break;
 		}
 		if (r < 0) {
@@ -814,6 +835,16 @@ serve_main(int argc, char **argv)
 			goto out;
 		}
 		tls_free(t);
+	}
+	if (m->cfg.n_admin > 0) {
+		unsigned char d[32];
+
+		if (api_token_load(m->cfg.admin_token_file, d, err, sizeof(err)) < 0) {
+			fprintf(stderr, "prov: serve: %s\n", err);
+			rc = m->opt.check ? 2 : 1;
+			goto out;
+		}
+		OPENSSL_cleanse(d, sizeof(d));
 	}
 	if (m->cfg.device_ca != NULL) {
 		struct ca *ca;
