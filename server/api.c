@@ -18,6 +18,7 @@
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "activate.h"
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "serve.h"
+#include "web.h"
 
 #define API_METRICS_MAX (1024u * 1024u) /* largest metrics text */
 
@@ -81,6 +83,35 @@ api_authorized(const unsigned char digest[32], const char *authz, size_t len)
 	}
 	SHA256((const unsigned char *)authz, len, d);
 	ok = CRYPTO_memcmp(d, digest, 32) == 0;
+	OPENSSL_cleanse(d, sizeof(d));
+	return ok;
+}
+
+int
+api_basic_authorized(const unsigned char digest[32], const char *authz, size_t len)
+{
+	unsigned char dec[3 * (API_TOKEN_MAX + 128) / 4 + 4], d[32];
+	const unsigned char *colon;
+	int n, pad = 0, ok;
+
+	if (authz == NULL || len < 6 || strncasecmp(authz, "Basic ", 6) != 0)
+		return 0;
+	authz += 6;
+	len -= 6;
+	if (len == 0 || len % 4 != 0 || len > 4 * (API_TOKEN_MAX + 128) / 3)
+		return 0;
+	n = EVP_DecodeBlock(dec, (const unsigned char *)authz, (int)len);
+	if (n < 0)
+		return 0;
+	while (pad < 2 && authz[len - 1 - (size_t)pad] == '=')
+		pad++;
+	n -= pad;
+	colon = memchr(dec, ':', (size_t)n);
+	if (colon == NULL)
+		return 0;
+	SHA256(colon + 1, (size_t)(dec + n - colon - 1), d);
+	ok = CRYPTO_memcmp(d, digest, 32) == 0;
+	OPENSSL_cleanse(dec, sizeof(dec));
 	OPENSSL_cleanse(d, sizeof(d));
 	return ok;
 }
@@ -156,10 +187,8 @@ api_unhex(int c)
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* The decoded value of name in query into out (cap bytes). 1 found, 0
- * absent, -1 malformed or too long. */
-static int
-api_query(const char *query, const char *name, char *out, size_t cap)
+int
+api_form_get(const char *query, const char *name, char *out, size_t cap)
 {
 	size_t nl = strlen(name);
 	const char *p = query;
@@ -498,7 +527,7 @@ api_devices(struct inv *inv, const char *method, const char *rest, const char *q
 		} else if (strcmp(method, "GET") == 0) {
 			json_object *a = json_object_new_array(), *o;
 
-			q = api_query(query, "group", group, sizeof(group));
+			q = api_form_get(query, "group", group, sizeof(group));
 			if (q < 0) {
 				json_object_put(a);
 				api_error(r, 400, "group: malformed or too long");
@@ -523,7 +552,7 @@ api_devices(struct inv *inv, const char *method, const char *rest, const char *q
 		return;
 	}
 	if (strcmp(method, "GET") == 0) {
-		q = api_query(query, "show_secrets", flag, sizeof(flag));
+		q = api_form_get(query, "show_secrets", flag, sizeof(flag));
 		api_device_get(inv, rest, q == 1 && strcmp(flag, "1") == 0, r);
 	} else if (strcmp(method, "PATCH") == 0) {
 		api_device_write(inv, rest, 0, body, len, r);
@@ -622,15 +651,15 @@ api_variables(struct inv *inv, const char *method, const char *rest, const char 
 		api_error(r, 405, "variables: GET, PUT or DELETE");
 		return;
 	}
-	if (api_query(query, "scope", scope_s, sizeof(scope_s)) != 1 ||
+	if (api_form_get(query, "scope", scope_s, sizeof(scope_s)) != 1 ||
 	    api_scope(scope_s, &scope) < 0 || scope == INV_DEVICE ||
-	    api_query(query, "owner", owner, sizeof(owner)) < 0 ||
+	    api_form_get(query, "owner", owner, sizeof(owner)) < 0 ||
 	    (scope == INV_GLOBAL) != (owner[0] == '\0')) {
 		api_error(r, 400, "variables: scope=global, or scope=product|group&owner=NAME");
 		return;
 	}
 	if (strcmp(method, "DELETE") == 0) {
-		if (api_query(query, "name", name, sizeof(name)) != 1) {
+		if (api_form_get(query, "name", name, sizeof(name)) != 1) {
 			api_error(r, 400, "variables: DELETE needs name=NAME");
 			return;
 		}
@@ -870,13 +899,13 @@ api_history(struct inv *inv, const char *query, struct api_res *r)
 	unsigned long limit = API_HISTORY_DEFAULT;
 	sqlite3_stmt *st = NULL;
 	json_object *a, *o;
-	int q = api_query(query, "mac", macarg, sizeof(macarg)), step;
+	int q = api_form_get(query, "mac", macarg, sizeof(macarg)), step;
 
 	if (q < 0 || (q == 1 && inv_mac_parse(macarg, mac) < 0)) {
 		api_error(r, 400, "history: mac=MAC (12 hex digits)");
 		return;
 	}
-	if (api_query(query, "limit", lim, sizeof(lim)) == 1) {
+	if (api_form_get(query, "limit", lim, sizeof(lim)) == 1) {
 		limit = strtoul(lim, &end, 10);
 		if (lim[0] < '0' || lim[0] > '9' || *end != '\0' || limit == 0 ||
 		    limit > API_HISTORY_MAX) {
@@ -1026,10 +1055,26 @@ api_http_start(struct http_conn *c)
 	const struct http_parse *p = &c->p;
 	uint64_t cl = p->hp.content_length;
 	int body = c->method == HTTP_POST || c->method == HTTP_PUT || c->method == HTTP_PATCH;
+	char path[ROOT_PATH_MAX + 1];
+	long n = http_url_path(p->url, p->url_len, path, sizeof(path));
+	int web = n > 0 && strncmp(path, WEB_PREFIX, strlen(WEB_PREFIX)) == 0;
+	size_t cap = web ? WEB_FORM_MAX : API_BODY_MAX;
 
-	if (!p->field_seen[HTTP_F_AUTHORIZATION] || p->field_trunc[HTTP_F_AUTHORIZATION] ||
-	    !api_authorized(srv->admin_token, p->field[HTTP_F_AUTHORIZATION],
-			    p->field_len[HTTP_F_AUTHORIZATION])) {
+	if (n > 0 && (strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0))
+		return http_conn_reply(c, 303, NULL, "Location: /ui/\r\n", NULL, 0);
+	if (web && (!p->field_seen[HTTP_F_AUTHORIZATION] || p->field_trunc[HTTP_F_AUTHORIZATION] ||
+		    !api_basic_authorized(srv->admin_token, p->field[HTTP_F_AUTHORIZATION],
+					  p->field_len[HTTP_F_AUTHORIZATION]))) {
+		static const char msg[] = "401: the admin token is the password (any user name)\n";
+
+		log_msg(LOG_NOTICE, "api: %s: web page without a valid token", c->client);
+		return http_conn_reply(c, 401, "text/plain",
+				       "WWW-Authenticate: Basic realm=\"prov admin\", charset=\"UTF-8\"\r\n",
+				       msg, sizeof(msg) - 1);
+	}
+	if (!web && (!p->field_seen[HTTP_F_AUTHORIZATION] || p->field_trunc[HTTP_F_AUTHORIZATION] ||
+		     !api_authorized(srv->admin_token, p->field[HTTP_F_AUTHORIZATION],
+				     p->field_len[HTTP_F_AUTHORIZATION]))) {
 		static const char msg[] = "{\"error\":\"authentication required: Authorization:"
 			" Bearer TOKEN (--admin-token-file)\"}\n";
 
@@ -1045,11 +1090,10 @@ api_http_start(struct http_conn *c)
 		return api_http_error(c, 400, "{\"error\":\"a chunked body: send a Content-Length\"}\n");
 	if (cl == (uint64_t)-1)
 		cl = 0; /* no Content-Length, not chunked: no body */
-	if (cl > API_BODY_MAX) {
+	if (cl > cap) {
 		char msg[64];
 
-		snprintf(msg, sizeof(msg), "{\"error\":\"request body over %u bytes\"}\n",
-			 API_BODY_MAX);
+		snprintf(msg, sizeof(msg), "{\"error\":\"request body over %zu bytes\"}\n", cap);
 		return api_http_error(c, 413, msg);
 	}
 	c->act_body = malloc((size_t)cl + 1);
@@ -1088,6 +1132,28 @@ api_http_done(struct http_conn *c)
 			activate_http_free(c);
 			return http_conn_error(c, 500, "out of memory", NULL);
 		}
+	}
+	if (strncmp(path, WEB_PREFIX, strlen(WEB_PREFIX)) == 0) {
+		struct web_res wr;
+		char hdr[512];
+
+		if (c->act_body != NULL)
+			c->act_body[c->act_len] = '\0'; /* room for it: cap + 1 */
+		web_handle(srv->inv, srv->admin_token, http_method_str((enum http_method)c->method),
+			   path, query, c->act_body, &wr);
+		free(query);
+		activate_http_free(c);
+		snprintf(hdr, sizeof(hdr), "%sCache-Control: no-store\r\n"
+			 "Content-Security-Policy: default-src 'self'; style-src 'self'"
+			 " 'unsafe-inline'; frame-ancestors 'none'\r\nX-Frame-Options: DENY\r\n"
+			 "Referrer-Policy: no-referrer\r\n", wr.extra);
+		if (log_enabled(LOG_INFO))
+			log_msg(LOG_INFO, "api: %s %s %s -> %d", c->client,
+				http_method_str((enum http_method)c->method), path, wr.status);
+		rc = http_conn_reply(c, wr.status, wr.status == 303 ? NULL : wr.ctype, hdr,
+				     wr.body, wr.status == 303 ? 0 : wr.len);
+		free(wr.body);
+		return rc;
 	}
 	api_handle(srv->inv, srv->metrics, http_method_str((enum http_method)c->method), path,
 		   query, c->act_body != NULL ? c->act_body : "", c->act_len, &r);

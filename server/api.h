@@ -44,6 +44,15 @@ int api_token_load(const char *path, unsigned char digest[32], char *err, size_t
 /* 1 when the Authorization value (len bytes, or NULL) carries the token. */
 int api_authorized(const unsigned char digest[32], const char *authz, size_t len);
 
+/* The decoded value of name in a query string or a form body
+ * (application/x-www-form-urlencoded; NULL: none) into out (cap bytes).
+ * 1 found, 0 absent, -1 malformed (a bad escape, %00) or too long. */
+int api_form_get(const char *query, const char *name, char *out, size_t cap);
+
+/* The same for "Basic base64(user:token)" (the web page, web.h): any
+ * user, the token as the password. */
+int api_basic_authorized(const unsigned char digest[32], const char *authz, size_t len);
+
 /* One answer. body is fresh (api_res_fini frees it). */
 struct api_res {
 	int status;
