@@ -178,6 +178,22 @@ Exactly one is enrolled, ten times over.
   $ prov device list --db $DB | grep -c '^0200000'
   10
 
+The agent takes the code too: `prov phone run` boots, its first resync
+meets gds://, and the phone is enrolled and provisioned without a
+command.
+
+  $ prov code new --group lobby --db $DB > agentcode
+  $ prov phone init --state ph3 --mac 00:0e:08:00:00:03 --ca $P/ca.pem
+  $ prov phone set --state ph3 'Profile_Rule=gds://' Resync_Random_Delay=0
+  $ prov phone run --state ph3 --activation-code "$(cat agentcode)" --activation-service "https://127.0.0.1:$S/prov/activate" 2> ph3.err & agent=$!
+  $ for i in $(seq 300); do prov phone get --state ph3 GPP_A | grep -q hello && break; sleep 0.1; done
+  $ kill $agent && wait $agent
+  $ prov phone get --state ph3 Profile_Rule GPP_A | sed "s/:$S\//:S\//"
+  Profile_Rule=https://127.0.0.1:S/cfg-$MA.xml
+  GPP_A=hello 000e08000003
+  $ prov device show 000e08000003 --db $DB | grep '^group'
+  group      lobby
+
 Guessing is throttled like enumeration (S-SEC-2): refusals are misses, and
 past --enum-miss-burst (20 here) the address is refused with 429 without
 its guesses being looked at. Another address is still served.
