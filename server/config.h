@@ -77,6 +77,7 @@ struct srv_cfg {
 	char *device_ca;               /* the devices' CA directory (ca.h), or NULL */
 	unsigned device_cert_days;     /* life of a certificate it signs */
 	char *admin_token_file;        /* the admin API's bearer token (api.h) */
+	int admin_tls;                 /* the admin listener over TLS (--cert, --key) */
 };
 
 /* Fills every default. */

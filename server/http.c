@@ -861,9 +861,9 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 }
 
 int
-http_new_admin(struct http **out, struct srv *srv, int fd)
+http_new_admin(struct http **out, struct srv *srv, int fd, int tls)
 {
-	if (http_new(out, srv, fd, 0) != 0)
+	if (http_new(out, srv, fd, tls) != 0)
 		return -1;
 	(*out)->admin = 1;
 	return 0;

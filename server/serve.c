@@ -130,9 +130,10 @@ static const char usage[] =
 "  --device-cert-days N  life of a certificate it signs (default 365)\n"
 "  --admin ADDR:PORT    the JSON admin API (docs/API.md): devices, variables,\n"
 "                       templates, activation codes, history, metrics under\n"
-"                       /api/v1/. Bind it to loopback (127.0.0.1:PORT)\n"
-"                       unless a trusted network needs it: every request\n"
-"                       needs the token of --admin-token-file\n"
+"                       /api/v1/, and the fleet's web page at /ui/. Every\n"
+"                       request needs the token of --admin-token-file. A\n"
+"                       loopback address, or --admin-tls\n"
+"  --admin-tls          the admin listener over TLS, with --cert and --key\n"
 "  --admin-token-file FILE  the API's bearer token: the first line of FILE\n"
 "                       (32 to 256 characters; FILE not readable by others)\n"
 "  --check              validate the configuration (and load the\n"
@@ -498,7 +499,7 @@ on_hup(void *arg, int signo)
 		return;
 	}
 	if (build_cfg(&w->m->opt, c, err, sizeof(err)) < 0
-	    || (c->n_https > 0 && tls_new(&t, c, err, sizeof(err)) < 0)) {
+	    || ((c->n_https > 0 || c->admin_tls) && tls_new(&t, c, err, sizeof(err)) < 0)) {
 		log_msg(LOG_ERR, "reload refused, keeping the running configuration: %s", err);
 		goto refused;
 	}
@@ -584,7 +585,8 @@ worker_run(struct master *m, unsigned idx)
 			goto out;
 		}
 	}
-	if (m->cfg.n_https > 0 && tls_new(&w.srv.tls, &m->cfg, err, sizeof(err)) < 0) {
+	if ((m->cfg.n_https > 0 || m->cfg.admin_tls) &&
+	    tls_new(&w.srv.tls, &m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
@@ -628,7 +630,7 @@ worker_run(struct master *m, unsigned idx)
 			r = syslogd_new(&w.syslogd[w.n_syslogd++], &w.srv, fd);
 			break;
 		case L_ADMIN:
-			r = http_new_admin(&w.http[w.n_http++], &w.srv, fd);
+			r = http_new_admin(&w.http[w.n_http++], &w.srv, fd, m->cfg.admin_tls);
 			break;
 		}
 		if (r < 0) {
@@ -826,7 +828,7 @@ serve_main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (m->cfg.n_https > 0) {
+	if (m->cfg.n_https > 0 || m->cfg.admin_tls) {
 		struct tls *t;
 
 		if (tls_new(&t, &m->cfg, err, sizeof(err)) < 0) {

@@ -19,6 +19,12 @@ The API needs its token (S-SEC-4):
   prov: serve: admin-token-file admin.token: readable by others (mode 644): chmod 600 it
   [2]
   $ chmod 600 admin.token
+  $ prov serve --root $R --http 127.0.0.1:0 --admin :8081 --admin-token-file admin.token --check
+  prov: serve: admin :8081: not a loopback address: the token would cross the network in clear; give --admin-tls (with --cert and --key) or bind 127.0.0.1
+  [2]
+  $ prov serve --root $R --http 127.0.0.1:0 --admin :8081 --admin-token-file admin.token --admin-tls --check
+  prov: serve: admin-tls needs --cert PEM and --key PEM
+  [2]
   $ prov_serve $R --workers 2 --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token
   $ A=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
   $ export API=http://127.0.0.1:$A AUTH="Authorization: Bearer $(cat admin.token)" DB=sqlite:$PROV_TMP/serve.db HTTP=$PROV_SERVE_HTTP
@@ -93,6 +99,20 @@ A failed PATCH changed nothing (one transaction):
   notes      desk 4
   var        Password_1_=(hidden: --show-secrets)
   var        User_ID=1001
+
+Over TLS (--admin-tls, the server's --cert and --key), as it must be when
+bound to other than loopback:
+
+  $ P=$PROV_TMP/pki && prov_test_ca "$P"
+  $ prov serve --root $R --http 127.0.0.1:0 --admin :8081 --admin-token-file admin.token --admin-tls --cert $P/server.pem --key $P/server.key --check
+  configuration ok
+  $ _prov_spawn tls.log prov serve --root $R --db sqlite:$PROV_TMP/tls.db --user root --http 127.0.0.1:0 --admin 127.0.0.1:0 --admin-tls --admin-token-file $PWD/admin.token --cert $P/server.pem --key $P/server.key --log-level notice
+  $ for i in $(seq 200); do grep -q ' ready: ' tls.log && break; sleep 0.05; done
+  $ TA=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' tls.log)
+  $ curl -s --cacert $P/ca.pem -H "$AUTH" https://localhost:$TA/api/v1/devices
+  {"devices":[]}
+  $ curl -s -o /dev/null -w '%{http_code}\n' http://127.0.0.1:$TA/api/v1/devices || true
+  000
 
 The API's requests are not the device's history:
 
