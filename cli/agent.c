@@ -20,8 +20,78 @@
 #include "loop.h"
 #include "clock.h"
 
+/* The activation options of resync and run (lib/gds.h). */
+#define ACTIVATION_HELP \
+"Activation codes (D-ONB-2): a rule that is gds:// (Profile_Rule = gds://)\n" \
+"exchanges the user's 16-digit code once at the activation service for the\n" \
+"profile rule, which replaces gds:// and runs at once:\n" \
+"  --activation-code C     the code the user entered ('-' and spaces are\n" \
+"                          ignored); kept until the service answered it\n" \
+"  --activation-service URL  the service, an https URL such as\n" \
+"                          https://prov.example.com/prov/activate ('prov\n" \
+"                          serve --activation-rule'); kept in the state\n" \
+"The device presents its client certificate (MIC) and sends its MAC,\n" \
+"serial and product. `prov phone status` shows the outcome (activation).\n"
+#define ACTIVATION_CODE_DIGITS 16     /* an activation code's length */
+
+static int take_addr_opt(int argc, char **argv, const char *opt, const char **addr);
+
+/* Takes --activation-code and --activation-service out of argv. Returns
+ * the new argc, or -1 (usage error printed). */
+static int
+activation_opts(const char *cmd, int argc, char **argv, const char **code, const char **service)
+{
+	argc = take_addr_opt(argc, argv, "--activation-code", code);
+	if (argc < 0) {
+		cli_usage(cmd, "--activation-code needs a code");
+		return -1;
+	}
+	argc = take_addr_opt(argc, argv, "--activation-service", service);
+	if (argc < 0)
+		cli_usage(cmd, "--activation-service needs an https URL");
+	return argc;
+}
+
+/* Stores them as the device's status (lib/gds.h). Returns 0, or the
+ * exit status. */
+static int
+activation_store(const char *cmd, struct prov_device *dev, const char *code,
+		 const char *service)
+{
+	char digits[ACTIVATION_CODE_DIGITS + 1];
+	size_t n = 0;
+	enum prov_err rc = PROV_OK;
+
+	if (code != NULL) {
+		for (const char *s = code; *s != '\0'; s++) {
+			if (*s == '-' || *s == ' ')
+				continue;
+			if (*s < '0' || *s > '9' || n >= ACTIVATION_CODE_DIGITS)
+				return cli_usage(cmd, "--activation-code: expected %d digits",
+						 ACTIVATION_CODE_DIGITS);
+			digits[n++] = *s;
+		}
+		digits[n] = '\0';
+		if (n != ACTIVATION_CODE_DIGITS)
+			return cli_usage(cmd, "--activation-code: expected %d digits",
+					 ACTIVATION_CODE_DIGITS);
+		rc = prov_device_status_set(dev, "activation_code", digits);
+	}
+	if (rc == PROV_OK && service != NULL) {
+		if (strncmp(service, "https://", 8) != 0)
+			return cli_usage(cmd, "--activation-service: expected an https:// URL");
+		rc = prov_device_status_set(dev, "activation_service", service);
+	}
+	if (rc != PROV_OK) {
+		cli_err("%s: cannot store the activation code: %s", cmd, prov_strerror(rc));
+		return EXIT_FAIL;
+	}
+	return 0;
+}
+
 static const char resync_help[] =
-"usage: prov phone resync --state DIR [RULE]\n"
+"usage: prov phone resync --state DIR [--activation-code C]\n"
+"                         [--activation-service URL] [RULE]\n"
 "\n"
 "Runs one explicit resync now ($PRVST = -1), as the web page's\n"
 "/admin/resync would: with RULE, that rule alone (same syntax as\n"
@@ -40,6 +110,8 @@ static const char resync_help[] =
 "adds `upgrade: installed VERSION, rebooting`; the next `prov phone run`\n"
 "boots it.\n"
 "\n"
+ACTIVATION_HELP
+"\n"
 "It works whether or not `prov phone run` is running on the same DIR.\n"
 "\n"
 "Exit status: 0 the resync succeeded; 1 it failed (the last line gives\n"
@@ -49,6 +121,7 @@ static const char run_help[] =
 "usage: prov phone run --state DIR [--time-scale N] [--admin ADDR:PORT]\n"
 "                      [--sip ADDR:PORT] [--dhcp-inform IFACE]\n"
 "                      [--dhcp-option N=VALUE ...]\n"
+"                      [--activation-code C] [--activation-service URL]\n"
 "\n"
 "The device agent: boots the device (the power-up resync after\n"
 "Resync_Random_Delay), then keeps its schedule (periodic, daily,\n"
@@ -85,6 +158,8 @@ static const char run_help[] =
 "                  over DHCP): 66=HOST[:PORT], 150=A.B.C.D,...,\n"
 "                  159=URL, 160=URL, 43=HEX, 125=HEX. See\n"
 "                  `prov phone dhcp --help` for the forms.\n"
+"\n"
+ACTIVATION_HELP
 "\n"
 "Exit status: 0 after SIGTERM/SIGINT, 1 on a fatal error, 2 bad usage.\n";
 
@@ -351,10 +426,14 @@ phone_resync(int argc, char **argv)
 {
 	struct host h;
 	struct prov_device *dev;
-	const char *dir;
-	int status, i = cli_state_opts("phone resync", resync_help, argc, argv, &dir, NULL, NULL);
+	const char *dir, *code, *service;
+	int status, i;
 	enum prov_err rc;
 
+	argc = activation_opts("phone resync", argc, argv, &code, &service);
+	if (argc < 0)
+		return EXIT_USAGE;
+	i = cli_state_opts("phone resync", resync_help, argc, argv, &dir, NULL, NULL);
 	if (i < 0)
 		return i == CLI_HELPED ? EXIT_OK : -i;
 	if (argc - i > 1)
@@ -362,6 +441,10 @@ phone_resync(int argc, char **argv)
 	dev = cli_open("phone resync", dir, &status);
 	if (dev == NULL)
 		return status;
+	if ((status = activation_store("phone resync", dev, code, service)) != 0) {
+		prov_device_free(dev);
+		return status;
+	}
 	if (host_init(&h, dev, 1.0, 0) != 0) {
 		cli_err("phone resync: cannot set up the network");
 		status = EXIT_FAIL;
@@ -549,11 +632,14 @@ phone_run(int argc, char **argv)
 	struct admin *admin = NULL;
 	struct sip *sip = NULL;
 	struct dhcp_result dhcp;
-	const char *dir, *admin_addr, *sip_addr, *dhcp_if = NULL;
+	const char *dir, *admin_addr, *sip_addr, *dhcp_if = NULL, *code, *service;
 	double scale = 1.0;
 	int status, i;
 	char msg[256], dhcp_src[128];
 
+	argc = activation_opts("phone run", argc, argv, &code, &service);
+	if (argc < 0)
+		return EXIT_USAGE;
 	argc = take_addr_opt(argc, argv, "--admin", &admin_addr);
 	if (argc < 0)
 		return cli_usage("phone run", "--admin needs ADDR:PORT");
@@ -572,6 +658,10 @@ phone_run(int argc, char **argv)
 	dev = cli_open("phone run", dir, &status);
 	if (dev == NULL)
 		return status;
+	if ((status = activation_store("phone run", dev, code, service)) != 0) {
+		prov_device_free(dev);
+		return status;
+	}
 	/* DHCP (phone/dhcp.h): stored before the engine's first resync. */
 	if ((dhcp_if != NULL || dhcp.n > 0) &&
 	    dhcp_learn(dev, &dhcp, dhcp_if, (int64_t)time(NULL), NULL, dhcp_src,
@@ -633,6 +723,7 @@ static const char *const status_keys[] = {
 	"upgrade_last_time", "upgrade_next_retry", "license_url", "license_result",
 	"license_err", "license_bytes", "last_report_time", "last_report_result",
 	"last_report_err", "dhcp_learned", "dhcp_source",
+	"activation", "activation_service",
 };
 
 static void

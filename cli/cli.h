@@ -109,6 +109,8 @@ int cmd_template(int argc, char **argv);
 int device_resync(int argc, char **argv);
 int cmd_firmware(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
+int cmd_code(int argc, char **argv);
+int cmd_ca(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output
  * (util.c). */
@@ -118,6 +120,7 @@ struct inv *cli_inv_open(const char *cmd, const char *db);
 /* A JSON string (bytes >= 0x80 as \u00XX), or null. */
 void cli_json_str(const char *s);
 int device_import(const char *cmd, const char *file, struct inv *inv);
+int device_revoke_cert(const char *cmd, const char *mac, struct inv *inv);
 
 /* log.c's time forms, shared with feedback.c: "2026-11-28T06:05:09.123Z",
  * and --since (an age 90s 15m 2h 7d, @UNIXSECONDS, or a UTC date and

@@ -44,6 +44,7 @@ static const char device_help[] =
 "       prov device timeline MAC [--since T] [--limit N] [--json]\n"
 "       prov device resync MAC | --group G [--event E] [--to ADDR:PORT]\n"
 "                          [--rate N/s] [--wait S]\n"
+"       prov device revoke-cert MAC   (see 'prov ca --help')\n"
 "   (every command takes --db URL: sqlite:PATH, default sqlite:./prov.db,\n"
 "    the database of 'prov serve --db')\n"
 "\n"
@@ -583,7 +584,7 @@ cmd_device(int argc, char **argv)
 	int first, rc, nargs;
 	static const struct cli_sub subs[] = {
 		{ "add", 1 }, { "set", 1 }, { "show", 1 }, { "list", 0 }, { "rm", 1 },
-		{ "import", 1 }, { "key", 1 }, { "render", 2 },
+		{ "import", 1 }, { "key", 1 }, { "render", 2 }, { "revoke-cert", 1 },
 		{ "drift", 1 }, { "timeline", 1 },
 	};
 
@@ -642,6 +643,8 @@ cmd_device(int argc, char **argv)
 		}
 	} else if (strcmp(sub, "import") == 0) {
 		rc = device_import(cmd, argv[0], inv);
+	} else if (strcmp(sub, "revoke-cert") == 0) {
+		rc = device_revoke_cert(cmd, argv[0], inv);
 	} else if (strcmp(sub, "key") == 0) {
 		rc = device_key(cmd, argv[0], &o, inv);
 	} else {

@@ -39,6 +39,8 @@ static const char usage[] =
 "  template       the profiles the server renders per device\n"
 "  firmware       firmware images the server serves\n"
 "  rollout        staged firmware rollouts to a group\n"
+"  code           activation codes: new, list, revoke (onboarding)\n"
+"  ca             the devices' certificate authority: init, issue, list\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -89,6 +91,10 @@ main(int argc, char **argv)
 		return cmd_firmware(argc - 1, argv + 1);
 	if (strcmp(cmd, "rollout") == 0)
 		return cmd_rollout(argc - 1, argv + 1);
+	if (strcmp(cmd, "code") == 0)
+		return cmd_code(argc - 1, argv + 1);
+	if (strcmp(cmd, "ca") == 0)
+		return cmd_ca(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }

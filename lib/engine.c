@@ -44,6 +44,7 @@
 #include "fsutil.h"
 #include "macro.h"
 #include "mic.h"
+#include "gds.h"
 #include "param.h"
 #include "profile.h"
 #include "report.h"
@@ -404,6 +405,7 @@ prov_engine_free(struct prov_engine *e)
 	free(e->explicit_copy);
 	customca_cancel(e->ca_op);
 	mic_cancel(e->mic_op);
+	gds_cancel(e->act_op);
 	upgrade_free(e->upg);
 	slog_free(e->slog);
 	free(e);

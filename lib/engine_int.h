@@ -68,6 +68,7 @@ struct prov_engine {
 	int cert_ok;                   /* the rules' outcome, kept meanwhile */
 	struct customca_op *ca_op;
 	struct mic_op *mic_op;
+	struct gds_op *act_op;    /* a gds:// rule's exchange (gds.h) */
 	uint64_t ca_tried;             /* Custom_CA_Rule last looked at by tick */
 
 	/* firmware upgrade and license (upgrade.c), run after each resync */

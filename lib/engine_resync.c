@@ -38,6 +38,7 @@
 #include "slog.h"
 #include "state.h"
 #include "upgrade.h"
+#include "gds.h"
 #include "vars.h"
 
 static const char *const rule_params[ENGINE_RULES] = {
@@ -442,6 +443,56 @@ engine_alias_load(struct prov_engine *e)
 	return 0;
 }
 
+/* The activation service answered a gds:// rule (gds.h): the rule
+ * it gave replaces gds:// and runs now. */
+static void
+engine_activated(void *arg, const char *rule, const char *why)
+{
+	struct prov_engine *e = arg;
+	char *copy;
+
+	e->act_op = NULL;
+	if (rule == NULL) {
+		snprintf(e->err, sizeof(e->err), "activation failed: %.130s", why);
+		rule_report(e, 0, e->err, 0, NULL);
+		engine_finish(e, 0);
+		return;
+	}
+	e->rule_i--; /* the same rule again, with its new text */
+	if (e->explicit_rule != NULL) {
+		copy = strdup(rule);
+		if (copy == NULL) {
+			engine_fail(e, "out of memory");
+			return;
+		}
+		free(e->explicit_copy);
+		e->explicit_copy = copy;
+		e->explicit_rule = copy;
+	} else if (prov_device_set(e->dev, rule_params[e->rule_i], rule, 0) != PROV_OK) {
+		snprintf(e->err, sizeof(e->err), "activation: cannot set %s: %.100s",
+			 rule_params[e->rule_i], prov_device_errmsg(e->dev));
+		rule_report(e, 0, e->err, 0, NULL);
+		engine_finish(e, 0);
+		return;
+	}
+	engine_next_rule(e);
+}
+
+/* A gds:// rule: starts the activation exchange. 1 when under way. */
+static int
+engine_activate(struct prov_engine *e)
+{
+	char why[GDS_WHY_MAX];
+
+	if (gds_start(e->dev, e->net->fetch, e->clock.wall_s(e->clock.arg), engine_activated,
+			   e, &e->act_op, why) == PROV_OK)
+		return 1;
+	snprintf(e->err, sizeof(e->err), "activation failed: %.130s", why);
+	rule_report(e, 0, e->err, 0, NULL);
+	engine_finish(e, 0);
+	return 0;
+}
+
 /* Runs rules until one fetches (then returns, to continue in
  * engine_fetched) or all are done. */
 static void
@@ -470,6 +521,10 @@ engine_next_rule(struct prov_engine *e)
 		e->rule_i++;
 		if (text[0] == '\0')
 			continue;
+		if (gds_is_rule(text)) {
+			engine_activate(e);
+			return;
+		}
 		diag_init(&d);
 		engine_timers(e);
 		vars_init(e->dev, &vars);

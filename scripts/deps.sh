@@ -11,7 +11,7 @@ set -euo pipefail
 
 build=(build-essential cmake pkg-config python3
        libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
-       libhttp-parser-dev libosip2-dev libsystemd-dev libcmocka-dev)
+       libhttp-parser-dev libosip2-dev libsystemd-dev libcmocka-dev libjson-c-dev)
 demo=("${build[@]}" curl)
 test=("${build[@]}" python3-cram python3-cryptography openssl binutils gzip xxd
       nginx tftpd-hpa tftp-hpa curl wrk atftp dnsmasq-base sqlite3

@@ -80,6 +80,11 @@ static const struct opt opts[] = {
 	{ "enum-miss-burst", OPT_UINT, L(enum_miss_burst), 0, 0, 1000000, 1000 },
 	{ "enum-miss-rate", OPT_UINT, L(enum_miss_rate), 0, 0, 1000000, 600 },
 	{ "enum-cooldown-s", OPT_UINT, L(enum_cooldown_s), 0, 1, 86400, 300 },
+	{ "activation-rule", OPT_STR, F(activation_rule), 0, 0, 0, 0 },
+	{ "device-ca", OPT_STR, F(device_ca), 0, 0, 0, 0 },
+	{ "device-cert-days", OPT_UINT, F(device_cert_days), 0, 1, 36500, 365 },
+	{ "admin-token-file", OPT_STR, F(admin_token_file), 0, 0, 0, 0 },
+	{ "admin-tls", OPT_BOOL, F(admin_tls), 0, 0, 1, 0 },
 };
 
 #undef F
@@ -453,6 +458,20 @@ check_overlap(const struct srv_cfg *c, char *err, size_t errlen)
 	return rc;
 }
 
+/* 127.0.0.0/8, ::1, or ::ffff:127.0.0.0/104. */
+static int
+loopback(const struct config_listen *l)
+{
+	if (l->addr.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&l->addr)->sin_addr.s_addr) >> 24) == 127;
+	if (l->addr.ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)&l->addr)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
 int
 config_check(const struct srv_cfg *c, char *err, size_t errlen)
 {
@@ -465,9 +484,10 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return -1;
 	if (c->n_tftp + c->n_http + c->n_https + c->n_syslog == 0)
 		return fail(err, errlen, "nothing to serve: give --tftp, --http, --https or --syslog");
-	if (c->n_https > 0) {
+	if (c->n_https > 0 || c->admin_tls) {
 		if (c->cert == NULL || c->key == NULL)
-			return fail(err, errlen, "https needs --cert PEM and --key PEM");
+			return fail(err, errlen, "%s needs --cert PEM and --key PEM",
+				    c->n_https > 0 ? "https" : "admin-tls");
 		if (readable("cert", c->cert, 0, err, errlen) < 0
 		    || readable("key", c->key, 0, err, errlen) < 0)
 			return -1;
@@ -478,10 +498,23 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 		return fail(err, errlen, "require-client-cert needs --client-ca PEM");
 	if (c->log != NULL && strcmp(c->log, "stderr") != 0 && strcmp(c->log, "syslog") != 0)
 		return fail(err, errlen, "log: '%s' is not stderr or syslog", c->log);
-	/* In the CLI contract (spec/interfaces.md), implemented later: parsed,
-	 * refused here with the reason rather than at start. */
-	if (c->n_admin > 0)
-		return fail(err, errlen, "admin: the admin API is not built yet");
+	if (c->activation_rule != NULL && c->n_https == 0)
+		return fail(err, errlen, "activation-rule: activation is answered over HTTPS only:"
+			    " give an --https listener");
+	if (c->device_ca != NULL && (c->n_https == 0 || c->client_ca == NULL))
+		return fail(err, errlen, "device-ca: renewals are answered over HTTPS to a device"
+			    " presenting its certificate: give --https and --client-ca (with the"
+			    " device CA's ca.pem in it)");
+	if (c->n_admin > 0 && c->admin_token_file == NULL)
+		return fail(err, errlen, "admin: the API needs authentication: give"
+			    " --admin-token-file FILE (a token of at least 32 characters)");
+	/* S-SEC-4: loopback, or TLS so the token does not cross a network in
+	 * clear. */
+	for (unsigned i = 0; i < c->n_admin && !c->admin_tls; i++)
+		if (!loopback(&c->admin[i]))
+			return fail(err, errlen, "admin %s: not a loopback address: the token would"
+				    " cross the network in clear; give --admin-tls (with --cert and"
+				    " --key) or bind 127.0.0.1", c->admin[i].text);
 	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
 			      strncmp(c->db, "postgresql://", 13) == 0))
 		return fail(err, errlen, "db: PostgreSQL is not built yet (use sqlite:PATH)");
@@ -504,6 +537,9 @@ config_fini(struct srv_cfg *c)
 	free(c->cert);
 	free(c->key);
 	free(c->client_ca);
+	free(c->activation_rule);
+	free(c->device_ca);
+	free(c->admin_token_file);
 	free(c->user);
 	free(c->log);
 	for (unsigned i = 0; i < c->n_routes; i++)

@@ -75,6 +75,11 @@ struct srv_cfg {
 	unsigned n_routes;
 	char *reports[CONFIG_ROUTE_MAX]; /* report route lines (reportd.h), apart from routes */
 	unsigned n_reports;
+	char *activation_rule;         /* answered for a redeemed activation code, or NULL */
+	char *device_ca;               /* the devices' CA directory (ca.h), or NULL */
+	unsigned device_cert_days;     /* life of a certificate it signs */
+	char *admin_token_file;        /* the admin API's bearer token (api.h) */
+	int admin_tls;                 /* the admin listener over TLS (--cert, --key) */
 };
 
 /* Fills every default. */

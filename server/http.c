@@ -63,6 +63,7 @@
 
 #include <prov/prov.h>
 
+#include "ca.h"
 #include "config.h"
 #include "log.h"
 #include "loop.h"
@@ -513,6 +514,15 @@ conn_handshake(struct http_conn *c)
 		if (SSL_session_reused(c->ssl))
 			METRIC_ADD(m->tls_resumed, 1);
 		c->peer_ok = tls_peer(c->ssl, &c->peer);
+		/* A certificate the device CA revoked ends the connection
+		 * (prov device revoke-cert, ca.h). */
+		if (c->peer_ok && c->h->srv->ca != NULL &&
+		    ca_peer_refused(c->h->srv->inv, c->ssl)) {
+			log_msg(LOG_NOTICE, "http: %s: client certificate of %s revoked: closed",
+				c->client, c->peer.mac[0] ? c->peer.mac : "?");
+			c->why = NULL;
+			return -1;
+		}
 		c->state = CS_READ;
 		return 1;
 	}
@@ -847,6 +857,15 @@ http_new(struct http **out, struct srv *srv, int fd, int tls)
 	}
 	h->accepting = 1;
 	*out = h;
+	return 0;
+}
+
+int
+http_new_admin(struct http **out, struct srv *srv, int fd, int tls)
+{
+	if (http_new(out, srv, fd, tls) != 0)
+		return -1;
+	(*out)->admin = 1;
 	return 0;
 }
 

@@ -44,6 +44,12 @@ struct http;
 int http_new(struct http **out, struct srv *srv, int fd, int tls)
 	__attribute__((warn_unused_result));
 
+/* The same, for the admin listener (--admin): every request is the JSON
+ * API's or the web page's (api.h, web.h), never the served tree's; over
+ * TLS with --admin-tls. */
+int http_new_admin(struct http **out, struct srv *srv, int fd, int tls)
+	__attribute__((warn_unused_result));
+
 /* Stops accepting; idle keep-alive connections are closed, requests in
  * flight finish (SIGTERM). */
 void http_drain(struct http *h);

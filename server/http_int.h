@@ -120,12 +120,18 @@ struct http_conn {
 	/* TLS identity */
 	int peer_ok;
 	struct tls_peer peer;
+	/* the body of an activation or a renewal (activate.c), or NULL */
+	char *act_body;
+	size_t act_len, act_cap;
+	int act_over;                  /* more than act_cap bytes came */
+	int act_cert;                  /* a renewal CSR (ca.h), not an activation */
 };
 
 struct http {
 	struct srv *srv;
 	int fd;
 	int tls;
+	int admin;                     /* the --admin listener: api.c answers */
 	int draining;
 	int accepting;                 /* the listen fd is on the loop */
 	uint64_t accept_timer;
@@ -150,5 +156,17 @@ int http_conn_on_body(void *arg, const char *buf, size_t len);
 void http_conn_upload_abort(struct http_conn *c);
 int http_conn_headers(struct http_conn *c);
 int http_conn_done(struct http_conn *c);
+int http_conn_reply(struct http_conn *c, int status, const char *ctype, const char *extra,
+		    const char *body, size_t len);
+
+/* activate.c: POST ACT_PATH and CA_PATH. start: 2 when the request is
+ * neither, else as http_conn_headers; done: the answer. */
+int activate_http_start(struct http_conn *c);
+int activate_http_done(struct http_conn *c);
+void activate_http_free(struct http_conn *c);
+
+/* api.c: every request of an admin listener (struct http's admin). */
+int api_http_start(struct http_conn *c);
+int api_http_done(struct http_conn *c);
 
 #endif

@@ -33,6 +33,7 @@
 #include <prov/prov.h>
 
 #include "config.h"
+#include "activate.h"
 #include "guard.h"
 #include "log.h"
 #include "loop.h"
@@ -70,6 +71,8 @@ http_conn_record(struct http_conn *c)
 		return;
 	c->rec = 0;
 	metrics_request(srv->metrics, http_conn_proto(c), c->status, us);
+	if (c->h->admin)
+		return; /* the API's requests are no device's history */
 	n = c->refused ? -1 : http_url_path(c->p.url, c->p.url_len, dpath, sizeof(dpath));
 	if (n >= 0) {
 		src = dpath;
@@ -227,6 +230,14 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 	if (http_conn_deadline(c, http_conn_lim(c)->http_send_timeout_ms, "send timeout") != 0)
 		return -1;
 	return 1;
+}
+
+/* A whole answer from memory (activate.c). */
+int
+http_conn_reply(struct http_conn *c, int status, const char *ctype, const char *extra,
+		const char *body, size_t len)
+{
+	return conn_respond(c, status, ctype, (uint64_t)len, extra, body, len);
 }
 
 /* A short text answer ("404 Not Found\n"). */
@@ -533,6 +544,14 @@ http_conn_on_body(void *arg, const char *buf, size_t len)
 		rp->len += len;
 		return 0;
 	}
+	if (c->act_body != NULL) {
+		size_t room = c->act_cap - c->act_len;
+
+		c->act_over |= len > room;
+		memcpy(c->act_body + c->act_len, buf, len > room ? room : len);
+		c->act_len += len > room ? room : len;
+		return 0;
+	}
 	while (c->up != NULL && len > 0) {
 		ssize_t n = write(c->up->fd, buf, len);
 
@@ -558,6 +577,7 @@ http_conn_upload_abort(struct http_conn *c)
 		free(c->rep);
 		c->rep = NULL;
 	}
+	activate_http_free(c);
 	if (c->up == NULL)
 		return;
 	root_upload_abort(c->h->srv->upload_fd, c->up->fd, c->up->tmp);
@@ -766,6 +786,14 @@ int
 http_conn_headers(struct http_conn *c)
 {
 	c->method = (int)c->p.hp.method;
+	if (c->h->admin) {
+		int rc = api_http_start(c);
+
+		if (rc != 0)
+			return rc;
+		return http_conn_deadline(c, http_conn_lim(c)->http_body_timeout_ms,
+					  "body timeout") != 0 ? -1 : 0;
+	}
 	switch (c->method) {
 	case HTTP_GET:
 	case HTTP_HEAD:
@@ -773,6 +801,9 @@ http_conn_headers(struct http_conn *c)
 	case HTTP_PUT:
 	case HTTP_POST: {
 		int rc = conn_report_start(c);
+
+		if (rc == 2 && c->method == HTTP_POST)
+			rc = activate_http_start(c);
 
 		if (rc == 2)
 			rc = conn_upload_start(c);
@@ -794,8 +825,12 @@ http_conn_headers(struct http_conn *c)
 int
 http_conn_done(struct http_conn *c)
 {
+	if (c->h->admin)
+		return api_http_done(c);
 	if (c->rep != NULL)
 		return conn_report_finish(c);
+	if (c->act_body != NULL)
+		return activate_http_done(c);
 	if (c->method == HTTP_PUT || c->method == HTTP_POST)
 		return conn_upload_finish(c);
 	return conn_get(c);

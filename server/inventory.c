@@ -107,6 +107,18 @@ static const char *const inv_migrations[] = {
 	" event VARCHAR(16) NOT NULL, dest VARCHAR(64) NOT NULL, result VARCHAR(16) NOT NULL,"
 	" detail TEXT NOT NULL);"
 	"CREATE INDEX push_by_mac ON push (mac, time_ms);",
+	/* 5 -> 6: activation codes (server/activate.c): the code only as its
+	 * keyed hash, the last 4 digits to tell codes apart in a list; */
+	"CREATE TABLE activation_code ("
+	" id INTEGER PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, tail CHAR(4) NOT NULL,"
+	" group_name VARCHAR(128), product VARCHAR(128), created_ms BIGINT NOT NULL,"
+	" expires_ms BIGINT NOT NULL, used_ms BIGINT, used_by CHAR(12),"
+	" revoked INTEGER NOT NULL DEFAULT 0);"
+	/* ... and the device certificates the server's CA issued (ca.c) */
+	"CREATE TABLE device_cert ("
+	" serial CHAR(32) PRIMARY KEY, mac CHAR(12) NOT NULL, how VARCHAR(8) NOT NULL,"
+	" not_after_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, revoked_ms BIGINT);"
+	"CREATE INDEX device_cert_by_mac ON device_cert (mac);",
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
 
@@ -220,6 +232,19 @@ inv_dbfail(struct inv *inv, int rc)
 	return inv_fail(inv, "%s: %s", inv->path, sqlite3_errmsg(inv->db));
 }
 
+
+sqlite3 *
+inv_sqlite(struct inv *inv)
+{
+	return inv->db;
+}
+
+int
+inv_sqlfail(struct inv *inv, int rc)
+{
+	return inv_dbfail(inv, rc);
+}
+
 const char *
 inv_errmsg(const struct inv *inv)
 {
@@ -230,12 +255,6 @@ int
 inv_busy(const struct inv *inv)
 {
 	return inv->busy;
-}
-
-sqlite3 *
-inv_sqlite(struct inv *inv)
-{
-	return inv->db;
 }
 
 static int64_t

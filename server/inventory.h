@@ -91,15 +91,18 @@ int inv_open(struct inv **out, const char *url, int serve, char *err, size_t err
 	__attribute__((warn_unused_result));
 void inv_close(struct inv *inv);
 
+/* The connection itself, for modules keeping their own tables in the
+ * inventory's database (activate.c, ca.c, rollout.c, notify.c; borrowed
+ * for the life of inv), and its last failure's reason recorded as
+ * inventory errors (inv_errmsg). */
+struct sqlite3;
+struct sqlite3 *inv_sqlite(struct inv *inv);
+int inv_sqlfail(struct inv *inv, int rc);
+
 /* The reason of the last failure (borrowed until the next call), and
  * whether it was the database being busy, locked or unreadable (503). */
 const char *inv_errmsg(const struct inv *inv);
 int inv_busy(const struct inv *inv);
-
-/* The connection itself, for modules that keep their own tables in the
- * inventory's database (rollout.c); borrowed for the life of inv. */
-struct sqlite3;
-struct sqlite3 *inv_sqlite(struct inv *inv);
 
 /* The inventory's change counter: every write bumps it in its own
  * transaction, so equal serials mean equal inventories (render.c keeps

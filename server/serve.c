@@ -24,6 +24,9 @@
  */
 #define _GNU_SOURCE /* SO_REUSEPORT, initgroups */
 #include "serve.h"
+
+#include "api.h"
+#include "ca.h"
 #include "config.h"
 #include "guard.h"
 #include "reportd.h"
@@ -54,6 +57,8 @@
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 static const char usage[] =
 "usage: prov serve [--config FILE] [--root DIR] [--db URL]\n"
@@ -126,6 +131,28 @@ static const char usage[] =
 "                       its reported configuration: 'prov device drift',\n"
 "                       'prov device timeline'. Needs no --upload. Unknown\n"
 "                       devices get a missing file's 404\n"
+"  --activation-rule RULE  answer RULE (a Profile_Rule, macros left for the\n"
+"                       phone) to a device redeeming an activation code\n"
+"                       ('prov code new') with POST /prov/activate over\n"
+"                       HTTPS (docs/ONBOARDING.md); without it the path is\n"
+"                       an upload like any other\n"
+"  --device-ca DIR       the devices' CA ('prov ca init'): sign the renewal\n"
+"                       CSR a phone POSTs to /prov/cert over HTTPS with its\n"
+"                       current certificate (MIC_Cert_Refresh_Rule), and\n"
+"                       close connections presenting a certificate revoked\n"
+"                       with 'prov device revoke-cert'. --client-ca must\n"
+"                       hold DIR/ca.pem. The key is read at start, before\n"
+"                       privileges are dropped (a new CA needs a restart)\n"
+"  --device-cert-days N  life of a certificate it signs (default 365)\n"
+"  --admin ADDR:PORT    the JSON admin API (docs/API.md): devices, variables,\n"
+"                       templates, activation codes, history, metrics under\n"
+"                       /api/v1/, and the fleet's web page at /ui/. Every\n"
+"                       request needs the token of --admin-token-file. A\n"
+"                       loopback address, or --admin-tls\n"
+"  --admin-tls          the admin listener over TLS, with --cert and --key\n"
+"  --admin-token-file FILE  the API's bearer token: the first line of FILE\n"
+"                       (32 to 256 characters; FILE not readable by others),\n"
+"                       read at start, before privileges are dropped\n"
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
@@ -174,12 +201,12 @@ struct opts {
 
 /* Sockets of one listener for every worker. */
 struct lsock {
-	enum { L_TFTP, L_HTTP, L_HTTPS, L_SYSLOG } kind;
+	enum { L_TFTP, L_HTTP, L_HTTPS, L_SYSLOG, L_ADMIN } kind;
 	int *fd;                     /* [workers] */
 	char text[80];
 };
 
-static const char *const kind_names[] = { "tftp", "http", "https", "syslog" };
+static const char *const kind_names[] = { "tftp", "http", "https", "syslog", "admin" };
 
 struct master {
 	struct opts opt;
@@ -196,7 +223,7 @@ struct worker {
 	struct srv srv;
 	struct master *m;
 	struct tftpd *tftpd[CONFIG_LISTEN_MAX];
-	struct http *http[2 * CONFIG_LISTEN_MAX];
+	struct http *http[3 * CONFIG_LISTEN_MAX];
 	struct syslogd *syslogd[CONFIG_LISTEN_MAX];
 	unsigned n_tftpd, n_http, n_syslogd;
 	struct srv_cfg *cfg;         /* the configuration of the last reload
@@ -356,6 +383,7 @@ bind_all(struct master *m, char *err, size_t errlen)
 		{ L_HTTP, c->http, c->n_http, SOCK_STREAM },
 		{ L_HTTPS, c->https, c->n_https, SOCK_STREAM },
 		{ L_SYSLOG, c->syslog, c->n_syslog, SOCK_DGRAM },
+		{ L_ADMIN, c->admin, c->n_admin, SOCK_STREAM },
 	};
 	unsigned g, i, w;
 
@@ -494,7 +522,7 @@ on_hup(void *arg, int signo)
 		goto refused;
 	}
 	if (build_cfg(&w->m->opt, c, err, sizeof(err)) < 0
-	    || (c->n_https > 0 && tls_new(&t, c, err, sizeof(err)) < 0)) {
+	    || ((c->n_https > 0 || c->admin_tls) && tls_new(&t, c, err, sizeof(err)) < 0)) {
 		log_msg(LOG_ERR, "reload refused, keeping the running configuration: %s", err);
 		goto refused;
 	}
@@ -585,7 +613,8 @@ worker_run(struct master *m, unsigned idx)
 			goto out;
 		}
 	}
-	if (m->cfg.n_https > 0 && tls_new(&w.srv.tls, &m->cfg, err, sizeof(err)) < 0) {
+	if ((m->cfg.n_https > 0 || m->cfg.admin_tls) &&
+	    tls_new(&w.srv.tls, &m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
 	}
@@ -597,7 +626,9 @@ worker_run(struct master *m, unsigned idx)
 	/* Every worker reads the inventory itself, on each rendered request:
 	 * a change made by `prov device` is served next (S-DEV-5). Without
 	 * it static files are still served; render.c retries the open. */
-	if (m->cfg.n_routes > 0 && inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
+	if ((m->cfg.n_routes > 0 || m->cfg.activation_rule != NULL || m->cfg.device_ca != NULL ||
+	     m->cfg.n_admin > 0) &&
+	    inv_open(&w.srv.inv, m->cfg.db, 1, err, sizeof(err)) != 0)
 		log_msg(LOG_ERR, "inventory: %s (rendered routes answer busy)", err);
 	/* Report routes write the database (reportd.h) and the syslog
 	 * collector reads the inventory (store_lookup_*): their connections
@@ -612,6 +643,15 @@ worker_run(struct master *m, unsigned idx)
 	}
 	if (m->cfg.n_syslog > 0 && (w.srv.lookup = store_lookup_new(m->cfg.db)) != NULL)
 		store_lookup_device(w.srv.lookup, "000000000000");
+	if (m->cfg.n_admin > 0 && api_token_load(m->cfg.admin_token_file, w.srv.admin_token, err,
+						 sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "%s", err);
+		goto out;
+	}
+	if (m->cfg.device_ca != NULL && ca_load(&w.srv.ca, m->cfg.device_ca, err, sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "device-ca: %s", err);
+		goto out;
+	}
 	if (drop_privileges(&m->cfg, err, sizeof(err)) < 0) {
 		log_msg(LOG_ERR, "%s", err);
 		goto out;
@@ -629,6 +669,9 @@ worker_run(struct master *m, unsigned idx)
 			break;
 		case L_SYSLOG:
 			r = syslogd_new(&w.syslogd[w.n_syslogd++], &w.srv, fd);
+			break;
+		case L_ADMIN:
+			r = http_new_admin(&w.http[w.n_http++], &w.srv, fd, m->cfg.admin_tls);
 			break;
 		}
 		if (r < 0) {
@@ -659,6 +702,7 @@ out:
 	inv_close(w.srv.inv);
 	reportd_free(w.srv.reportd);
 	store_lookup_free(w.srv.lookup);
+	ca_free(w.srv.ca);
 	tls_free(w.srv.tls);
 	if (w.srv.root_fd >= 0)
 		close(w.srv.root_fd);
@@ -830,7 +874,7 @@ serve_main(int argc, char **argv)
 		rc = 2;
 		goto out;
 	}
-	if (m->cfg.n_https > 0) {
+	if (m->cfg.n_https > 0 || m->cfg.admin_tls) {
 		struct tls *t;
 
 		if (tls_new(&t, &m->cfg, err, sizeof(err)) < 0) {
@@ -839,6 +883,26 @@ serve_main(int argc, char **argv)
 			goto out;
 		}
 		tls_free(t);
+	}
+	if (m->cfg.n_admin > 0) {
+		unsigned char d[32];
+
+		if (api_token_load(m->cfg.admin_token_file, d, err, sizeof(err)) < 0) {
+			fprintf(stderr, "prov: serve: %s\n", err);
+			rc = m->opt.check ? 2 : 1;
+			goto out;
+		}
+		OPENSSL_cleanse(d, sizeof(d));
+	}
+	if (m->cfg.device_ca != NULL) {
+		struct ca *ca;
+
+		if (ca_load(&ca, m->cfg.device_ca, err, sizeof(err)) < 0) {
+			fprintf(stderr, "prov: serve: device-ca: %s\n", err);
+			rc = m->opt.check ? 2 : 1;
+			goto out;
+		}
+		ca_free(ca);
 	}
 	if (m->opt.check) {
 		printf("configuration ok\n");

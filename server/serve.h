@@ -49,6 +49,8 @@ struct srv {
 	struct store_lookup *lookup;   /* syslog attribution (store.h), or NULL: none */
 	struct metrics *metrics;       /* shared by all workers */
 	struct tls *tls;               /* HTTPS context, or NULL */
+	struct ca *ca;                 /* the devices' CA (--device-ca), or NULL */
+	unsigned char admin_token[32]; /* SHA-256 of the admin API's token (api.h) */
 	int draining;                  /* SIGTERM seen: finish, accept nothing */
 	unsigned worker;               /* 0-based index */
 };

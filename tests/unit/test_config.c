@@ -219,8 +219,9 @@ test_s_ops_1_defaults(void **state)
 	config_fini(&c);
 }
 
-/* admin and a PostgreSQL --db are in the CLI contract but not built yet:
- * they parse, and --check refuses them with the reason. */
+/* A PostgreSQL --db is in the CLI contract but not built yet: it parses,
+ * and --check refuses it with the reason. The admin API needs its token
+ * (S-SEC-4). */
 static void
 test_s_ops_1_not_built_yet(void **state)
 {
@@ -239,7 +240,10 @@ test_s_ops_1_not_built_yet(void **state)
 	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "admin", "127.0.0.1:0", err, sizeof(err)), 0);
 	assert_int_equal(config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "admin: the admin API is not built yet");
+	assert_string_equal(err, "admin: the API needs authentication: give"
+			    " --admin-token-file FILE (a token of at least 32 characters)");
+	assert_int_equal(config_set(&c, "admin-token-file", "/etc/prov/token", err, sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
 	config_fini(&c);
 }
 

@@ -1,0 +1,176 @@
+The fleet's web page on the admin listener (server.md S-OPS-4; issue 15
+item 4), in headless Chromium as tests/cli/admin.t drives the phone's: a
+fleet of 1,000 devices listed, searched, one opened, its timeline shown,
+disabled through its form; every value escaped; no state change without
+the page's CSRF value. Screenshots of the list and of the device page are
+kept as artifacts in build/.../artifacts (or $PROV_ARTIFACTS).
+Skipped (exit 80) when chromium is absent. --no-sandbox: the suite runs as
+root, where Chromium refuses its sandbox.
+
+  $ command -v chromium > /dev/null || exit 80
+  $ . "$TESTDIR_SRC/../integration/servers.sh"
+  $ prov_servers_init
+  $ ART=${PROV_ARTIFACTS:-$(dirname "$(command -v prov)")/../artifacts} && mkdir -p "$ART"
+  $ R=$PROV_TMP/root && mkdir -p $R && DB=sqlite:$PROV_TMP/serve.db
+  $ head -c 32 /dev/urandom | xxd -p -c 64 > admin.token && chmod 600 admin.token && T=$(cat admin.token)
+
+1,000 devices, one of them with values that would be markup:
+
+  $ python3 -c '
+  > print("mac,product,group,serial")
+  > for i in range(1000):
+  >     print("0200000%05x,CP-8841-3PCC,%s,FCH%05d" % (i, "floor-%d" % (i % 10), i))
+  > print("000e08abcdef,CP-7841-3PCC,\"<b>x</b>&\",<script>alert(1)</script>")' > fleet.csv
+  $ prov device import fleet.csv --db $DB
+  $ printf '<flat-profile><GPP_A>$MA</GPP_A></flat-profile>\n' > t.xml && prov template set main t.xml --db $DB
+  $ prov_serve $R --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token --route '/$MA.xml template=main'
+  $ A=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
+  $ curl -s -o /dev/null -A 'Cisco-CP-7841-3PCC/11.3.1 (000e08abcdef)' http://127.0.0.1:$PROV_SERVE_HTTP/000e08abcdef.xml
+  $ printf '<14>000e08abcdef: Successful resync <evil/>' > /dev/udp/127.0.0.1/$PROV_SERVE_SYSLOG
+  $ for i in $(seq 100); do curl -s -H "Authorization: Bearer $T" "http://127.0.0.1:$A/api/v1/devices/000e08abcdef" | grep -q 'Successful' && break; sleep 0.1; done
+
+Without the token there is nothing; the JSON API never takes the page's
+Basic credentials (a browser would send them cross-site):
+
+  $ curl -s -w ' %{http_code}\n' http://127.0.0.1:$A/ui/
+  401: the admin token is the password (any user name)
+   401
+  $ curl -s -o /dev/null -w '%{http_code}\n' -u "x:$T" http://127.0.0.1:$A/api/v1/devices
+  401
+  $ curl -s -o /dev/null -w '%{http_code}\n' -u "x:${T}x" http://127.0.0.1:$A/ui/
+  401
+
+The list, in the browser:
+
+  $ chrome() { timeout 120 chromium --headless=new --no-sandbox --disable-gpu \
+  >   --user-data-dir="$PWD/chrome-dump" --dump-dom "$1" 2> /dev/null; }
+  $ chrome "http://admin:$T@127.0.0.1:$A/ui/" > list.html
+  $ grep -c '<tr class="dev' list.html
+  1001
+  $ grep -o '<p id="count">[^<]*</p>' list.html
+  <p id="count">1001 of 1001 devices</p>
+  $ grep -o '<td>&lt;b&gt;x&lt;/b&gt;&amp;</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td>' list.html
+  <td>&lt;b&gt;x&lt;/b&gt;&amp;</td><td>&lt;script&gt;alert(1)&lt;/script&gt;</td>
+  $ grep -c '<script>alert' list.html
+  0
+  [1]
+  $ grep -o '<td>Cisco-CP-7841-3PCC/11.3.1 (000e08abcdef)</td><td>Successful resync &lt;evil/&gt;</td>' list.html
+  <td>Cisco-CP-7841-3PCC/11.3.1 (000e08abcdef)</td><td>Successful resync &lt;evil/&gt;</td>
+  $ chrome "http://admin:$T@127.0.0.1:$A/ui/?q=floor-3" | grep -o '<p id="count">[^<]*</p>'
+  <p id="count">100 of 1001 devices</p>
+
+The browser searches as one types, opens a device, and disables it with
+the page's own form (the CSRF value is the page's); screenshots are taken
+along the way.
+
+  $ cat > cdp.py <<'EOF'
+  > import base64, fcntl, json, os, subprocess, sys, time
+  > url, art, steps = sys.argv[1], sys.argv[2], sys.argv[3:]
+  > r1, w1 = os.pipe(); r2, w2 = os.pipe()
+  > a, b = fcntl.fcntl(r1, fcntl.F_DUPFD, 10), fcntl.fcntl(w2, fcntl.F_DUPFD, 10)
+  > os.close(r1); os.close(w2)
+  > def fds():  # chromium reads commands on fd 3 and answers on fd 4
+  >     os.dup2(a, 3); os.dup2(b, 4)
+  > p = subprocess.Popen(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
+  >                       "--remote-debugging-pipe", "--user-data-dir=" + os.path.abspath("chrome-cdp"),
+  >                       "--window-size=1280,900", "about:blank"], pass_fds=(3, 4, a, b),
+  >                      preexec_fn=fds, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+  > os.close(a); os.close(b)
+  > out, buf, n = os.fdopen(w1, "wb", 0), b"", [0]
+  > def call(method, params=None, session=None):
+  >     global buf
+  >     n[0] += 1
+  >     m = {"id": n[0], "method": method, "params": params or {}}
+  >     if session: m["sessionId"] = session
+  >     out.write(json.dumps(m).encode() + b"\0")
+  >     while True:
+  >         while b"\0" in buf:
+  >             msg, buf = buf.split(b"\0", 1)
+  >             m = json.loads(msg)
+  >             if m.get("id") == n[0]:
+  >                 if "error" in m and method == "Runtime.evaluate":
+  >                     return {}  # navigating (context gone): the step retries
+  >                 if "error" in m: sys.exit("cdp: %s" % m["error"])
+  >                 return m["result"]
+  >         chunk = os.read(r2, 65536)
+  >         if not chunk: sys.exit("cdp: chromium went away")
+  >         buf += chunk
+  > try:
+  >     tid = call("Target.createTarget", {"url": url})["targetId"]
+  >     sid = call("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
+  >     for step in steps:  # "shot:NAME" saves a screenshot; a JS step is retried until it gives a value
+  >         if step.startswith("shot:"):
+  >             png = base64.b64decode(call("Page.captureScreenshot", {"format": "png"}, sid)["data"])
+  >             open(os.path.join(art, step[5:]), "wb").write(png)
+  >             print("screenshot %s" % step[5:])
+  >             continue
+  >         deadline, v = time.time() + 60, None
+  >         while v is None and time.time() < deadline:
+  >             r = call("Runtime.evaluate", {"expression": step, "returnByValue": True}, sid)
+  >             v = r.get("result", {}).get("value")
+  >             if v is None: time.sleep(0.1)
+  >         print(v)
+  > finally:
+  >     p.kill(); p.wait()
+  > EOF
+  $ text() { echo "(function(){ var e = document.getElementById('$1'); return e && document.readyState == 'complete' ? e.textContent : null; })()"; }
+  $ python3 cdp.py "http://admin:$T@127.0.0.1:$A/ui/" "$ART" "$(text count)" shot:web-fleet.png \
+  >   "(function(){ var q = document.getElementById('q'); q.value = '0200000003e7'; q.dispatchEvent(new Event('input')); return 'typed'; })()" \
+  >   "$(text count)" \
+  >   "(function(){ document.querySelector('tr.dev:not([hidden]) a').click(); return 'clicked'; })()" \
+  >   "$(text mac)" "$(text enabled)" "document.querySelectorAll('#requests tr').length" shot:web-device.png \
+  >   "(function(){ var b = document.getElementById('toggle'); if (!b || b.textContent != 'Disable') return null; b.click(); return 'disabling'; })()" \
+  >   "(function(){ var e = document.getElementById('enabled'); return e && e.textContent == 'no' ? 'disabled' : null; })()"
+  1001 of 1001 devices
+  screenshot web-fleet.png
+  typed
+  1 of 1001 devices
+  clicked
+  0200000003e7
+  yes
+  1
+  screenshot web-device.png
+  disabling
+  disabled
+  $ prov device show 0200000003e7 --db $DB | grep '^enabled'
+  enabled    no
+  $ for f in web-fleet.png web-device.png; do python3 -c '
+  > import struct, sys
+  > d = open(sys.argv[1], "rb").read()
+  > w, h = struct.unpack(">II", d[16:24])
+  > print(d[:8] == b"\x89PNG\r\n\x1a\n", w, h > 600, len(d) > 10000)' "$ART/$f"; done
+  True 1280 True True
+  True 1280 True True
+
+The device page shows its timeline, escaped:
+
+  $ chrome "http://admin:$T@127.0.0.1:$A/ui/device/000e08abcdef" > dev.html
+  $ grep -o '<td>Successful resync &lt;evil/&gt;</td>' dev.html
+  <td>Successful resync &lt;evil/&gt;</td>
+  $ grep -o '<td>http GET /000e08abcdef.xml</td><td>200</td>' dev.html
+  <td>http GET /000e08abcdef.xml</td><td>200</td>
+
+No state change without the form's CSRF value, even with the credentials
+(what another site's page could make a browser send); a GET changes
+nothing:
+
+  $ curl -s -w ' %{http_code}\n' -u "x:$T" -d 'action=disable' http://127.0.0.1:$A/ui/device/000e08abcdef
+  403
+   403
+  $ curl -s -w ' %{http_code}\n' -u "x:$T" -d "action=disable&csrf=$(printf '0%.0s' $(seq 64))" http://127.0.0.1:$A/ui/device/000e08abcdef
+  403
+   403
+  $ curl -s -o /dev/null -w '%{http_code}\n' -u "x:$T" "http://127.0.0.1:$A/ui/device/000e08abcdef?action=disable"
+  200
+  $ prov device show 000e08abcdef --db $DB | grep '^enabled'
+  enabled    yes
+  $ C=$(grep -o 'name="csrf" value="[0-9a-f]*"' dev.html | cut -d'"' -f4)
+  $ curl -s -o /dev/null -D - -u "x:$T" -d "action=disable&csrf=$C" http://127.0.0.1:$A/ui/device/000e08abcdef | grep -E '^(HTTP|Location)' | tr -d '\r'
+  HTTP/1.1 303 See Other
+  Location: /ui/device/000e08abcdef
+  $ prov device show 000e08abcdef --db $DB | grep '^enabled'
+  enabled    no
+  $ curl -s -D - -o /dev/null -u "x:$T" http://127.0.0.1:$A/ui/ | grep -i '^content-security-policy' | tr -d '\r'
+  Content-Security-Policy: default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'
+
+  $ prov_servers_stop
