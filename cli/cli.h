@@ -98,4 +98,6 @@ struct inv *cli_inv_open(const char *cmd, const char *db);
 void cli_json_str(const char *s);
 int device_import(const char *cmd, const char *file, struct inv *inv);
 
+int cmd_fleet(int argc, char **argv);
+
 #endif

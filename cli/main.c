@@ -37,6 +37,7 @@ static const char usage[] =
 "  device         the server's inventory: devices, their variables and keys\n"
 "  var            variables shared by a product, a group or every device\n"
 "  template       the profiles the server renders per device\n"
+"  fleet          simulate many phones against a server (load, boot storms)\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
 "\n"
@@ -83,6 +84,8 @@ main(int argc, char **argv)
 		return cmd_var(argc - 1, argv + 1);
 	if (strcmp(cmd, "template") == 0)
 		return cmd_template(argc - 1, argv + 1);
+	if (strcmp(cmd, "fleet") == 0)
+		return cmd_fleet(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);
 	return EXIT_USAGE;
 }
