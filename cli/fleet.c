@@ -76,9 +76,10 @@ static const char fleet_help[] =
 "\n"
 "The summary gives attempts, successes, failures by $ERR, latency\n"
 "percentiles (from the start of a resync to its end), resyncs/s over time,\n"
-"CPU time and peak memory. A failed resync whose next attempt is over\n"
-"60 s away counts as a long retry: under a boot storm a server should\n"
-"answer so that there are none.\n"
+"CPU time and peak memory. With --boot-storm, a failed resync whose next\n"
+"attempt is over 10 s away (Resync_Error_Retry_Delay: 60 s, 120 s, ... up\n"
+"to a day by default) counts as a long retry: a server under a boot storm\n"
+"should answer so that there are none.\n"
 "\n"
 "Exit status: 0 when every phone was provisioned, 1 otherwise, 2 on bad\n"
 "usage.\n";

@@ -18,9 +18,11 @@
 #define FLEET_CONCURRENCY_DEFAULT 256u  /* resyncs in flight without --concurrency */
 #define FLEET_CONCURRENCY_MAX 100000u   /* most resyncs in flight */
 #define FLEET_DURATION_MAX (30L * 86400L) /* longest --duration, seconds */
-#define FLEET_LONG_RETRY_S 60           /* a failed resync whose next attempt is
+#define FLEET_LONG_RETRY_S 10           /* a failed resync whose next attempt is
 					 * further away than this sent its phone
-					 * into a long retry */
+					 * into a long retry: Resync_Error_Retry_Delay
+					 * waits 60 s, then 120 s, ... by default,
+					 * a retransmission seconds */
 #define FLEET_DRAIN_MS 30000            /* after --duration, resyncs in flight
 					 * get this long to end; the rest are
 					 * cancelled (and counted) */
