@@ -62,8 +62,10 @@ static const char fleet_help[] =
 "                     their schedule until then. Without --duration every\n"
 "                     phone resyncs once (explicit) or the storm runs until\n"
 "                     every phone is provisioned or in a long retry.\n"
-"  --boot-storm       power every phone on at once: each resyncs after its\n"
-"                     own Resync_Random_Delay, and retries as a phone does\n"
+"  --boot-storm       power every phone on at once (they finish booting within\n"
+"                     a second of each other): each resyncs after its own\n"
+"                     random delay (0..Resync_Random_Delay x 20 s) and\n"
+"                     retries as a phone does\n"
 "  --report FILE      write the results as JSON to FILE and a chart of\n"
 "                     resyncs/s and p99 latency over time to FILE's name\n"
 "                     without .json, plus .svg\n"
@@ -234,6 +236,19 @@ storm_start(struct phone *p)
 
 	prov_engine_tick(p->eng);
 	phone_started(p, t);
+}
+
+/* Storm: power is back and p has booted. */
+static void
+phone_boot(void *arg)
+{
+	struct phone *p = arg;
+
+	p->timer = 0;
+	if (p->f->stopping)
+		return;
+	prov_engine_boot(p->eng);
+	phone_arm(p);
 }
 
 static void
@@ -753,9 +768,21 @@ cmd_fleet(int argc, char **argv)
 	f.st.t0_us = clock_mono_us();
 	cpu0 = cpu_now(); /* setting the phones up is not the run's */
 	if (f.storm) {
+		/* Power returns at one instant; phones finish booting within
+		 * FLEET_BOOT_JITTER_MS of each other, as real ones do (their
+		 * random delays are whole seconds: without it, every phone due
+		 * in the same second would ask in the same millisecond). */
+		srandom((unsigned)clock_mono_us());
 		for (unsigned long i = 0; i < f.count; i++) {
-			prov_engine_boot(f.ph[i].eng);
-			phone_arm(&f.ph[i]);
+			struct phone *p = &f.ph[i];
+
+			p->timer = loop_timer_add(f.loop, clock_mono_ms() + random() % FLEET_BOOT_JITTER_MS,
+						  phone_boot, p);
+			if (p->timer == 0) {
+				cli_err("fleet: out of memory");
+				status = EXIT_FAIL;
+				goto out;
+			}
 		}
 	} else {
 		pump_soon(&f);

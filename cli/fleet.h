@@ -26,6 +26,8 @@
 #define FLEET_DRAIN_MS 30000            /* after --duration, resyncs in flight
 					 * get this long to end; the rest are
 					 * cancelled (and counted) */
+#define FLEET_BOOT_JITTER_MS 1000        /* --boot-storm: phones finish booting
+					 * this far apart at most */
 #define FLEET_SETS_MAX 64               /* --set options */
 #define FLEET_ERRS_MAX 32               /* distinct $ERR kept; more count as "other" */
 #define FLEET_ERR_LEN 96                /* longest $ERR kept, NUL included */

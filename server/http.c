@@ -593,8 +593,14 @@ http_hold(struct http *h)
 		return 0;
 	if (h->full_since == 0) {
 		h->full_since = now != 0 ? now : 1;
-		log_msg(LOG_NOTICE, "http: %u connections, the cap: new ones wait in the backlog "
-				    "(up to %u ms)", h->n_served, lim->http_overload_wait_ms);
+		h->n_held++;
+		if (h->hold_log_at == 0 || now - h->hold_log_at >= HTTP_SHED_LOG_MS) {
+			log_msg(LOG_NOTICE, "http: at the cap of %u connections %u time%s: new ones "
+					    "wait in the backlog (up to %u ms)", h->n_served, h->n_held,
+				h->n_held == 1 ? "" : "s", lim->http_overload_wait_ms);
+			h->n_held = 0;
+			h->hold_log_at = now;
+		}
 	}
 	if (now - h->full_since >= (int64_t)lim->http_overload_wait_ms)
 		return 0;
