@@ -105,10 +105,21 @@ struct phone {
 
 #define NO_PHONE UINT32_MAX
 
+/* One shard of the network: a prov_net (one libcurl multi handle) with
+ * its timer. libcurl's multi handle does work linear in its transfers on
+ * every removal (and more), so thousands of transfers in one get slow
+ * quadratically; phones are spread over nets of about
+ * FLEET_NET_TRANSFERS transfers in flight each. */
+struct fleet_net {
+	struct fleet *f;
+	struct prov_net *net;
+	uint64_t timer;
+};
+
 struct fleet {
 	struct loop *loop;
-	struct prov_net *net;
-	uint64_t net_timer;
+	struct fleet_net *nets;
+	size_t nnets;
 	struct phone *ph;
 	unsigned long count, concurrency, inflight;
 	unsigned long cursor;       /* explicit: the next phone to resync */
@@ -130,39 +141,39 @@ struct fleet {
 static void
 host_fd(void *arg, int fd, unsigned events)
 {
-	struct fleet *f = arg;
+	struct fleet_net *n = arg;
 
-	prov_net_fd(f->net, fd, ((events & LOOP_IN) ? PROV_IN : 0) |
+	prov_net_fd(n->net, fd, ((events & LOOP_IN) ? PROV_IN : 0) |
 			       ((events & LOOP_OUT) ? PROV_OUT : 0));
 }
 
 static void
 net_watch(void *arg, int fd, unsigned events)
 {
-	struct fleet *f = arg;
+	struct fleet_net *n = arg;
 
-	if (loop_fd(f->loop, fd, ((events & PROV_IN) ? LOOP_IN : 0) |
-			       ((events & PROV_OUT) ? LOOP_OUT : 0), host_fd, f) != 0)
+	if (loop_fd(n->f->loop, fd, ((events & PROV_IN) ? LOOP_IN : 0) |
+			       ((events & PROV_OUT) ? LOOP_OUT : 0), host_fd, n) != 0)
 		cli_err("fleet: cannot watch fd %d: %s", fd, strerror(errno));
 }
 
 static void
 net_fire(void *arg)
 {
-	struct fleet *f = arg;
+	struct fleet_net *n = arg;
 
-	f->net_timer = 0;
-	prov_net_timeout(f->net);
+	n->timer = 0;
+	prov_net_timeout(n->net);
 }
 
 static void
 net_timer(void *arg, long ms)
 {
-	struct fleet *f = arg;
+	struct fleet_net *n = arg;
 
-	if (f->net_timer != 0)
-		loop_timer_del(f->loop, f->net_timer);
-	f->net_timer = ms < 0 ? 0 : loop_timer_add(f->loop, clock_mono_ms() + ms, net_fire, f);
+	if (n->timer != 0)
+		loop_timer_del(n->f->loop, n->timer);
+	n->timer = ms < 0 ? 0 : loop_timer_add(n->f->loop, clock_mono_ms() + ms, net_fire, n);
 }
 
 /* ---- phones -------------------------------------------------------------------- */
@@ -571,7 +582,7 @@ phones_new(struct fleet *f, const struct fleet_opts *o)
 			cli_err("fleet: %s", prov_device_errmsg(p->dev));
 			return cli_exit_for(rc);
 		}
-		rc = prov_engine_new(p->dev, f->net, NULL, &p->eng);
+		rc = prov_engine_new(p->dev, f->nets[i % f->nnets].net, NULL, &p->eng);
 		if (rc != PROV_OK) {
 			cli_err("fleet: phone %lu: %s", i, prov_strerror(rc));
 			return EXIT_FAIL;
@@ -591,7 +602,9 @@ fleet_free(struct fleet *f)
 		}
 		free(f->ph);
 	}
-	prov_net_free(f->net);
+	for (size_t i = 0; f->nets != NULL && i < f->nnets; i++)
+		prov_net_free(f->nets[i].net);
+	free(f->nets);
 	loop_free(f->loop);
 	fleet_stats_fini(&f->st);
 }
@@ -749,10 +762,21 @@ cmd_fleet(int argc, char **argv)
 		status = EXIT_FAIL;
 		goto out;
 	}
-	if (prov_net_new(&ops, &f, &f.net) != PROV_OK) {
-		cli_err("fleet: cannot set up the network (libcurl)");
+	f.nnets = (f.concurrency + FLEET_NET_TRANSFERS - 1) / FLEET_NET_TRANSFERS;
+	if (f.nnets > f.count)
+		f.nnets = f.count;
+	if ((f.nets = calloc(f.nnets, sizeof(*f.nets))) == NULL) {
+		cli_err("fleet: out of memory");
 		status = EXIT_FAIL;
 		goto out;
+	}
+	for (size_t i = 0; i < f.nnets; i++) {
+		f.nets[i].f = &f;
+		if (prov_net_new(&ops, &f.nets[i], &f.nets[i].net) != PROV_OK) {
+			cli_err("fleet: cannot set up the network (libcurl)");
+			status = EXIT_FAIL;
+			goto out;
+		}
 	}
 	if (loop_signal(f.loop, SIGINT, on_signal, &f) != 0 ||
 	    loop_signal(f.loop, SIGTERM, on_signal, &f) != 0) {

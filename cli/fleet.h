@@ -36,6 +36,8 @@
 #define FLEET_SLOTS 256                 /* timeline intervals; when full,
 					 * neighbours merge and the width doubles */
 #define FLEET_SLOT_US 1000000           /* first width of an interval: 1 s */
+#define FLEET_NET_TRANSFERS 256        /* transfers in flight per libcurl multi
+					 * handle (fleet.c, struct fleet_net) */
 #define FLEET_FDS_SPARE 64              /* fds kept for everything but transfers */
 
 struct fleet_slot {

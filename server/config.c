@@ -62,7 +62,7 @@ static const struct opt opts[] = {
 	{ "tftp-max-window", OPT_UINT, L(tftp_max_window), 0, 1, 65535, 64 },
 	{ "tftp-max-blksize", OPT_UINT, L(tftp_max_blksize), 0, 8, 65464, 65464 },
 	{ "http-max-conns", OPT_UINT, L(http_max_conns), 0, 1, 1000000, 10000 },
-	{ "http-max-per-client", OPT_UINT, L(http_max_per_client), 0, 1, 1000000, 4096 },
+	{ "http-max-per-client", OPT_UINT, L(http_max_per_client), 0, 1, 1000000, 10000 },
 	{ "http-header-max", OPT_UINT, L(http_header_max), 0, 256, 1024 * 1024, 16 * 1024 },
 	{ "http-body-max", OPT_U64, L(http_body_max), 0, 0, 1ull << 40, 16ull * 1024 * 1024 },
 	{ "http-header-timeout-ms", OPT_UINT, L(http_header_timeout_ms), 0, 10, 3600000, 10000 },

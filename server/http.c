@@ -31,7 +31,7 @@
  * http_overload_wait_ms: new connections wait in the kernel's accept
  * backlog (their requests are answered as soon as a connection closes)
  * rather than get a 503, which a phone counts as a failed resync and
- * retries only after Resync_Error_Retry_Delay, an hour by default
+ * retries only after Resync_Error_Retry_Delay (60 s, then 120 s, ...)
  * (reliability.md R-LOAD). Past that bound, and over the per-client cap
  * (which a NAT full of phones must not reach: its default is high),
  * a plain connection is answered a minimal 503 with Retry-After and

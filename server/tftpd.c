@@ -241,7 +241,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 
 	/* Over a cap the request is dropped, not refused (reliability.md
 	 * R-LOAD): a phone told "server busy" counts a failed resync and waits
-	 * Resync_Error_Retry_Delay (an hour by default), while an unanswered
+	 * Resync_Error_Retry_Delay (60 s, then 120 s, ...), while an unanswered
 	 * RRQ is sent again within seconds (TFTPC_RTO_MS), by when a transfer
 	 * may have ended. Counted as overload. */
 	if (t->n_active >= cfg->lim.tftp_max_transfers ||

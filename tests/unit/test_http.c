@@ -1090,7 +1090,7 @@ tiny_worker(struct srv_cfg *c)
 
 /* reliability.md R-LOAD: at http_max_conns a new connection waits in the
  * accept backlog, unanswered and not counted as overload (no 503: a phone
- * would wait an hour to retry), and is served as soon as a connection
+ * would wait a minute or more to retry), and is served as soon as a connection
  * closes. */
 static void
 r_load_waits_in_backlog(void **state)
