@@ -37,11 +37,12 @@ phones read it:
   $ test $(wc -c < $R/p.xml) -gt 4000 && prov lint $R/p.xml
   $ prov pack --gzip --key s3cret -o $R/p.cfg $R/p.xml
 
-10,000 phones, each resyncing once over HTTP: every one provisioned, the
+10,000 phones, each resyncing once over HTTP, 600 at a time (on three
+libcurl multi handles: FLEET_NET_TRANSFERS): every one provisioned, the
 counts add up, and the report is JSON with a chart beside it:
 
   $ prov_serve $R
-  $ prov fleet --count 10000 --rule "http://127.0.0.1:$PROV_SERVE_HTTP/p.xml" --report $PROV_TMP/r.json > out.txt
+  $ prov fleet --count 10000 --concurrency 600 --rule "http://127.0.0.1:$PROV_SERVE_HTTP/p.xml" --report $PROV_TMP/r.json > out.txt
   $ grep -E '^(fleet|provisioned|attempts|long)' out.txt
   fleet: 10000 phones, explicit resyncs, rule http://127.0.0.1:*/p.xml (glob)
   provisioned 10000 of 10000 (the last after * s) (glob)
