@@ -54,7 +54,7 @@ static const struct opt opts[] = {
 	{ "syslog", OPT_LISTEN, F(syslog), F(n_syslog), 0, 0, 0 },
 	{ "admin", OPT_LISTEN, F(admin), F(n_admin), 0, 0, 0 },
 	{ "tftp-max-transfers", OPT_UINT, L(tftp_max_transfers), 0, 1, 1000000, 4096 },
-	{ "tftp-max-per-client", OPT_UINT, L(tftp_max_per_client), 0, 1, 100000, 1024 },
+	{ "tftp-max-per-client", OPT_UINT, L(tftp_max_per_client), 0, 1, 100000, 4096 },
 	{ "tftp-timeout-ms", OPT_UINT, L(tftp_timeout_ms), 0, 10, 255000, 1000 },
 	{ "tftp-retries", OPT_UINT, L(tftp_retries), 0, 0, 100, 5 },
 	{ "tftp-max-timeout-s", OPT_UINT, L(tftp_max_timeout_s), 0, 1, 255, 5 },

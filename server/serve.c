@@ -105,7 +105,7 @@ static const char usage[] =
 "  --check              validate the configuration (and load the\n"
 "                       certificates), print 'configuration ok', exit\n"
 "Limits (defaults in brackets): --tftp-max-transfers [4096]\n"
-"  --tftp-max-per-client [1024] --tftp-timeout-ms [1000] --tftp-retries [5]\n"
+"  --tftp-max-per-client [4096] --tftp-timeout-ms [1000] --tftp-retries [5]\n"
 "  --tftp-max-timeout-s [5] (a longer RFC 2349 timeout is not granted)\n"
 "  --tftp-max-transfer-ms [900000] (the longest one transfer may take)\n"
 "  --tftp-max-window [64] --tftp-max-blksize [65464] --http-max-conns [10000]\n"
