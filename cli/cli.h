@@ -134,4 +134,6 @@ int feedback_main(const char *cmd, int argc, char **argv);
  * report (or its drift cannot be computed). */
 long feedback_drift_count(struct inv *inv, const char *db, const char *mac);
 
+int cmd_fleet(int argc, char **argv);
+
 #endif

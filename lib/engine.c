@@ -60,7 +60,11 @@
 void
 engine_rule_fini(struct prov_engine *e)
 {
-	rule_action_fini(&e->act);
+	if (e->act != NULL) {
+		rule_action_fini(e->act);
+		free(e->act);
+		e->act = NULL;
+	}
 	alias_map_free(e->alias);
 	e->alias = NULL;
 }
@@ -264,6 +268,8 @@ engine_status_put(struct prov_engine *e, const char *key, const char *value)
 {
 	size_t i;
 
+	if (e->st == NULL && (e->st = calloc(ENGINE_STATUS_MAX, sizeof(*e->st))) == NULL)
+		return; /* status is advice (engine_status_flush) */
 	for (i = 0; i < e->nst && strcmp(e->st[i].key, key) != 0; i++)
 		;
 	if (i == ENGINE_STATUS_MAX)
@@ -287,6 +293,8 @@ engine_status_flush(struct prov_engine *e)
 	if (e->nst > 0 && device_status_put_many(e->dev, keys, values, e->nst) != PROV_OK)
 		engine_debug(e, 1, "status not saved: %s", prov_device_errmsg(e->dev));
 	e->nst = 0;
+	free(e->st); /* the engine between resyncs is small (a fleet holds many) */
+	e->st = NULL;
 }
 
 void
@@ -402,6 +410,7 @@ prov_engine_free(struct prov_engine *e)
 	if (e->xfer != NULL)
 		fetch_cancel(e->xfer);
 	engine_rule_fini(e);
+	free(e->st);
 	free(e->explicit_copy);
 	customca_cancel(e->ca_op);
 	mic_cancel(e->mic_op);

@@ -54,7 +54,7 @@ struct prov_engine {
 	char *explicit_copy;
 	int rule_i;                    /* next rule to run, 0..ENGINE_RULES */
 	struct fetch_xfer *xfer;
-	struct rule_action act;        /* of the rule being fetched */
+	struct rule_action *act;       /* of the rule being fetched; NULL between rules */
 	struct alias_map *alias;       /* its --alias map, read from GPP_L */
 	char rule_letter;
 	int rule_macros;               /* the rule text had macros (D-RUL-6) */
@@ -80,10 +80,11 @@ struct prov_engine {
 	void *on_reboot_arg;
 
 	/* status values of this resync, written in one transaction at its end */
-	struct {
+	struct engine_status {
 		char key[32];
 		char value[512];
-	} st[ENGINE_STATUS_MAX];
+	} *st;                         /* ENGINE_STATUS_MAX of them, allocated by the
+					* first put and freed by the flush */
 	size_t nst;
 	char next_saved[160];          /* next_resync as last written */
 

@@ -205,7 +205,7 @@ rule_report(struct prov_engine *e, int ok, const char *err, size_t bytes,
 
 	memset(&r, 0, sizeof(r));
 	r.rule = e->rule_letter;
-	r.url = e->act.has_url ? e->act.url_text : "";
+	r.url = e->act != NULL && e->act->has_url ? e->act->url_text : "";
 	r.ok = ok;
 	r.err = err;
 	r.bytes = bytes;
@@ -235,9 +235,9 @@ engine_resolved_text(struct prov_engine *e)
 {
 	struct buf b;
 
-	buf_init(&b, sizeof(e->act.url_text));
-	if (url_format(&e->act.url, &b) == PROV_OK && b.len < sizeof(e->act.url_text))
-		memcpy(e->act.url_text, buf_str(&b), b.len + 1);
+	buf_init(&b, sizeof(e->act->url_text));
+	if (url_format(&e->act->url, &b) == PROV_OK && b.len < sizeof(e->act->url_text))
+		memcpy(e->act->url_text, buf_str(&b), b.len + 1);
 	buf_free(&b);
 }
 
@@ -251,7 +251,7 @@ engine_fetched(void *arg, struct fetch_result *fr)
 	struct diag d;
 	enum prov_err rc;
 	size_t bytes = fr->body.len;
-	const char *key = e->act.key;
+	const char *key = e->act->key;
 	int gcm = 0; /* the body is aes128gcm content (D-ENC-6) */
 
 	e->xfer = NULL;
@@ -271,7 +271,7 @@ engine_fetched(void *arg, struct fetch_result *fr)
 		engine_finish(e, 0);
 		return;
 	}
-	engine_status_put(e, "last_server", e->act.url.host);
+	engine_status_put(e, "last_server", e->act->url.host);
 	diag_init(&d);
 	buf_init(&plain, PROV_PROFILE_MAX);
 	if (ece_is_outer(fr->content_encoding)) {
@@ -312,7 +312,7 @@ engine_fetched(void *arg, struct fetch_result *fr)
 			snprintf(e->err, sizeof(e->err), "bad profile at line %u col %u", d.line, d.col);
 		else
 			snprintf(e->err, sizeof(e->err), "bad profile: %.140s", d.msg);
-		engine_debug(e, 1, "resync: %s: %s", e->act.url_text, d.msg);
+		engine_debug(e, 1, "resync: %s: %s", e->act->url_text, d.msg);
 		rule_report(e, 0, e->err, bytes, NULL);
 		engine_finish(e, 0);
 		return;
@@ -368,31 +368,31 @@ engine_fetch(struct prov_engine *e)
 	char *ua, *post = NULL;
 	enum prov_err rc;
 
-	if (e->act.url.host[0] == '\0') {
-		if (!engine_default_host(e, &e->act.url)) {
+	if (e->act->url.host[0] == '\0') {
+		if (!engine_default_host(e, &e->act->url)) {
 			engine_fail(e, "no server: the rule names none and none is known yet");
 			return 0;
 		}
 		engine_resolved_text(e);
 	}
-	engine_rt_set(e, "SCHEME", url_scheme_name(e->act.url.scheme));
-	engine_rt_set(e, "SERV", e->act.url.host);
-	engine_rt_set(e, "SERVIP", e->act.url.host);
-	engine_rt_setf(e, "PORT", (long long)e->act.url.port);
-	engine_rt_set(e, "PATH", e->act.url.path);
+	engine_rt_set(e, "SCHEME", url_scheme_name(e->act->url.scheme));
+	engine_rt_set(e, "SERV", e->act->url.host);
+	engine_rt_set(e, "SERVIP", e->act->url.host);
+	engine_rt_setf(e, "PORT", (long long)e->act->url.port);
+	engine_rt_set(e, "PATH", e->act->url.path);
 	/* Log_Request_Msg goes out from engine_connecting, once the address
 	 * ($SERVIP) is known. */
 
 	memset(&req, 0, sizeof(req));
-	req.url = &e->act.url;
+	req.url = &e->act->url;
 	req.on_connect = engine_connecting;
-	req.uid = e->act.uid;
-	req.pwd = e->act.pwd;
-	if (e->act.post != NULL) {
+	req.uid = e->act->uid;
+	req.pwd = e->act->pwd;
+	if (e->act->post != NULL) {
 		/* --post L: the body is GPP_L's value, macro-expanded (D-RUL-3). */
 		char gpp[] = "GPP_X";
 
-		gpp[4] = e->act.post[0];
+		gpp[4] = e->act->post[0];
 		post = engine_expand(e, engine_pval(e, gpp), 0);
 		req.post = post;
 		req.postlen = post != NULL ? strlen(post) : 0;
@@ -428,7 +428,7 @@ engine_alias_load(struct prov_engine *e)
 	const char *text;
 	struct diag d;
 
-	gpp[4] = e->act.alias[0];
+	gpp[4] = e->act->alias[0];
 	text = engine_pval(e, gpp);
 	diag_init(&d);
 	if (alias_parse(text, strlen(text), &e->alias, &d) == PROV_OK)
@@ -531,9 +531,13 @@ engine_next_rule(struct prov_engine *e)
 		rc = rule_parse(text, strlen(text), 0, &r, &d);
 		if (rc == PROV_OK)
 			rc = rule_select(r, &vars, &alt, &d);
+		/* What a rule asks for (its URL, parsed, is kilobytes) is held
+		 * only while the rule runs: a fleet holds 100,000 engines. */
+		if (rc == PROV_OK && alt != NULL && (e->act = calloc(1, sizeof(*e->act))) == NULL)
+			rc = diag_set(&d, PROV_E_NOMEM, 0, 0, "out of memory");
 		if (rc == PROV_OK && alt != NULL) {
 			e->rule_macros = macro_present(text, strlen(text));
-			rc = rule_action_build(alt, &vars, &e->act, &d);
+			rc = rule_action_build(alt, &vars, e->act, &d);
 		}
 		rule_free(r);
 		if (rc != PROV_OK) {
@@ -545,10 +549,10 @@ engine_next_rule(struct prov_engine *e)
 		}
 		if (alt == NULL)
 			continue; /* no alternative taken: the rule is skipped */
-		if (e->act.nassign > 0) {
-			rc = prov_device_set_many(e->dev, (const char *const *)e->act.assign_name,
-						  (const char *const *)e->act.assign_value,
-						  e->act.nassign, 0);
+		if (e->act->nassign > 0) {
+			rc = prov_device_set_many(e->dev, (const char *const *)e->act->assign_name,
+						  (const char *const *)e->act->assign_value,
+						  e->act->nassign, 0);
 			if (rc != PROV_OK) {
 				snprintf(e->err, sizeof(e->err), "rule %c assignment: %s",
 					 e->rule_letter, prov_device_errmsg(e->dev));
@@ -557,9 +561,9 @@ engine_next_rule(struct prov_engine *e)
 				return;
 			}
 		}
-		if (!e->act.has_url)
+		if (!e->act->has_url)
 			continue;
-		if (e->act.alias != NULL && !engine_alias_load(e))
+		if (e->act->alias != NULL && !engine_alias_load(e))
 			return; /* a bad map ended the resync, before any fetch */
 		if (engine_fetch(e))
 			return;

@@ -35,6 +35,8 @@
 
 enum upgrade_step { STEP_IMAGE, STEP_LICENSE, STEP_END };
 
+struct upgrade_work;
+
 struct upgrade {
 	struct upgrade_host h;
 	struct fetch_xfer *xfer;
@@ -44,11 +46,7 @@ struct upgrade {
 	int installed;               /* this run installed an image */
 	char *rule;                  /* explicit rule, or NULL */
 
-	/* the attempt being fetched */
-	char rule_text[BOUND_RULE_TEXT + 1];
-	char url_text[BOUND_URL_TEXT + 1];
-	struct url url;
-	char version[UPGRADE_VERSION_MAX + 1];
+	struct upgrade_work *w;      /* while a run lasts, NULL between runs */
 	int upgst;                   /* 1 first attempt, 2 retry */
 
 	/* retries (monotonic ms, INT64_MAX: none) */
@@ -58,6 +56,18 @@ struct upgrade {
 	int64_t lic_retry_ms;        /* Transition_Authorization_Error_Retry_Delay */
 	unsigned lic_retry_i;
 	int64_t attempt_ms;          /* last image attempt; INT64_MIN none */
+
+};
+
+/* What one run needs, tens of kilobytes: allocated by upgrade_run and
+ * freed when the run ends, so that an engine between runs stays small (a
+ * fleet simulator holds 100,000 of them). */
+struct upgrade_work {
+	/* the attempt being fetched */
+	char rule_text[BOUND_RULE_TEXT + 1];
+	char url_text[BOUND_URL_TEXT + 1];
+	struct url url;
+	char version[UPGRADE_VERSION_MAX + 1];
 
 	/* status values, written in one transaction */
 	const char *sk[UPGRADE_STATUS_MAX];
@@ -103,16 +113,16 @@ st_put(struct upgrade *u, const char *key, const char *fmt, ...)
 	va_list ap;
 	size_t i;
 
-	for (i = 0; i < u->ns && strcmp(u->sk[i], key) != 0; i++)
+	for (i = 0; i < u->w->ns && strcmp(u->w->sk[i], key) != 0; i++)
 		;
 	if (i == UPGRADE_STATUS_MAX)
 		return; /* more keys than a step writes: a bug, not worth a crash */
-	u->sk[i] = key;
+	u->w->sk[i] = key;
 	va_start(ap, fmt);
-	vsnprintf(u->sv[i], sizeof(u->sv[i]), fmt, ap);
+	vsnprintf(u->w->sv[i], sizeof(u->w->sv[i]), fmt, ap);
 	va_end(ap);
-	if (i == u->ns)
-		u->ns++;
+	if (i == u->w->ns)
+		u->w->ns++;
 }
 
 static void
@@ -120,15 +130,15 @@ st_flush(struct upgrade *u)
 {
 	const char *v[UPGRADE_STATUS_MAX];
 
-	for (size_t i = 0; i < u->ns; i++)
-		v[i] = u->sv[i];
+	for (size_t i = 0; i < u->w->ns; i++)
+		v[i] = u->w->sv[i];
 	/* Status is advice: a failed write must not fail the upgrade. */
-	if (u->ns > 0) {
-		enum prov_err rc = device_status_put_many(u->h.dev, u->sk, v, u->ns);
+	if (u->w->ns > 0) {
+		enum prov_err rc = device_status_put_many(u->h.dev, u->w->sk, v, u->w->ns);
 
 		(void)rc;
 	}
-	u->ns = 0;
+	u->w->ns = 0;
 }
 
 /* A status value into out ("" when absent). */
@@ -436,6 +446,17 @@ upgrade_install(struct prov_device *dev, const char *name_version, const void *d
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
+/* Ends a run's working storage; its URL may carry credentials. */
+static void
+work_free(struct upgrade *u)
+{
+	if (u->w == NULL)
+		return;
+	OPENSSL_cleanse(u->w, sizeof(*u->w));
+	free(u->w);
+	u->w = NULL;
+}
+
 enum prov_err
 upgrade_new(const struct upgrade_host *h, struct upgrade **out)
 {
@@ -459,6 +480,7 @@ upgrade_free(struct upgrade *u)
 		return;
 	fetch_cancel(u->xfer);
 	free(u->rule);
+	work_free(u);
 	free(u);
 }
 
@@ -490,7 +512,7 @@ upgrade_boot_pending(struct prov_device *dev)
 
 static int upgrade_continue(struct upgrade *u);
 
-/* Evaluates rule text: 1 with u->url_text/url set when an alternative with
+/* Evaluates rule text: 1 with u->w->url_text/url set when an alternative with
  * a URL is taken (its assignments applied), 0 when none is, -1 with err on
  * a bad rule. */
 static int
@@ -526,8 +548,8 @@ rule_take(struct upgrade *u, const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	if (alt != NULL && act.has_url) {
-		snprintf(u->url_text, sizeof(u->url_text), "%s", act.url_text);
-		u->url = act.url;
+		snprintf(u->w->url_text, sizeof(u->w->url_text), "%s", act.url_text);
+		u->w->url = act.url;
 		taken = 1;
 	}
 	rule_action_fini(&act);
@@ -559,16 +581,16 @@ default_host(struct upgrade *u)
 	struct dhcpopt_server ds;
 	char last[BOUND_URL_HOST + 1];
 
-	if (u->url.host[0] != '\0')
+	if (u->w->url.host[0] != '\0')
 		return 1;
 	if (dhcpopt_resolve(pval(u, "DHCP_Option_To_Use"), dhcp_option, u, &ds, NULL)) {
-		dhcpopt_apply(&ds, &u->url);
+		dhcpopt_apply(&ds, &u->w->url);
 		return 1;
 	}
 	st_get(u, "last_server", last, sizeof(last));
-	snprintf(u->url.host, sizeof(u->url.host), "%s", last);
-	u->url.host_ipv6 = strchr(last, ':') != NULL;
-	return u->url.host[0] != '\0';
+	snprintf(u->w->url.host, sizeof(u->w->url.host), "%s", last);
+	u->w->url.host_ipv6 = strchr(last, ':') != NULL;
+	return u->w->url.host[0] != '\0';
 }
 
 static void
@@ -586,7 +608,7 @@ on_connect(void *arg, const char *ip, unsigned port)
 
 static void fetched(void *arg, struct fetch_result *fr);
 
-/* Starts the fetch of u->url. Returns 1 under way, 0 with err set. */
+/* Starts the fetch of u->w->url. Returns 1 under way, 0 with err set. */
 static int
 start_fetch(struct upgrade *u, size_t max, char *err, size_t errlen)
 {
@@ -600,14 +622,14 @@ start_fetch(struct upgrade *u, size_t max, char *err, size_t errlen)
 		snprintf(err, errlen, "no server: the rule names none and none is known yet");
 		return 0;
 	}
-	rt_set(u, "SCHEME", url_scheme_name(u->url.scheme));
-	rt_set(u, "SERV", u->url.host);
-	rt_set(u, "SERVIP", u->url.host);
-	snprintf(p, sizeof(p), "%u", u->url.port);
+	rt_set(u, "SCHEME", url_scheme_name(u->w->url.scheme));
+	rt_set(u, "SERV", u->w->url.host);
+	rt_set(u, "SERVIP", u->w->url.host);
+	snprintf(p, sizeof(p), "%u", u->w->url.port);
 	rt_set(u, "PORT", p);
-	rt_set(u, "PATH", u->url.path);
+	rt_set(u, "PATH", u->w->url.path);
 	memset(&req, 0, sizeof(req));
-	req.url = &u->url;
+	req.url = &u->w->url;
 	req.on_connect = on_connect;
 	ua = expand(u, pval(u, "HTTP_User_Agent_Name"));
 	req.user_agent = ua;
@@ -672,7 +694,7 @@ step_image(struct upgrade *u)
 		u->retry_ms = INT64_MAX;
 	if (text[0] == '\0')
 		return 0;
-	snprintf(u->rule_text, sizeof(u->rule_text), "%s", text);
+	snprintf(u->w->rule_text, sizeof(u->w->rule_text), "%s", text);
 	taken = rule_take(u, text, err, sizeof(err));
 	if (taken < 0) {
 		st_put(u, "upgrade_check", "%s", err);
@@ -684,8 +706,8 @@ step_image(struct upgrade *u)
 		st_flush(u);
 		return 0;
 	}
-	if (!upgrade_version_of(u->url.path, u->version, sizeof(u->version))) {
-		st_put(u, "upgrade_check", "no version in the image name %.200s", u->url.path);
+	if (!upgrade_version_of(u->w->url.path, u->w->version, sizeof(u->w->version))) {
+		st_put(u, "upgrade_check", "no version in the image name %.200s", u->w->url.path);
 		st_flush(u);
 		return 0;
 	}
@@ -695,14 +717,14 @@ step_image(struct upgrade *u)
 	f.lines_busy = u->lines_busy;
 	f.force = (u->flags & (UPGRADE_EXPLICIT | UPGRADE_RETRY)) != 0;
 	f.swver = u->h.dev->swver;
-	f.version = u->version;
+	f.version = u->w->version;
 	f.limit = pval(u, "Downgrade_Rev_Limit");
-	f.rule = u->rule_text;
-	f.url = u->url_text;
+	f.rule = u->w->rule_text;
+	f.url = u->w->url_text;
 	f.last_rule = last_rule;
 	f.last_url = last_url;
 	v = upgrade_decide(&f);
-	st_put(u, "upgrade_check", "%s: %s", u->version, upgrade_verdict_str(v));
+	st_put(u, "upgrade_check", "%s: %s", u->w->version, upgrade_verdict_str(v));
 	if (v == UPGRADE_LINES_BUSY) {
 		u->retry_ms = now_ms(u) + UPGRADE_BUSY_RECHECK_S * 1000;
 		st_flush(u);
@@ -714,8 +736,8 @@ step_image(struct upgrade *u)
 	}
 	/* An attempt: recorded before the fetch, so that a crash during it
 	 * does not make every resync try again. */
-	u->upgst = retry && strcmp(u->rule_text, last_rule) == 0 &&
-		   strcmp(u->url_text, last_url) == 0 ? u->next_upgst : 1;
+	u->upgst = retry && strcmp(u->w->rule_text, last_rule) == 0 &&
+		   strcmp(u->w->url_text, last_url) == 0 ? u->next_upgst : 1;
 	if (u->upgst == 1)
 		u->retry_i = 0;
 	u->attempt_ms = now_ms(u);
@@ -723,9 +745,9 @@ step_image(struct upgrade *u)
 	rt_set(u, "UPGST", err);
 	rt_set(u, "UPGERR", "");
 	st_put(u, "upgrade_st", "%d", u->upgst);
-	st_put(u, "upgrade_last_rule", "%s", u->rule_text);
-	st_put(u, "upgrade_last_url", "%s", u->url_text);
-	st_put(u, "upgrade_last_version", "%s", u->version);
+	st_put(u, "upgrade_last_rule", "%s", u->w->rule_text);
+	st_put(u, "upgrade_last_url", "%s", u->w->url_text);
+	st_put(u, "upgrade_last_version", "%s", u->w->version);
 	st_put(u, "upgrade_last_result", "running");
 	st_put(u, "upgrade_next_retry", "none");
 	st_flush(u);
@@ -749,7 +771,7 @@ image_fetched(struct upgrade *u, struct fetch_result *fr)
 		image_failed(u, fr->err);
 		return;
 	}
-	rc = upgrade_install(u->h.dev, u->version, fr->body.p, fr->body.len,
+	rc = upgrade_install(u->h.dev, u->w->version, fr->body.p, fr->body.len,
 			     u->h.clock.wall_s(u->h.clock.arg), err, sizeof(err));
 	if (rc != PROV_OK) {
 		image_failed(u, err);
@@ -766,7 +788,7 @@ image_fetched(struct upgrade *u, struct fetch_result *fr)
 	st_put(u, "upgrade_last_result", "success");
 	st_put(u, "upgrade_last_err", "%s", "");
 	st_put(u, "upgrade_last_time", "%s", when);
-	st_put(u, "upgrade_check", "%s: installed, %zu bytes", u->version, fr->body.len);
+	st_put(u, "upgrade_check", "%s: installed, %zu bytes", u->w->version, fr->body.len);
 	st_put(u, "upgrade_reboot_pending", "1");
 	st_flush(u);
 }
@@ -796,11 +818,11 @@ step_license(struct upgrade *u)
 		return 0;
 	st_get(u, "license_url", last, sizeof(last));
 	st_get(u, "license_result", result, sizeof(result));
-	if (strcmp(last, u->url_text) == 0 && strcmp(result, "installed") == 0)
+	if (strcmp(last, u->w->url_text) == 0 && strcmp(result, "installed") == 0)
 		return 0;
 	if (start_fetch(u, UPGRADE_LICENSE_MAX, err, sizeof(err)))
 		return 1;
-	st_put(u, "license_url", "%s", u->url_text);
+	st_put(u, "license_url", "%s", u->w->url_text);
 	st_put(u, "license_result", "failure");
 	st_put(u, "license_err", "%s", err);
 	st_flush(u);
@@ -827,7 +849,7 @@ license_fetched(struct upgrade *u, struct fetch_result *fr)
 			snprintf(err, sizeof(err), "license not stored: %.120s", d.msg);
 	}
 	wall_text(u, when, sizeof(when));
-	st_put(u, "license_url", "%s", u->url_text);
+	st_put(u, "license_url", "%s", u->w->url_text);
 	st_put(u, "license_time", "%s", when);
 	st_put(u, "license_result", "%s", err[0] ? "failure" : "installed");
 	st_put(u, "license_err", "%s", err);
@@ -874,6 +896,7 @@ upgrade_continue(struct upgrade *u)
 	}
 	free(u->rule);
 	u->rule = NULL;
+	work_free(u);
 	return 0;
 }
 
@@ -889,10 +912,13 @@ upgrade_run(struct upgrade *u, const char *rule, unsigned flags, int lines_busy)
 		if (u->rule == NULL)
 			return 0;
 	}
+	work_free(u);
+	u->w = calloc(1, sizeof(*u->w));
+	if (u->w == NULL)
+		return 0;
 	u->flags = flags;
 	u->lines_busy = lines_busy;
 	u->step = STEP_IMAGE;
 	u->installed = 0;
-	u->ns = 0;
 	return upgrade_continue(u);
 }

@@ -45,6 +45,8 @@ struct config_limits {
 	unsigned http_idle_timeout_ms;   /* keep-alive wait for the next request */
 	unsigned http_send_timeout_ms;   /* without progress while sending */
 	unsigned http_keepalive_max;     /* requests per connection */
+	unsigned http_overload_wait_ms;  /* at http_max_conns, new connections wait in
+					  * the accept backlog this long before 503s; 0: 503 at once */
 	unsigned syslog_msg_max;       /* bytes of one syslog datagram kept */
 	unsigned syslog_rate;          /* messages stored per second per source, 0 = all */
 	unsigned syslog_burst;         /* messages a quiet source may send at once */

@@ -26,7 +26,14 @@
  * which keeps the per-request cost at no timer operation at all.
  *
  * Caps: http_max_conns per worker and http_max_per_client per client
- * address (a lingering connection counts until it is closed). Over a cap
+ * address (a lingering connection counts until it is closed). At
+ * http_max_conns the worker first stops accepting, for at most
+ * http_overload_wait_ms: new connections wait in the kernel's accept
+ * backlog (their requests are answered as soon as a connection closes)
+ * rather than get a 503, which a phone counts as a failed resync and
+ * retries only after Resync_Error_Retry_Delay (60 s, then 120 s, ...)
+ * (reliability.md R-LOAD). Past that bound, and over the per-client cap
+ * (which a NAT full of phones must not reach: its default is high),
  * a plain connection is answered a minimal 503 with Retry-After and
  * Connection: close; an HTTPS connection is closed at once (answering
  * would need a handshake, the cost a cap exists to avoid). Both count as
@@ -579,6 +586,59 @@ conn_run(struct http_conn *c)
 /* Closes c and says why in the debug log (OpenBSD httpd's server_close):
  * why, or when NULL the reason recorded in c->why where the failure was
  * found (a deadline, a bad request, a write error). */
+static void http_accept(void *arg, int fd, unsigned events);
+static void http_accept_resume(void *arg);
+
+/* The worker is at http_max_conns: stops accepting so that new
+ * connections wait in the accept backlog, for at most
+ * http_overload_wait_ms since the cap was reached (a timer resumes
+ * accepting then, and what is over the cap is answered 503). Returns 1
+ * when accepting was paused, 0 when the bound is spent or off. */
+static int
+http_hold(struct http *h)
+{
+	const struct config_limits *lim = &h->srv->cfg->lim;
+	int64_t now = loop_now(h->srv->loop);
+
+	if (lim->http_overload_wait_ms == 0)
+		return 0;
+	if (h->full_since == 0) {
+		h->full_since = now != 0 ? now : 1;
+		h->n_held++;
+		if (h->hold_log_at == 0 || now - h->hold_log_at >= HTTP_SHED_LOG_MS) {
+			log_msg(LOG_NOTICE, "http: at the cap of %u connections %u time%s: new ones "
+					    "wait in the backlog (up to %u ms)", h->n_served, h->n_held,
+				h->n_held == 1 ? "" : "s", lim->http_overload_wait_ms);
+			h->n_held = 0;
+			h->hold_log_at = now;
+		}
+	}
+	if (now - h->full_since >= (int64_t)lim->http_overload_wait_ms)
+		return 0;
+	if (h->accepting)
+		loop_fd(h->srv->loop, h->fd, 0, NULL, NULL);
+	h->accepting = 0;
+	if (h->accept_timer != 0)
+		loop_timer_del(h->srv->loop, h->accept_timer);
+	h->accept_timer = loop_timer_add(h->srv->loop,
+					 h->full_since + (int64_t)lim->http_overload_wait_ms,
+					 http_accept_resume, h);
+	return 1;
+}
+
+/* Under the cap again: accepting resumes at once. */
+static void
+http_unhold(struct http *h)
+{
+	h->full_since = 0;
+	if (h->accepting || h->draining)
+		return;
+	if (h->accept_timer != 0)
+		loop_timer_del(h->srv->loop, h->accept_timer);
+	h->accept_timer = 0;
+	http_accept_resume(h);
+}
+
 static void
 conn_close(struct http_conn *c, const char *why)
 {
@@ -606,6 +666,8 @@ conn_close(struct http_conn *c, const char *why)
 		h->n_served--;
 		METRIC_ADD(h->srv->metrics->active[h->tls ? METRICS_HTTPS : METRICS_HTTP], -1);
 		http_client_put(h, c->cl);
+		if (h->full_since != 0 && h->n_served < h->srv->cfg->lim.http_max_conns)
+			http_unhold(h);
 	}
 	h->n_conns--;
 	if (c->prev != NULL)
@@ -766,8 +828,6 @@ http_conn_new(struct http *h, int fd, const struct sockaddr_storage *ss)
 		conn_close(c, NULL);
 }
 
-static void http_accept(void *arg, int fd, unsigned events);
-
 static void
 http_accept_resume(void *arg)
 {
@@ -793,7 +853,11 @@ http_accept(void *arg, int fd, unsigned events)
 	for (unsigned i = 0; i < HTTP_ACCEPT_BURST && !h->draining; i++) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
-		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int cfd;
+
+		if (h->n_served >= h->srv->cfg->lim.http_max_conns && http_hold(h))
+			return;
+		cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (cfd >= 0) {
 			http_conn_new(h, cfd, &ss);

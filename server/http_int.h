@@ -140,6 +140,9 @@ struct http {
 	int64_t shed_log_at;           /* when the last report was made */
 	struct http_conn *conns;
 	unsigned n_conns, n_served, n_refused;
+	int64_t full_since;            /* at http_max_conns since (loop ms), 0: under it */
+	unsigned n_held;               /* times the cap was reached since the last report */
+	int64_t hold_log_at;           /* when the last report was made */
 	uint32_t seed;                 /* per-listener hash seed: chains stay short */
 	struct http_client *clients[HTTP_CLIENT_BUCKETS];
 };

@@ -241,10 +241,16 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	serve_escape(req.filename, req.filename_len, who.path, sizeof(who.path));
 	who.has_mac = serve_find_mac(req.filename, req.filename_len, who.mac);
 
+	/* Over a cap the request is dropped, not refused (reliability.md
+	 * R-LOAD): a phone told "server busy" counts a failed resync and waits
+	 * Resync_Error_Retry_Delay (60 s, then 120 s, ...), while an unanswered
+	 * RRQ is sent again within seconds (TFTPC_RTO_MS), by when a transfer
+	 * may have ended. Counted as overload. */
 	if (t->n_active >= cfg->lim.tftp_max_transfers ||
 	    tftpd_per_client(t, peer) >= cfg->lim.tftp_max_per_client) {
 		METRIC_ADD(t->srv->metrics->overload[METRICS_TFTP], 1);
-		tftpd_refuse(t, peer, &who, TFTP_EUNDEF, "server busy");
+		log_msg(LOG_DEBUG, "tftp: %s: %s: over the transfer caps, dropped (it is sent again)",
+			who.client, who.path);
 		return;
 	}
 

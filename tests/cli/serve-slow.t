@@ -64,10 +64,11 @@ once the idle connections are gone it serves again:
   200
 
 Past the connection cap with HTTP_REFUSED_MAX (64) answers already in
-flight, a client still gets a 503, not a silent close:
+flight, a client still gets a 503, not a silent close (with
+--http-overload-wait-ms 0: no wait in the accept backlog first):
 
   $ kill $PROV_SERVE_PID
-  $ prov_serve $R --http-max-conns 10 --http-max-per-client 5000
+  $ prov_serve $R --http-max-conns 10 --http-max-per-client 5000 --http-overload-wait-ms 0
   $ python3 "$TESTDIR_SRC/../integration/idle_conns.py" $PROV_SERVE_HTTP 200 /a.xml
   HTTP/1.1 503 Service Unavailable
   Retry-After: 1

@@ -259,7 +259,7 @@ test_s_ops_1_example(void **state)
 	assert_int_equal(config_load(&c, path, err, sizeof(err)), 0);
 	assert_string_equal(c.root, "/srv/prov");
 	assert_int_equal(c.n_tftp, 2);
-	assert_int_equal(c.lim.tftp_max_per_client, 16);
+	assert_int_equal(c.lim.tftp_max_per_client, 4096);
 	config_fini(&c);
 }
 

@@ -1081,6 +1081,49 @@ small_caps(struct srv_cfg *c)
 	c->lim.http_max_per_client = 2;
 }
 
+static void
+tiny_worker(struct srv_cfg *c)
+{
+	c->lim.http_max_conns = 2;
+	c->lim.http_overload_wait_ms = 600000; /* longer than any test run */
+}
+
+/* reliability.md R-LOAD: at http_max_conns a new connection waits in the
+ * accept backlog, unanswered and not counted as overload (no 503: a phone
+ * would wait a minute or more to retry), and is served as soon as a connection
+ * closes. */
+static void
+r_load_waits_in_backlog(void **state)
+{
+	static struct th t;
+	char out[OUT_MAX];
+	struct pollfd pfd;
+	int a, b, c;
+
+	(void)state;
+	th_start(&t, 0, tiny_worker);
+	a = raw_connect(&t);
+	b = raw_connect(&t);
+	for (int i = 0; i < 500 && atomic_load(&t.srv.metrics->active[METRICS_HTTP]) < 2; i++)
+		usleep(10000);
+	assert_int_equal(atomic_load(&t.srv.metrics->active[METRICS_HTTP]), 2);
+	c = raw_connect(&t); /* completes: the kernel's backlog holds it */
+	raw_send(c, "GET /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	pfd.fd = c;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	assert_int_equal(poll(&pfd, 1, 300), 0); /* no answer while the worker is full */
+	assert_int_equal(metric(&t.srv.metrics->overload[METRICS_HTTP]), 0);
+	close(a);
+	assert_true(raw_read_all(c, out, sizeof(out)) > 0);
+	assert_non_null(strstr(out, "HTTP/1.1 200 OK\r\n"));
+	assert_non_null(strstr(out, "hello"));
+	assert_int_equal(metric(&t.srv.metrics->overload[METRICS_HTTP]), 0);
+	close(b);
+	close(c);
+	th_stop(&t);
+}
+
 /* S-SEC-5: over the per-client cap, 503 and close; under it again, 200. */
 static void
 s_sec_5_per_client_cap(void **state)
@@ -1622,6 +1665,7 @@ main(void)
 		cmocka_unit_test_teardown(r_slow_header_timeout, th_teardown),
 		cmocka_unit_test_teardown(r_slow_send_and_body_timeouts, th_teardown),
 		cmocka_unit_test_teardown(s_sec_5_per_client_cap, th_teardown),
+		cmocka_unit_test_teardown(r_load_waits_in_backlog, th_teardown),
 		cmocka_unit_test_teardown(r_linger_counts_per_client, th_teardown),
 		cmocka_unit_test_teardown(s_net_2_ipv6, th_teardown),
 		cmocka_unit_test_teardown(s_ops_3_metrics_healthz_drain, th_teardown),

@@ -26,6 +26,7 @@
 #define MEM_FLEET 100000      /* devices a fleet simulator holds ... */
 #define MEM_FLEET_MAX (2048ul * 1024 * 1024) /* ... in this many bytes */
 #define MEM_SET_MAX 4096      /* bytes more for a few set values and unknowns */
+#define MEM_PHONE_MAX 8192    /* a device with its booted engine, between resyncs */
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t n, size_t m);
@@ -149,12 +150,64 @@ set_values_cost_their_size(void **state)
 	assert_int_equal(live, before);
 }
 
+static void
+no_watch(void *arg, int fd, unsigned events)
+{
+	(void)arg;
+	(void)fd;
+	(void)events;
+}
+
+static void
+no_timer(void *arg, long ms)
+{
+	(void)arg;
+	(void)ms;
+}
+
+/* A simulated phone (`prov fleet`): a device and its booted engine cost a
+ * few KB between resyncs, what a rule or an upgrade run needs (a parsed
+ * URL, status values: tens of KB) being held only while it runs. */
+static void
+phone_with_engine_is_small(void **state)
+{
+	static const struct prov_net_ops ops = { no_watch, no_timer };
+	struct prov_net *net;
+	struct prov_device *dev;
+	struct prov_engine *eng;
+	long before, cost;
+
+	(void)state;
+	assert_int_equal(prov_net_new(&ops, NULL, &net), PROV_OK);
+	dev = newdev(NULL);
+	assert_int_equal(prov_engine_new(dev, net, NULL, &eng), PROV_OK);
+	prov_engine_boot(eng); /* first-use allocations, not the phone's */
+	prov_engine_free(eng);
+	prov_device_free(dev);
+	before = live;
+	dev = newdev(NULL);
+	assert_int_equal(prov_device_set(dev, "Profile_Rule", "http://192.0.2.1/$MA.xml", 0),
+			 PROV_OK);
+	assert_int_equal(prov_engine_new(dev, net, NULL, &eng), PROV_OK);
+	prov_engine_boot(eng);
+	cost = live - before;
+	print_message("device and booted engine: %ld bytes\n", cost);
+	assert_true(cost > 0);
+	assert_true(cost <= MEM_PHONE_MAX);
+	assert_true((unsigned long)cost * MEM_FLEET <= MEM_FLEET_MAX);
+	prov_engine_free(eng);
+	prov_device_free(dev);
+	assert_int_equal(live, before);
+	prov_net_free(net);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(default_device_is_small),
 		cmocka_unit_test(set_values_cost_their_size),
+		cmocka_unit_test(phone_with_engine_is_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
