@@ -4,7 +4,8 @@
  * onboarding"). drift compares the server's current rendering of a device
  * with the last report it uploaded (server/reportd.h); timeline joins, in
  * time order, the device's requests and syslog messages (server/store.h),
- * its reports and the inventory changes that concern it.
+ * its reports, the NOTIFY pushes sent to it and the inventory changes
+ * that concern it.
  */
 #define _GNU_SOURCE /* open_memstream */
 #include "cli.h"
@@ -52,13 +53,14 @@ static const char feedback_help[] =
 "  timeline  one time-ordered view of the device: its requests (the\n"
 "            server's history), its syslog messages (resync request,\n"
 "            success, failure, upgrade: attributed by the MAC they name or\n"
-"            the device's last address), its reports, and the inventory\n"
+"            the device's last address), its reports, the SIP NOTIFY\n"
+"            pushes sent to it (prov device resync), and the inventory\n"
 "            changes that concern it (its own fields, variables and keys,\n"
 "            its group's, product's and global variables, templates;\n"
 "            names only, never values). One line per event:\n"
 "                TIME KIND DETAIL\n"
 "            KIND is request, syslog, resync-request, resync-success,\n"
-"            resync-failure, upgrade, report or change.\n"
+"            resync-failure, upgrade, report, push or change.\n"
 "\n"
 "  --since T      events at or after T: an age (90s, 15m, 2h, 7d), a UTC\n"
 "                 date and time (2026-11-28, 2026-11-28T06:05,\n"
@@ -469,6 +471,28 @@ fb_chg(void *arg, const struct reportd_change *c)
 	fb_json_end(l, mem, save, &buf);
 }
 
+static void
+fb_push(void *arg, const struct reportd_push *p)
+{
+	struct fb_line *l = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *save, *mem;
+
+	fb_add(l, p->time_ms, "push", "NOTIFY %s to %s: %s (%s)", p->event ? p->event : "-",
+	       p->dest ? p->dest : "-", p->result ? p->result : "-", p->detail ? p->detail : "");
+	mem = fb_json_begin(&buf, &len, &save);
+	fputs("\"event\":", stdout);
+	cli_json_str(p->event);
+	fputs(",\"dest\":", stdout);
+	cli_json_str(p->dest);
+	fputs(",\"result\":", stdout);
+	cli_json_str(p->result);
+	fputs(",\"detail\":", stdout);
+	cli_json_str(p->detail);
+	fb_json_end(l, mem, save, &buf);
+}
+
 static int
 fb_cmp(const void *a, const void *b)
 {
@@ -490,7 +514,8 @@ fb_timeline(const char *cmd, const char *mac, const struct fb_opts *o, struct in
 	if (store_query_requests(o->db, &f, fb_req, &l, err, sizeof(err)) < 0 ||
 	    store_query_syslog(o->db, &f, fb_sys, &l, err, sizeof(err)) < 0 ||
 	    reportd_history(o->db, mac, o->since_ms, fb_rep, &l, err, sizeof(err)) < 0 ||
-	    reportd_changes(inv, o->db, mac, o->since_ms, fb_chg, &l, err, sizeof(err)) < 0) {
+	    reportd_changes(inv, o->db, mac, o->since_ms, fb_chg, &l, err, sizeof(err)) < 0 ||
+	    reportd_pushes(o->db, mac, o->since_ms, fb_push, &l, err, sizeof(err)) < 0) {
 		cli_err("%s: %s", cmd, err);
 		goto out;
 	}

@@ -659,6 +659,42 @@ reportd_changes(struct inv *inv, const char *db, const char *mac, int64_t since_
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+int
+reportd_pushes(const char *db, const char *mac, int64_t since_ms,
+	       void (*fn)(void *arg, const struct reportd_push *p), void *arg, char *why,
+	       size_t whylen)
+{
+	static const char sql[] = "SELECT time_ms, event, dest, result, detail FROM push"
+		" WHERE mac = ?1 AND time_ms >= ?2 ORDER BY time_ms, id";
+	sqlite3 *c = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, since_ms);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			struct reportd_push p;
+
+			p.time_ms = sqlite3_column_int64(st, 0);
+			p.event = (const char *)sqlite3_column_text(st, 1);
+			p.dest = (const char *)sqlite3_column_text(st, 2);
+			p.result = (const char *)sqlite3_column_text(st, 3);
+			p.detail = (const char *)sqlite3_column_text(st, 4);
+			fn(arg, &p);
+		}
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	if (rc != SQLITE_OK)
+		reportd_dbfail(c, db, why, whylen);
+	sqlite3_finalize(st);
+	sqlite3_close(c);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 /* A reported parameter, looked up by name. */
 static const char *
 reportd_reported(sqlite3_stmt *st, const char *mac, const char *name, int *found, char **buf)

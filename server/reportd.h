@@ -166,4 +166,17 @@ int reportd_changes(struct inv *inv, const char *db, const char *mac, int64_t si
 		    void (*fn)(void *arg, const struct reportd_change *c), void *arg,
 		    char *why, size_t whylen) __attribute__((warn_unused_result));
 
+/* The device's SIP NOTIFY pushes since since_ms (the push table that
+ * `prov device resync` keeps, server/notify.h), oldest first. */
+struct reportd_push {
+	int64_t time_ms;
+	const char *event;             /* "check-sync", "report", "reboot_now" */
+	const char *dest;              /* ADDR:PORT it was sent to */
+	const char *result;            /* "accepted", "refused", "no answer", ... */
+	const char *detail;
+};
+int reportd_pushes(const char *db, const char *mac, int64_t since_ms,
+		   void (*fn)(void *arg, const struct reportd_push *p), void *arg, char *why,
+		   size_t whylen) __attribute__((warn_unused_result));
+
 #endif
