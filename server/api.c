@@ -1139,7 +1139,7 @@ api_http_done(struct http_conn *c)
 
 		if (c->act_body != NULL)
 			c->act_body[c->act_len] = '\0'; /* room for it: cap + 1 */
-		web_handle(srv->inv, srv->admin_token, http_method_str((enum http_method)c->method),
+		web_handle(srv->inv, srv->cfg->db, srv->admin_token, http_method_str((enum http_method)c->method),
 			   path, query, c->act_body, &wr);
 		free(query);
 		activate_http_free(c);

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "inventory.h"
+#include "reportd.h"
 
 /* A page being written: any failure (over WEB_PAGE_MAX, out of memory)
  * sticks and the page becomes a 500. */
@@ -238,8 +239,58 @@ web_timeline(struct inv *inv, const char *mac, struct web *w)
 }
 
 static void
-web_device(struct inv *inv, const unsigned char token[32], const char *macarg, struct web *w,
-	   struct web_res *r)
+web_drift_row(void *arg, const struct reportd_diff *d)
+{
+	struct web *w = arg;
+
+	web_add(w, "<tr><th>");
+	web_esc(w, d->name);
+	web_add(w, "</th>");
+	if (d->secret) {
+		web_add(w, "<td colspan=\"2\"><i>(secret differs)</i></td></tr>");
+		return;
+	}
+	web_add(w, "<td>");
+	web_esc(w, d->server);
+	web_add(w, "</td><td>");
+	if (d->device != NULL)
+		web_esc(w, d->device);
+	else
+		web_add(w, "<i>(not reported)</i>");
+	web_add(w, "</td></tr>");
+}
+
+/* What the device's last report differs in from its rendering now
+ * (prov device drift): the device's own page only, since it renders. */
+static void
+web_drift(struct inv *inv, const char *db, const char *mac, struct web *w)
+{
+	struct reportd_last last;
+	char why[256];
+	long n;
+
+	web_add(w, "<h2>Drift</h2>");
+	if (db == NULL) {
+		web_add(w, "<p id=\"drift\">unknown</p>\n");
+		return;
+	}
+	web_add(w, "<table id=\"drift\"><tr><th>Parameter</th><th>Server</th><th>Device</th></tr>");
+	n = reportd_drift(inv, db, mac, NULL, &last, web_drift_row, w, why, sizeof(why));
+	web_add(w, "</table>\n<p id=\"drift-summary\">");
+	if (n < 0)
+		web_esc(w, why);
+	else {
+		web_add(w, "%ld parameter%s differ%s from the report of ", n, n == 1 ? "" : "s",
+			n == 1 ? "s" : "");
+		web_time(w, last.time_ms);
+		web_add(w, " UTC");
+	}
+	web_add(w, "</p>\n");
+}
+
+static void
+web_device(struct inv *inv, const char *db, const unsigned char token[32], const char *macarg,
+	   struct web *w, struct web_res *r)
 {
 	struct inv_device d;
 	struct inv_vars vs = { NULL, 0 };
@@ -287,6 +338,7 @@ web_device(struct inv *inv, const unsigned char token[32], const char *macarg, s
 	}
 	inv_vars_free(&vs);
 	web_add(w, "</table>\n");
+	web_drift(inv, db, mac, w);
 	web_timeline(inv, mac, w);
 	web_add(w, "</body></html>\n");
 	r->status = 200;
@@ -353,8 +405,8 @@ static const char web_js[] =
 "});\n";
 
 void
-web_handle(struct inv *inv, const unsigned char token[32], const char *method, const char *path,
-	   const char *query, const char *form, struct web_res *r)
+web_handle(struct inv *inv, const char *db, const unsigned char token[32], const char *method,
+	   const char *path, const char *query, const char *form, struct web_res *r)
 {
 	struct web w;
 	const char *rest = path + strlen(WEB_PREFIX);
@@ -374,7 +426,7 @@ web_handle(struct inv *inv, const unsigned char token[32], const char *method, c
 	} else if (rest[0] == '\0' && strcmp(method, "GET") == 0) {
 		web_fleet(inv, query, &w, r);
 	} else if (strncmp(rest, "device/", 7) == 0 && strcmp(method, "GET") == 0) {
-		web_device(inv, token, rest + 7, &w, r);
+		web_device(inv, db, token, rest + 7, &w, r);
 	} else if (strncmp(rest, "device/", 7) == 0 && strcmp(method, "POST") == 0) {
 		web_device_post(inv, token, rest + 7, form, r);
 	} else {

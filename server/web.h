@@ -45,8 +45,10 @@ struct web_res {
 
 /* Answers method on path (decoded) with query (raw or NULL) and, for a
  * POST, its form body (NUL-terminated). token is the SHA-256 of the
- * admin token (the CSRF value is derived from it). */
-void web_handle(struct inv *inv, const unsigned char token[32], const char *method,
-		const char *path, const char *query, const char *form, struct web_res *r);
+ * admin token (the CSRF value is derived from it); db is the database's
+ * URL, which a device page's drift (reportd_drift) reads. */
+void web_handle(struct inv *inv, const char *db, const unsigned char token[32],
+		const char *method, const char *path, const char *query, const char *form,
+		struct web_res *r);
 
 #endif

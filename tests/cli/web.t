@@ -23,7 +23,7 @@ root, where Chromium refuses its sandbox.
   > print("000e08abcdef,CP-7841-3PCC,\"<b>x</b>&\",<script>alert(1)</script>")' > fleet.csv
   $ prov device import fleet.csv --db $DB
   $ printf '<flat-profile><GPP_A>$MA</GPP_A></flat-profile>\n' > t.xml && prov template set main t.xml --db $DB
-  $ prov_serve $R --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token --route '/$MA.xml template=main'
+  $ prov_serve $R --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token --route '/$MA.xml template=main' --route '/report/$MA.xml report'
   $ A=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
   $ curl -s -o /dev/null -A 'Cisco-CP-7841-3PCC/11.3.1 (000e08abcdef)' http://127.0.0.1:$PROV_SERVE_HTTP/000e08abcdef.xml
   $ printf '<14>000e08abcdef: Successful resync <evil/>' > /dev/udp/127.0.0.1/$PROV_SERVE_SYSLOG
@@ -58,6 +58,21 @@ The list, in the browser:
   <td>Cisco-CP-7841-3PCC/11.3.1 (000e08abcdef)</td><td>Successful resync &lt;evil/&gt;</td>
   $ chrome "http://admin:$T@127.0.0.1:$A/ui/?q=floor-3" | grep -o '<p id="count">[^<]*</p>'
   <p id="count">100 of 1001 devices</p>
+
+A device's page shows its drift: what its last report differs in from
+what the server renders for it now (prov device drift), escaped like
+everything else:
+
+  $ curl -s -u "x:$T" http://127.0.0.1:$A/ui/device/020000000001 | grep -o '<p id="drift-summary">[^<]*</p>'
+  <p id="drift-summary">020000000001: no report received</p>
+  $ printf '<flat-profile><GPP_A>&lt;i&gt;old</GPP_A></flat-profile>' > rep.xml
+  $ curl -s -o /dev/null -w '%{http_code}\n' -T rep.xml http://127.0.0.1:$PROV_SERVE_HTTP/report/000e08abcdef.xml
+  204
+  $ curl -s -u "x:$T" http://127.0.0.1:$A/ui/device/000e08abcdef > dev.html
+  $ grep -o '<table id="drift">.*</table>' dev.html
+  <table id="drift"><tr><th>Parameter</th><th>Server</th><th>Device</th></tr><tr><th>GPP_A</th><td>000e08abcdef</td><td>&lt;i&gt;old</td></tr></table>
+  $ grep -o '<p id="drift-summary">[^<]*' dev.html | sed -E 's/of .* UTC/of TIME UTC/'
+  <p id="drift-summary">1 parameter differs from the report of TIME UTC
 
 The browser searches as one types, opens a device, and disables it with
 the page's own form (the CSRF value is the page's); screenshots are taken
