@@ -182,6 +182,7 @@ conn_event(void *arg, int fd, unsigned events)
 	(void)fd;
 	(void)events;
 	c->read_burst = 0;
+	c->read_short = 0;
 	if (conn_run(c) < 0)
 		conn_close(c, NULL);
 }
@@ -333,8 +334,16 @@ conn_read(struct http_conn *c)
 		}
 		if (c->ssl == NULL && c->read_burst >= HTTP_READ_BURST)
 			return conn_watch(c, LOOP_IN); /* still readable: next turn */
+		/* A recv that got less than asked emptied the socket: another
+		 * would most likely say EAGAIN (a third of all recv calls under
+		 * keep-alive load). The loop is level-triggered, so anything that
+		 * arrived since wakes this connection next turn (nginx does the
+		 * same: ngx_unix_recv clears rev->ready). */
+		if (c->ssl == NULL && c->read_short)
+			return conn_watch(c, LOOP_IN);
 		n = conn_recv(c, c->in + c->in_len, sizeof(c->in) - c->in_len);
 		if (n > 0) {
+			c->read_short = (size_t)n < sizeof(c->in) - c->in_len;
 			c->in_len += (size_t)n;
 			c->read_burst += (size_t)n;
 			if (c->p.phase == 1 &&
