@@ -235,6 +235,15 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 		n = head_puts(c->out, 0, "HTTP/1.1 100 Continue\r\n\r\n");
 	} else {
 		keep = conn_keep(c);
+		if (keep && !c->nodelay) {
+			int one = 1;
+
+			/* Kept: the next answer must not wait on Nagle for the
+			 * ACK of this one's tail. A closing answer needs no
+			 * syscall for it: shutdown's FIN pushes the tail. */
+			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			c->nodelay = 1;
+		}
 		http_date_now(date);
 		n = head_puts(c->out, 0, "HTTP/1.1 ");
 		n = head_put_u64(c->out, n, (unsigned long long)(status < 0 ? 0 : status));
