@@ -51,17 +51,23 @@ curlfn_error(void)
 CURLcode
 curlfn_load(void)
 {
+	return curlfn_load_from(PROV_LIBCURL_SONAME);
+}
+
+CURLcode
+curlfn_load_from(const char *soname)
+{
 	const curl_version_info_data *v;
 	const char *why;
 	void *lib;
 
 	/* RTLD_LOCAL: libcurl's names stay out of the process's namespace.
 	 * Never closed: libcurl keeps global state until exit. */
-	lib = dlopen(PROV_LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	if (lib == NULL) {
 		why = dlerror();
 		snprintf(curlfn_why, sizeof(curlfn_why), "cannot load %s: %s",
-			 PROV_LIBCURL_SONAME, why != NULL ? why : "unknown error");
+			 soname, why != NULL ? why : "unknown error");
 		return CURLE_FAILED_INIT;
 	}
 	for (size_t i = 0; i < sizeof(curlfn_syms) / sizeof(curlfn_syms[0]); i++) {
@@ -69,7 +75,7 @@ curlfn_load(void)
 
 		if (p == NULL) {
 			snprintf(curlfn_why, sizeof(curlfn_why), "%s: no symbol %s",
-				 PROV_LIBCURL_SONAME, curlfn_syms[i].name);
+				 soname, curlfn_syms[i].name);
 			memset(&curlfn, 0, sizeof(curlfn));
 			return CURLE_FAILED_INIT;
 		}
@@ -78,15 +84,15 @@ curlfn_load(void)
 	v = curlfn.version_info(CURLVERSION_NOW);
 	if (v == NULL || v->version_num < FETCH_CURL_MIN) {
 		snprintf(curlfn_why, sizeof(curlfn_why), "%s is libcurl %s: 7.87 or later is needed",
-			 PROV_LIBCURL_SONAME, v != NULL && v->version != NULL ? v->version : "?");
+			 soname, v != NULL && v->version != NULL ? v->version : "?");
 		memset(&curlfn, 0, sizeof(curlfn));
 		return CURLE_FAILED_INIT;
 	}
 	if (curlfn.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(curlfn_why, sizeof(curlfn_why), "%s: curl_global_init failed",
-			 PROV_LIBCURL_SONAME);
+		snprintf(curlfn_why, sizeof(curlfn_why), "%s: curl_global_init failed", soname);
 		memset(&curlfn, 0, sizeof(curlfn));
 		return CURLE_FAILED_INIT;
 	}
+	curlfn_why[0] = '\0';
 	return CURLE_OK;
 }

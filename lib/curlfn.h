@@ -54,6 +54,9 @@ extern struct curlfn curlfn;
  * with why (the loader's words, a missing symbol, a too old library) in
  * curlfn_error(). */
 CURLcode curlfn_load(void);
+/* The same from the library soname (tests: a missing one, one that is not
+ * libcurl). */
+CURLcode curlfn_load_from(const char *soname);
 /* Why curlfn_load failed; "" if it did not. */
 const char *curlfn_error(void);
 
