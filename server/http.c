@@ -11,9 +11,10 @@
  * parser pauses after each message: pipelined requests wait in the input
  * buffer (and then in the kernel: nothing is read while a response is
  * being sent) until the response before them is out. SEND writes the
- * response head and body (sendfile(2) for plain files, SSL_write from a
- * read buffer over TLS), at most HTTP_SEND_BURST bytes per loop turn so a
- * fast reader cannot starve the others. LINGER half-closes and drains what
+ * response head and body (a file up to 16 KB in the head's write;
+ * larger, sendfile(2) for plain files, SSL_write from a read buffer over
+ * TLS), at most HTTP_SEND_BURST bytes per loop turn so a fast reader
+ * cannot starve the others. LINGER half-closes and drains what
  * the client still sends, so an early answer (413, 503) is read by the
  * client instead of being destroyed by a reset.
  *
