@@ -103,7 +103,9 @@ struct tftpd {
 	unsigned n_active;
 	struct tftpd_xfer *xfers;
 	uint8_t req[TFTPD_REQ_MAX];
-	uint8_t batch[TFTPD_BATCH_BYTES]; /* a window's packets (tftpd_send_window) */
+	uint8_t batch[TFTPD_BATCH_BYTES]; /* a window's packets, or in octet mode its
+					   * file bytes (tftpd_send_window) */
+	uint8_t hdrs[TFTPD_BATCH_MAX][4]; /* octet mode: their DATA headers */
 };
 
 /* tftpd.c */
