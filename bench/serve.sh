@@ -42,13 +42,18 @@
 # its package is downloaded (not installed) and unpacked into
 # $BUILD/peers (override: TFTPD_HPA=/path/to/in.tftpd, ATFTPD=...).
 #
-# usage: bench/serve.sh [-w WORKERS] [-d SECONDS] [-r ROUNDS] [-s SECTIONS] [-p]
+# usage: bench/serve.sh [-w WORKERS] [-d SECONDS] [-r ROUNDS] [-s SECTIONS] [-p] [-a]
 #   WORKERS  prov --workers and nginx worker_processes (default 1)
 #   SECONDS  measured seconds per run (default 5), after 1 s of warm-up
 #            for TFTP and HTTPS (wrk has none; each row runs a 1 s wrk
 #            first, not counted)
 #   ROUNDS   runs per row and server, alternating; medians (default 3)
-#   SECTIONS comma-separated: http,https,tftp (default all three)
+#   SECTIONS comma-separated: http,https,tftp,cli (default all four; cli:
+#            `prov unpack` 40 KB against `openssl enc -d | gunzip`)
+#   -a       all rows (issue 5's too); by default issue 17's rows only:
+#            HTTP 4 KB keep-alive and new connection, HTTPS mTLS handshake
+#            and keep-alive, TFTP 4 KB blksize 1428 c=64 and 1 MB blksize
+#            1428 windowsize 16 c=8, and the CLI row
 #   -p       CPU pinning: with one worker and two cores or more, the
 #            servers run on CPU 1 and the load generators on CPU 0
 # Environment: BUILD (default build/release), PROV (default
@@ -64,20 +69,31 @@ main() {
 cd "$(dirname "$0")/.."
 top=$PWD
 build=${BUILD:-build/release}
-workers=1 secs=5 rounds=3 sections=http,https,tftp pin=0
-while getopts w:d:r:s:p o; do
+workers=1 secs=5 rounds=3 sections=http,https,tftp,cli pin=0 all=0
+while getopts w:d:r:s:pa o; do
 	case $o in
 	w) workers=$OPTARG ;;
 	d) secs=$OPTARG ;;
 	r) rounds=$OPTARG ;;
 	s) sections=$OPTARG ;;
 	p) pin=1 ;;
-	*) echo "usage: bench/serve.sh [-w WORKERS] [-d SECONDS] [-r ROUNDS] [-s SECTIONS] [-p]" >&2; exit 2 ;;
+	a) all=1 ;;
+	*) echo "usage: bench/serve.sh [-w WORKERS] [-d SECONDS] [-r ROUNDS] [-s SECTIONS] [-p] [-a]" >&2; exit 2 ;;
 	esac
 done
 case "$workers$secs$rounds" in *[!0-9]*) echo "serve.sh: numbers expected" >&2; exit 2 ;; esac
 if [ "$workers" -lt 1 ] || [ "$secs" -lt 1 ] || [ "$rounds" -lt 1 ]; then echo "serve.sh: WORKERS, SECONDS, ROUNDS >= 1" >&2; exit 2; fi
 conc=64        # wrk -c, tlsload -c, TFTP high concurrency
+# The rows: by default issue 17's (HTTP 4 KB keep-alive and new
+# connection; HTTPS mTLS full handshake and keep-alive; TFTP 4 KB with
+# blksize 1428 at c=64 and 1 MB with blksize 1428 and windowsize 16 at
+# c=8); -a adds issue 5's (40 KB; TFTP without options, c=1 and c=64;
+# 1 MB at c=1).
+http_rowset="4k-keepalive 4k-close" tftp_rowset="4k-b1428-c64 1m-w16-c8"
+if [ "$all" = 1 ]; then
+	http_rowset="4k-keepalive 4k-close 40k-keepalive 40k-close"
+	tftp_rowset="4k-c1 4k-c64 40k-c1 40k-c64 1m-w16 4k-b1428-c64 1m-w16-c8"
+fi
 # -p, with one worker on two cores or more: every server runs on CPU 1
 # and every load generator on CPU 0 (taskset), so each server gets the
 # same one core and the client never competes with it. Not the default:
@@ -337,18 +353,20 @@ tls_row() {
 # tftp_rows SERVER ROUND PORT: the five TFTP rows against one server.
 tftp_rows() {
 	local server=$1 round=$2 port=$3 out row args file v
-	for row in 4k-c1 4k-c64 40k-c1 40k-c64 1m-w16; do
+	for row in $tftp_rowset; do
 		case $row in
 		4k-c1) args=(-c 1) file=4k.bin ;;
 		4k-c64) args=(-c "$conc") file=4k.bin ;;
 		40k-c1) args=(-c 1) file=40k.bin ;;
 		40k-c64) args=(-c "$conc") file=40k.bin ;;
 		1m-w16) args=(-c 1 -b 1428 -W 16 -t) file=1m.bin ;;
+		4k-b1428-c64) args=(-c "$conc" -b 1428) file=4k.bin ;;
+		1m-w16-c8) args=(-c 8 -b 1428 -W 16 -t) file=1m.bin ;;
 		esac
 		out=$("${clipin[@]}" "$tftpload" -d "$secs" -w 1 -T "$tftp_timeout" "${args[@]}" \
 			127.0.0.1 "$port" "$tmp/root/$file" 2>"$tmp/tftp.err") || true
 		if [ -s "$tmp/tftp.err" ]; then sed "s/^/  $server $row: /" "$tmp/tftp.err" | head -3 >&2; fi
-		if [ "$row" = 1m-w16 ]; then v=$(kv "$out" mbps); else v=$(kv "$out" tps); fi
+		case $row in 1m-*) v=$(kv "$out" mbps) ;; *) v=$(kv "$out" tps) ;; esac
 		record tftp "$row" "$server" "$round" "${v:-0}" "$(kv "$out" p99_ms)" \
 			"failed=$(kv "$out" failed) retrans=$(kv "$out" retrans) blk=$(kv "$out" blksize)/$(kv "$out" window)"
 	done
@@ -389,7 +407,7 @@ if section http; then
 	check_http "http://127.0.0.1:$np"
 	servers+=("nginx:$np")
 	for r in $(seq "$rounds"); do
-		for row in 4k-keepalive 4k-close 40k-keepalive 40k-close; do
+		for row in $http_rowset; do
 			for s in "${servers[@]}"; do
 				f=${row%%-*}.bin
 				case $row in
@@ -509,7 +527,7 @@ if section tftp; then
 			# A child of this script in a new network namespace, with
 			# the functions and variables it needs.
 			export -f tftp_rows kv record wait_tftp alive
-			export tmp results tftpload secs conc tftp_timeout
+			export tmp results tftpload secs conc tftp_timeout tftp_rowset
 			# shellcheck disable=SC2016,SC2034 # for the inner bash
 			DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq) R=$r \
 			SRVPIN="${srvpin[*]}" CLIPIN="${clipin[*]}" \
@@ -532,6 +550,32 @@ if section tftp; then
 		fi
 	done
 	for p in "${tpids[@]}"; do stop "$p"; done
+fi
+
+# CLI start-up (issue 17 item 4): `prov unpack` of a 40 KB gzip + AES
+# profile against `openssl enc -d | gunzip`, whole commands under `sh -c`,
+# 100 runs each per round, alternating; recorded as runs/s (higher is
+# better, like every other row). bench/startup.sh does the same with perf.
+if section cli && [ "$prov" != none ]; then
+	echo "# CLI: prov unpack against openssl enc -d | gunzip" >&2
+	cmake --build "$build" -j2 --target bench_codec >/dev/null
+	"$top/$build/bench/bench_codec" -n 10 -k prov-bench-key "$tmp" >/dev/null
+	"$prov" unpack --key prov-bench-key "$tmp/codec-40k.enc" | cmp - "$tmp/codec-40k.xml"
+	openssl enc -d -aes-256-cbc -md md5 -k prov-bench-key -in "$tmp/codec-40k.enc" 2>/dev/null |
+		gunzip | cmp - "$tmp/codec-40k.xml"
+	runs_per_s() { # COMMAND: runs/s over 100 runs of sh -c COMMAND
+		local t0 t1 i
+		t0=$(date +%s%N)
+		for i in $(seq 100); do sh -c "$1"; done
+		t1=$(date +%s%N)
+		awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", 100 / ((b - a) / 1e9) }'
+	}
+	for r in $(seq "$rounds"); do
+		record cli unpack-40k prov "$r" \
+			"$(runs_per_s "$prov unpack --key prov-bench-key $tmp/codec-40k.enc > /dev/null")" 0
+		record cli unpack-40k openssl "$r" \
+			"$(runs_per_s "openssl enc -d -aes-256-cbc -md md5 -k prov-bench-key -in $tmp/codec-40k.enc 2>/dev/null | gunzip > /dev/null")" 0
+	done
 fi
 
 echo "# load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -572,6 +616,8 @@ names = {
  "4k-c1": "4 KB, 1 client: transfers/s", "4k-c64": "4 KB, 64 clients: transfers/s",
  "40k-c1": "40 KB, 1 client: transfers/s", "40k-c64": "40 KB, 64 clients: transfers/s",
  "1m-w16": "1 MB, blksize 1428, windowsize 16: MB/s",
+ "4k-b1428-c64": "4 KB, blksize 1428, 64 clients: transfers/s",
+ "1m-w16-c8": "1 MB, blksize 1428, windowsize 16, 8 clients: MB/s",
 }
 def rows(sec):
     seen = []
@@ -596,13 +642,19 @@ if rows("tftp"):
     print("| row | prov | " + " | ".join(peers) + " | prov/best peer |")
     print("|---|---:|" + "---:|" * len(peers) + "---:|")
     for r in rows("tftp"):
-        d = 1 if r == "1m-w16" else 0
+        d = 1 if r.startswith("1m-") else 0
         a = med(("tftp", r, "prov"), 0)
         ps = [med(("tftp", r, p), 0) for p in peers]
         best = max([x for x in ps if x is not None], default=None)
         print(f"| {names.get(r, r)} | {fmt(a, d)} | " + " | ".join(fmt(x, d) for x in ps) + f" | {ratio(a, best)} |")
     print("\nGranted (blksize/windowsize) in the 1 MB row: " + ", ".join(
-        f"{s}: {v[0][2].split('blk=')[-1]}" for (sec, r, s), v in res.items() if sec == "tftp" and r == "1m-w16"))
+        f"{s} {r}: {v[0][2].split('blk=')[-1]}" for (sec, r, s), v in res.items() if sec == "tftp" and r.startswith("1m-")))
+if rows("cli"):
+    a, b = med(("cli", "unpack-40k", "prov"), 0), med(("cli", "unpack-40k", "openssl"), 0)
+    print("\n### CLI start-up (whole commands, runs/s)\n")
+    print("| row | prov | openssl enc -d \\| gunzip | prov/openssl |")
+    print("|---|---:|---:|---:|")
+    print(f"| `prov unpack` 40 KB gzip + AES | {fmt(a, 1)} | {fmt(b, 1)} | {ratio(a, b)} |")
 if notes:
     print("\nFailures or errors (first of each):")
     for k, n in notes.items():

@@ -61,7 +61,7 @@ static CURLcode fetch_init_rc = CURLE_FAILED_INIT;
 static void
 fetch_global_init(void)
 {
-	fetch_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	fetch_init_rc = curlfn_load();
 }
 
 static struct fetch_xfer *
@@ -520,8 +520,10 @@ fetch_net_new(const struct fetch_net_ops *ops, void *arg, struct fetch_net **out
 	*out = NULL;
 	if (ops == NULL || ops->watch == NULL || ops->timer == NULL)
 		return PROV_E_INVAL;
-	if (pthread_once(&fetch_once, fetch_global_init) != 0 || fetch_init_rc != CURLE_OK)
+	if (pthread_once(&fetch_once, fetch_global_init) != 0)
 		return PROV_E_NOMEM;
+	if (fetch_init_rc != CURLE_OK)
+		return PROV_E_IO; /* libcurl missing or unusable: curlfn_error() */
 	net = calloc(1, sizeof(*net));
 	if (net == NULL)
 		return PROV_E_NOMEM;

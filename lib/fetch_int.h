@@ -6,12 +6,13 @@
 #ifndef PROV_FETCH_INT_H
 #define PROV_FETCH_INT_H
 
-#include <curl/curl.h>
-
+#include "curlfn.h"
 #include "fetch.h"
 #include "tftpc.h"
 
-#if LIBCURL_VERSION_NUM < 0x075700
+/* The oldest libcurl fetch.c works with, at build time and (curlfn.c) at run time. */
+#define FETCH_CURL_MIN 0x075700
+#if LIBCURL_VERSION_NUM < FETCH_CURL_MIN
 #error "libcurl 7.87 or later is needed (CURLOPT_PROTOCOLS_STR, CURLOPT_QUICK_EXIT)"
 #endif
 

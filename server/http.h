@@ -9,8 +9,9 @@
  * connection gets 503 and is closed (S-SEC-5).
  *
  * Parsing: the request line and headers are parsed by Debian's
- * libhttp-parser (nodejs http-parser 2.9). Responses of plain files go
- * out with sendfile(2); over TLS through SSL_write from a read buffer.
+ * libhttp-parser (nodejs http-parser 2.9). A file up to 16 KB goes out
+ * in the head's write; larger plain files with sendfile(2), over TLS
+ * through SSL_write from a read buffer.
  *
  * Every answered request is recorded in the history (store_request) and
  * the metrics, with the device identity when one is known (MAC in the

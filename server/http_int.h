@@ -97,6 +97,8 @@ struct http_conn {
 	char in[HTTP_INBUF];
 	size_t in_off, in_len;
 	size_t read_burst;             /* bytes read this loop turn */
+	int read_short;                /* this turn's last recv got less than asked */
+	int nodelay;                   /* TCP_NODELAY is set */
 	size_t linger_bytes;           /* bytes discarded while lingering */
 	unsigned nreq;                 /* requests answered */
 	int req_started;               /* bytes of the current request seen */

@@ -142,6 +142,68 @@ http_date_now(char date[30])
 	memcpy(date, cached, 30);
 }
 
+/* A file's Last-Modified: formatted when it differs from the last one
+ * asked (a root's files share few mtimes), as the Date is. */
+static void
+http_lastmod(int64_t t, char out[30])
+{
+	static int64_t cached_t = INT64_MIN;
+	static char cached[30];
+
+	if (t != cached_t) {
+		http_date_format(t, cached);
+		cached_t = t;
+	}
+	memcpy(out, cached, 30);
+}
+
+/* Appends "%llx" of v at p; returns the end. */
+static char *
+etag_hex(char *p, unsigned long long v)
+{
+	char t[16];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = "0123456789abcdef"[v & 15];
+		v >>= 4;
+	} while (v != 0);
+	memcpy(p, t + i, sizeof(t) - i);
+	return p + (sizeof(t) - i);
+}
+
+/* Appends len bytes to a response head of n bytes; HTTP_HEAD_MAX when
+ * they do not fit (with room for a NUL, as snprintf's bound was). The head
+ * is built by hand: snprintf's format parsing was a tenth of the worker's
+ * user time per 4 KB response (issue 17, bench/README.md). */
+static size_t
+head_put(char *b, size_t n, const char *s, size_t len)
+{
+	if (n >= HTTP_HEAD_MAX || len >= HTTP_HEAD_MAX - n)
+		return HTTP_HEAD_MAX;
+	memcpy(b + n, s, len);
+	return n + len;
+}
+
+static size_t
+head_puts(char *b, size_t n, const char *s)
+{
+	return head_put(b, n, s, strlen(s));
+}
+
+static size_t
+head_put_u64(char *b, size_t n, unsigned long long v)
+{
+	char t[24];
+	size_t i = sizeof(t);
+
+	do {
+		t[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	return head_put(b, n, t + i, sizeof(t) - i);
+}
+
 /*
  * Queues a response and switches to CS_SEND. clen is the Content-Length
  * (of body, or of the file body the caller put in c->file_*); extra is
@@ -154,13 +216,16 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 	     const char *extra, const char *body, size_t blen)
 {
 	char date[30];
-	int interim = status == 100, keep = 0, n;
+	int interim = status == 100, keep = 0;
+	size_t n;
 	int nobody = c->method == HTTP_HEAD || status == 304 || status == 204 || interim;
 	size_t inline_file = 0;
 
-	/* Over TLS a small file goes out in the same SSL_write as the head:
-	 * one record and one write(2) per response instead of two. */
-	if (c->ssl != NULL && !nobody && c->file_fd >= 0 && c->file_left > 0 &&
+	/* A small file goes out in the same write as the head: over TLS one
+	 * record and one write(2) per response instead of two; in the clear
+	 * one pread and one send instead of a send and a sendfile, whose
+	 * splice costs more than copying 16 KB (issue 17, bench/README.md). */
+	if (!nobody && c->file_fd >= 0 && c->file_left > 0 &&
 	    c->file_left <= HTTP_TLS_CHUNK && blen == 0)
 		inline_file = (size_t)c->file_left;
 	free(c->out);
@@ -170,29 +235,49 @@ conn_respond(struct http_conn *c, int status, const char *ctype, uint64_t clen,
 		return -1;
 	}
 	if (interim) {
-		n = snprintf(c->out, HTTP_HEAD_MAX, "HTTP/1.1 100 Continue\r\n\r\n");
+		n = head_puts(c->out, 0, "HTTP/1.1 100 Continue\r\n\r\n");
 	} else {
 		keep = conn_keep(c);
+		if (keep && !c->nodelay) {
+			int one = 1;
+
+			/* Kept: the next answer must not wait on Nagle for the
+			 * ACK of this one's tail. A closing answer needs no
+			 * syscall for it: shutdown's FIN pushes the tail. */
+			(void)setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			c->nodelay = 1;
+		}
 		http_date_now(date);
-		n = snprintf(c->out, HTTP_HEAD_MAX,
-			     "HTTP/1.1 %d %s\r\nServer: prov/%s\r\nDate: %s\r\n%s%s%s",
-			     status, http_status_text(status), prov_version(), date,
-			     ctype != NULL ? "Content-Type: " : "", ctype != NULL ? ctype : "",
-			     ctype != NULL ? "\r\n" : "");
-		if (n > 0 && (size_t)n < HTTP_HEAD_MAX && status != 304 && status != 204)
-			n += snprintf(c->out + n, HTTP_HEAD_MAX - (size_t)n,
-				      "Content-Length: %llu\r\n", (unsigned long long)clen);
-		if (n > 0 && (size_t)n < HTTP_HEAD_MAX)
-			n += snprintf(c->out + n, HTTP_HEAD_MAX - (size_t)n,
-				      "Connection: %s\r\n%s\r\n", keep ? "keep-alive" : "close",
-				      extra != NULL ? extra : "");
+		n = head_puts(c->out, 0, "HTTP/1.1 ");
+		n = head_put_u64(c->out, n, (unsigned long long)(status < 0 ? 0 : status));
+		n = head_puts(c->out, n, " ");
+		n = head_puts(c->out, n, http_status_text(status));
+		n = head_puts(c->out, n, "\r\nServer: prov/");
+		n = head_puts(c->out, n, prov_version());
+		n = head_puts(c->out, n, "\r\nDate: ");
+		n = head_puts(c->out, n, date);
+		n = head_puts(c->out, n, "\r\n");
+		if (ctype != NULL) {
+			n = head_puts(c->out, n, "Content-Type: ");
+			n = head_puts(c->out, n, ctype);
+			n = head_puts(c->out, n, "\r\n");
+		}
+		if (status != 304 && status != 204) {
+			n = head_puts(c->out, n, "Content-Length: ");
+			n = head_put_u64(c->out, n, (unsigned long long)clen);
+			n = head_puts(c->out, n, "\r\n");
+		}
+		n = head_puts(c->out, n, keep ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+		if (extra != NULL)
+			n = head_puts(c->out, n, extra);
+		n = head_puts(c->out, n, "\r\n");
 	}
-	if (n <= 0 || (size_t)n >= HTTP_HEAD_MAX) {
+	if (n == 0 || n >= HTTP_HEAD_MAX) {
 		c->why = "response head too long";
 		return -1;
 	}
-	c->head_len = (size_t)n;
-	c->out_len = (size_t)n;
+	c->head_len = n;
+	c->out_len = n;
 	c->out_off = 0;
 	if (!nobody && blen > 0) {
 		memcpy(c->out + c->out_len, body, blen);
@@ -441,9 +526,19 @@ conn_get(struct http_conn *c)
 	mtime_ns = (uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec;
 	/* Strong: a file is replaced by rename (new inode) or rewritten (new
 	 * mtime); the three together name one content. */
-	snprintf(etag, sizeof(etag), "\"%llx-%llx-%llx\"", (unsigned long long)st.st_ino,
-		 (unsigned long long)size, (unsigned long long)mtime_ns);
-	http_date_format((int64_t)st.st_mtim.tv_sec, lastmod);
+	{ /* "%llx-%llx-%llx" in quotes: at most 3 x 16 + 4 bytes of etag's 80 */
+		char *e = etag;
+
+		*e++ = '"';
+		e = etag_hex(e, (unsigned long long)st.st_ino);
+		*e++ = '-';
+		e = etag_hex(e, (unsigned long long)size);
+		*e++ = '-';
+		e = etag_hex(e, (unsigned long long)mtime_ns);
+		*e++ = '"';
+		*e = '\0';
+	}
+	http_lastmod((int64_t)st.st_mtim.tv_sec, lastmod);
 
 	/* Conditionals (RFC 7232 6): If-None-Match wins over If-Modified-Since. */
 	if (p->field_seen[HTTP_F_IF_NONE_MATCH]) {

@@ -26,6 +26,9 @@
 #define TFTPD_CTL_MAX 128u         /* an ACK or OACK kept for resending: 4 options fit */
 #define TFTPD_CLIENT_MAX (INET6_ADDRSTRLEN + 10u) /* "[ADDR6]:PORT" */
 #define TFTPD_CTRL_RECV 512u       /* a client's ERROR or ACK packet read during a RRQ */
+#define TFTPD_BATCH_MAX 16u        /* DATA packets per sendmmsg(2) when a window is sent */
+#define TFTPD_BATCH_BYTES 65536u   /* the worker's buffer for them (blocks that big or
+				      bigger go one per send) */
 
 enum tftpd_state {
 	TFTPD_OACK,     /* RRQ: OACK sent, waiting for ACK 0 */
@@ -100,6 +103,9 @@ struct tftpd {
 	unsigned n_active;
 	struct tftpd_xfer *xfers;
 	uint8_t req[TFTPD_REQ_MAX];
+	uint8_t batch[TFTPD_BATCH_BYTES]; /* a window's packets, or in octet mode its
+					   * file bytes (tftpd_send_window) */
+	uint8_t hdrs[TFTPD_BATCH_MAX][4]; /* octet mode: their DATA headers */
 };
 
 /* tftpd.c */
