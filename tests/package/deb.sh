@@ -128,6 +128,17 @@ got=$(chroot "$root" prov --version)
 got=$(chroot "$root" prov serve --config /etc/prov/prov.conf --check 2>&1) ||
 	fail "prov serve --check with the packaged config: $got"
 [ "$got" = "configuration ok" ] || fail "prov serve --check said '$got'"
+# libcurl is loaded on the first fetch (lib/curlfn.c), not linked: the
+# package must depend on it by name. A fetch from a closed loopback port
+# fails as a network error, not as a missing library.
+got=$(chroot "$root" sh -c 'prov phone init --state /tmp/ph --mac 02:00:00:00:00:01 &&
+	prov phone resync --state /tmp/ph http://127.0.0.1:9/x.xml' 2>&1) &&
+	fail "a resync from a closed port succeeded: $got"
+case $got in
+*libcurl*) fail "libcurl is not usable in the root: $got" ;;
+*"resync failed"*) ;;
+*) fail "a resync in the root said '$got'" ;;
+esac
 [ -d "$root/srv/prov" ] || fail "postinst did not make /srv/prov"
 [ -L "$root/etc/systemd/system/multi-user.target.wants/prov-serve.service" ] ||
 	fail "prov-serve.service is not enabled"
