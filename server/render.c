@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -488,10 +489,73 @@ render_device(struct inv *inv, const char *mac, const char *tmpl,
 
 /* ---- HTTP Digest ------------------------------------------------------------------ */
 
-/* The worker's nonce key (the database's, read once) and its nc table. */
+/* The worker's nonce key (the database's, read once) and the nc table:
+ * shared by every worker when render_digest_shared ran before the fork
+ * (one table, one process-shared robust lock), else the process's own. */
 static unsigned char render_nkey[INV_KEY_BYTES];
 static int render_nkey_ok;
 static struct digest_seen *render_seen;
+
+struct render_seen_shm {
+	pthread_mutex_t lock;
+	struct digest_seen seen[RENDER_SEEN_SLOTS];
+};
+static struct render_seen_shm *render_shm;
+
+int
+render_digest_shared(void)
+{
+	pthread_mutexattr_t a;
+	struct render_seen_shm *t;
+	int rc;
+
+	if (render_shm != NULL)
+		return 0;
+	t = mmap(NULL, sizeof(*t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (t == MAP_FAILED)
+		return -1;
+	if (pthread_mutexattr_init(&a) != 0) {
+		munmap(t, sizeof(*t));
+		return -1;
+	}
+	rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED) != 0 ||
+		pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST) != 0 ||
+		pthread_mutex_init(&t->lock, &a) != 0;
+	pthread_mutexattr_destroy(&a);
+	if (rc) {
+		munmap(t, sizeof(*t));
+		return -1;
+	}
+	render_shm = t;
+	render_seen = t->seen;
+	return 0;
+}
+
+/* digest_seen_use on the table, under the shared lock when there is one. */
+static enum digest_use
+render_seen_use(const char *nonce, int64_t issued, uint32_t nc, int64_t now)
+{
+	enum digest_use u;
+	int r;
+
+	if (render_shm == NULL)
+		return digest_seen_use(render_seen, RENDER_SEEN_SLOTS, nonce, issued, nc, now,
+				       RENDER_NONCE_TTL_MS);
+	r = pthread_mutex_lock(&render_shm->lock);
+	if (r == EOWNERDEAD) {
+		/* A worker died mid-update: forget what it may have half
+		 * written; a forgotten nc lets at most one replay through
+		 * until the nonce is stale. */
+		memset(render_shm->seen, 0, sizeof(render_shm->seen));
+		pthread_mutex_consistent(&render_shm->lock);
+	} else if (r != 0) {
+		return DIGEST_USE_FULL;
+	}
+	u = digest_seen_use(render_shm->seen, RENDER_SEEN_SLOTS, nonce, issued, nc, now,
+			    RENDER_NONCE_TTL_MS);
+	pthread_mutex_unlock(&render_shm->lock);
+	return u;
+}
 
 /* RENDER_AUTH with a fresh challenge in res. */
 static enum render_status
@@ -580,8 +644,7 @@ render_auth_check(struct inv *inv, const struct render_env *env, struct render_r
 			 " not match", mac[0] != '\0' ? mac : "(no MAC)", d.username);
 		st = RENDER_MISS;
 	} else {
-		switch (digest_seen_use(render_seen, RENDER_SEEN_SLOTS, d.nonce, issued, nc,
-					a->now_ms, RENDER_NONCE_TTL_MS)) {
+		switch (render_seen_use(d.nonce, issued, nc, a->now_ms)) {
 		case DIGEST_USE_OK:
 			st = RENDER_OK;
 			break;

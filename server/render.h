@@ -41,7 +41,8 @@
  * (common/digest.c: monotonic ms + HMAC) under a key kept in the
  * database (inv_secret), so every worker takes every other's nonces;
  * after RENDER_NONCE_TTL_MS a nonce is stale (stale=true). A replayed
- * nc is challenged again (the table of nc seen is per worker). Over TFTP
+ * nc is challenged again: the table of nc seen is shared by the workers
+ * when render_digest_shared ran before they were forked. Over TFTP
  * an auth=digest route is always a miss.
  *
  * Cache: a worker keeps each rendered response (the packed bytes) in a
@@ -74,7 +75,7 @@
 #define RENDER_CACHE_BYTES_MAX (64u * 1024u * 1024u) /* bodies kept per worker, in all */
 #define RENDER_REALM "prov"            /* the Digest realm of auth=digest routes */
 #define RENDER_NONCE_TTL_MS 60000      /* a Digest nonce's life; then stale=true */
-#define RENDER_SEEN_SLOTS 4096u        /* Digest nonces a worker tracks nc of */
+#define RENDER_SEEN_SLOTS 4096u        /* Digest nonces whose nc is tracked (all workers) */
 #define RENDER_CHALLENGE_MAX 192u      /* the WWW-Authenticate header line */
 #define RENDER_SCOPE_SLOTS 256u        /* group/product/global scopes kept per worker */
 #define RENDER_TPL_SLOTS 64u           /* templates kept per worker */
@@ -141,6 +142,11 @@ struct render_res {
 
 /* Finds the first of the n route lines matching path and renders it.
  * The route lines were checked by route_parse at configuration time. */
+/* Puts the Digest nc table in memory shared with the processes forked
+ * after this (prov serve's master, before its workers), so a request
+ * replayed to another worker is caught too. 0, or -1 (no memory). */
+int render_digest_shared(void);
+
 enum render_status render_path(struct inv *inv, char *const *routes, unsigned n,
 			       const char *path, size_t len, const struct render_env *env,
 			       struct render_res *res);

@@ -29,6 +29,7 @@
 #include "ca.h"
 #include "config.h"
 #include "guard.h"
+#include "render.h"
 #include "reportd.h"
 #include "http.h"
 #include "inventory.h"
@@ -925,7 +926,8 @@ serve_main(int argc, char **argv)
 	m->metrics = metrics_new();
 	m->guard = m->metrics != NULL ? guard_new(m->metrics) : NULL;
 	m->pids = calloc(m->cfg.workers, sizeof(pid_t));
-	if (m->metrics == NULL || m->guard == NULL || m->pids == NULL) {
+	if (m->metrics == NULL || m->guard == NULL || m->pids == NULL ||
+	    render_digest_shared() < 0) {
 		fprintf(stderr, "prov: serve: out of memory\n");
 		rc = 1;
 		goto out;
