@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "timeline.h"
 
 static const char log_help[] =
 "usage: prov log [--db URL] [--syslog] [--mac MAC] [--client ADDR]\n"
@@ -65,20 +66,11 @@ static const char *const log_severities[8] = {
 
 /* ---- output ------------------------------------------------------------------- */
 
-/* "2026-11-28T06:05:09.123Z" */
+/* "2026-11-28T06:05:09.123Z": server/timeline.h's form, shared with the admin API. */
 void
 log_time(int64_t ms, char out[LOG_TIME_MAX])
 {
-	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-	int frac = (int)(ms - (int64_t)t * 1000);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL) {
-		snprintf(out, LOG_TIME_MAX, "@%" PRId64, ms);
-		return;
-	}
-	snprintf(out, LOG_TIME_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	timeline_time(ms, out);
 }
 
 /* A field for the columns: '-' when absent or empty, control characters
@@ -236,88 +228,11 @@ log_parse_u64(const char *s, uint64_t max, uint64_t *v)
 	return 0;
 }
 
-/* Fixed-width digits of a date or time into v; advances *s. */
-static int
-log_digits(const char **s, int width, int lo, int hi, int *v)
-{
-	int x = 0;
-
-	for (int i = 0; i < width; i++) {
-		if ((*s)[i] < '0' || (*s)[i] > '9')
-			return -1;
-		x = x * 10 + ((*s)[i] - '0');
-	}
-	if (x < lo || x > hi)
-		return -1;
-	*s += width;
-	*v = x;
-	return 0;
-}
-
-/* --since: an age (90s 15m 2h 7d), @UNIXSECONDS, or a UTC date and time
- * (YYYY-MM-DD[(T| )HH:MM[:SS]][Z]). Returns unix ms, or -1. */
+/* --since: server/timeline.h's form, shared with the admin API. */
 int64_t
 log_parse_since(const char *s, int64_t now_ms)
 {
-	struct tm tm;
-	uint64_t v;
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-	time_t t;
-	size_t n = strlen(s);
-
-	if (n == 0)
-		return -1;
-	if (s[0] == '@')
-		return log_parse_u64(s + 1, INT64_MAX / 1000, &v) == 0 ? (int64_t)v * 1000 : -1;
-	if (strchr("smhd", s[n - 1]) != NULL && n > 1 && n < 16) {
-		static const struct { char unit; int64_t ms; } units[] = {
-			{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
-		};
-		char num[16];
-
-		memcpy(num, s, n - 1);
-		num[n - 1] = '\0';
-		if (log_parse_u64(num, 100000000, &v) != 0)
-			return -1;
-		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-			int64_t since = now_ms - (int64_t)v * units[i].ms;
-
-			if (units[i].unit == s[n - 1])
-				return since > 0 ? since : 0; /* before 1970: everything */
-		}
-		return -1;
-	}
-	if (log_digits(&s, 4, 1970, 9999, &y) < 0 || *s++ != '-' ||
-	    log_digits(&s, 2, 1, 12, &mo) < 0 || *s++ != '-' ||
-	    log_digits(&s, 2, 1, 31, &d) < 0)
-		return -1;
-	if (*s == 'T' || *s == ' ') {
-		s++;
-		if (log_digits(&s, 2, 0, 23, &h) < 0 || *s++ != ':' ||
-		    log_digits(&s, 2, 0, 59, &mi) < 0)
-			return -1;
-		if (*s == ':') {
-			s++;
-			if (log_digits(&s, 2, 0, 60, &sec) < 0)
-				return -1;
-		}
-	}
-	if (*s == 'Z')
-		s++;
-	if (*s != '\0')
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	/* timegm normalises 2026-02-31 into March: refuse what moved. */
-	if (t == (time_t)-1 || tm.tm_mday != d || tm.tm_mon != mo - 1)
-		return -1;
-	return (int64_t)t * 1000;
+	return timeline_parse_since(s, now_ms);
 }
 
 int

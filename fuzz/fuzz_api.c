@@ -19,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct inv *fuzz_inv;
-static char fuzz_db[64];
+static char fuzz_db[64], fuzz_url[80];
 
 static void
 fuzz_cleanup(void)
@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"/api/v1/devices", "/api/v1/devices/001122334455", "/api/v1/variables",
 		"/api/v1/templates", "/api/v1/templates/t", "/api/v1/codes", "/api/v1/codes/1",
 		"/api/v1/history", "/api/v1/metrics", "/api/v1/x",
+		"/api/v1/devices/001122334455/timeline", "/api/v1/devices/001122334455/drift",
 	};
 	char err[256], *query = NULL;
 	const char *nl;
@@ -44,6 +45,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fuzz_inv == NULL) {
 		snprintf(fuzz_db, sizeof(fuzz_db), "/tmp/fuzz_api.%ld.db", (long)getpid());
+		snprintf(fuzz_url, sizeof(fuzz_url), "sqlite:%s", fuzz_db);
 		unlink(fuzz_db);
 		if (inv_open(&fuzz_inv, fuzz_db, 0, err, sizeof(err)) != 0)
 			abort();
@@ -58,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (query == NULL)
 			return 0;
 	}
-	api_handle(fuzz_inv, NULL, methods[data[0] % 6], paths[(data[0] / 6) % 10], query,
+	api_handle(fuzz_inv, fuzz_url, NULL, methods[data[0] % 6], paths[(data[0] / 6) % 12], query,
 		   (const char *)data + 1 + (nl != NULL ? qlen + 1 : 0),
 		   size - 1 - (nl != NULL ? qlen + 1 : 0), &r);
 	if (r.status < 200 || r.status > 599)

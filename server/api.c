@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "serve.h"
+#include "timeline.h"
 #include "web.h"
 
 #define API_METRICS_MAX (1024u * 1024u) /* largest metrics text */
@@ -514,9 +515,105 @@ api_device_get(struct inv *inv, const char *macarg, int secrets, struct api_res 
 	api_json(r, 200, o);
 }
 
+/* ---- a device's timeline and drift (timeline.h, as prov device timeline|drift) -- */
+
+/* Takes the text of out (a JSON value) as the answer, wrapped in
+ * {"NAME":VALUE} when name is not NULL. */
 static void
-api_devices(struct inv *inv, const char *method, const char *rest, const char *query,
-	    const char *body, size_t len, struct api_res *r)
+api_raw(struct api_res *r, const char *name, struct buf *out)
+{
+	struct buf b;
+
+	buf_init(&b, API_TIMELINE_MAX + 64);
+	if ((name != NULL ? buf_addf(&b, "{\"%s\":%s}\n", name, buf_str(out))
+			  : buf_addf(&b, "%s\n", buf_str(out))) != PROV_OK ||
+	    (r->body = buf_take(&b)) == NULL) {
+		buf_free(&b);
+		api_error(r, 500, "out of memory");
+		return;
+	}
+	r->len = strlen(r->body);
+	r->status = 200;
+	r->ctype = "application/json";
+}
+
+static void
+api_feedback(struct inv *inv, const char *db, const char *mac, const char *what,
+	     const char *query, struct api_res *r)
+{
+	char arg[API_QUERY_MAX + 1], why[512];
+	struct inv_device d;
+	struct buf out;
+	int got = inv_device_get(inv, mac, &d);
+
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+	if (got < 0) {
+		api_inv_error(r, inv);
+		return;
+	}
+	if (got == 0) {
+		api_error(r, 404, "%s: not in the inventory", mac);
+		return;
+	}
+	if (db == NULL) {
+		api_error(r, 503, "%s: no history database", what);
+		return;
+	}
+	buf_init(&out, API_TIMELINE_MAX);
+	if (strcmp(what, "drift") == 0) {
+		char tmpl[INV_FIELD_MAX];
+		int q = api_form_get(query, "template", tmpl, sizeof(tmpl));
+
+		if (q < 0 || (q == 1 && (tmpl[0] == '\0' || strchr(tmpl, '/') != NULL))) {
+			api_error(r, 400, "drift: template is a template's name (at most %u bytes,"
+				  " without '/')", INV_FIELD_MAX - 1);
+		} else if (timeline_drift_json(inv, db, mac, q == 1 ? tmpl : NULL, &out, why,
+					       sizeof(why)) < 0) {
+			/* reportd_drift's reasons: no report yet is the device's
+			 * drift not found; no template or a profile that does not
+			 * render is the inventory's state, not the request's. */
+			api_error(r, strstr(why, "no report received") != NULL ? 404 :
+				     strstr(why, "template") != NULL || strstr(why, "rendered profile")
+				     != NULL ? 409 : 500, "drift: %s", why);
+		} else {
+			api_raw(r, NULL, &out);
+		}
+	} else {
+		int64_t since = 0;
+		unsigned long limit = API_TIMELINE_DEFAULT;
+		char *end;
+		int q = api_form_get(query, "since", arg, sizeof(arg));
+
+		if (q < 0 || (q == 1 && (since = timeline_parse_since(arg, (int64_t)time(NULL) *
+								      1000)) < 0)) {
+			api_error(r, 400, "timeline: since is an age (90s, 15m, 2h, 7d), a UTC date"
+				  " and time (2026-11-28, 2026-11-28T06:05:09Z) or @UNIXSECONDS");
+			goto out;
+		}
+		q = api_form_get(query, "limit", arg, sizeof(arg));
+		if (q == 1) {
+			limit = strtoul(arg, &end, 10);
+			if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || limit == 0 ||
+			    limit > API_HISTORY_MAX)
+				q = -1;
+		}
+		if (q < 0) {
+			api_error(r, 400, "timeline: limit is 1..%u", API_HISTORY_MAX);
+			goto out;
+		}
+		if (timeline_write(inv, db, mac, since, (unsigned)limit, TIMELINE_JSON_ARRAY, &out,
+				   why, sizeof(why)) < 0)
+			api_error(r, 500, "timeline: %s", why);
+		else
+			api_raw(r, "events", &out);
+	}
+out:
+	buf_free(&out);
+}
+
+static void
+api_devices(struct inv *inv, const char *db, const char *method, const char *rest,
+	    const char *query, const char *body, size_t len, struct api_res *r)
 {
 	char group[INV_FIELD_MAX], flag[8];
 	int q;
@@ -548,7 +645,21 @@ api_devices(struct inv *inv, const char *method, const char *rest, const char *q
 		return;
 	}
 	if (strchr(rest, '/') != NULL) {
-		api_error(r, 404, "no such path");
+		const char *sub = strchr(rest, '/') + 1;
+		size_t mlen = (size_t)(sub - rest - 1);
+		char macarg[64], mac[13];
+
+		snprintf(macarg, sizeof(macarg), "%.*s", (int)(mlen < 63 ? mlen : 63), rest);
+		if (strcmp(sub, "timeline") != 0 && strcmp(sub, "drift") != 0) {
+			api_error(r, 404, "no such path");
+		} else if (strcmp(method, "GET") != 0) {
+			r->allow = "GET";
+			api_error(r, 405, "%s: GET", sub);
+		} else if (mlen >= sizeof(macarg) || inv_mac_parse(macarg, mac) < 0) {
+			api_error(r, 400, "'%.40s' is not a MAC (12 hex digits)", macarg);
+		} else {
+			api_feedback(inv, db, mac, sub, query, r);
+		}
 		return;
 	}
 	if (strcmp(method, "GET") == 0) {
@@ -990,8 +1101,8 @@ api_metrics(const struct metrics *m, struct api_res *r)
 /* ---- dispatch ------------------------------------------------------------------ */
 
 void
-api_handle(struct inv *inv, const struct metrics *m, const char *method, const char *path,
-	   const char *query, const char *body, size_t len, struct api_res *r)
+api_handle(struct inv *inv, const char *db, const struct metrics *m, const char *method,
+	   const char *path, const char *query, const char *body, size_t len, struct api_res *r)
 {
 	static const struct {
 		const char *name;
@@ -1020,7 +1131,7 @@ api_handle(struct inv *inv, const struct metrics *m, const char *method, const c
 			return;
 		}
 		switch (coll[i].kind) {
-		case 0: api_devices(inv, method, rest, query, body, len, r); return;
+		case 0: api_devices(inv, db, method, rest, query, body, len, r); return;
 		case 1: api_variables(inv, method, rest, query, body, len, r); return;
 		case 2: api_templates(inv, method, rest, body, len, r); return;
 		case 3: api_codes(inv, method, rest, body, len, r); return;
@@ -1155,7 +1266,7 @@ api_http_done(struct http_conn *c)
 		free(wr.body);
 		return rc;
 	}
-	api_handle(srv->inv, srv->metrics, http_method_str((enum http_method)c->method), path,
+	api_handle(srv->inv, srv->cfg->db, srv->metrics, http_method_str((enum http_method)c->method), path,
 		   query, c->act_body != NULL ? c->act_body : "", c->act_len, &r);
 	free(query);
 	activate_http_free(c);

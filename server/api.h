@@ -1,8 +1,9 @@
 /*
  * api: the JSON admin API on the --admin listener (server.md S-OPS-4,
- * S-SEC-4; docs/API.md). The same operations as `prov device`, `prov
- * var`, `prov template` and `prov code`, through the same functions
- * (inventory.h, activate.h), plus the metrics and the request history.
+ * S-SEC-4; docs/API.md). The same operations as `prov device` (its
+ * timeline and drift too), `prov var`, `prov template` and `prov code`,
+ * through the same functions (inventory.h, activate.h, timeline.h), plus
+ * the metrics and the request history.
  *
  * Authentication: every request carries "Authorization: Bearer TOKEN",
  * TOKEN being the first line of --admin-token-file (at least
@@ -32,6 +33,8 @@
 #define API_HISTORY_DEFAULT 100u       /* history rows without limit= */
 #define API_HISTORY_MAX 10000u         /* most history rows one request gets */
 #define API_QUERY_MAX 512u             /* one decoded query value */
+#define API_TIMELINE_DEFAULT 1000u     /* timeline requests and syslog lines without limit= */
+#define API_TIMELINE_MAX (64u * 1024u * 1024u) /* a timeline or drift answer, bytes */
 
 struct inv;
 struct metrics;
@@ -65,8 +68,11 @@ void api_res_fini(struct api_res *r);
 
 /* Answers method (GET, HEAD, POST, PUT, PATCH, DELETE) on path (decoded,
  * starting with API_PREFIX) with query (raw, without '?', or NULL) and
- * body (len bytes, not NUL-terminated). m may be NULL (no metrics). */
-void api_handle(struct inv *inv, const struct metrics *m, const char *method, const char *path,
-		const char *query, const char *body, size_t len, struct api_res *res);
+ * body (len bytes, not NUL-terminated). db: the history's URL (the
+ * timelines and drifts; NULL: they answer 503). m may be NULL (no
+ * metrics). */
+void api_handle(struct inv *inv, const char *db, const struct metrics *m, const char *method,
+		const char *path, const char *query, const char *body, size_t len,
+		struct api_res *res);
 
 #endif

@@ -25,14 +25,14 @@ The API needs its token (S-SEC-4):
   $ prov serve --root $R --http 127.0.0.1:0 --admin :8081 --admin-token-file admin.token --admin-tls --check
   prov: serve: admin-tls needs --cert PEM and --key PEM
   [2]
-  $ prov_serve $R --workers 2 --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token
+  $ prov_serve $R --workers 2 --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token --route '/report/$MA.xml report'
   $ A=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
   $ export API=http://127.0.0.1:$A AUTH="Authorization: Bearer $(cat admin.token)" DB=sqlite:$PROV_TMP/serve.db HTTP=$PROV_SERVE_HTTP
 
 The documentation's examples:
 
   $ python3 "$TESTDIR_SRC/../integration/doc_examples.py" "$TESTDIR_SRC/../../docs/API.md"
-  24 examples ok
+  30 examples ok
 
 A wrong token, or another scheme, is no token; the answers say nothing
 more:
@@ -99,6 +99,79 @@ A failed PATCH changed nothing (one transaction):
   notes      desk 4
   var        Password_1_=(hidden: --show-secrets)
   var        User_ID=1001
+
+A device's timeline and drift are the bytes of `prov device timeline
+--json` (its lines as the array) and `prov device drift --json`: one code
+path, server/timeline.c. limit keeps the last N requests (the report's
+PUT of docs/API.md is one):
+
+  $ curl -s -o /dev/null http://127.0.0.1:$HTTP/001122334455.xml
+  $ for i in $(seq 100); do [ "$(prov device timeline 001122334455 --db $DB | grep -c ' request ')" = 3 ] && break; sleep 0.1; done
+  $ prov device timeline 001122334455 --json --db $DB | paste -sd, | sed 's/^/{"events":[/; s/$/]}/' > cli.json
+  $ api -o api.json "$API/api/v1/devices/001122334455/timeline"
+   200
+  $ cmp cli.json api.json && grep -o '"path":"[^"]*"' api.json
+  "path":"/001122334455.cfg"
+  "path":"/report/001122334455.xml"
+  "path":"/001122334455.xml"
+  $ api "$API/api/v1/devices/001122334455/timeline?limit=1" | grep -o '"path":"[^"]*"'
+  "path":"/001122334455.xml"
+  $ prov device drift 001122334455 --json --template CP-8841-3PCC --db $DB > cli.json
+  $ api -o api.json "$API/api/v1/devices/001122334455/drift?template=CP-8841-3PCC"
+   200
+  $ cmp cli.json api.json && echo same
+  same
+
+Their errors: an unknown device, a bad MAC, since, limit or template,
+a device without a report, a template that does not render, another
+method or path:
+
+  $ api $API/api/v1/devices/001122334477/timeline
+  {"error":"001122334477: not in the inventory"}
+   404
+  $ api $API/api/v1/devices/001122334477/drift
+  {"error":"001122334477: not in the inventory"}
+   404
+  $ api $API/api/v1/devices/00112233/drift
+  {"error":"'00112233' is not a MAC (12 hex digits)"}
+   400
+  $ api "$API/api/v1/devices/001122334455/timeline?since=2026-02-31"
+  {"error":"timeline: since is an age (90s, 15m, 2h, 7d), a UTC date and time (2026-11-28, 2026-11-28T06:05:09Z) or @UNIXSECONDS"}
+   400
+  $ api "$API/api/v1/devices/001122334455/timeline?since=%zz"
+  {"error":"timeline: since is an age (90s, 15m, 2h, 7d), a UTC date and time (2026-11-28, 2026-11-28T06:05:09Z) or @UNIXSECONDS"}
+   400
+  $ for l in 0 10001 x -1; do api "$API/api/v1/devices/001122334455/timeline?limit=$l"; done
+  {"error":"timeline: limit is 1..10000"}
+   400
+  {"error":"timeline: limit is 1..10000"}
+   400
+  {"error":"timeline: limit is 1..10000"}
+   400
+  {"error":"timeline: limit is 1..10000"}
+   400
+  $ api "$API/api/v1/devices/001122334455/drift?template=a/b"
+  {"error":"drift: template is a template's name (at most 127 bytes, without '/')"}
+   400
+  $ api "$API/api/v1/devices/001122334455/drift?template=nope"
+  {"error":"drift: 001122334455: no template 'nope'"}
+   409
+  $ api "$API/api/v1/devices/001122334455/drift"
+  {"error":"drift: 001122334455: no template route known for the device's profile (give --template NAME)"}
+   409
+  $ api -d '{"mac": "0011223344aa"}' -o /dev/null $API/api/v1/devices
+   201
+  $ api $API/api/v1/devices/0011223344aa/drift
+  {"error":"drift: 0011223344aa: no report received"}
+   404
+  $ api -X DELETE $API/api/v1/devices/0011223344aa/timeline
+  {"error":"timeline: GET"}
+   405
+  $ api $API/api/v1/devices/001122334455/history
+  {"error":"no such path"}
+   404
+  $ api -X DELETE $API/api/v1/devices/0011223344aa
+   204
 
 Over TLS (--admin-tls, the server's --cert and --key), as it must be when
 bound to other than loopback:
