@@ -195,7 +195,7 @@ changes.
   prov: admin: refused GET /admin/reboot: sent from another site
   prov: admin: refused GET /admin/resync: sent from another site
   prov: admin: refused POST /admin/advanced: sent from another site
-  $ grep -c 'evil.xml' "$PROV_TMP/nginx-$HTTP/access.log"
+  $ prov_nginx_sync $HTTP; grep -c 'evil.xml' "$PROV_TMP/nginx-$HTTP/access.log"
   0
   [1]
   $ prov phone get --state d GPP_D

@@ -24,7 +24,7 @@ anything else prints "got N". Counts of fetches are ranges.
   $ prov_pyserver slow > slow.port && SLOW=$(cat slow.port)
   $ CLOSED=$(prov_free_port)
   $ prov_syslog "$PWD/syslog.log" > syslog.port && SYSLOG=$(cat syslog.port)
-  $ hits() { grep -c "GET /$1 " "$PROV_TMP/nginx-$HTTP/access.log"; }
+  $ hits() { prov_nginx_sync $HTTP && grep -c "GET /$1 " "$PROV_TMP/nginx-$HTTP/access.log"; }
   $ printf '<flat-profile><GPP_A>1</GPP_A></flat-profile>\n' > www/p.xml
   $ mac=0
   $ device() { # DIR [NAME=VALUE...]: a device whose messages gaps.py reads

@@ -10,7 +10,7 @@ Everything from one document is one change set, applied all-or-nothing
   $ prov_nginx www > http.port && HTTP=$(cat http.port)
   $ resync() { prov phone resync "$@" 2>&1 | sed -e "s#:$HTTP/#:\$HTTP/#g"; return "${PIPESTATUS[0]}"; }
   $ get() { prov phone get --state ph "$@"; }
-  $ hits() { wc -l < "$PROV_TMP/nginx-$HTTP/access.log"; }
+  $ hits() { prov_nginx_sync $HTTP && grep -v 'GET /prov-sync-' "$PROV_TMP/nginx-$HTTP/access.log" | wc -l; }
   $ prov phone init --state ph --mac 00:0e:08:ab:cd:ef
 
 The provisioning guide's case: a customer-account document with no

@@ -102,7 +102,7 @@ macros; a rule whose condition is false fetches nothing:
   resync: ok
   $ st ph
   custom_ca            Installed (CN=prov other CA); last attempt TIME: Failed: http file not found
-  $ grep -c 'GET /000e08abcdef-missing.pem' "$PROV_TMP/nginx-$HTTP/access.log"
+  $ prov_nginx_sync $HTTP && grep -c 'GET /000e08abcdef-missing.pem' "$PROV_TMP/nginx-$HTTP/access.log"
   1
 
 A phone with no configured store uses the system's; the custom CA is added
@@ -131,12 +131,12 @@ the state. Here no resync is due (the power-up one done, no periodic one).
   last_resync_result   success
   $ st ag
   $ before=$(prov phone status --state ag | grep '^last_resync_time')
-  $ hits=$(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log")
+  $ prov_nginx_sync $HTTP && hits=$(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log")
   $ prov phone set --state ag "Custom_CA_Rule=http://127.0.0.1:$HTTP/ca2.pem"
   $ for i in $(seq 100); do [ -n "$(st ag)" ] && break; sleep 0.1; done
   $ st ag
   custom_ca            Installed (CN=prov other CA); last attempt TIME: Success
-  $ echo $(( $(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log") - hits ))
+  $ prov_nginx_sync $HTTP && echo $(( $(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log") - hits ))
   1
   $ [ "$(prov phone status --state ag | grep '^last_resync_time')" = "$before" ] && echo no resync
   no resync
@@ -144,6 +144,6 @@ the state. Here no resync is due (the power-up one done, no periodic one).
 Once only: the same rule is not fetched again until a resync.
 
   $ sleep 1.5
-  $ echo $(( $(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log") - hits ))
+  $ prov_nginx_sync $HTTP && echo $(( $(grep -c 'GET /ca2.pem' "$PROV_TMP/nginx-$HTTP/access.log") - hits ))
   1
   $ kill -TERM $agent; wait $agent

@@ -75,7 +75,7 @@ Both: the first in DHCP_Option_To_Use wins (66 before 160 by default).
   $ resync
   rule A: http://127.0.0.1:$NGINX/8841.xml: ok, 49 bytes, 0 changed
   resync: ok
-  $ grep -c 'GET /8841.xml ' "$PROV_TMP/nginx-$NGINX/access.log"
+  $ prov_nginx_sync $NGINX && grep -c 'GET /8841.xml ' "$PROV_TMP/nginx-$NGINX/access.log"
   1
 
 A rule that names its scheme keeps it; the option's port goes with it only

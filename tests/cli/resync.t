@@ -24,7 +24,7 @@ datagrams are shown with their RFC 3164 timestamp checked and replaced by
   >     -e 's/^<([0-9]+)>(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ 1-3][0-9] [0-2][0-9]:[0-5][0-9]:[0-5][0-9] /<\1>Mmm dd hh:mm:ss /'
   > }
   $ get() { prov phone get --state ph "$@"; }
-  $ hits() { wc -l < "$TMP/nginx-$1/access.log"; }
+  $ hits() { prov_nginx_sync $1 && grep -v 'GET /prov-sync-' "$TMP/nginx-$1/access.log" | wc -l; }
 
 Two faults take the whole of their timeout (D-NET-4): a TFTP server that is
 down (nothing answers on the port) and an HTTP server that accepts and then

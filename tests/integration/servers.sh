@@ -43,6 +43,10 @@
 #            client can finish first: `prov_nginx_mark PORT` before the
 #            request and `prov_nginx_since PORT [N]` after it wait for the
 #            N (default 1) new lines and print them.
+#            `prov_nginx_sync PORT` (plain HTTP servers) makes one request of
+#            its own (GET /prov-sync-...) and waits for its line: nginx
+#            has one worker, so every earlier request's line is there too.
+#            Count lines with `grep -v 'GET /prov-sync-'` after it.
 #   tftpd    $PROV_TMP/tftpd-PORT.log (in.tftpd logs through syslog(3);
 #            only its stderr lands here)
 #   python3  $PROV_TMP/py-MODE-PORT.log
@@ -178,6 +182,18 @@ prov_nginx() {
 
 prov_nginx_mark() {
 	wc -l <"$PROV_TMP/nginx-$1/access.log" >"$PROV_TMP/nginx-$1/mark"
+}
+
+prov_nginx_sync() {
+	local log=$PROV_TMP/nginx-$1/access.log tag i
+	tag=/prov-sync-$$-$RANDOM$RANDOM
+	curl -s -o /dev/null "http://127.0.0.1:$1$tag" || return 1
+	for i in $(seq 250); do
+		grep -q "GET $tag " "$log" && return 0
+		sleep 0.02
+	done
+	echo "prov_nginx_sync: no log line for $tag" >&2
+	return 1
 }
 
 prov_nginx_since() {
