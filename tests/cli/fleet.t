@@ -120,6 +120,8 @@ accept backlog, and get their profiles then; no 503, no failure:
   $ cat > hold.py <<'X'
   > import socket, sys
   > idle = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(int(sys.argv[2]))]
+  > if len(sys.argv) > 3:
+  >     open(sys.argv[3], "w").close()  # every connection is in the server's queue
   > for s in idle:
   >     s.settimeout(60)
   >     try:
@@ -142,12 +144,15 @@ accept backlog, and get their profiles then; no 503, no failure:
   prov_overload_total{proto="http"} 0
 
 The old way, a 503 at once (--http-overload-wait-ms 0), sends every phone
-into its error retry, and the summary says so (exit 1). A probe that gets
-the 503 shows the idle clients hold the 4 connections:
+into its error retry, and the summary says so (exit 1). The idle clients
+connect first (they are ahead of anyone else in the accept queue, so none
+of them is the one answered 503), then a probe that gets the 503 shows
+they hold the 4 connections:
 
   $ kill $PROV_SERVE_PID
   $ prov_serve $R --http-max-conns 4 --http-header-timeout-ms 60000 --http-overload-wait-ms 0
-  $ python3 hold.py $PROV_SERVE_HTTP 4 & HOLD=$!
+  $ python3 hold.py $PROV_SERVE_HTTP 4 held.ready & HOLD=$!
+  $ for i in $(seq 600); do [ -e held.ready ] && break; sleep 0.05; done
   $ for i in $(seq 200); do
   >   [ "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$PROV_SERVE_HTTP/p.xml)" = 503 ] && break
   >   sleep 0.1
