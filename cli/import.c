@@ -12,10 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "csv.h"
 #include "inventory.h"
 
-enum import_col { COL_MAC, COL_PRODUCT, COL_GROUP, COL_SERIAL, COL_NOTES, COL_ENABLED, COL_VAR };
+enum import_col {
+	COL_MAC, COL_PRODUCT, COL_GROUP, COL_SERIAL, COL_NOTES, COL_ENABLED, COL_HTTP_USER,
+	COL_HTTP_PASSWORD, COL_VAR
+};
 
 struct import {
 	const char *file;
@@ -39,7 +44,7 @@ import_header(struct import *im, enum import_col *cols, char names[][INV_NAME_MA
 	      size_t *ncols)
 {
 	static const char *const fixed[] = { "mac", "product", "group", "serial", "notes",
-					     "enabled" };
+					     "enabled", "http_user", "http_password" };
 	unsigned start;
 	int r = import_record(im, &start), mac = 0;
 
@@ -130,7 +135,8 @@ import_row(struct import *im, struct inv *inv, unsigned line, const enum import_
 	for (size_t i = 0; i < ncols; i++) {
 		const char *v = im->csv.field[i];
 		char *dst = cols[i] == COL_PRODUCT ? d.product : cols[i] == COL_GROUP ? d.group :
-			cols[i] == COL_SERIAL ? d.serial : NULL;
+			cols[i] == COL_SERIAL ? d.serial : cols[i] == COL_HTTP_USER ? d.http_user :
+			cols[i] == COL_HTTP_PASSWORD ? d.http_password : NULL;
 
 		if (cols[i] == COL_MAC && inv_mac_parse(v, d.mac) < 0) {
 			cli_err("%s:%u: '%s' is not a MAC (12 hex digits)", im->file, line, v);
@@ -154,6 +160,18 @@ import_row(struct import *im, struct inv *inv, unsigned line, const enum import_
 			d.enabled = !(strcmp(v, "no") == 0 || strcmp(v, "0") == 0);
 		}
 	}
+	/* The Digest credentials of auth=digest routes, as prov device set
+	 * --http-user/--http-password takes them: both or neither. */
+	if (strpbrk(d.http_user, ":\"\\") != NULL) {
+		cli_err("%s:%u: http_user holds ':', '\"' or '\\'", im->file, line);
+		OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+		return EXIT_USAGE;
+	}
+	if ((d.http_user[0] == '\0') != (d.http_password[0] == '\0')) {
+		cli_err("%s:%u: http_user and http_password go together", im->file, line);
+		OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+		return EXIT_USAGE;
+	}
 	r = import_seen_add(seen, d.mac, line, &dup);
 	if (r != 0) {
 		if (r > 0)
@@ -162,7 +180,9 @@ import_row(struct import *im, struct inv *inv, unsigned line, const enum import_
 			cli_err("%s:%u: out of memory", im->file, line);
 		return r > 0 ? EXIT_USAGE : EXIT_FAIL;
 	}
-	if (inv_device_add(inv, &d) < 0) {
+	r = inv_device_add(inv, &d);
+	OPENSSL_cleanse(d.http_password, sizeof(d.http_password));
+	if (r < 0) {
 		cli_err("%s:%u: %s", im->file, line, inv_errmsg(inv));
 		return inv_busy(inv) ? EXIT_FAIL : EXIT_USAGE;
 	}

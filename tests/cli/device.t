@@ -175,3 +175,24 @@ Import: one transaction, line-numbered errors, nothing imported on error.
   prov: dup.csv:2: 001122000000: already in the inventory
   prov: device import: dup.csv: nothing imported
   [2]
+
+HTTP Digest credentials (auth=digest routes) are columns too, both or
+neither, the password a secret like --http-password's:
+
+  $ printf 'mac,http_user,http_password\n0011220f0001,alice,pw-a\n0011220f0002,bob,\n' > cred.csv
+  $ prov device import cred.csv --db sqlite:i.db
+  prov: cred.csv:3: http_user and http_password go together
+  prov: device import: cred.csv: nothing imported
+  [2]
+  $ printf 'mac,http_user,http_password\n0011220f0001,a:b,pw\n' > colon.csv && prov device import colon.csv --db sqlite:i.db
+  prov: colon.csv:2: http_user holds ':', '"' or '\'
+  prov: device import: colon.csv: nothing imported
+  [2]
+  $ printf 'mac,http_user,http_password\n0011220f0001,alice,pw-a\n0011220f0002,,\n' > cred.csv
+  $ prov device import cred.csv --db sqlite:i.db
+  $ prov device show 0011220f0001 --db sqlite:i.db --json | grep -o '"http_user":[^,]*,"http_password":[^,}]*'
+  "http_user":"alice","http_password":null
+  $ prov device show 0011220f0001 --db sqlite:i.db --json --show-secrets | grep -o '"http_password":[^,}]*'
+  "http_password":"pw-a"
+  $ prov device show 0011220f0002 --db sqlite:i.db --json | grep -o '"http_user":[^,]*'
+  "http_user":null
