@@ -26,6 +26,7 @@
 #include "inventory.h"
 #include "log.h"
 #include "metrics.h"
+#include "reportd.h"
 #include "serve.h"
 #include "timeline.h"
 #include "web.h"
@@ -562,19 +563,19 @@ api_feedback(struct inv *inv, const char *db, const char *mac, const char *what,
 	buf_init(&out, API_TIMELINE_MAX);
 	if (strcmp(what, "drift") == 0) {
 		char tmpl[INV_FIELD_MAX];
+		long n;
 		int q = api_form_get(query, "template", tmpl, sizeof(tmpl));
 
 		if (q < 0 || (q == 1 && (tmpl[0] == '\0' || strchr(tmpl, '/') != NULL))) {
 			api_error(r, 400, "drift: template is a template's name (at most %u bytes,"
 				  " without '/')", INV_FIELD_MAX - 1);
-		} else if (timeline_drift_json(inv, db, mac, q == 1 ? tmpl : NULL, &out, why,
-					       sizeof(why)) < 0) {
-			/* reportd_drift's reasons: no report yet is the device's
-			 * drift not found; no template or a profile that does not
-			 * render is the inventory's state, not the request's. */
-			api_error(r, strstr(why, "no report received") != NULL ? 404 :
-				     strstr(why, "template") != NULL || strstr(why, "rendered profile")
-				     != NULL ? 409 : 500, "drift: %s", why);
+		} else if ((n = timeline_drift_json(inv, db, mac, q == 1 ? tmpl : NULL, &out, why,
+						    sizeof(why))) < 0) {
+			/* No report yet is the device's drift not found; no
+			 * template or a profile that does not render is the
+			 * inventory's state, not the request's. */
+			api_error(r, n == REPORTD_DRIFT_NO_REPORT ? 404 :
+				     n == REPORTD_DRIFT_NO_TEMPLATE ? 409 : 500, "drift: %s", why);
 		} else {
 			api_raw(r, NULL, &out);
 		}

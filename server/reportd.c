@@ -723,12 +723,13 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 	sqlite3_stmt *st = NULL, *get = NULL;
 	char *out = NULL, msg[256];
 	size_t len = 0;
-	long ndiff = -1;
+	long ndiff = REPORTD_DRIFT_FAIL;
+	enum render_status rs;
 	int rc;
 
 	memset(last, 0, sizeof(*last));
 	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
-		return -1;
+		return REPORTD_DRIFT_FAIL;
 	rc = sqlite3_prepare_v2(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
 				" ORDER BY time_ms DESC LIMIT 1", -1, &st, NULL);
 	if (rc == SQLITE_OK)
@@ -741,9 +742,10 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+		if (rc == SQLITE_DONE) {
 			snprintf(why, whylen, "%s: no report received", mac);
-		else
+			ndiff = REPORTD_DRIFT_NO_REPORT;
+		} else
 			reportd_dbfail(c, db, why, whylen);
 		goto out;
 	}
@@ -752,7 +754,8 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 		tmpl = last->tmpl[0] != '\0' ? last->tmpl : NULL;
 	if (tmpl == NULL) {
 		snprintf(why, whylen, "%s: no template route known for the device's profile"
-			 " (give --template NAME)", mac);
+			 " (give one: --template NAME, or template=NAME in the API)", mac);
+		ndiff = REPORTD_DRIFT_NO_TEMPLATE;
 		goto out;
 	}
 	/* Rendered as the device saw it, as far as the report tells: the
@@ -760,10 +763,15 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 	env.servip = last->servip[0] ? last->servip : NULL;
 	env.port = last->port[0] ? last->port : NULL;
 	env.scheme = last->proto[0] ? last->proto : NULL;
-	if (render_device(inv, mac, tmpl, &env, &out, &len, why, whylen) != RENDER_OK)
+	rs = render_device(inv, mac, tmpl, &env, &out, &len, why, whylen);
+	if (rs != RENDER_OK) {
+		if (rs != RENDER_BUSY && rs != RENDER_FAIL)
+			ndiff = REPORTD_DRIFT_NO_TEMPLATE;
 		goto out;
+	}
 	if (prov_profile_parse(tmpl, out, len, 0, &p, msg, sizeof(msg)) != PROV_OK) {
 		snprintf(why, whylen, "rendered profile: %s", msg);
+		ndiff = REPORTD_DRIFT_NO_TEMPLATE;
 		goto out;
 	}
 	ndiff = 0;

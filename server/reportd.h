@@ -141,8 +141,13 @@ struct reportd_diff {
  * last report. A parameter the report leaves out (a --delta report) is
  * compared with its factory default; one kept back (a secret) is not
  * compared. fn gets each difference; *last the report. Returns the
- * number of differences, or -1 with the reason in why (no report, no
- * template, rendering failed). */
+ * number of differences, or with the reason in why: REPORTD_DRIFT_FAIL
+ * (the database, memory), REPORTD_DRIFT_NO_REPORT, or
+ * REPORTD_DRIFT_NO_TEMPLATE (no template known for the device, an unknown
+ * one, or a profile that does not render: the inventory's state). */
+#define REPORTD_DRIFT_FAIL (-1L)
+#define REPORTD_DRIFT_NO_REPORT (-2L)
+#define REPORTD_DRIFT_NO_TEMPLATE (-3L)
 long reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl,
 		   struct reportd_last *last,
 		   void (*fn)(void *arg, const struct reportd_diff *d), void *arg,

@@ -157,7 +157,7 @@ method or path:
   {"error":"drift: 001122334455: no template 'nope'"}
    409
   $ api "$API/api/v1/devices/001122334455/drift"
-  {"error":"drift: 001122334455: no template route known for the device's profile (give --template NAME)"}
+  {"error":"drift: 001122334455: no template route known for the device's profile (give one: --template NAME, or template=NAME in the API)"}
    409
   $ api -d '{"mac": "0011223344aa"}' -o /dev/null $API/api/v1/devices
    201
