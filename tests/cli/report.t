@@ -156,7 +156,7 @@ least, is a second on a clock 600 times faster):
   $ for i in $(seq 200); do grep -qs 'SIP on port' phone.log && break; sleep 0.05; done
   $ SIP=$(sed -n 's/.*SIP on port \([0-9]*\)$/\1/p' phone.log)
   $ sed 's/Event: check-sync/Event: report/' "$TESTDIR_SRC/../integration/sipp/notify.xml" > notify-report.xml
-  $ sipp -sf notify-report.xml -m 1 -s 1001 -au 1001 -ap pw-line-one 127.0.0.1:$SIP -i 127.0.0.1 -p $(prov_free_port) -mi 127.0.0.1 -mp $(prov_free_port) -ci 127.0.0.1 -cp $(prov_free_port) -timeout 8s -nostdin >/dev/null 2>&1; echo "sipp exit $?"
+  $ prov_sipp -sf notify-report.xml -m 1 -s 1001 -au 1001 -ap pw-line-one 127.0.0.1:$SIP -timeout 8s -nostdin >/dev/null 2>&1; echo "sipp exit $?"
   sipp exit 0
   $ for i in $(seq 200); do grep -qs 'report (sip)' phone.log && break; sleep 0.05; done
   $ grep -o 'report (sip): .*' phone.log | sed "s/:$H\//:\$H\//;s/, [0-9]* bytes/, N bytes/"

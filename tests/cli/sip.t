@@ -14,9 +14,8 @@ server the resync fetches from.
   $ for i in $(seq 100); do grep -qs 'SIP on port' phone.log && break; sleep 0.05; done
   $ SIP=$(sed -n 's/.*SIP on port \([0-9]*\)$/\1/p' phone.log)
   $ sippnotify() { # SCENARIO PASS
-  >   sipp -sf "$TESTDIR_SRC/../integration/sipp/$1" -m 1 -s 1001 -au 1001 -ap "$2" \
-  >     127.0.0.1:$SIP -i 127.0.0.1 -p $(prov_free_port) -mi 127.0.0.1 -mp $(prov_free_port) \
-  >     -ci 127.0.0.1 -cp $(prov_free_port) -timeout 8s -nostdin >/dev/null 2>&1; echo "sipp exit $?"
+  >   prov_sipp -sf "$TESTDIR_SRC/../integration/sipp/$1" -m 1 -s 1001 -au 1001 -ap "$2" \
+  >     127.0.0.1:$SIP -timeout 8s -nostdin >/dev/null 2>&1; echo "sipp exit $?"
   > }
 
 A wrong password gets 403 and nothing happens:

@@ -180,6 +180,22 @@ prov_nginx() {
 	return 1
 }
 
+# sipp ARGS... with its SIP, media and control sockets on free loopback
+# ports (no -i/-p/-mi/-mp/-ci/-cp in ARGS). A free port can be taken by
+# another test between prov_free_port and sipp's bind (sipp exits 254,
+# "fatal error binding a socket", before it sends anything): then it runs
+# again on new ports, at most 5 times. Returns sipp's exit status.
+prov_sipp() {
+	local try rc=254
+	for try in 1 2 3 4 5; do
+		sipp "$@" -i 127.0.0.1 -p "$(prov_free_port)" -mi 127.0.0.1 \
+			-mp "$(prov_free_port)" -ci 127.0.0.1 -cp "$(prov_free_port)"
+		rc=$?
+		[ "$rc" -eq 254 ] || return "$rc"
+	done
+	return "$rc"
+}
+
 prov_nginx_mark() {
 	wc -l <"$PROV_TMP/nginx-$1/access.log" >"$PROV_TMP/nginx-$1/mark"
 }
