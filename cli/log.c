@@ -209,25 +209,6 @@ log_parse_mac(const char *s, char out[13])
 	return n == 12 ? 0 : -1;
 }
 
-/* Digits only, into v (no sign, no overflow). */
-static int
-log_parse_u64(const char *s, uint64_t max, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (x > (max - (uint64_t)(*s - '0')) / 10)
-			return -1;
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*v = x;
-	return 0;
-}
-
 /* --since: server/timeline.h's form, shared with the admin API. */
 int64_t
 log_parse_since(const char *s, int64_t now_ms)
@@ -286,7 +267,7 @@ cmd_log(int argc, char **argv)
 						 optarg);
 			break;
 		case 'n':
-			if (log_parse_u64(optarg, LOG_LIMIT_MAX, &v) < 0 || v == 0)
+			if (timeline_parse_u64(optarg, LOG_LIMIT_MAX, &v) < 0 || v == 0)
 				return cli_usage("log", "--limit takes 1..%u", LOG_LIMIT_MAX);
 			f.limit = (unsigned)v;
 			break;

@@ -35,9 +35,8 @@ timeline_time(int64_t ms, char out[TIMELINE_TIME_MAX])
 		 frac);
 }
 
-/* Digits only, into v (no sign, no overflow). */
-static int
-tl_parse_u64(const char *s, uint64_t max, uint64_t *v)
+int
+timeline_parse_u64(const char *s, uint64_t max, uint64_t *v)
 {
 	uint64_t x = 0;
 
@@ -86,7 +85,7 @@ timeline_parse_since(const char *s, int64_t now_ms)
 	if (n == 0)
 		return -1;
 	if (s[0] == '@')
-		return tl_parse_u64(s + 1, INT64_MAX / 1000, &v) == 0 ? (int64_t)v * 1000 : -1;
+		return timeline_parse_u64(s + 1, INT64_MAX / 1000, &v) == 0 ? (int64_t)v * 1000 : -1;
 	if (strchr("smhd", s[n - 1]) != NULL && n > 1 && n < 16) {
 		static const struct { char unit; int64_t ms; } units[] = {
 			{ 's', 1000 }, { 'm', 60000 }, { 'h', 3600000 }, { 'd', 86400000 },
@@ -95,7 +94,7 @@ timeline_parse_since(const char *s, int64_t now_ms)
 
 		memcpy(num, s, n - 1);
 		num[n - 1] = '\0';
-		if (tl_parse_u64(num, 100000000, &v) != 0)
+		if (timeline_parse_u64(num, 100000000, &v) != 0)
 			return -1;
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
 			int64_t since = now_ms - (int64_t)v * units[i].ms;

@@ -65,4 +65,7 @@ void timeline_time(int64_t ms, char out[TIMELINE_TIME_MAX]);
  * YYYY-MM-DD[(T| )HH:MM[:SS]][Z]. Unix ms, or -1 when it is none of them. */
 int64_t timeline_parse_since(const char *s, int64_t now_ms);
 
+/* Digits only (no sign, no space), at most max, into *v: 0, or -1. */
+int timeline_parse_u64(const char *s, uint64_t max, uint64_t *v);
+
 #endif
