@@ -233,6 +233,31 @@ firmware_row(void *arg, const char *version, const char *path, uint64_t size,
 	printf("%s /%s %" PRIu64 " %s\n", version, path, size, sha256);
 }
 
+/* The subcommand of prov NAME, its options and its argument count: 0 with
+ * *argv (and *argc) at the subcommand's arguments, CLI_HELPED, or the exit
+ * status. */
+static int
+fw_begin(const char *name, const struct cli_sub *subs, size_t nsubs, const char *help,
+	 int *argc, char ***argv, char *cmd, size_t cmdlen, struct fw_opts *o)
+{
+	int rc, first, nargs;
+
+	rc = cli_subcommand(name, subs, nsubs, help, *argc, *argv, cmd, cmdlen);
+	if (rc < 0)
+		return rc == CLI_HELPED ? CLI_HELPED : -rc;
+	nargs = subs[rc].nargs;
+	first = fw_parse(cmd, help, *argc - 1, *argv + 1, o);
+	if (first == CLI_HELPED)
+		return CLI_HELPED;
+	if (first < 0)
+		return -first;
+	if (*argc - 1 - first != nargs)
+		return cli_usage(cmd, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
+	*argv += first + 1;
+	*argc -= first + 1;
+	return 0;
+}
+
 int
 cmd_firmware(int argc, char **argv)
 {
@@ -240,23 +265,13 @@ cmd_firmware(int argc, char **argv)
 	struct fw_opts o;
 	struct inv *inv;
 	char cmd[32], err[512];
-	int rc, first, nargs;
+	int rc;
 	const char *sub;
 
-	rc = cli_subcommand("firmware", subs, sizeof(subs) / sizeof(subs[0]), firmware_help,
-			    argc, argv, cmd, sizeof(cmd));
-	if (rc < 0)
-		return rc == CLI_HELPED ? EXIT_OK : -rc;
-	sub = argv[1];
-	nargs = subs[rc].nargs;
-	first = fw_parse(cmd, firmware_help, argc - 1, argv + 1, &o);
-	if (first == CLI_HELPED)
-		return EXIT_OK;
-	if (first < 0)
-		return -first;
-	if (argc - 1 - first != nargs)
-		return cli_usage(cmd, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
-	argv += first + 1;
+	sub = argc > 1 ? argv[1] : "";
+	if ((rc = fw_begin("firmware", subs, sizeof(subs) / sizeof(subs[0]), firmware_help, &argc,
+			   &argv, cmd, sizeof(cmd), &o)) != 0)
+		return rc == CLI_HELPED ? EXIT_OK : rc;
 	if ((inv = cli_inv_open(cmd, o.db)) == NULL)
 		return EXIT_FAIL;
 	if (strcmp(sub, "add") == 0) {
@@ -345,23 +360,13 @@ cmd_rollout(int argc, char **argv)
 	struct fw_opts o;
 	struct inv *inv;
 	char cmd[32], err[512];
-	int rc, first, nargs;
+	int rc;
 	const char *sub;
 
-	rc = cli_subcommand("rollout", subs, sizeof(subs) / sizeof(subs[0]), rollout_help,
-			    argc, argv, cmd, sizeof(cmd));
-	if (rc < 0)
-		return rc == CLI_HELPED ? EXIT_OK : -rc;
-	sub = argv[1];
-	nargs = subs[rc].nargs;
-	first = fw_parse(cmd, rollout_help, argc - 1, argv + 1, &o);
-	if (first == CLI_HELPED)
-		return EXIT_OK;
-	if (first < 0)
-		return -first;
-	if (argc - 1 - first != nargs)
-		return cli_usage(cmd, "expected %d argument%s", nargs, nargs == 1 ? "" : "s");
-	argv += first + 1;
+	sub = argc > 1 ? argv[1] : "";
+	if ((rc = fw_begin("rollout", subs, sizeof(subs) / sizeof(subs[0]), rollout_help, &argc,
+			   &argv, cmd, sizeof(cmd), &o)) != 0)
+		return rc == CLI_HELPED ? EXIT_OK : rc;
 	if (strcmp(sub, "start") == 0 && o.group == NULL)
 		return cli_usage(cmd, "--group G is required");
 	if ((inv = cli_inv_open(cmd, o.db)) == NULL)
