@@ -217,6 +217,25 @@ tftpd_fill(struct tftpd_xfer *x, const struct tftpd_pos *p, uint8_t *out, struct
 	return (ssize_t)n;
 }
 
+/* Block b of len bytes, read from start up to after, has gone out: the
+ * window moves on for a new block, a resent one is counted. */
+static void
+tftpd_block_sent(struct tftpd_xfer *x, struct metrics *m, uint64_t b, ssize_t len,
+		 const struct tftpd_pos *start, const struct tftpd_pos *after)
+{
+	if ((size_t)len < x->blksize)
+		x->last = b;
+	if (b == x->next) {
+		x->ring[b % x->window] = *start;
+		x->npos = *after;
+		x->next++;
+		x->bytes += (uint64_t)len;
+		METRIC_ADD(m->bytes_sent[METRICS_TFTP], (uint64_t)len);
+	} else {
+		METRIC_ADD(m->tftp_retransmits, 1);
+	}
+}
+
 /* Sends block b (base <= b <= next). Returns 0, or -1 with *why set. */
 static int
 tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
@@ -239,17 +258,7 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 		*why = "client gone";
 		return -1;
 	}
-	if ((size_t)len < x->blksize)
-		x->last = b;
-	if (b == x->next) {
-		x->ring[b % x->window] = start;
-		x->npos = after;
-		x->next++;
-		x->bytes += (uint64_t)len;
-		METRIC_ADD(m->bytes_sent[METRICS_TFTP], (uint64_t)len);
-	} else {
-		METRIC_ADD(m->tftp_retransmits, 1);
-	}
+	tftpd_block_sent(x, m, b, len, &start, &after);
 	return 0;
 }
 
@@ -348,17 +357,7 @@ tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
 			mm[k].msg_hdr.msg_iov = &iov[2 * k];
 			mm[k].msg_hdr.msg_iovlen = 1;
 account:
-			if ((size_t)len < x->blksize)
-				x->last = b;
-			if (b == x->next) {
-				x->ring[b % x->window] = start;
-				x->npos = after;
-				x->next++;
-				x->bytes += (uint64_t)len;
-				METRIC_ADD(m->bytes_sent[METRICS_TFTP], (uint64_t)len);
-			} else {
-				METRIC_ADD(m->tftp_retransmits, 1);
-			}
+			tftpd_block_sent(x, m, b, len, &start, &after);
 			k++;
 			b++;
 		}
