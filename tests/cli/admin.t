@@ -100,51 +100,6 @@ The user login sees only what `ua` grants it (Display_Name_N_ by default).
 The browser fills in the form and submits it; an invalid value is shown
 on the page naming the parameter, and nothing of that submission is kept.
 
-  $ cat > cdp.py <<'EOF'
-  > import fcntl, json, os, subprocess, sys, time
-  > url, steps = sys.argv[1], sys.argv[2:]
-  > r1, w1 = os.pipe(); r2, w2 = os.pipe()
-  > a, b = fcntl.fcntl(r1, fcntl.F_DUPFD, 10), fcntl.fcntl(w2, fcntl.F_DUPFD, 10)
-  > os.close(r1); os.close(w2)
-  > def fds():  # chromium reads commands on fd 3 and answers on fd 4
-  >     os.dup2(a, 3); os.dup2(b, 4)
-  > p = subprocess.Popen(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu",
-  >                       "--remote-debugging-pipe", "--user-data-dir=" + os.path.abspath("chrome-cdp"),
-  >                       "about:blank"], pass_fds=(3, 4, a, b), preexec_fn=fds,
-  >                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-  > os.close(a); os.close(b)
-  > out, buf, n = os.fdopen(w1, "wb", 0), b"", [0]
-  > def call(method, params=None, session=None):
-  >     global buf
-  >     n[0] += 1
-  >     m = {"id": n[0], "method": method, "params": params or {}}
-  >     if session: m["sessionId"] = session
-  >     out.write(json.dumps(m).encode() + b"\0")
-  >     while True:
-  >         while b"\0" in buf:
-  >             msg, buf = buf.split(b"\0", 1)
-  >             m = json.loads(msg)
-  >             if m.get("id") == n[0]:
-  >                 if "error" in m and method == "Runtime.evaluate":
-  >                     return {}  # navigating (context gone): the step retries
-  >                 if "error" in m: sys.exit("cdp: %s" % m["error"])
-  >                 return m["result"]
-  >         chunk = os.read(r2, 65536)
-  >         if not chunk: sys.exit("cdp: chromium went away")
-  >         buf += chunk
-  > try:
-  >     tid = call("Target.createTarget", {"url": url})["targetId"]
-  >     sid = call("Target.attachToTarget", {"targetId": tid, "flatten": True})["sessionId"]
-  >     for step in steps:  # each JS step is retried until it gives a value
-  >         deadline, v = time.time() + 30, None
-  >         while v is None and time.time() < deadline:
-  >             r = call("Runtime.evaluate", {"expression": step, "returnByValue": True}, sid)
-  >             v = r.get("result", {}).get("value")
-  >             if v is None: time.sleep(0.1)
-  >         print(v)
-  > finally:
-  >     p.kill(); p.wait()
-  > EOF
   $ loaded="document.readyState == 'complete' && document.getElementById('save') ? 'loaded' : null"
   $ submit() { # NAME VALUE ...: fill in and submit; then the message shown
   >   local js="(function(){" 
@@ -152,7 +107,7 @@ on the page naming the parameter, and nothing of that submission is kept.
   >   echo "$js document.getElementById('save').click(); return 'submitted'; })()"
   > }
   $ shown() { echo "(function(){ var m = document.getElementById('$1'); return m ? m.textContent : null; })()"; }
-  $ python3 cdp.py "http://admin:pa%20ss@127.0.0.1:$PORT/admin/advanced" "$loaded" \
+  $ python3 "$TESTDIR_SRC/../integration/cdp.py" "http://admin:pa%20ss@127.0.0.1:$PORT/admin/advanced" . "$loaded" \
   >   "$(submit GPP_A 'a <b> & c' Resync_Periodic 7200)" "$(shown msg)" \
   >   "$(submit GPP_C kept-not Resync_At__HHmm_ 2561)" "$(shown error)" \
   >   "document.getElementById('p-GPP_A').value"
@@ -185,7 +140,7 @@ changes.
   > <script>setTimeout(function () { document.getElementById('f').submit(); }, 500);</script>
   > </body></html>
   > EOF
-  $ python3 cdp.py "http://admin:pa%20ss@127.0.0.1:$PORT/admin/advanced" "$loaded" \
+  $ python3 "$TESTDIR_SRC/../integration/cdp.py" "http://admin:pa%20ss@127.0.0.1:$PORT/admin/advanced" . "$loaded" \
   >   "(function(){ location.href = 'http://127.0.0.1:$HTTP/elsewhere.xml'; return 'away'; })()" \
   >   "document.body && document.body.innerText.indexOf('Refused') == 0 ? document.body.innerText.trim() : null"
   loaded
