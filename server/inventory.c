@@ -25,6 +25,7 @@
 #include <prov/prov.h>
 
 #include "hex.h"
+#include "inventory_int.h"
 
 static const char *const inv_migrations[] = {
 	/* 0 -> 1: the inventory */
@@ -124,14 +125,6 @@ static const char *const inv_migrations[] = {
 
 static const char *const inv_scope_names[] = { "global", "product", "group", "device" };
 
-enum inv_q {
-	Q_DEV_GET, Q_DEV_ADD, Q_DEV_UPD, Q_DEV_RM, Q_DEV_LIST, Q_DEV_LIST_GROUP,
-	Q_GROUP_ADD, Q_KEY_GET, Q_KEY_CUR, Q_KEY_ADD, Q_KEY_RETIRE, Q_KEY_RM,
-	Q_VAR_SET, Q_VAR_UNSET, Q_VAR_LIST, Q_VAR_RM_DEV,
-	Q_TPL_PUT, Q_TPL_GET, Q_TPL_RM, Q_TPL_LIST, Q_SEEN, Q_RESULT, Q_VAR_KNOWN, Q_SERIAL,
-	Q_SERIAL_BUMP, Q_SECRET_GET, Q_SECRET_ADD, Q_GATE, Q_COUNT
-};
-
 static const char *const inv_sql[Q_COUNT] = {
 	[Q_DEV_GET] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
 		" d.created_ms, (SELECT MAX(k.key_id) FROM device_key k WHERE k.mac = d.mac),"
@@ -198,17 +191,8 @@ static const char *const inv_sql[Q_COUNT] = {
 		" ON CONFLICT (name) DO NOTHING",
 };
 
-struct inv {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *st[Q_COUNT];
-	char err[512];
-	int busy;
-	int stale;                     /* serve: the schema was not usable at open */
-};
-
 __attribute__((format(printf, 2, 3)))
-static int
+int
 inv_fail(struct inv *inv, const char *fmt, ...)
 {
 	va_list ap;
@@ -221,7 +205,7 @@ inv_fail(struct inv *inv, const char *fmt, ...)
 
 /* An SQLite failure: the reason, and whether it is the database being
  * unavailable (busy, locked, unreadable) rather than a bad statement. */
-static int
+int
 inv_dbfail(struct inv *inv, int rc)
 {
 	int code = rc & 0xff;
@@ -269,7 +253,7 @@ inv_now_ms(void)
 static int inv_migrate(struct inv *inv);
 
 /* The statement q, prepared on first use, reset and unbound. */
-static sqlite3_stmt *
+sqlite3_stmt *
 inv_stmt(struct inv *inv, enum inv_q q)
 {
 	int rc;
@@ -293,7 +277,7 @@ inv_stmt(struct inv *inv, enum inv_q q)
 	return inv->st[q];
 }
 
-static void
+void
 inv_done(sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -555,7 +539,7 @@ inv_var_name_ok(const char *s, const char **why)
 
 /* ---- devices ------------------------------------------------------------------ */
 
-static void
+void
 inv_col(sqlite3_stmt *st, int i, char *out, size_t cap)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -563,7 +547,7 @@ inv_col(sqlite3_stmt *st, int i, char *out, size_t cap)
 	snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
 }
 
-static void
+void
 inv_row_device(sqlite3_stmt *st, struct inv_device *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -969,132 +953,4 @@ inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name, size_
 		   (size_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
 	inv_done(st);
 	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
-}
-
-/* ---- history facts ---------------------------------------------------------------- */
-
-int
-inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	memset(s, 0, sizeof(*s));
-	/* No history table yet (no server has run on this database). */
-	if (sqlite3_table_column_metadata(inv->db, NULL, "request", "mac", NULL, NULL, NULL,
-					  NULL, NULL) != SQLITE_OK)
-		return 0;
-	if ((st = inv_stmt(inv, Q_SEEN)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->last_ms = sqlite3_column_int64(st, 0);
-		s->last_status = sqlite3_column_int(st, 1);
-		inv_col(st, 2, s->user_agent, sizeof(s->user_agent));
-	}
-	inv_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return inv_dbfail(inv, rc);
-	if (sqlite3_table_column_metadata(inv->db, NULL, "syslog", "mac", NULL, NULL, NULL,
-					  NULL, NULL) != SQLITE_OK)
-		return 0;
-	if ((st = inv_stmt(inv, Q_RESULT)) == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->result_ms = sqlite3_column_int64(st, 0);
-		inv_col(st, 1, s->last_result, sizeof(s->last_result));
-	}
-	inv_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
-}
-
-/* ---- the server's own secrets ------------------------------------------------------ */
-
-int
-inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
-{
-	unsigned char raw[INV_KEY_BYTES];
-	char hex[INV_KEY_HEX + 1] = "";
-	sqlite3_stmt *st;
-	int rc = SQLITE_OK, tries;
-
-	/* Read it; when missing, add a fresh one (a worker racing another
-	 * keeps whichever was written first) and read again. Not an
-	 * inventory change: the serial stays. */
-	for (tries = 0; tries < 2; tries++) {
-		if ((st = inv_stmt(inv, Q_SECRET_GET)) == NULL)
-			return -1;
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			inv_col(st, 0, hex, sizeof(hex));
-		inv_done(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-			return inv_dbfail(inv, rc);
-		if (rc == SQLITE_ROW || tries == 1)
-			break;
-		if ((st = inv_stmt(inv, Q_SECRET_ADD)) == NULL)
-			return -1;
-		if (RAND_bytes(raw, sizeof(raw)) != 1) {
-			inv_done(st);
-			return inv_fail(inv, "no randomness for the server's %s", name);
-		}
-		hex_encode(raw, sizeof(raw), hex);
-		OPENSSL_cleanse(raw, sizeof(raw));
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
-		OPENSSL_cleanse(hex, sizeof(hex));
-		rc = sqlite3_step(st);
-		inv_done(st);
-		if (rc != SQLITE_DONE)
-			return inv_dbfail(inv, rc);
-	}
-	if (rc != SQLITE_ROW || strlen(hex) != INV_KEY_HEX)
-		rc = -1;
-	for (size_t i = 0; rc != -1 && i < INV_KEY_BYTES; i++) {
-		int hi = hex_val((unsigned char)hex[2 * i]), lo = hex_val((unsigned char)hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			rc = -1;
-		else
-			out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	rc = rc != -1 ? 0 : inv_fail(inv, "%s: server secret %s is not %u hex digits",
-				       inv->path, name, INV_KEY_HEX);
-	OPENSSL_cleanse(hex, sizeof(hex));
-	return rc;
-}
-
-/* ---- the gate -------------------------------------------------------------------- */
-
-int
-inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
-	 char hex[INV_KEY_HEX + 1])
-{
-	sqlite3_stmt *st = inv_stmt(inv, Q_GATE);
-	int rc, found = 0;
-
-	hex[0] = '\0';
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)*id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		/* The same copies whether the columns hold values or NULLs. */
-		inv_row_device(st, d);
-		inv_col(st, 11, hex, INV_KEY_HEX + 1);
-		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-			*id = (unsigned)sqlite3_column_int(st, 10);
-			found |= 2;
-		}
-	}
-	inv_done(st);
-	if (rc != SQLITE_ROW)
-		return inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-	return found;
 }
