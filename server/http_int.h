@@ -1,7 +1,7 @@
 /*
- * http_int: what http.c (connections: accept, read, send, linger, the
- * timer, the caps) and http_resp.c (history, responses, GET, uploads)
- * share. Not for use outside server/http*.c: http.h is the API.
+ * http_int: what http.c (connections: read, send, linger, the timer),
+ * http_accept.c (accept, the caps, overload) and http_resp.c (history,
+ * responses, GET, uploads) share. Not for use outside server/http*.c: http.h is the API.
  */
 #ifndef PROV_SERVER_HTTP_INT_H
 #define PROV_SERVER_HTTP_INT_H
@@ -153,6 +153,13 @@ struct http {
 enum metrics_proto http_conn_proto(const struct http_conn *c);
 const struct config_limits *http_conn_lim(const struct http_conn *c);
 int http_conn_deadline(struct http_conn *c, unsigned ms, const char *why);
+struct http_client **http_client_slot(struct http *h, const unsigned char key[16]);
+int http_conn_run(struct http_conn *c);
+void http_conn_close(struct http_conn *c, const char *why);
+
+/* http_accept.c */
+void http_accept(void *arg, int fd, unsigned events);
+void http_unhold(struct http *h);
 
 /* http_resp.c */
 void http_conn_record(struct http_conn *c);
