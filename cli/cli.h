@@ -109,7 +109,10 @@ int cmd_template(int argc, char **argv);
 int device_resync(int argc, char **argv);
 int cmd_firmware(int argc, char **argv);
 int cmd_rollout(int argc, char **argv);
+/* The database of the inventory commands without --db (prov serve's too). */
+#define DEVICE_DB_DEFAULT "sqlite:./prov.db"
 int cmd_code(int argc, char **argv);
+int cmd_db(int argc, char **argv);
 int cmd_ca(int argc, char **argv);
 
 /* The inventory commands (device.c, import.c, template.c) and JSON output

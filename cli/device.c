@@ -20,7 +20,6 @@
 #include "inventory.h"
 #include "render.h"
 
-#define DEVICE_DB_DEFAULT "sqlite:./prov.db" /* the same default as prov serve */
 #define DEVICE_SETS_MAX 256u                 /* --set / --unset per command */
 #define DEVICE_CSV_COLS_MAX 512u             /* columns of an import file */
 

@@ -41,6 +41,7 @@ static const char usage[] =
 "  rollout        staged firmware rollouts to a group\n"
 "  code           activation codes: new, list, revoke (onboarding)\n"
 "  ca             the devices' certificate authority: init, issue, list\n"
+"  db             the server's database: migrate its schema, status\n"
 "  fleet          simulate many phones against a server (load, boot storms)\n"
 "\n"
 "Run 'prov COMMAND --help' for the options of each command.\n"
@@ -96,6 +97,8 @@ main(int argc, char **argv)
 		return cmd_code(argc - 1, argv + 1);
 	if (strcmp(cmd, "ca") == 0)
 		return cmd_ca(argc - 1, argv + 1);
+	if (strcmp(cmd, "db") == 0)
+		return cmd_db(argc - 1, argv + 1);
 	if (strcmp(cmd, "fleet") == 0)
 		return cmd_fleet(argc - 1, argv + 1);
 	cli_err("unknown command '%s' (see 'prov --help')", cmd);

@@ -5,7 +5,7 @@
 #include "activate.h"
 
 #include <ctype.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,20 +86,20 @@ act_hash(struct inv *inv, const char *digits, char hex[65])
 }
 
 static int
-act_prepare(struct inv *inv, const char *sql, sqlite3_stmt **st)
+act_prepare(struct inv *inv, const char *sql, struct db_stmt **st)
 {
-	int rc = sqlite3_prepare_v2(inv_sqlite(inv), sql, -1, st, NULL);
+	int rc = db_prepare(inv_db(inv), sql, st);
 
-	return rc == SQLITE_OK ? 0 : inv_sqlfail(inv, rc);
+	return rc == DB_OK ? 0 : inv_sqlfail(inv, rc);
 }
 
 static void
-act_bind_opt(sqlite3_stmt *st, int i, const char *s)
+act_bind_opt(struct db_stmt *st, int i, const char *s)
 {
 	if (s != NULL && s[0] != '\0')
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, i, s, -1, DB_TRANSIENT);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 int64_t
@@ -153,7 +153,7 @@ act_code_new(struct inv *inv, const char *group, const char *product, int64_t ex
 	     char digits[ACT_DIGITS + 1], unsigned *id)
 {
 	char hex[65];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int rc = -1, step;
 
 	/* Uniform digits: bytes 250..255 would favour 0..5, so are redrawn. */
@@ -161,7 +161,7 @@ act_code_new(struct inv *inv, const char *group, const char *product, int64_t ex
 		unsigned char b[32];
 
 		if (RAND_bytes(b, sizeof(b)) != 1) {
-			inv_sqlfail(inv, SQLITE_ERROR);
+			inv_sqlfail(inv, DB_ERROR);
 			return -1;
 		}
 		for (size_t i = 0; i < sizeof(b) && n < ACT_DIGITS - 1; i++)
@@ -178,27 +178,27 @@ act_code_new(struct inv *inv, const char *group, const char *product, int64_t ex
 			" SELECT COALESCE(MAX(id), 0) + 1, ?1, ?2, ?3, ?4, ?5, ?6 FROM activation_code"
 			" RETURNING id", &st) < 0)
 		return -1;
-	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, digits + ACT_DIGITS - 4, 4, SQLITE_STATIC);
+	db_bind_text(st, 1, hex, 64, DB_STATIC);
+	db_bind_text(st, 2, digits + ACT_DIGITS - 4, 4, DB_STATIC);
 	act_bind_opt(st, 3, group);
 	act_bind_opt(st, 4, product);
-	sqlite3_bind_int64(st, 5, act_now());
-	sqlite3_bind_int64(st, 6, expires_ms);
-	step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
-		*id = (unsigned)sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 5, act_now());
+	db_bind_int64(st, 6, expires_ms);
+	step = db_step(st);
+	if (step == DB_ROW) {
+		*id = (unsigned)db_column_int64(st, 0);
 		rc = 0;
 	} else {
 		inv_sqlfail(inv, step);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 static void
-act_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
+act_col(struct db_stmt *st, int i, char *dst, size_t cap)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 
 	snprintf(dst, cap, "%s", t != NULL ? (const char *)t : "");
 }
@@ -206,41 +206,41 @@ act_col(sqlite3_stmt *st, int i, char *dst, size_t cap)
 int
 act_code_list(struct inv *inv, void (*fn)(void *arg, const struct act_code *c), void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int step;
 
 	if (act_prepare(inv, "SELECT id, tail, group_name, product, created_ms, expires_ms,"
 			" used_ms, used_by, revoked FROM activation_code ORDER BY id", &st) < 0)
 		return -1;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct act_code c;
 
 		memset(&c, 0, sizeof(c));
-		c.id = (unsigned)sqlite3_column_int64(st, 0);
+		c.id = (unsigned)db_column_int64(st, 0);
 		act_col(st, 1, c.tail, sizeof(c.tail));
 		act_col(st, 2, c.group, sizeof(c.group));
 		act_col(st, 3, c.product, sizeof(c.product));
-		c.created_ms = sqlite3_column_int64(st, 4);
-		c.expires_ms = sqlite3_column_int64(st, 5);
-		c.used_ms = sqlite3_column_int64(st, 6);
+		c.created_ms = db_column_int64(st, 4);
+		c.expires_ms = db_column_int64(st, 5);
+		c.used_ms = db_column_int64(st, 6);
 		act_col(st, 7, c.used_by, sizeof(c.used_by));
-		c.revoked = sqlite3_column_int(st, 8) != 0;
+		c.revoked = db_column_int(st, 8) != 0;
 		fn(arg, &c);
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : inv_sqlfail(inv, step);
+	db_finalize(st);
+	return step == DB_DONE ? 0 : inv_sqlfail(inv, step);
 }
 
 int
 act_code_revoke(struct inv *inv, const char *what)
 {
 	char digits[ACT_DIGITS + 1], hex[65];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int step, rc;
 	size_t n = strspn(what, "0123456789");
 
 	if (n == 0 || what[n] != '\0' || (n >= ACT_DIGITS && act_code_norm(what, digits) < 0)) {
-		inv_sqlfail(inv, SQLITE_MISMATCH);
+		inv_sqlfail(inv, DB_MISMATCH);
 		return -1;
 	}
 	if (n >= ACT_DIGITS) {
@@ -251,20 +251,20 @@ act_code_revoke(struct inv *inv, const char *what)
 		rc = act_prepare(inv, "UPDATE activation_code SET revoked = 1"
 				 " WHERE hash = ?1 AND used_ms IS NULL AND revoked = 0", &st);
 		if (rc == 0)
-			sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
+			db_bind_text(st, 1, hex, 64, DB_STATIC);
 	} else {
 		rc = act_prepare(inv, "UPDATE activation_code SET revoked = 1"
 				 " WHERE id = ?1 AND used_ms IS NULL AND revoked = 0", &st);
 		if (rc == 0)
-			sqlite3_bind_int64(st, 1, strtoll(what, NULL, 10));
+			db_bind_int64(st, 1, strtoll(what, NULL, 10));
 	}
 	if (rc < 0)
 		return -1;
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
+	step = db_step(st);
+	db_finalize(st);
+	if (step != DB_DONE)
 		return inv_sqlfail(inv, step);
-	return sqlite3_changes(inv_sqlite(inv)) > 0;
+	return db_changes(inv_db(inv)) > 0;
 }
 
 enum act_result
@@ -272,7 +272,7 @@ act_redeem(struct inv *inv, const char *digits, const struct act_identity *id, i
 	   struct inv_device *d)
 {
 	char hex[65], norm[ACT_DIGITS + 1];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum act_result res = ACT_FAIL;
 	int step, found;
 
@@ -290,16 +290,16 @@ act_redeem(struct inv *inv, const char *digits, const struct act_identity *id, i
 			" WHERE hash = ?1 AND used_ms IS NULL AND revoked = 0 AND expires_ms > ?2"
 			" RETURNING hash, group_name, product", &st) < 0)
 		goto fail;
-	sqlite3_bind_text(st, 1, hex, 64, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_ms);
-	sqlite3_bind_text(st, 3, id->mac, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+	db_bind_text(st, 1, hex, 64, DB_STATIC);
+	db_bind_int64(st, 2, now_ms);
+	db_bind_text(st, 3, id->mac, -1, DB_STATIC);
+	step = db_step(st);
+	if (step != DB_ROW && step != DB_DONE) {
 		inv_sqlfail(inv, step);
 		goto fail;
 	}
-	if (step == SQLITE_DONE || sqlite3_column_bytes(st, 0) != 64 ||
-	    CRYPTO_memcmp(sqlite3_column_text(st, 0), hex, 64) != 0) {
+	if (step == DB_DONE || db_column_bytes(st, 0) != 64 ||
+	    CRYPTO_memcmp(db_column_text(st, 0), hex, 64) != 0) {
 		res = ACT_REFUSED;
 		goto fail;
 	}
@@ -314,11 +314,11 @@ act_redeem(struct inv *inv, const char *digits, const struct act_identity *id, i
 		d->enabled = 1;
 	}
 	/* The code's group and product are the operator's word. */
-	if (sqlite3_column_type(st, 1) != SQLITE_NULL)
+	if (db_column_type(st, 1) != DB_NULL)
 		act_col(st, 1, d->group, sizeof(d->group));
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+	if (db_column_type(st, 2) != DB_NULL)
 		act_col(st, 2, d->product, sizeof(d->product));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	if ((found == 0 ? inv_device_add(inv, d) : inv_device_update(inv, d) == 1 ? 0 : -1) < 0)
 		goto fail;
@@ -327,7 +327,7 @@ act_redeem(struct inv *inv, const char *digits, const struct act_identity *id, i
 	OPENSSL_cleanse(d->http_password, sizeof(d->http_password));
 	return ACT_OK;
 fail:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	inv_rollback(inv);
 	OPENSSL_cleanse(d->http_password, sizeof(d->http_password));
 	if (res == ACT_FAIL && inv_busy(inv))

@@ -6,7 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,7 +340,7 @@ api_history(struct inv *inv, const char *query, struct api_res *r)
 {
 	char macarg[64], mac[13], lim[16], *end;
 	unsigned long limit = API_HISTORY_DEFAULT;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	json_object *a, *o;
 	int q = api_form_get(query, "mac", macarg, sizeof(macarg)), step;
 
@@ -356,19 +356,19 @@ api_history(struct inv *inv, const char *query, struct api_res *r)
 			return;
 		}
 	}
-	step = sqlite3_prepare_v2(inv_sqlite(inv), "SELECT time_ms, client, proto, method, path,"
+	step = db_prepare(inv_db(inv), "SELECT time_ms, client, proto, method, path,"
 				  " status, user_agent, mac FROM request WHERE ?1 IS NULL OR mac = ?1"
-				  " ORDER BY time_ms DESC, id DESC LIMIT ?2", -1, &st, NULL);
-	if (step != SQLITE_OK) {
+				  " ORDER BY time_ms DESC, id DESC LIMIT ?2", &st);
+	if (step != DB_OK) {
 		inv_sqlfail(inv, step);
 		api_inv_error(r, inv);
 		return;
 	}
 	if (q == 1)
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)limit);
 	a = json_object_new_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		static const char *const cols[] = { "time_ms", "client", "proto", "method", "path",
 			"status", "user_agent", "mac" };
 
@@ -376,16 +376,16 @@ api_history(struct inv *inv, const char *query, struct api_res *r)
 		for (int i = 0; i < 8; i++) {
 			json_object *v = NULL;
 
-			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
-				v = json_object_new_int64(sqlite3_column_int64(st, i));
-			else if (sqlite3_column_type(st, i) != SQLITE_NULL)
-				v = api_str((const char *)sqlite3_column_text(st, i));
+			if (db_column_type(st, i) == DB_INTEGER)
+				v = json_object_new_int64(db_column_int64(st, i));
+			else if (db_column_type(st, i) != DB_NULL)
+				v = api_str((const char *)db_column_text(st, i));
 			json_object_object_add(o, cols[i], v);
 		}
 		json_object_array_add(a, o);
 	}
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE) {
+	db_finalize(st);
+	if (step != DB_DONE) {
 		json_object_put(a);
 		inv_sqlfail(inv, step);
 		api_inv_error(r, inv);

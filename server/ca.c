@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -399,7 +399,7 @@ ca_subject(const char *mac, const char *serial, const char *product)
 static int
 ca_record(struct inv *inv, const char *serial, const char *mac, X509 *x, const char *how)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int step;
 	int pday = 0, psec = 0;
 	int64_t not_after;
@@ -408,19 +408,18 @@ ca_record(struct inv *inv, const char *serial, const char *mac, X509 *x, const c
 	if (ASN1_TIME_diff(&pday, &psec, NULL, X509_get0_notAfter(x)) != 1)
 		return -1;
 	not_after = ca_now_ms() + ((int64_t)pday * 86400 + psec) * 1000;
-	step = sqlite3_prepare_v2(inv_sqlite(inv), "INSERT INTO device_cert (serial, mac,"
-				  " not_after_ms, created_ms, how) VALUES (?1, ?2, ?3, ?4, ?5)",
-				  -1, &st, NULL);
-	if (step != SQLITE_OK)
+	step = db_prepare(inv_db(inv), "INSERT INTO device_cert (serial, mac,"
+				  " not_after_ms, created_ms, how) VALUES (?1, ?2, ?3, ?4, ?5)", &st);
+	if (step != DB_OK)
 		return inv_sqlfail(inv, step);
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, not_after);
-	sqlite3_bind_int64(st, 4, ca_now_ms());
-	sqlite3_bind_text(st, 5, how, -1, SQLITE_STATIC);
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : inv_sqlfail(inv, step);
+	db_bind_text(st, 1, serial, -1, DB_STATIC);
+	db_bind_text(st, 2, mac, -1, DB_STATIC);
+	db_bind_int64(st, 3, not_after);
+	db_bind_int64(st, 4, ca_now_ms());
+	db_bind_text(st, 5, how, -1, DB_STATIC);
+	step = db_step(st);
+	db_finalize(st);
+	return step == DB_DONE ? 0 : inv_sqlfail(inv, step);
 }
 
 /* PEM of x (and of the CA when chain), in a fresh buffer. */
@@ -667,53 +666,52 @@ out:
 int
 ca_revoke_mac(struct inv *inv, const char *mac)
 {
-	sqlite3_stmt *st = NULL;
-	int step = sqlite3_prepare_v2(inv_sqlite(inv), "UPDATE device_cert SET revoked_ms = ?2"
-				      " WHERE mac = ?1 AND revoked_ms IS NULL", -1, &st, NULL);
+	struct db_stmt *st = NULL;
+	int step = db_prepare(inv_db(inv), "UPDATE device_cert SET revoked_ms = ?2"
+				      " WHERE mac = ?1 AND revoked_ms IS NULL", &st);
 
-	if (step != SQLITE_OK)
+	if (step != DB_OK)
 		return inv_sqlfail(inv, step);
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, ca_now_ms());
-	step = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (step != SQLITE_DONE)
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_int64(st, 2, ca_now_ms());
+	step = db_step(st);
+	db_finalize(st);
+	if (step != DB_DONE)
 		return inv_sqlfail(inv, step);
-	return sqlite3_changes(inv_sqlite(inv));
+	return db_changes(inv_db(inv));
 }
 
 int
 ca_list(struct inv *inv, const char *mac, void (*fn)(void *arg, const struct ca_cert *c),
 	void *arg)
 {
-	sqlite3_stmt *st = NULL;
-	int step = sqlite3_prepare_v2(inv_sqlite(inv), "SELECT serial, mac, how, not_after_ms,"
+	struct db_stmt *st = NULL;
+	int step = db_prepare(inv_db(inv), "SELECT serial, mac, how, not_after_ms,"
 				      " created_ms, revoked_ms FROM device_cert"
-				      " WHERE ?1 IS NULL OR mac = ?1 ORDER BY created_ms, serial",
-				      -1, &st, NULL);
+				      " WHERE ?1 IS NULL OR mac = ?1 ORDER BY created_ms, serial", &st);
 
-	if (step != SQLITE_OK)
+	if (step != DB_OK)
 		return inv_sqlfail(inv, step);
 	if (mac != NULL)
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+	while ((step = db_step(st)) == DB_ROW) {
 		struct ca_cert c;
 		const unsigned char *t;
 
 		memset(&c, 0, sizeof(c));
-		t = sqlite3_column_text(st, 0);
+		t = db_column_text(st, 0);
 		snprintf(c.serial, sizeof(c.serial), "%s", t != NULL ? (const char *)t : "");
-		t = sqlite3_column_text(st, 1);
+		t = db_column_text(st, 1);
 		snprintf(c.mac, sizeof(c.mac), "%s", t != NULL ? (const char *)t : "");
-		t = sqlite3_column_text(st, 2);
+		t = db_column_text(st, 2);
 		snprintf(c.how, sizeof(c.how), "%s", t != NULL ? (const char *)t : "");
-		c.not_after_ms = sqlite3_column_int64(st, 3);
-		c.created_ms = sqlite3_column_int64(st, 4);
-		c.revoked_ms = sqlite3_column_int64(st, 5);
+		c.not_after_ms = db_column_int64(st, 3);
+		c.created_ms = db_column_int64(st, 4);
+		c.revoked_ms = db_column_int64(st, 5);
 		fn(arg, &c);
 	}
-	sqlite3_finalize(st);
-	return step == SQLITE_DONE ? 0 : inv_sqlfail(inv, step);
+	db_finalize(st);
+	return step == DB_DONE ? 0 : inv_sqlfail(inv, step);
 }
 
 int
@@ -724,7 +722,7 @@ ca_peer_refused(struct inv *inv, SSL *ssl)
 	BIGNUM *bn = NULL;
 	unsigned char raw[16];
 	char hex[33];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int step, refused = 0;
 
 	if (peer == NULL || inv == NULL)
@@ -738,20 +736,20 @@ ca_peer_refused(struct inv *inv, SSL *ssl)
 	}
 	BN_free(bn);
 	hex_encode(raw, sizeof(raw), hex);
-	step = sqlite3_prepare_v2(inv_sqlite(inv), "SELECT revoked_ms FROM device_cert"
-				  " WHERE serial = ?1", -1, &st, NULL);
-	if (step == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, hex, 32, SQLITE_STATIC);
-		step = sqlite3_step(st);
-		if (step == SQLITE_ROW)
-			refused = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		else if (step != SQLITE_DONE)
+	step = db_prepare(inv_db(inv), "SELECT revoked_ms FROM device_cert"
+				  " WHERE serial = ?1", &st);
+	if (step == DB_OK) {
+		db_bind_text(st, 1, hex, 32, DB_STATIC);
+		step = db_step(st);
+		if (step == DB_ROW)
+			refused = db_column_type(st, 0) != DB_NULL;
+		else if (step != DB_DONE)
 			log_msg(LOG_WARNING, "device CA: cannot check certificate %s: %s", hex,
-				sqlite3_errstr(step));
+				db_errstr(step));
 	} else {
 		log_msg(LOG_WARNING, "device CA: cannot check certificate %s: %s", hex,
-			sqlite3_errstr(step));
+			db_errstr(step));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return refused;
 }

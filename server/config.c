@@ -4,6 +4,7 @@
  * both go through config_set, so they cannot disagree.
  */
 #include "config.h"
+#include "db.h"
 #include "log.h"
 #include "hostport.h"
 #include "render.h"
@@ -516,9 +517,9 @@ config_check(const struct srv_cfg *c, char *err, size_t errlen)
 			return fail(err, errlen, "admin %s: not a loopback address: the token would"
 				    " cross the network in clear; give --admin-tls (with --cert and"
 				    " --key) or bind 127.0.0.1", c->admin[i].text);
-	if (c->db != NULL && (strncmp(c->db, "postgres://", 11) == 0 ||
-			      strncmp(c->db, "postgresql://", 13) == 0))
-		return fail(err, errlen, "db: PostgreSQL is not built yet (use sqlite:PATH)");
+	if (c->db != NULL && !db_url_ok(c->db))
+		return fail(err, errlen, "db '%s': not a database URL (sqlite:PATH or"
+			    " postgresql://USER@HOST[:PORT]/DB)", c->db);
 	for (unsigned i = 0; i < c->n_routes; i++) {
 		struct route r;
 

@@ -11,7 +11,7 @@
 #include "inventory.h"
 
 #include <fcntl.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +26,28 @@
 
 #include "hex.h"
 #include "inventory_int.h"
+#include "store.h"
 
-static const char *const inv_migrations[] = {
+/* PostgreSQL's spelling of migration 3 -> 4's change-log triggers: one
+ * function, told by its arguments which columns of the row to log. */
+#define INV_PG_LOG_FN \
+	"CREATE FUNCTION inventory_log() RETURNS trigger LANGUAGE plpgsql AS $f$" \
+	" DECLARE j jsonb; BEGIN" \
+	" IF TG_OP = 'DELETE' THEN j := to_jsonb(OLD); ELSE j := to_jsonb(NEW); END IF;" \
+	" INSERT INTO inventory_change (time_ms, kind, scope, owner, name, action) VALUES (" \
+	" (extract(epoch FROM clock_timestamp()) * 1000)::bigint, TG_ARGV[0]," \
+	" j->>TG_ARGV[1], j->>TG_ARGV[2], j->>TG_ARGV[3], TG_ARGV[4]);" \
+	" RETURN NULL; END $f$;"
+#define INV_PG_LOG(tbl, ev, kind, scope, owner, name, action) \
+	"CREATE TRIGGER " tbl "_" action " AFTER " ev " ON " tbl " FOR EACH ROW" \
+	" EXECUTE FUNCTION inventory_log('" kind "', '" scope "', '" owner "', '" name "'," \
+	" '" action "');"
+
+/* Each migration in the SQL both speak (db_exec_schema maps the types),
+ * and where PostgreSQL needs other text, that text. */
+static const struct { const char *sql, *pg; } inv_migrations[] = {
 	/* 0 -> 1: the inventory */
-	"CREATE TABLE device_group (name VARCHAR(128) PRIMARY KEY, notes TEXT);"
+	{ "CREATE TABLE device_group (name VARCHAR(128) PRIMARY KEY, notes TEXT);"
 	"CREATE TABLE device ("
 	" mac CHAR(12) PRIMARY KEY, serial VARCHAR(128), product VARCHAR(128),"
 	" group_name VARCHAR(128), enabled INTEGER NOT NULL, notes TEXT,"
@@ -42,35 +60,38 @@ static const char *const inv_migrations[] = {
 	" scope VARCHAR(8) NOT NULL, owner VARCHAR(128) NOT NULL, name VARCHAR(32) NOT NULL,"
 	" value TEXT NOT NULL, PRIMARY KEY (scope, owner, name));"
 	"CREATE TABLE template ("
-	" name VARCHAR(128) PRIMARY KEY, body TEXT NOT NULL, updated_ms BIGINT NOT NULL);",
+	" name VARCHAR(128) PRIMARY KEY, body TEXT NOT NULL, updated_ms BIGINT NOT NULL);", NULL },
 	/* 1 -> 2: a change counter, so a server can keep what it rendered
 	 * until the inventory changes */
-	"CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
-	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);",
+	{ "CREATE TABLE inventory_serial (id INTEGER PRIMARY KEY, n BIGINT NOT NULL);"
+	"INSERT INTO inventory_serial (id, n) VALUES (1, 0);", NULL },
 	/* 2 -> 3: per-device HTTP Digest credentials, variables marked
 	 * secret, and the server's own secrets (the Digest nonce key, shared
 	 * by every worker reading this database) */
-	"ALTER TABLE device ADD COLUMN http_user VARCHAR(128);"
+	{ "ALTER TABLE device ADD COLUMN http_user VARCHAR(128);"
 	"ALTER TABLE device ADD COLUMN http_password VARCHAR(128);"
 	"ALTER TABLE variable ADD COLUMN secret INTEGER NOT NULL DEFAULT 0;"
-	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);",
+	"CREATE TABLE server_secret (name VARCHAR(32) PRIMARY KEY, secret CHAR(64) NOT NULL);", NULL },
 	/* 3 -> 4: device reports (server/report.c: one row per report, the
 	 * last report's parameters; value NULL for one the device keeps to
 	 * itself, a secret), and the inventory's change log (the timeline),
 	 * written by triggers so that every writer logs, and never a value.
-	 * The triggers are SQLite's syntax: PostgreSQL needs its own. */
-	"CREATE TABLE device_report ("
-	" mac CHAR(12) NOT NULL, time_ms BIGINT NOT NULL, client VARCHAR(64),"
-	" proto VARCHAR(8), bytes BIGINT NOT NULL, params INTEGER NOT NULL,"
-	" layers VARCHAR(32), template VARCHAR(256), servip VARCHAR(64), port VARCHAR(8));"
-	"CREATE INDEX device_report_by_mac ON device_report (mac, time_ms);"
-	"CREATE TABLE device_reported ("
-	" mac CHAR(12) NOT NULL, name VARCHAR(128) NOT NULL, value TEXT,"
-	" PRIMARY KEY (mac, name));"
-	"CREATE TABLE inventory_change ("
-	" time_ms BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, scope VARCHAR(8),"
-	" owner VARCHAR(128), name VARCHAR(128), action VARCHAR(8) NOT NULL);"
+	 * PostgreSQL's triggers are its own (INV_PG_LOG). */
+	{
+#define INV_M4_TABLES \
+	"CREATE TABLE device_report (" \
+	" mac CHAR(12) NOT NULL, time_ms BIGINT NOT NULL, client VARCHAR(64)," \
+	" proto VARCHAR(8), bytes BIGINT NOT NULL, params INTEGER NOT NULL," \
+	" layers VARCHAR(32), template VARCHAR(256), servip VARCHAR(64), port VARCHAR(8));" \
+	"CREATE INDEX device_report_by_mac ON device_report (mac, time_ms);" \
+	"CREATE TABLE device_reported (" \
+	" mac CHAR(12) NOT NULL, name VARCHAR(128) NOT NULL, value TEXT," \
+	" PRIMARY KEY (mac, name));" \
+	"CREATE TABLE inventory_change (" \
+	" time_ms BIGINT NOT NULL, kind VARCHAR(16) NOT NULL, scope VARCHAR(8)," \
+	" owner VARCHAR(128), name VARCHAR(128), action VARCHAR(8) NOT NULL);" \
 	"CREATE INDEX inventory_change_by_time ON inventory_change (time_ms);"
+	INV_M4_TABLES
 #define INV_NOW_MS "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
 #define INV_LOG(tbl, ev, kind, scope, owner, name, action) \
 	"CREATE TRIGGER " tbl "_" action " AFTER " ev " ON " tbl " BEGIN" \
@@ -88,11 +109,24 @@ static const char *const inv_migrations[] = {
 	INV_LOG("template", "DELETE", "template", "NULL", "NULL", "OLD.name", "rm")
 	INV_LOG("device_key", "INSERT", "key", "NULL", "NEW.mac",
 		"CAST(NEW.key_id AS TEXT)", "add"),
+	INV_M4_TABLES
+	INV_PG_LOG_FN
+	INV_PG_LOG("device", "INSERT", "device", "", "mac", "", "add")
+	INV_PG_LOG("device", "UPDATE", "device", "", "mac", "", "set")
+	INV_PG_LOG("device", "DELETE", "device", "", "mac", "", "rm")
+	INV_PG_LOG("variable", "INSERT", "var", "scope", "owner", "name", "add")
+	INV_PG_LOG("variable", "UPDATE", "var", "scope", "owner", "name", "set")
+	INV_PG_LOG("variable", "DELETE", "var", "scope", "owner", "name", "rm")
+	INV_PG_LOG("template", "INSERT", "template", "", "", "name", "add")
+	INV_PG_LOG("template", "UPDATE", "template", "", "", "name", "set")
+	INV_PG_LOG("template", "DELETE", "template", "", "", "name", "rm")
+	INV_PG_LOG("device_key", "INSERT", "key", "", "mac", "key_id", "add") },
+#undef INV_M4_TABLES
 #undef INV_LOG
 #undef INV_NOW_MS
 	/* 4 -> 5: firmware images and staged rollouts (server/rollout.c), and
 	 * the NOTIFY pushes sent (server/notify.c) */
-	"CREATE TABLE firmware ("
+	{ "CREATE TABLE firmware ("
 	" version VARCHAR(64) PRIMARY KEY, path TEXT NOT NULL, size BIGINT NOT NULL,"
 	" sha256 CHAR(64) NOT NULL, added_ms BIGINT NOT NULL);"
 	"CREATE TABLE rollout ("
@@ -107,10 +141,10 @@ static const char *const inv_migrations[] = {
 	" id INTEGER PRIMARY KEY, time_ms BIGINT NOT NULL, mac CHAR(12) NOT NULL,"
 	" event VARCHAR(16) NOT NULL, dest VARCHAR(64) NOT NULL, result VARCHAR(16) NOT NULL,"
 	" detail TEXT NOT NULL);"
-	"CREATE INDEX push_by_mac ON push (mac, time_ms);",
+	"CREATE INDEX push_by_mac ON push (mac, time_ms);", NULL },
 	/* 5 -> 6: activation codes (server/activate.c): the code only as its
 	 * keyed hash, the last 4 digits to tell codes apart in a list; */
-	"CREATE TABLE activation_code ("
+	{ "CREATE TABLE activation_code ("
 	" id INTEGER PRIMARY KEY, hash CHAR(64) NOT NULL UNIQUE, tail CHAR(4) NOT NULL,"
 	" group_name VARCHAR(128), product VARCHAR(128), created_ms BIGINT NOT NULL,"
 	" expires_ms BIGINT NOT NULL, used_ms BIGINT, used_by CHAR(12),"
@@ -119,9 +153,10 @@ static const char *const inv_migrations[] = {
 	"CREATE TABLE device_cert ("
 	" serial CHAR(32) PRIMARY KEY, mac CHAR(12) NOT NULL, how VARCHAR(8) NOT NULL,"
 	" not_after_ms BIGINT NOT NULL, created_ms BIGINT NOT NULL, revoked_ms BIGINT);"
-	"CREATE INDEX device_cert_by_mac ON device_cert (mac);",
+	"CREATE INDEX device_cert_by_mac ON device_cert (mac);", NULL },
 };
 #define INV_SCHEMA_VERSION ((int)(sizeof(inv_migrations) / sizeof(inv_migrations[0])))
+const int inv_schema_version = INV_SCHEMA_VERSION;
 
 static const char *const inv_scope_names[] = { "global", "product", "group", "device" };
 
@@ -210,15 +245,15 @@ inv_dbfail(struct inv *inv, int rc)
 {
 	int code = rc & 0xff;
 
-	inv->busy = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
-		code == SQLITE_CANTOPEN || code == SQLITE_CORRUPT || code == SQLITE_NOTADB ||
-		code == SQLITE_PROTOCOL || code == SQLITE_READONLY;
-	return inv_fail(inv, "%s: %s", inv->path, sqlite3_errmsg(inv->db));
+	inv->busy = code == DB_BUSY || code == DB_LOCKED || code == DB_IOERR ||
+		code == DB_CANTOPEN || code == DB_CORRUPT || code == DB_NOTADB ||
+		code == DB_PROTOCOL || code == DB_READONLY;
+	return inv_fail(inv, "%s: %s", inv->path, db_errmsg(inv->db));
 }
 
 
-sqlite3 *
-inv_sqlite(struct inv *inv)
+struct db *
+inv_db(struct inv *inv)
 {
 	return inv->db;
 }
@@ -253,7 +288,7 @@ inv_now_ms(void)
 static int inv_migrate(struct inv *inv);
 
 /* The statement q, prepared on first use, reset and unbound. */
-sqlite3_stmt *
+struct db_stmt *
 inv_stmt(struct inv *inv, enum inv_q q)
 {
 	int rc;
@@ -267,9 +302,8 @@ inv_stmt(struct inv *inv, enum inv_q q)
 		inv->stale = 0;
 	}
 	if (inv->st[q] == NULL) {
-		rc = sqlite3_prepare_v3(inv->db, inv_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
-					&inv->st[q], NULL);
-		if (rc != SQLITE_OK) {
+		rc = db_prepare_persistent(inv->db, inv_sql[q], &inv->st[q]);
+		if (rc != DB_OK) {
 			inv_dbfail(inv, rc);
 			return NULL;
 		}
@@ -278,19 +312,19 @@ inv_stmt(struct inv *inv, enum inv_q q)
 }
 
 void
-inv_done(sqlite3_stmt *st)
+inv_done(struct db_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 static void
-inv_bind(sqlite3_stmt *st, int i, const char *s)
+inv_bind(struct db_stmt *st, int i, const char *s)
 {
 	if (s != NULL && s[0] != '\0')
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db_bind_text(st, i, s, -1, DB_STATIC);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 /* Runs a statement that writes and returns no rows; a change bumps the
@@ -298,28 +332,28 @@ inv_bind(sqlite3_stmt *st, int i, const char *s)
  * caller has none), so a reader never sees a change without its bump.
  * Returns the rows changed, or -1. */
 static int
-inv_exec(struct inv *inv, sqlite3_stmt *st)
+inv_exec(struct inv *inv, struct db_stmt *st)
 {
-	int own = sqlite3_get_autocommit(inv->db), rc = SQLITE_OK, n = 0;
-	sqlite3_stmt *bump;
+	int own = db_get_autocommit(inv->db), rc = DB_OK, n = 0;
+	struct db_stmt *bump;
 
 	if (own)
-		rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		rc = db_begin(inv->db);
+	if (rc == DB_OK) {
+		rc = db_step(st);
+		rc = rc == DB_DONE ? DB_OK : rc;
 	}
 	inv_done(st);
-	if (rc == SQLITE_OK && (n = sqlite3_changes(inv->db)) > 0) {
+	if (rc == DB_OK && (n = db_changes(inv->db)) > 0) {
 		if ((bump = inv_stmt(inv, Q_SERIAL_BUMP)) == NULL)
 			goto fail;
-		rc = sqlite3_step(bump);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		rc = db_step(bump);
+		rc = rc == DB_DONE ? DB_OK : rc;
 		inv_done(bump);
 	}
-	if (rc == SQLITE_OK && own)
-		rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK && own)
+		rc = db_exec(inv->db, "COMMIT");
+	if (rc == DB_OK)
 		return n;
 	inv_dbfail(inv, rc);
 fail:
@@ -331,113 +365,113 @@ fail:
 int
 inv_serial(struct inv *inv, int64_t *n)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_SERIAL);
+	struct db_stmt *st = inv_stmt(inv, Q_SERIAL);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*n = db_column_int64(st, 0);
 	inv_done(st);
-	return rc == SQLITE_ROW ? 0 : inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	return rc == DB_ROW ? 0 : inv_dbfail(inv, rc == DB_DONE ? DB_CORRUPT : rc);
 }
 
 /* ---- schema ------------------------------------------------------------------ */
 
+/* Brings the schema up to date in one transaction (DDL is transactional
+ * on both), so a kill in the middle or two openers at once never leave
+ * half a schema; on PostgreSQL an advisory lock orders concurrent
+ * openers. An existing PostgreSQL schema is upgraded only when asked
+ * (INV_OPEN_MIGRATE: `prov db migrate`): the N servers sharing it must
+ * not each change it under the others; a new one is created. */
 static int
 inv_migrate(struct inv *inv)
 {
-	sqlite3_stmt *st = NULL;
-	int version = 0, rc;
-	char sql[160];
+	int version = 0, rc, pg = db_kind(inv->db) == DB_PG;
 
-	rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(inv->db, "CREATE TABLE IF NOT EXISTS schema_version ("
-				  " component VARCHAR(32) PRIMARY KEY, version INTEGER NOT NULL)",
-				  NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(inv->db, "SELECT version FROM schema_version"
-					" WHERE component = 'inventory'", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			version = sqlite3_column_int(st, 0);
-		rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-		sqlite3_finalize(st);
-	}
-	if (rc != SQLITE_OK)
+	rc = db_begin(inv->db);
+	if (rc == DB_OK && pg)
+		rc = db_exec(inv->db, "SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+	if (rc == DB_OK)
+		rc = db_schema_version(inv->db, "inventory", &version);
+	if (rc != DB_OK)
 		goto fail;
 	if (version > INV_SCHEMA_VERSION) {
-		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+		db_exec(inv->db, "ROLLBACK");
 		return inv_fail(inv, "%s: inventory schema %d is newer than this prov (%d)",
 				inv->path, version, INV_SCHEMA_VERSION);
 	}
 	if (version == INV_SCHEMA_VERSION)
-		return sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 :
-			inv_dbfail(inv, SQLITE_ERROR);
-	for (; version < INV_SCHEMA_VERSION && rc == SQLITE_OK; version++)
-		rc = sqlite3_exec(inv->db, inv_migrations[version], NULL, NULL, NULL);
-	snprintf(sql, sizeof(sql), "INSERT INTO schema_version (component, version)"
-		 " VALUES ('inventory', %d) ON CONFLICT (component) DO UPDATE"
-		 " SET version = excluded.version", INV_SCHEMA_VERSION);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(inv->db, sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
+		return db_exec(inv->db, "COMMIT") == DB_OK ? 0 :
+			inv_dbfail(inv, DB_ERROR);
+	if (pg && version > 0 && !(inv->how & INV_OPEN_MIGRATE)) {
+		db_exec(inv->db, "ROLLBACK");
+		return inv_fail(inv, "%s: inventory schema %d is older than this prov's (%d):"
+				" run 'prov db migrate --db URL'", inv->path, version,
+				INV_SCHEMA_VERSION);
+	}
+	for (; version < INV_SCHEMA_VERSION && rc == DB_OK; version++)
+		rc = pg && inv_migrations[version].pg != NULL ?
+			db_exec_schema(inv->db, inv_migrations[version].pg) :
+			db_exec_schema(inv->db, inv_migrations[version].sql);
+	if (rc == DB_OK)
+		rc = db_schema_version_set(inv->db, "inventory", INV_SCHEMA_VERSION);
+	if (rc == DB_OK)
+		rc = db_exec(inv->db, "COMMIT");
+	if (rc == DB_OK)
 		return 0;
 fail:
 	inv_dbfail(inv, rc);
-	if (!sqlite3_get_autocommit(inv->db))
-		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_get_autocommit(inv->db))
+		db_exec(inv->db, "ROLLBACK");
 	return -1;
 }
 
 int
-inv_open(struct inv **out, const char *url, int serve, char *err, size_t errlen)
+inv_open(struct inv **out, const char *url, int how, char *err, size_t errlen)
 {
-	const char *path = url;
+	const char *path = db_url_path(url);
+	char name[512];
 	struct inv *inv;
-	int rc, fd;
+	int rc, fd, serve = how & INV_OPEN_SERVE;
 
 	*out = NULL;
-	if (url != NULL && strncmp(url, "sqlite:", 7) == 0)
-		path = url + 7;
-	if (url == NULL || path[0] == '\0' || strncmp(url, "postgres", 8) == 0) {
-		snprintf(err, errlen, "'%s': not a database URL this build speaks (sqlite:PATH)",
-			 url != NULL ? url : "");
+	if (!db_url_ok(url)) {
+		snprintf(err, errlen, "'%s': not a database URL this build speaks"
+			 " (sqlite:PATH or postgresql://...)", url != NULL ? url : "");
 		return -1;
 	}
+	db_url_safe(url, name, sizeof(name));
 	inv = calloc(1, sizeof(*inv));
-	if (inv == NULL || (inv->path = strdup(path)) == NULL) {
+	if (inv == NULL || (inv->path = strdup(path != NULL ? path : name)) == NULL) {
 		free(inv);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	inv->how = how;
 	/* Private from birth: the database holds device keys. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0)
+	if (path != NULL && (fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+				       O_NOFOLLOW, 0600)) >= 0)
 		close(fd);
-	rc = sqlite3_open_v2(path, &inv->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-			 inv->db != NULL ? sqlite3_errmsg(inv->db) : sqlite3_errstr(rc));
+	rc = db_open(&inv->db, url, DB_OPEN_CREATE | (serve ? DB_OPEN_RETRY : 0), err, errlen);
+	if (rc != DB_OK && inv->db == NULL) {
 		inv_close(inv);
 		return -1;
 	}
-	sqlite3_busy_timeout(inv->db, serve ? INV_SERVE_BUSY_MS : INV_BUSY_MS);
+	if (rc == DB_OK)
+		rc = db_busy_timeout(inv->db, serve ? INV_SERVE_BUSY_MS : INV_BUSY_MS);
 	/* The history's writer sets WAL too; whoever comes first does it. */
-	if (sqlite3_exec(inv->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(inv->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(inv->db));
+	if (rc == DB_OK && path != NULL &&
+	    (db_exec(inv->db, "PRAGMA journal_mode=WAL") != DB_OK ||
+	     db_exec(inv->db, "PRAGMA synchronous=NORMAL") != DB_OK)) {
+		snprintf(err, errlen, "%s: %s", path, db_errmsg(inv->db));
 		inv_close(inv);
 		return -1;
 	}
-	if (inv_migrate(inv) < 0) {
-		snprintf(err, errlen, "%s", inv->err);
+	if (rc != DB_OK || inv_migrate(inv) < 0) {
+		if (rc == DB_OK)
+			snprintf(err, errlen, "%s", inv->err);
 		if (!serve) {
 			inv_close(inv);
 			return -1;
@@ -458,8 +492,8 @@ inv_close(struct inv *inv)
 	if (inv == NULL)
 		return;
 	for (int q = 0; q < Q_COUNT; q++)
-		sqlite3_finalize(inv->st[q]);
-	sqlite3_close(inv->db);
+		db_finalize(inv->st[q]);
+	db_close(inv->db);
 	free(inv->path);
 	free(inv);
 }
@@ -467,17 +501,17 @@ inv_close(struct inv *inv)
 int
 inv_begin(struct inv *inv)
 {
-	int rc = sqlite3_exec(inv->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	int rc = db_begin(inv->db);
 
-	return rc == SQLITE_OK ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_OK ? 0 : inv_dbfail(inv, rc);
 }
 
 int
 inv_commit(struct inv *inv)
 {
-	int rc = sqlite3_exec(inv->db, "COMMIT", NULL, NULL, NULL);
+	int rc = db_exec(inv->db, "COMMIT");
 
-	if (rc == SQLITE_OK)
+	if (rc == DB_OK)
 		return 0;
 	inv_dbfail(inv, rc);
 	inv_rollback(inv);
@@ -487,8 +521,8 @@ inv_commit(struct inv *inv)
 void
 inv_rollback(struct inv *inv)
 {
-	if (!sqlite3_get_autocommit(inv->db))
-		sqlite3_exec(inv->db, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_get_autocommit(inv->db))
+		db_exec(inv->db, "ROLLBACK");
 }
 
 /* ---- names ------------------------------------------------------------------- */
@@ -540,25 +574,25 @@ inv_var_name_ok(const char *s, const char **why)
 /* ---- devices ------------------------------------------------------------------ */
 
 void
-inv_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+inv_col(struct db_stmt *st, int i, char *out, size_t cap)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 
 	snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
 }
 
 void
-inv_row_device(sqlite3_stmt *st, struct inv_device *d)
+inv_row_device(struct db_stmt *st, struct inv_device *d)
 {
 	memset(d, 0, sizeof(*d));
 	inv_col(st, 0, d->mac, sizeof(d->mac));
 	inv_col(st, 1, d->serial, sizeof(d->serial));
 	inv_col(st, 2, d->product, sizeof(d->product));
 	inv_col(st, 3, d->group, sizeof(d->group));
-	d->enabled = sqlite3_column_int(st, 4);
+	d->enabled = db_column_int(st, 4);
 	inv_col(st, 5, d->notes, sizeof(d->notes));
-	d->created_ms = sqlite3_column_int64(st, 6);
-	d->key_id = (unsigned)sqlite3_column_int(st, 7);
+	d->created_ms = db_column_int64(st, 6);
+	d->key_id = (unsigned)db_column_int(st, 7);
 	inv_col(st, 8, d->http_user, sizeof(d->http_user));
 	inv_col(st, 9, d->http_password, sizeof(d->http_password));
 }
@@ -566,42 +600,42 @@ inv_row_device(sqlite3_stmt *st, struct inv_device *d)
 int
 inv_device_get(struct inv *inv, const char *mac, struct inv_device *d)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_GET);
+	struct db_stmt *st = inv_stmt(inv, Q_DEV_GET);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		inv_row_device(st, d);
 	inv_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 static int
 inv_group_note(struct inv *inv, const char *group)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (group[0] == '\0')
 		return 0;
 	if ((st = inv_stmt(inv, Q_GROUP_ADD)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, group, -1, DB_STATIC);
 	return inv_exec(inv, st) < 0 ? -1 : 0;
 }
 
 static void
-inv_bind_device(sqlite3_stmt *st, const struct inv_device *d)
+inv_bind_device(struct db_stmt *st, const struct inv_device *d)
 {
-	sqlite3_bind_text(st, 1, d->mac, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, d->mac, -1, DB_STATIC);
 	inv_bind(st, 2, d->serial);
 	inv_bind(st, 3, d->product);
 	inv_bind(st, 4, d->group);
-	sqlite3_bind_int(st, 5, d->enabled != 0);
+	db_bind_int(st, 5, d->enabled != 0);
 	inv_bind(st, 6, d->notes);
 	inv_bind(st, 8, d->http_user);
 	inv_bind(st, 9, d->http_password);
@@ -613,7 +647,7 @@ inv_key_add(struct inv *inv, const char *mac, unsigned id)
 {
 	unsigned char raw[INV_KEY_BYTES];
 	char hex[INV_KEY_HEX + 1];
-	sqlite3_stmt *st = inv_stmt(inv, Q_KEY_ADD);
+	struct db_stmt *st = inv_stmt(inv, Q_KEY_ADD);
 	int rc;
 
 	if (st == NULL)
@@ -621,10 +655,10 @@ inv_key_add(struct inv *inv, const char *mac, unsigned id)
 	if (RAND_bytes(raw, sizeof(raw)) != 1)
 		return inv_fail(inv, "no randomness for a device key");
 	hex_encode(raw, sizeof(raw), hex);
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)id);
-	sqlite3_bind_text(st, 3, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, inv_now_ms());
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_int(st, 2, (int)id);
+	db_bind_text(st, 3, hex, -1, DB_STATIC);
+	db_bind_int64(st, 4, inv_now_ms());
 	rc = inv_exec(inv, st);
 	OPENSSL_cleanse(raw, sizeof(raw));
 	OPENSSL_cleanse(hex, sizeof(hex));
@@ -634,19 +668,19 @@ inv_key_add(struct inv *inv, const char *mac, unsigned id)
 int
 inv_device_add(struct inv *inv, struct inv_device *d)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_ADD);
+	struct db_stmt *st = inv_stmt(inv, Q_DEV_ADD);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	d->created_ms = inv_now_ms();
 	inv_bind_device(st, d);
-	sqlite3_bind_int64(st, 7, d->created_ms);
-	rc = sqlite3_step(st);
+	db_bind_int64(st, 7, d->created_ms);
+	rc = db_step(st);
 	inv_done(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if ((rc & 0xff) == DB_CONSTRAINT)
 		return inv_fail(inv, "%s: already in the inventory", d->mac);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return inv_dbfail(inv, rc);
 	if (inv_group_note(inv, d->group) < 0 || inv_key_add(inv, d->mac, 1) < 0)
 		return -1;
@@ -657,7 +691,7 @@ inv_device_add(struct inv *inv, struct inv_device *d)
 int
 inv_device_update(struct inv *inv, const struct inv_device *d)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_DEV_UPD);
+	struct db_stmt *st = inv_stmt(inv, Q_DEV_UPD);
 	int n;
 
 	if (st == NULL)
@@ -676,11 +710,11 @@ inv_device_rm(struct inv *inv, const char *mac)
 	int n = 0;
 
 	for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
-		sqlite3_stmt *st = inv_stmt(inv, qs[i]);
+		struct db_stmt *st = inv_stmt(inv, qs[i]);
 
 		if (st == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
 		if ((n = inv_exec(inv, st)) < 0)
 			return -1;
 	}
@@ -691,20 +725,20 @@ int
 inv_device_list(struct inv *inv, const char *group,
 		void (*fn)(void *arg, const struct inv_device *d), void *arg)
 {
-	sqlite3_stmt *st = inv_stmt(inv, group != NULL ? Q_DEV_LIST_GROUP : Q_DEV_LIST);
+	struct db_stmt *st = inv_stmt(inv, group != NULL ? Q_DEV_LIST_GROUP : Q_DEV_LIST);
 	struct inv_device d;
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	if (group != NULL)
-		sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_text(st, 1, group, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
 		inv_row_device(st, &d);
 		fn(arg, &d);
 	}
 	inv_done(st);
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 /* ---- variables ------------------------------------------------------------------ */
@@ -720,18 +754,18 @@ int
 inv_var_set_secret(struct inv *inv, enum inv_scope scope, const char *owner,
 		   const char *name, const char *value, int secret)
 {
-	sqlite3_stmt *st = inv_stmt(inv, value != NULL ? Q_VAR_SET : Q_VAR_UNSET);
+	struct db_stmt *st = inv_stmt(inv, value != NULL ? Q_VAR_SET : Q_VAR_UNSET);
 
 	if (st == NULL)
 		return -1;
 	if (value != NULL && strlen(value) > INV_VALUE_MAX)
 		return inv_fail(inv, "%s: value longer than %u bytes", name, INV_VALUE_MAX);
-	sqlite3_bind_text(st, 1, inv_scope_names[scope], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, inv_scope_names[scope], -1, DB_STATIC);
+	db_bind_text(st, 2, owner, -1, DB_STATIC);
+	db_bind_text(st, 3, name, -1, DB_STATIC);
 	if (value != NULL) {
-		sqlite3_bind_text(st, 4, value, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 5, secret != 0);
+		db_bind_text(st, 4, value, -1, DB_STATIC);
+		db_bind_int(st, 5, secret != 0);
 	}
 	return inv_exec(inv, st);
 }
@@ -773,7 +807,7 @@ inv_vars_find(const struct inv_vars *vs, const char *name, size_t n)
 int
 inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct inv_vars *out)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_VAR_LIST);
+	struct db_stmt *st = inv_stmt(inv, Q_VAR_LIST);
 	size_t cap = 0;
 	int rc;
 
@@ -781,11 +815,11 @@ inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct in
 	out->n = 0;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, inv_scope_names[scope], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, owner, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const unsigned char *name = sqlite3_column_text(st, 0);
-		const unsigned char *value = sqlite3_column_text(st, 1);
+	db_bind_text(st, 1, inv_scope_names[scope], -1, DB_STATIC);
+	db_bind_text(st, 2, owner, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const unsigned char *name = db_column_text(st, 0);
+		const unsigned char *value = db_column_text(st, 1);
 
 		if (out->n == INV_VARS_MAX)
 			continue; /* set_var refuses more; a hand-edited table is cut */
@@ -801,33 +835,33 @@ inv_vars_get(struct inv *inv, enum inv_scope scope, const char *owner, struct in
 		snprintf(out->v[out->n].name, sizeof(out->v[out->n].name), "%s",
 			 name != NULL ? (const char *)name : "");
 		out->v[out->n].name_len = strlen(out->v[out->n].name);
-		out->v[out->n].secret = sqlite3_column_int(st, 2) != 0;
+		out->v[out->n].secret = db_column_int(st, 2) != 0;
 		out->v[out->n].value = strdup(value != NULL ? (const char *)value : "");
 		if (out->v[out->n].value == NULL)
 			break;
 		out->n++;
 	}
 	inv_done(st);
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		return 0;
 	inv_vars_free(out);
-	return rc == SQLITE_ROW ? inv_fail(inv, "out of memory") : inv_dbfail(inv, rc);
+	return rc == DB_ROW ? inv_fail(inv, "out of memory") : inv_dbfail(inv, rc);
 }
 
 int
 inv_var_known(struct inv *inv, const char *name)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_VAR_KNOWN);
+	struct db_stmt *st = inv_stmt(inv, Q_VAR_KNOWN);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	rc = db_step(st);
 	inv_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 /* ---- keys ------------------------------------------------------------------------ */
@@ -835,23 +869,23 @@ inv_var_known(struct inv *inv, const char *name)
 int
 inv_key_get(struct inv *inv, const char *mac, unsigned *id, char hex[INV_KEY_HEX + 1])
 {
-	sqlite3_stmt *st = inv_stmt(inv, *id != 0 ? Q_KEY_GET : Q_KEY_CUR);
+	struct db_stmt *st = inv_stmt(inv, *id != 0 ? Q_KEY_GET : Q_KEY_CUR);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
 	if (*id != 0)
-		sqlite3_bind_int(st, 2, (int)*id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = (unsigned)sqlite3_column_int(st, 0);
+		db_bind_int(st, 2, (int)*id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = (unsigned)db_column_int(st, 0);
 		inv_col(st, 1, hex, INV_KEY_HEX + 1);
 	}
 	inv_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 int
@@ -873,12 +907,12 @@ inv_key_rotate(struct inv *inv, const char *mac, unsigned *id)
 int
 inv_key_retire(struct inv *inv, const char *mac, unsigned id)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_KEY_RETIRE);
+	struct db_stmt *st = inv_stmt(inv, Q_KEY_RETIRE);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)id);
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_int(st, 2, (int)id);
 	return inv_exec(inv, st);
 }
 
@@ -887,33 +921,33 @@ inv_key_retire(struct inv *inv, const char *mac, unsigned id)
 int
 inv_template_put(struct inv *inv, const char *name, const char *body, size_t len)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_PUT);
+	struct db_stmt *st = inv_stmt(inv, Q_TPL_PUT);
 
 	if (st == NULL)
 		return -1;
 	if (len > INV_TEMPLATE_MAX)
 		return inv_fail(inv, "template %s: larger than %u bytes", name, INV_TEMPLATE_MAX);
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, body, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, inv_now_ms());
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	db_bind_text(st, 2, body, (int)len, DB_STATIC);
+	db_bind_int64(st, 3, inv_now_ms());
 	return inv_exec(inv, st);
 }
 
 int
 inv_template_get(struct inv *inv, const char *name, char **body, size_t *len)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_GET);
+	struct db_stmt *st = inv_stmt(inv, Q_TPL_GET);
 	int rc;
 
 	*body = NULL;
 	*len = 0;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		const void *b = sqlite3_column_text(st, 0);
-		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		const void *b = db_column_text(st, 0);
+		size_t n = (size_t)db_column_bytes(st, 0);
 
 		*body = malloc(n + 1);
 		if (*body != NULL) {
@@ -923,19 +957,19 @@ inv_template_get(struct inv *inv, const char *name, char **body, size_t *len)
 		}
 	}
 	inv_done(st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return *body != NULL ? 1 : inv_fail(inv, "out of memory");
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 int
 inv_template_rm(struct inv *inv, const char *name)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_RM);
+	struct db_stmt *st = inv_stmt(inv, Q_TPL_RM);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, name, -1, DB_STATIC);
 	return inv_exec(inv, st);
 }
 
@@ -943,14 +977,14 @@ int
 inv_template_list(struct inv *inv, void (*fn)(void *arg, const char *name, size_t len,
 					      int64_t updated_ms), void *arg)
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_TPL_LIST);
+	struct db_stmt *st = inv_stmt(inv, Q_TPL_LIST);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(arg, (const char *)sqlite3_column_text(st, 0),
-		   (size_t)sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+	while ((rc = db_step(st)) == DB_ROW)
+		fn(arg, (const char *)db_column_text(st, 0),
+		   (size_t)db_column_int64(st, 1), db_column_int64(st, 2));
 	inv_done(st);
-	return rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }

@@ -80,14 +80,20 @@ int inv_var_is_secret(const struct inv_var *v);
 /* The value of name (n bytes) in vs, or NULL. */
 const char *inv_vars_find(const struct inv_vars *vs, const char *name, size_t n);
 
-/* Opens url ("sqlite:PATH" or PATH) and brings the inventory schema up to
- * date. serve: the server's connection (short busy wait: a locked
- * database answers "busy" rather than stalling every client). Returns 0,
- * or -1 with the reason in err; with serve, 1 when the file opened but its
- * schema could not be brought up to date (err says why): the connection
- * is kept (opened before privileges are dropped) and every use tries the
- * schema again, failing as busy until it works. */
-int inv_open(struct inv **out, const char *url, int serve, char *err, size_t errlen)
+/* Opens url ("sqlite:PATH", PATH or "postgresql://...", db.h) and brings
+ * the inventory schema up to date: SQLite's always, PostgreSQL's when it
+ * is new or with INV_OPEN_MIGRATE (else an older schema is an error that
+ * says to run `prov db migrate`). INV_OPEN_SERVE: the server's
+ * connection (short busy wait: a locked database answers "busy" rather
+ * than stalling every client). Returns 0, or -1 with the reason in err;
+ * with INV_OPEN_SERVE, 1 when the database could not be reached or its
+ * schema not brought up to date (err says why): the connection is kept
+ * (opened before privileges are dropped) and every use tries again,
+ * failing as busy until it works. */
+extern const int inv_schema_version; /* the version this prov's schema has */
+#define INV_OPEN_SERVE 1    /* the server's connection (see above) */
+#define INV_OPEN_MIGRATE 2  /* upgrade an existing PostgreSQL schema (prov db migrate) */
+int inv_open(struct inv **out, const char *url, int how, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void inv_close(struct inv *inv);
 
@@ -95,8 +101,8 @@ void inv_close(struct inv *inv);
  * inventory's database (activate.c, ca.c, rollout.c, notify.c; borrowed
  * for the life of inv), and its last failure's reason recorded as
  * inventory errors (inv_errmsg). */
-struct sqlite3;
-struct sqlite3 *inv_sqlite(struct inv *inv);
+struct db;
+struct db *inv_db(struct inv *inv);
 int inv_sqlfail(struct inv *inv, int rc);
 
 /* The reason of the last failure (borrowed until the next call), and

@@ -19,39 +19,36 @@
 int
 inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	memset(s, 0, sizeof(*s));
 	/* No history table yet (no server has run on this database). */
-	if (sqlite3_table_column_metadata(inv->db, NULL, "request", "mac", NULL, NULL, NULL,
-					  NULL, NULL) != SQLITE_OK)
+	if (!inv->history && (inv->history = db_has_column(inv->db, "request", "mac") == 1 &&
+				   db_has_column(inv->db, "syslog", "mac") == 1) == 0)
 		return 0;
 	if ((st = inv_stmt(inv, Q_SEEN)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->last_ms = sqlite3_column_int64(st, 0);
-		s->last_status = sqlite3_column_int(st, 1);
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		s->last_ms = db_column_int64(st, 0);
+		s->last_status = db_column_int(st, 1);
 		inv_col(st, 2, s->user_agent, sizeof(s->user_agent));
 	}
 	inv_done(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	if (rc != DB_ROW && rc != DB_DONE)
 		return inv_dbfail(inv, rc);
-	if (sqlite3_table_column_metadata(inv->db, NULL, "syslog", "mac", NULL, NULL, NULL,
-					  NULL, NULL) != SQLITE_OK)
-		return 0;
 	if ((st = inv_stmt(inv, Q_RESULT)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s->result_ms = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		s->result_ms = db_column_int64(st, 0);
 		inv_col(st, 1, s->last_result, sizeof(s->last_result));
 	}
 	inv_done(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : inv_dbfail(inv, rc);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : inv_dbfail(inv, rc);
 }
 
 /* ---- the server's own secrets ------------------------------------------------------ */
@@ -61,8 +58,8 @@ inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 {
 	unsigned char raw[INV_KEY_BYTES];
 	char hex[INV_KEY_HEX + 1] = "";
-	sqlite3_stmt *st;
-	int rc = SQLITE_OK, tries;
+	struct db_stmt *st;
+	int rc = DB_OK, tries;
 
 	/* Read it; when missing, add a fresh one (a worker racing another
 	 * keeps whichever was written first) and read again. Not an
@@ -70,14 +67,14 @@ inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 	for (tries = 0; tries < 2; tries++) {
 		if ((st = inv_stmt(inv, Q_SECRET_GET)) == NULL)
 			return -1;
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
+		db_bind_text(st, 1, name, -1, DB_STATIC);
+		rc = db_step(st);
+		if (rc == DB_ROW)
 			inv_col(st, 0, hex, sizeof(hex));
 		inv_done(st);
-		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		if (rc != DB_ROW && rc != DB_DONE)
 			return inv_dbfail(inv, rc);
-		if (rc == SQLITE_ROW || tries == 1)
+		if (rc == DB_ROW || tries == 1)
 			break;
 		if ((st = inv_stmt(inv, Q_SECRET_ADD)) == NULL)
 			return -1;
@@ -87,15 +84,15 @@ inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 		}
 		hex_encode(raw, sizeof(raw), hex);
 		OPENSSL_cleanse(raw, sizeof(raw));
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, hex, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, 1, name, -1, DB_STATIC);
+		db_bind_text(st, 2, hex, -1, DB_TRANSIENT);
 		OPENSSL_cleanse(hex, sizeof(hex));
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 		inv_done(st);
-		if (rc != SQLITE_DONE)
+		if (rc != DB_DONE)
 			return inv_dbfail(inv, rc);
 	}
-	if (rc != SQLITE_ROW || strlen(hex) != INV_KEY_HEX)
+	if (rc != DB_ROW || strlen(hex) != INV_KEY_HEX)
 		rc = -1;
 	for (size_t i = 0; rc != -1 && i < INV_KEY_BYTES; i++) {
 		int hi = hex_val((unsigned char)hex[2 * i]), lo = hex_val((unsigned char)hex[2 * i + 1]);
@@ -117,27 +114,27 @@ int
 inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
 	 char hex[INV_KEY_HEX + 1])
 {
-	sqlite3_stmt *st = inv_stmt(inv, Q_GATE);
+	struct db_stmt *st = inv_stmt(inv, Q_GATE);
 	int rc, found = 0;
 
 	hex[0] = '\0';
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, (int)*id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_int(st, 2, (int)*id);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		/* The same copies whether the columns hold values or NULLs. */
 		inv_row_device(st, d);
 		inv_col(st, 11, hex, INV_KEY_HEX + 1);
-		found = sqlite3_column_type(st, 0) != SQLITE_NULL;
-		if (sqlite3_column_type(st, 10) != SQLITE_NULL) {
-			*id = (unsigned)sqlite3_column_int(st, 10);
+		found = db_column_type(st, 0) != DB_NULL;
+		if (db_column_type(st, 10) != DB_NULL) {
+			*id = (unsigned)db_column_int(st, 10);
 			found |= 2;
 		}
 	}
 	inv_done(st);
-	if (rc != SQLITE_ROW)
-		return inv_dbfail(inv, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	if (rc != DB_ROW)
+		return inv_dbfail(inv, rc == DB_DONE ? DB_CORRUPT : rc);
 	return found;
 }

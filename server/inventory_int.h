@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "inventory.h"
 
@@ -23,12 +23,14 @@ enum inv_q {
 };
 
 struct inv {
-	sqlite3 *db;
+	struct db *db;
 	char *path;
-	sqlite3_stmt *st[Q_COUNT];
+	struct db_stmt *st[Q_COUNT];
 	char err[512];
 	int busy;
+	int how;                       /* INV_OPEN_* */
 	int stale;                     /* serve: the schema was not usable at open */
+	int history;                   /* 1 once the history tables were seen */
 };
 
 /* A failure: the message in inv->err; returns -1. */
@@ -36,12 +38,12 @@ int inv_fail(struct inv *inv, const char *fmt, ...) __attribute__((format(printf
 /* An SQLite failure, and whether the database is unavailable (inv->busy). */
 int inv_dbfail(struct inv *inv, int rc);
 /* The statement q, prepared on first use, reset and unbound; NULL on failure. */
-sqlite3_stmt *inv_stmt(struct inv *inv, enum inv_q q);
+struct db_stmt *inv_stmt(struct inv *inv, enum inv_q q);
 /* Resets st and clears its bindings. */
-void inv_done(sqlite3_stmt *st);
+void inv_done(struct db_stmt *st);
 /* Column i of st as text into out ("" for NULL). */
-void inv_col(sqlite3_stmt *st, int i, char *out, size_t cap);
+void inv_col(struct db_stmt *st, int i, char *out, size_t cap);
 /* The device columns 0-9 of st into d. */
-void inv_row_device(sqlite3_stmt *st, struct inv_device *d);
+void inv_row_device(struct db_stmt *st, struct inv_device *d);
 
 #endif

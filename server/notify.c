@@ -9,7 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
+#include "db.h"
 
 #include "inventory.h"
 
@@ -242,26 +242,26 @@ notify_record(struct inv *inv, int64_t time_ms, const char *mac, const char *eve
 	      const char *dest, const char *result, const char *detail, char *err,
 	      size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = NULL;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, "INSERT INTO push (time_ms, mac, event, dest, result, detail)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "push history: %s", sqlite3_errmsg(db));
-		sqlite3_finalize(st);
+	if (db_prepare(db, "INSERT INTO push (time_ms, mac, event, dest, result, detail)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st) != DB_OK) {
+		snprintf(err, errlen, "push history: %s", db_errmsg(db));
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_bind_int64(st, 1, time_ms);
-	sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, dest, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, result, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, detail, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "push history: %s", sqlite3_errmsg(db));
+	db_bind_int64(st, 1, time_ms);
+	db_bind_text(st, 2, mac, -1, DB_STATIC);
+	db_bind_text(st, 3, event, -1, DB_STATIC);
+	db_bind_text(st, 4, dest, -1, DB_STATIC);
+	db_bind_text(st, 5, result, -1, DB_STATIC);
+	db_bind_text(st, 6, detail, -1, DB_STATIC);
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE) {
+		snprintf(err, errlen, "push history: %s", db_errmsg(db));
 		return -1;
 	}
 	return 0;

@@ -9,7 +9,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "reportd.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +23,7 @@
 
 struct reportd {
 	char *db;
-	sqlite3 *conn;                 /* opened on the first report */
+	struct db *conn;                 /* opened on the first report */
 };
 
 /* ---- routes ------------------------------------------------------------------ */
@@ -266,40 +266,28 @@ reportd_parse(const void *body, size_t len, int gcm, const char *const *keys,
 static const char *
 reportd_path(const char *url)
 {
-	return url != NULL && strncmp(url, "sqlite:", 7) == 0 ? url + 7 : url;
+	const char *path = db_url_path(url);
+
+	return path != NULL ? path : url;
 }
 
 static int
-reportd_open(const char *url, int rw, unsigned busy_ms, sqlite3 **db, char *why, size_t whylen)
+reportd_open(const char *url, int rw, unsigned busy_ms, struct db **db, char *why, size_t whylen)
 {
-	const char *path = reportd_path(url);
-	int rc;
-
 	*db = NULL;
-	if (path == NULL || path[0] == '\0' || strncmp(path, "postgres", 8) == 0) {
-		snprintf(why, whylen, "'%s': not a database URL this build speaks (sqlite:PATH)",
-			 url != NULL ? url : "");
+	if (db_open(db, url, rw ? 0 : DB_OPEN_READONLY, why, whylen) != DB_OK)
 		return -1;
-	}
-	rc = sqlite3_open_v2(path, db, (rw ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY) |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(why, whylen, "%s: %s", path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
-		sqlite3_close(*db);
-		*db = NULL;
-		return -1;
-	}
-	sqlite3_busy_timeout(*db, (int)busy_ms);
+	db_busy_timeout(*db, (int)busy_ms);
 	return 0;
 }
 
 static int
-reportd_dbfail(sqlite3 *db, const char *url, char *why, size_t whylen)
+reportd_dbfail(struct db *db, const char *url, char *why, size_t whylen)
 {
-	int code = sqlite3_errcode(db) & 0xff;
+	int code = db_errcode(db) & 0xff;
 
-	snprintf(why, whylen, "%s: %s", reportd_path(url), sqlite3_errmsg(db));
-	return code == SQLITE_BUSY || code == SQLITE_LOCKED ? -2 : -1;
+	snprintf(why, whylen, "%s: %s", reportd_path(url), db_errmsg(db));
+	return code == DB_BUSY || code == DB_LOCKED ? -2 : -1;
 }
 
 struct reportd *
@@ -320,8 +308,8 @@ reportd_connect(struct reportd *r, char *err, size_t errlen)
 	if (r->conn == NULL && reportd_open(r->db, 1, REPORTD_BUSY_MS, &r->conn, err, errlen) < 0)
 		return -1;
 	/* A first read opens the WAL files too. */
-	if (sqlite3_exec(r->conn, "SELECT count(*) FROM device_report", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
+	if (db_exec(r->conn, "SELECT count(*) FROM device_report") !=
+	    DB_OK) {
 		reportd_dbfail(r->conn, r->db, err, errlen);
 		return -1;
 	}
@@ -333,7 +321,7 @@ reportd_free(struct reportd *r)
 {
 	if (r == NULL)
 		return;
-	sqlite3_close(r->conn);
+	db_close(r->conn);
 	free(r->db);
 	free(r);
 }
@@ -344,12 +332,12 @@ reportd_free(struct reportd *r)
  * the device reports what it applied). "" when none, or when only one
  * template route exists, that one. */
 static void
-reportd_template(sqlite3 *db, const char *mac, char *const *routes, unsigned n,
+reportd_template(struct db *db, const char *mac, char *const *routes, unsigned n,
 		 char out[256])
 {
 	static const char sql[] = "SELECT path FROM request WHERE mac = ?1 AND status = 200"
 		" AND method IN ('GET', 'RRQ') ORDER BY time_ms DESC LIMIT 32";
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	unsigned ntpl = 0, last = 0;
 
 	out[0] = '\0';
@@ -364,10 +352,10 @@ reportd_template(sqlite3 *db, const char *mac, char *const *routes, unsigned n,
 	}
 	if (ntpl == 0)
 		return;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-		while (out[0] == '\0' && sqlite3_step(st) == SQLITE_ROW) {
-			const char *path = (const char *)sqlite3_column_text(st, 0);
+	if (db_prepare(db, sql, &st) == DB_OK) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+		while (out[0] == '\0' && db_step(st) == DB_ROW) {
+			const char *path = (const char *)db_column_text(st, 0);
 
 			for (unsigned i = 0; path != NULL && i < n && out[0] == '\0'; i++) {
 				struct route r;
@@ -381,7 +369,7 @@ reportd_template(sqlite3 *db, const char *mac, char *const *routes, unsigned n,
 			}
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (out[0] == '\0' && ntpl == 1) {
 		struct route r;
 		char err[8];
@@ -392,7 +380,7 @@ reportd_template(sqlite3 *db, const char *mac, char *const *routes, unsigned n,
 }
 
 struct reportd_store {
-	sqlite3_stmt *ins;
+	struct db_stmt *ins;
 	const char *mac;
 	int rc;
 };
@@ -402,17 +390,17 @@ reportd_store_param(void *arg, const char *name, const char *value)
 {
 	struct reportd_store *s = arg;
 
-	if (s->rc != SQLITE_DONE)
+	if (s->rc != DB_DONE)
 		return;
-	sqlite3_bind_text(s->ins, 1, s->mac, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s->ins, 2, name, -1, SQLITE_STATIC);
+	db_bind_text(s->ins, 1, s->mac, -1, DB_STATIC);
+	db_bind_text(s->ins, 2, name, -1, DB_STATIC);
 	if (value != NULL)
-		sqlite3_bind_text(s->ins, 3, value, -1, SQLITE_STATIC);
+		db_bind_text(s->ins, 3, value, -1, DB_STATIC);
 	else
-		sqlite3_bind_null(s->ins, 3);
-	s->rc = sqlite3_step(s->ins);
-	sqlite3_reset(s->ins);
-	sqlite3_clear_bindings(s->ins);
+		db_bind_null(s->ins, 3);
+	s->rc = db_step(s->ins);
+	db_reset(s->ins);
+	db_clear_bindings(s->ins);
 }
 
 /* Replaces the device's reported parameters and logs the report, in one
@@ -428,8 +416,8 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 	static const char log_sql[] = "INSERT INTO device_report (mac, time_ms, client, proto,"
 		" bytes, params, layers, template, servip, port)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-	struct reportd_store s = { NULL, mac, SQLITE_DONE };
-	sqlite3_stmt *del = NULL, *log = NULL;
+	struct reportd_store s = { NULL, mac, DB_DONE };
+	struct db_stmt *del = NULL, *log = NULL;
 	enum reportd_status st = REPORTD_OK;
 	char layers[32], tmpl[256];
 	long np;
@@ -439,56 +427,55 @@ reportd_store(struct reportd *r, const struct reportd_in *in, const char *mac,
 	    reportd_open(r->db, 1, REPORTD_BUSY_MS, &r->conn, why, whylen) < 0)
 		return REPORTD_BUSY;
 	reportd_template(r->conn, mac, routes, n, tmpl);
-	rc = sqlite3_exec(r->conn, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(r->conn, "DELETE FROM device_reported WHERE mac = ?1", -1,
-					&del, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(r->conn, ins_sql, -1, &s.ins, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(r->conn, log_sql, -1, &log, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(del, 1, mac, -1, SQLITE_STATIC);
-		rc = sqlite3_step(del) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+	rc = db_begin(r->conn);
+	if (rc == DB_OK)
+		rc = db_prepare(r->conn, "DELETE FROM device_reported WHERE mac = ?1", &del);
+	if (rc == DB_OK)
+		rc = db_prepare(r->conn, ins_sql, &s.ins);
+	if (rc == DB_OK)
+		rc = db_prepare(r->conn, log_sql, &log);
+	if (rc == DB_OK) {
+		db_bind_text(del, 1, mac, -1, DB_STATIC);
+		rc = db_step(del) == DB_DONE ? DB_OK : DB_ERROR;
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		goto dbfail;
 	np = reportd_parse(in->body, in->len, in->gcm, keys, reportd_store_param, &s, layers,
 			   why, whylen);
 	if (np < 0) {
-		sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
+		db_exec(r->conn, "ROLLBACK");
 		st = REPORTD_BAD;
 		goto out;
 	}
-	if (s.rc != SQLITE_DONE)
+	if (s.rc != DB_DONE)
 		goto dbfail;
-	sqlite3_bind_text(log, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(log, 2, in->time_ms);
-	sqlite3_bind_text(log, 3, in->client, -1, SQLITE_STATIC);
-	sqlite3_bind_text(log, 4, in->proto, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(log, 5, (sqlite3_int64)in->len);
-	sqlite3_bind_int64(log, 6, np);
-	sqlite3_bind_text(log, 7, layers, -1, SQLITE_STATIC);
+	db_bind_text(log, 1, mac, -1, DB_STATIC);
+	db_bind_int64(log, 2, in->time_ms);
+	db_bind_text(log, 3, in->client, -1, DB_STATIC);
+	db_bind_text(log, 4, in->proto, -1, DB_STATIC);
+	db_bind_int64(log, 5, (int64_t)in->len);
+	db_bind_int64(log, 6, np);
+	db_bind_text(log, 7, layers, -1, DB_STATIC);
 	if (tmpl[0] != '\0')
-		sqlite3_bind_text(log, 8, tmpl, -1, SQLITE_STATIC);
+		db_bind_text(log, 8, tmpl, -1, DB_STATIC);
 	if (in->servip != NULL)
-		sqlite3_bind_text(log, 9, in->servip, -1, SQLITE_STATIC);
+		db_bind_text(log, 9, in->servip, -1, DB_STATIC);
 	if (in->port != NULL)
-		sqlite3_bind_text(log, 10, in->port, -1, SQLITE_STATIC);
-	if (sqlite3_step(log) != SQLITE_DONE ||
-	    sqlite3_exec(r->conn, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		db_bind_text(log, 10, in->port, -1, DB_STATIC);
+	if (db_step(log) != DB_DONE ||
+	    db_exec(r->conn, "COMMIT") != DB_OK)
 		goto dbfail;
 	snprintf(why, whylen, "%ld parameter%s%s%s", np, np == 1 ? "" : "s", layers[0] ? ", " : "",
 		 layers);
 	goto out;
 dbfail:
 	st = reportd_dbfail(r->conn, r->db, why, whylen) == -2 ? REPORTD_BUSY : REPORTD_FAIL;
-	if (!sqlite3_get_autocommit(r->conn))
-		sqlite3_exec(r->conn, "ROLLBACK", NULL, NULL, NULL);
+	if (!db_get_autocommit(r->conn))
+		db_exec(r->conn, "ROLLBACK");
 out:
-	sqlite3_finalize(del);
-	sqlite3_finalize(s.ins);
-	sqlite3_finalize(log);
+	db_finalize(del);
+	db_finalize(s.ins);
+	db_finalize(log);
 	return st;
 }
 
@@ -555,21 +542,21 @@ reportd_take(struct reportd *r, struct inv **inv, char *const *routes, unsigned 
 /* ---- the CLI's side ------------------------------------------------------------ */
 
 static void
-reportd_col(sqlite3_stmt *st, int i, char *out, size_t cap)
+reportd_col(struct db_stmt *st, int i, char *out, size_t cap)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = (const char *)db_column_text(st, i);
 
 	snprintf(out, cap, "%s", v != NULL ? v : "");
 }
 
 static void
-reportd_row_last(sqlite3_stmt *st, struct reportd_last *l)
+reportd_row_last(struct db_stmt *st, struct reportd_last *l)
 {
 	memset(l, 0, sizeof(*l));
-	l->time_ms = sqlite3_column_int64(st, 0);
+	l->time_ms = db_column_int64(st, 0);
 	reportd_col(st, 1, l->client, sizeof(l->client));
 	reportd_col(st, 2, l->proto, sizeof(l->proto));
-	l->params = (long)sqlite3_column_int64(st, 3);
+	l->params = (long)db_column_int64(st, 3);
 	reportd_col(st, 4, l->layers, sizeof(l->layers));
 	reportd_col(st, 5, l->tmpl, sizeof(l->tmpl));
 	reportd_col(st, 6, l->servip, sizeof(l->servip));
@@ -583,30 +570,30 @@ reportd_history(const char *db, const char *mac, int64_t since_ms,
 		void (*fn)(void *arg, const struct reportd_last *r), void *arg, char *why,
 		size_t whylen)
 {
-	sqlite3 *c = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db *c = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
 		return -1;
-	rc = sqlite3_prepare_v2(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
-				" AND time_ms >= ?2 ORDER BY time_ms", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, since_ms);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
+				" AND time_ms >= ?2 ORDER BY time_ms", &st);
+	if (rc == DB_OK) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+		db_bind_int64(st, 2, since_ms);
+		while ((rc = db_step(st)) == DB_ROW) {
 			struct reportd_last l;
 
 			reportd_row_last(st, &l);
 			fn(arg, &l);
 		}
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		rc = rc == DB_DONE ? DB_OK : rc;
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		reportd_dbfail(c, db, why, whylen);
-	sqlite3_finalize(st);
-	sqlite3_close(c);
-	return rc == SQLITE_OK ? 0 : -1;
+	db_finalize(st);
+	db_close(c);
+	return rc == DB_OK ? 0 : -1;
 }
 
 int
@@ -622,8 +609,8 @@ reportd_changes(struct inv *inv, const char *db, const char *mac, int64_t since_
 		"  OR scope = 'global'))"
 		" OR kind = 'template') ORDER BY time_ms";
 	struct inv_device d;
-	sqlite3 *c = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db *c = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -633,30 +620,30 @@ reportd_changes(struct inv *inv, const char *db, const char *mac, int64_t since_
 	}
 	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
 		return -1;
-	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, since_ms);
-		sqlite3_bind_text(st, 2, mac, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, d.group, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, d.product, -1, SQLITE_STATIC);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c, sql, &st);
+	if (rc == DB_OK) {
+		db_bind_int64(st, 1, since_ms);
+		db_bind_text(st, 2, mac, -1, DB_STATIC);
+		db_bind_text(st, 3, d.group, -1, DB_STATIC);
+		db_bind_text(st, 4, d.product, -1, DB_STATIC);
+		while ((rc = db_step(st)) == DB_ROW) {
 			struct reportd_change ch;
 
-			ch.time_ms = sqlite3_column_int64(st, 0);
-			ch.kind = (const char *)sqlite3_column_text(st, 1);
-			ch.scope = (const char *)sqlite3_column_text(st, 2);
-			ch.owner = (const char *)sqlite3_column_text(st, 3);
-			ch.name = (const char *)sqlite3_column_text(st, 4);
-			ch.action = (const char *)sqlite3_column_text(st, 5);
+			ch.time_ms = db_column_int64(st, 0);
+			ch.kind = (const char *)db_column_text(st, 1);
+			ch.scope = (const char *)db_column_text(st, 2);
+			ch.owner = (const char *)db_column_text(st, 3);
+			ch.name = (const char *)db_column_text(st, 4);
+			ch.action = (const char *)db_column_text(st, 5);
 			fn(arg, &ch);
 		}
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		rc = rc == DB_DONE ? DB_OK : rc;
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		reportd_dbfail(c, db, why, whylen);
-	sqlite3_finalize(st);
-	sqlite3_close(c);
-	return rc == SQLITE_OK ? 0 : -1;
+	db_finalize(st);
+	db_close(c);
+	return rc == DB_OK ? 0 : -1;
 }
 
 int
@@ -666,48 +653,48 @@ reportd_pushes(const char *db, const char *mac, int64_t since_ms,
 {
 	static const char sql[] = "SELECT time_ms, event, dest, result, detail FROM push"
 		" WHERE mac = ?1 AND time_ms >= ?2 ORDER BY time_ms, id";
-	sqlite3 *c = NULL;
-	sqlite3_stmt *st = NULL;
+	struct db *c = NULL;
+	struct db_stmt *st = NULL;
 	int rc;
 
 	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
 		return -1;
-	rc = sqlite3_prepare_v2(c, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, since_ms);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	rc = db_prepare(c, sql, &st);
+	if (rc == DB_OK) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+		db_bind_int64(st, 2, since_ms);
+		while ((rc = db_step(st)) == DB_ROW) {
 			struct reportd_push p;
 
-			p.time_ms = sqlite3_column_int64(st, 0);
-			p.event = (const char *)sqlite3_column_text(st, 1);
-			p.dest = (const char *)sqlite3_column_text(st, 2);
-			p.result = (const char *)sqlite3_column_text(st, 3);
-			p.detail = (const char *)sqlite3_column_text(st, 4);
+			p.time_ms = db_column_int64(st, 0);
+			p.event = (const char *)db_column_text(st, 1);
+			p.dest = (const char *)db_column_text(st, 2);
+			p.result = (const char *)db_column_text(st, 3);
+			p.detail = (const char *)db_column_text(st, 4);
 			fn(arg, &p);
 		}
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		rc = rc == DB_DONE ? DB_OK : rc;
 	}
-	if (rc != SQLITE_OK)
+	if (rc != DB_OK)
 		reportd_dbfail(c, db, why, whylen);
-	sqlite3_finalize(st);
-	sqlite3_close(c);
-	return rc == SQLITE_OK ? 0 : -1;
+	db_finalize(st);
+	db_close(c);
+	return rc == DB_OK ? 0 : -1;
 }
 
 /* A reported parameter, looked up by name. */
 static const char *
-reportd_reported(sqlite3_stmt *st, const char *mac, const char *name, int *found, char **buf)
+reportd_reported(struct db_stmt *st, const char *mac, const char *name, int *found, char **buf)
 {
 	const char *v;
 
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	*found = sqlite3_step(st) == SQLITE_ROW;
-	v = *found ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	*found = db_step(st) == DB_ROW;
+	v = *found ? (const char *)db_column_text(st, 0) : NULL;
 	*buf = v != NULL ? strdup(v) : NULL;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 	return *buf;
 }
 
@@ -719,8 +706,8 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 {
 	struct render_env env = { NULL, NULL, NULL, NULL, NULL };
 	struct prov_profile *p = NULL;
-	sqlite3 *c = NULL;
-	sqlite3_stmt *st = NULL, *get = NULL;
+	struct db *c = NULL;
+	struct db_stmt *st = NULL, *get = NULL;
 	char *out = NULL, msg[256];
 	size_t len = 0;
 	long ndiff = REPORTD_DRIFT_FAIL;
@@ -730,19 +717,19 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 	memset(last, 0, sizeof(*last));
 	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
 		return REPORTD_DRIFT_FAIL;
-	rc = sqlite3_prepare_v2(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
-				" ORDER BY time_ms DESC LIMIT 1", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(c, "SELECT value FROM device_reported WHERE mac = ?1"
-					" AND name = ?2", -1, &get, NULL);
-	if (rc != SQLITE_OK) {
+	rc = db_prepare(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
+				" ORDER BY time_ms DESC LIMIT 1", &st);
+	if (rc == DB_OK)
+		rc = db_prepare(c, "SELECT value FROM device_reported WHERE mac = ?1"
+					" AND name = ?2", &get);
+	if (rc != DB_OK) {
 		reportd_dbfail(c, db, why, whylen);
 		goto out;
 	}
-	sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE) {
+	db_bind_text(st, 1, mac, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE) {
 			snprintf(why, whylen, "%s: no report received", mac);
 			ndiff = REPORTD_DRIFT_NO_REPORT;
 		} else
@@ -813,8 +800,8 @@ out:
 	if (out != NULL)
 		OPENSSL_cleanse(out, len);
 	free(out);
-	sqlite3_finalize(st);
-	sqlite3_finalize(get);
-	sqlite3_close(c);
+	db_finalize(st);
+	db_finalize(get);
+	db_close(c);
 	return ndiff;
 }

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
+#include "db.h"
 
 #include "clock.h"
 #include "hex.h"
@@ -57,44 +57,42 @@ rollout_version_ok(const char *v)
 /* ---- SQL helpers ------------------------------------------------------------------ */
 
 static int
-rollout_fail(sqlite3 *db, char *err, size_t errlen, const char *what)
+rollout_fail(struct db *db, char *err, size_t errlen, const char *what)
 {
-	snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(db));
+	snprintf(err, errlen, "%s: %s", what, db_errmsg(db));
 	return -1;
 }
 
 /* Prepares sql; NULL with err on failure. */
-static sqlite3_stmt *
-rollout_prep(sqlite3 *db, const char *sql, char *err, size_t errlen)
+static struct db_stmt *
+rollout_prep(struct db *db, const char *sql, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, sql, &st) != DB_OK) {
 		rollout_fail(db, err, errlen, "rollout");
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return NULL;
 	}
 	return st;
 }
 
-/* Runs SQL without parameters or rows (transactions, fixed updates). */
+/* Runs SQL without parameters or rows (transactions, fixed updates);
+ * "BEGIN" is db_begin's (the write lock at once). */
 static int
-rollout_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+rollout_exec(struct db *db, const char *sql, char *err, size_t errlen)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "rollout: %s", msg != NULL ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
+	if ((strcmp(sql, "BEGIN") == 0 ? db_begin(db) : db_exec(db, sql)) != DB_OK) {
+		snprintf(err, errlen, "rollout: %s", db_errmsg(db));
 		return -1;
 	}
 	return 0;
 }
 
 static const char *
-rollout_col(sqlite3_stmt *st, int i)
+rollout_col(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 
 	return t != NULL ? (const char *)t : "";
 }
@@ -105,8 +103,8 @@ int
 rollout_firmware_add(struct inv *inv, const char *version, const char *path, uint64_t size,
 		     const char *sha256, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = rollout_prep(db,
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = rollout_prep(db,
 		"INSERT INTO firmware (version, path, size, sha256, added_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (version) DO UPDATE SET"
 		" path = excluded.path, size = excluded.size, sha256 = excluded.sha256,"
@@ -115,14 +113,14 @@ rollout_firmware_add(struct inv *inv, const char *version, const char *path, uin
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)size);
-	sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, clock_wall_ms());
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	db_bind_text(st, 1, version, -1, DB_STATIC);
+	db_bind_text(st, 2, path, -1, DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)size);
+	db_bind_text(st, 4, sha256, -1, DB_STATIC);
+	db_bind_int64(st, 5, clock_wall_ms());
+	rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return rollout_fail(db, err, errlen, "firmware");
 	return 0;
 }
@@ -133,25 +131,25 @@ rollout_firmware_list(struct inv *inv,
 				 uint64_t size, const char *sha256, int64_t added_ms),
 		      void *arg, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = rollout_prep(db, "SELECT version, path, size, sha256, added_ms"
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = rollout_prep(db, "SELECT version, path, size, sha256, added_ms"
 					" FROM firmware ORDER BY version", err, errlen);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		fn(arg, rollout_col(st, 0), rollout_col(st, 1),
-		   (uint64_t)sqlite3_column_int64(st, 2), rollout_col(st, 3),
-		   sqlite3_column_int64(st, 4));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : rollout_fail(db, err, errlen, "firmware");
+		   (uint64_t)db_column_int64(st, 2), rollout_col(st, 3),
+		   db_column_int64(st, 4));
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : rollout_fail(db, err, errlen, "firmware");
 }
 
 /* ---- start, stop --------------------------------------------------------------------- */
 
 static int
-rollout_bump(sqlite3 *db, char *err, size_t errlen)
+rollout_bump(struct db *db, char *err, size_t errlen)
 {
 	return rollout_exec(db, "UPDATE inventory_serial SET n = n + 1 WHERE id = 1", err,
 			    errlen);
@@ -159,10 +157,10 @@ rollout_bump(sqlite3 *db, char *err, size_t errlen)
 
 /* The active rollout's id (0: none), version, group, state. */
 static int
-rollout_active(sqlite3 *db, int64_t *id, char *version, char *group, char *state,
+rollout_active(struct db *db, int64_t *id, char *version, char *group, char *state,
 	       char *err, size_t errlen)
 {
-	sqlite3_stmt *st = rollout_prep(db, "SELECT id, version, group_name, state FROM rollout"
+	struct db_stmt *st = rollout_prep(db, "SELECT id, version, group_name, state FROM rollout"
 					" WHERE state IN ('canary', 'widened', 'complete')"
 					" ORDER BY id DESC LIMIT 1", err, errlen);
 	int rc;
@@ -170,15 +168,15 @@ rollout_active(sqlite3 *db, int64_t *id, char *version, char *group, char *state
 	*id = 0;
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_column_int64(st, 0);
 		snprintf(version, ROLLOUT_VERSION_MAX + 1, "%s", rollout_col(st, 1));
 		snprintf(group, 128, "%s", rollout_col(st, 2));
 		snprintf(state, 16, "%s", rollout_col(st, 3));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return rollout_fail(db, err, errlen, "rollout");
 	return 0;
 }
@@ -199,15 +197,15 @@ int64_t
 rollout_start(struct inv *inv, const char *version, const char *group, unsigned canary_pct,
 	      unsigned halt_pct, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = NULL;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = NULL;
 	struct rollout_pick *pk = NULL;
 	size_t n = 0, cap = 0, ncanary;
 	char av[ROLLOUT_VERSION_MAX + 1], ag[128], as[16];
 	int64_t id = -1, aid, now = clock_wall_ms();
 	int rc, began = 0;
 
-	if (rollout_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
+	if (rollout_exec(db, "BEGIN", err, errlen) < 0)
 		return -1;
 	began = 1;
 	if (rollout_active(db, &aid, av, ag, as, err, errlen) < 0)
@@ -220,12 +218,12 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 	if ((st = rollout_prep(db, "SELECT 1 FROM firmware WHERE version = ?1", err,
 			       errlen)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_bind_text(st, 1, version, -1, DB_STATIC);
+	rc = db_step(st);
+	db_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE)
 			snprintf(err, errlen, "no firmware %s (add it with 'prov firmware add')",
 				 version);
 		else
@@ -235,8 +233,8 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 	if ((st = rollout_prep(db, "SELECT mac FROM device WHERE group_name = ?1 AND enabled"
 			       " ORDER BY mac", err, errlen)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, group, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, group, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
 		unsigned char md[EVP_MAX_MD_SIZE];
 		unsigned mdl = 0;
 		char in[ROLLOUT_VERSION_MAX + 16];
@@ -262,9 +260,9 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 		hex_encode(md, 32, pk[n].key);
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE) {
 		rollout_fail(db, err, errlen, "devices");
 		goto out;
 	}
@@ -278,26 +276,30 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 		ncanary = n;
 	if ((st = rollout_prep(db, "INSERT INTO rollout (version, group_name, canary_pct,"
 			       " halt_pct, state, why, started_ms, changed_ms)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)", err, errlen)) == NULL)
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) RETURNING id", err,
+			       errlen)) == NULL)
 		goto out;
-	sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, group, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, (int)canary_pct);
-	sqlite3_bind_int(st, 4, (int)halt_pct);
+	db_bind_text(st, 1, version, -1, DB_STATIC);
+	db_bind_text(st, 2, group, -1, DB_STATIC);
+	db_bind_int(st, 3, (int)canary_pct);
+	db_bind_int(st, 4, (int)halt_pct);
 	/* No canary (0%), or a canary of the whole group: widened from the
 	 * start. */
-	sqlite3_bind_text(st, 5, ncanary > 0 && ncanary < n ? "canary" : "widened", -1,
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, "started", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	db_bind_text(st, 5, ncanary > 0 && ncanary < n ? "canary" : "widened", -1,
+			  DB_STATIC);
+	db_bind_text(st, 6, "started", -1, DB_STATIC);
+	db_bind_int64(st, 7, now);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		id = db_column_int64(st, 0);
+		rc = db_step(st);
+	}
+	db_finalize(st);
 	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != DB_DONE || id <= 0) {
 		rollout_fail(db, err, errlen, "rollout");
 		goto out;
 	}
-	id = sqlite3_last_insert_rowid(db);
 	if (aid != 0) {
 		/* The complete one before it gives way. */
 		char q[128];
@@ -312,17 +314,17 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 			       err, errlen)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, pk[i].mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, i < ncanary);
-		sqlite3_bind_int64(st, 4, now);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		db_reset(st);
+		db_bind_int64(st, 1, id);
+		db_bind_text(st, 2, pk[i].mac, -1, DB_STATIC);
+		db_bind_int(st, 3, i < ncanary);
+		db_bind_int64(st, 4, now);
+		if (db_step(st) != DB_DONE) {
 			rollout_fail(db, err, errlen, "rollout");
 			goto fail;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	if (rollout_bump(db, err, errlen) < 0 || rollout_exec(db, "COMMIT", err, errlen) < 0)
 		goto fail;
@@ -331,9 +333,9 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 fail:
 	id = -1;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (began)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		db_exec(db, "ROLLBACK");
 	free(pk);
 	return id;
 }
@@ -341,7 +343,7 @@ out:
 int
 rollout_stop(struct inv *inv, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
+	struct db *db = inv_db(inv);
 	char av[ROLLOUT_VERSION_MAX + 1], ag[128], as[16], q[160];
 	int64_t id;
 
@@ -479,31 +481,23 @@ rollout_event(struct rollout_row *r, enum rollout_dev st, int64_t t, int widened
  * server first opens the database, so an inventory the CLI alone has used
  * has none (and no history to read). */
 static int
-rollout_has_history(sqlite3 *db)
+rollout_has_history(struct db *db)
 {
-	sqlite3_stmt *st = NULL;
-	int n = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
-			       " AND name IN ('request', 'syslog')", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n == 2;
+	return db_has_column(db, "request", NULL) == 1 && db_has_column(db, "syslog", NULL) == 1;
 }
 
 int
 rollout_history(struct inv *inv)
 {
-	return rollout_has_history(inv_sqlite(inv));
+	return rollout_has_history(inv_db(inv));
 }
 
 /* The rollout's device rows, with the host of each one's last request. */
 static int
-rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[64],
+rollout_rows(struct db *db, int64_t id, struct rollout_row **rows, char (**addrs)[64],
 	     size_t *n, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = rollout_prep(db, rollout_has_history(db) ?
+	struct db_stmt *st = rollout_prep(db, rollout_has_history(db) ?
 		"SELECT d.mac, d.canary, d.offered_ms, d.state,"
 		" (SELECT client FROM request WHERE request.mac = d.mac"
 		"  ORDER BY time_ms DESC LIMIT 1)"
@@ -518,8 +512,8 @@ rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct rollout_row *r;
 		const char *port;
 
@@ -535,32 +529,32 @@ rollout_rows(sqlite3 *db, int64_t id, struct rollout_row **rows, char (**addrs)[
 				*addrs = b;
 			if (a == NULL || b == NULL || cap > 2 * ROLLOUT_DEVICES_MAX) {
 				snprintf(err, errlen, "rollout: out of memory");
-				sqlite3_finalize(st);
+				db_finalize(st);
 				return -1;
 			}
 		}
 		r = &(*rows)[*n];
 		memset(r, 0, sizeof(*r));
 		snprintf(r->mac, sizeof(r->mac), "%s", rollout_col(st, 0));
-		r->canary = sqlite3_column_int(st, 1);
-		r->offered = sqlite3_column_int64(st, 2);
+		r->canary = db_column_int(st, 1);
+		r->offered = db_column_int64(st, 2);
 		r->st = r->was = rollout_dev_parse(rollout_col(st, 3));
 		if (hostport_split(rollout_col(st, 4), (*addrs)[*n], 64, &port) < 0)
 			(*addrs)[*n][0] = '\0';
 		(*n)++;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : rollout_fail(db, err, errlen, "rollout");
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : rollout_fail(db, err, errlen, "rollout");
 }
 
 /* Device states from the history since the rollout started. */
 static int
-rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int widened,
+rollout_observe(struct db *db, int64_t id, const char *version, int64_t since, int widened,
 		struct rollout_row *rows, char (*addrs)[64], size_t n, char *err, size_t errlen)
 {
 	char (*macs)[13] = NULL;
 	char ua[ROLLOUT_VERSION_MAX + 2], like[ROLLOUT_VERSION_MAX + 8];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	unsigned seen = 0;
 	int rc;
 
@@ -580,9 +574,9 @@ rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int
 			  " ORDER BY time_ms DESC, id DESC LIMIT ?2", err, errlen);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, ROLLOUT_HISTORY_MAX);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, since);
+	db_bind_int64(st, 2, ROLLOUT_HISTORY_MAX);
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *text = rollout_col(st, 2);
 		char low[512];
 		size_t k;
@@ -603,11 +597,11 @@ rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int
 		i = rollout_attribute(rollout_col(st, 1), text, rollout_col(st, 3), macs, addrs,
 				      n);
 		if (i >= 0)
-			rollout_event(&rows[i], ev, sqlite3_column_int64(st, 0), widened);
+			rollout_event(&rows[i], ev, db_column_int64(st, 0), widened);
 		seen++;
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		rollout_fail(db, err, errlen, "syslog");
 		goto fail;
 	}
@@ -622,21 +616,21 @@ rollout_observe(sqlite3 *db, int64_t id, const char *version, int64_t since, int
 			  err, errlen);
 	if (st == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_text(st, 2, like, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, since);
+	db_bind_text(st, 2, like, -1, DB_STATIC);
+	db_bind_int64(st, 3, id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		const char *mac = rollout_col(st, 1);
 
-		if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		if (db_column_type(st, 0) == DB_NULL)
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(rows[i].mac, mac) == 0)
-				rollout_event(&rows[i], ROLLOUT_DONE, sqlite3_column_int64(st, 0),
+				rollout_event(&rows[i], ROLLOUT_DONE, db_column_int64(st, 0),
 					      widened);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		rollout_fail(db, err, errlen, "request");
 		goto fail;
 	}
@@ -650,8 +644,8 @@ fail:
 int
 rollout_tick(struct inv *inv, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = NULL;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = NULL;
 	struct rollout_row *rows = NULL;
 	char (*addrs)[64] = NULL;
 	char version[ROLLOUT_VERSION_MAX + 1] = "", group[128] = "", state[16] = "";
@@ -661,22 +655,22 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 	size_t n = 0;
 	int rc = -1, began = 0;
 
-	if (rollout_exec(db, "BEGIN IMMEDIATE", err, errlen) < 0)
+	if (rollout_exec(db, "BEGIN", err, errlen) < 0)
 		return -1;
 	began = 1;
 	if ((st = rollout_prep(db, "SELECT id, version, group_name, halt_pct, state, started_ms"
 			       " FROM rollout WHERE state IN ('canary', 'widened', 'complete')"
 			       " ORDER BY id DESC LIMIT 1", err, errlen)) == NULL)
 		goto out;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW) {
+		id = db_column_int64(st, 0);
 		snprintf(version, sizeof(version), "%s", rollout_col(st, 1));
 		snprintf(group, sizeof(group), "%s", rollout_col(st, 2));
-		halt = (unsigned)sqlite3_column_int(st, 3);
+		halt = (unsigned)db_column_int(st, 3);
 		snprintf(state, sizeof(state), "%s", rollout_col(st, 4));
-		started = sqlite3_column_int64(st, 5);
+		started = db_column_int64(st, 5);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	if (id == 0) {
 		rc = 0;
@@ -690,14 +684,14 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 				       " ON CONFLICT (rollout_id, mac) DO NOTHING", err,
 				       errlen)) == NULL)
 			goto out;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_text(st, 3, group, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, now);
+		db_bind_text(st, 3, group, -1, DB_STATIC);
+		if (db_step(st) != DB_DONE) {
 			rollout_fail(db, err, errlen, "rollout");
 			goto out;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 	}
 	if (rollout_rows(db, id, &rows, &addrs, &n, err, errlen) < 0 ||
@@ -722,18 +716,18 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 		}
 		if (r->st == r->was && !r->newly)
 			continue;
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, rollout_dev_keys[r->st], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, r->last != 0 ? r->last : now);
-		sqlite3_bind_int64(st, 3, id);
-		sqlite3_bind_text(st, 4, r->mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, r->offered);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		db_reset(st);
+		db_bind_text(st, 1, rollout_dev_keys[r->st], -1, DB_STATIC);
+		db_bind_int64(st, 2, r->last != 0 ? r->last : now);
+		db_bind_int64(st, 3, id);
+		db_bind_text(st, 4, r->mac, -1, DB_STATIC);
+		db_bind_int64(st, 5, r->offered);
+		if (db_step(st) != DB_DONE) {
 			rollout_fail(db, err, errlen, "rollout");
 			goto out;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	/* "passes F%": more than F in a hundred. */
 	if (strcmp(state, "canary") == 0) {
@@ -759,27 +753,27 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 		if ((st = rollout_prep(db, "UPDATE rollout SET state = ?1, why = ?2,"
 				       " changed_ms = ?3 WHERE id = ?4", err, errlen)) == NULL)
 			goto out;
-		sqlite3_bind_text(st, 1, next, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now);
-		sqlite3_bind_int64(st, 4, id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
+		db_bind_text(st, 1, next, -1, DB_STATIC);
+		db_bind_text(st, 2, why, -1, DB_STATIC);
+		db_bind_int64(st, 3, now);
+		db_bind_int64(st, 4, id);
+		if (db_step(st) != DB_DONE) {
 			rollout_fail(db, err, errlen, "rollout");
 			goto out;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 		if (rollout_bump(db, err, errlen) < 0)
 			goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (began) {
 		if (rc == 0 && rollout_exec(db, "COMMIT", err, errlen) < 0)
 			rc = -1;
 		if (rc != 0)
-			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			db_exec(db, "ROLLBACK");
 	}
 	free(rows);
 	free(addrs);
@@ -790,8 +784,8 @@ void
 rollout_tick_maybe(struct inv *inv)
 {
 	static int64_t last;
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st = NULL;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st = NULL;
 	int64_t now = clock_mono_ms();
 	char err[256];
 	int active;
@@ -800,20 +794,20 @@ rollout_tick_maybe(struct inv *inv)
 		return;
 	last = now;
 	/* Nothing to do, nothing locked: the common case is one read. */
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM rollout WHERE state IN ('canary', 'widened')"
-			       " LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (db_prepare(db, "SELECT 1 FROM rollout WHERE state IN ('canary', 'widened')"
+			       " LIMIT 1", &st) != DB_OK) {
+		db_finalize(st);
 		return;
 	}
-	active = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	active = db_step(st) == DB_ROW;
+	db_finalize(st);
 	if (!active)
 		return;
 	/* Serving never waits for the write lock: a busy database leaves the
 	 * evaluation to the next tick. */
-	sqlite3_busy_timeout(db, 0);
+	db_busy_timeout(db, 0);
 	(void)rollout_tick(inv, err, sizeof(err));
-	sqlite3_busy_timeout(db, INV_SERVE_BUSY_MS);
+	db_busy_timeout(db, INV_SERVE_BUSY_MS);
 }
 
 int
@@ -821,8 +815,8 @@ rollout_get(struct inv *inv, struct rollout_info *ri,
 	    void (*fn)(void *arg, const char *mac, int canary, enum rollout_dev st),
 	    void *arg, char *err, size_t errlen)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st;
 	int rc;
 
 	memset(ri, 0, sizeof(*ri));
@@ -831,31 +825,31 @@ rollout_get(struct inv *inv, struct rollout_info *ri,
 			  err, errlen);
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ri->id = sqlite3_column_int64(st, 0);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		ri->id = db_column_int64(st, 0);
 		snprintf(ri->version, sizeof(ri->version), "%s", rollout_col(st, 1));
 		snprintf(ri->group, sizeof(ri->group), "%s", rollout_col(st, 2));
-		ri->canary_pct = (unsigned)sqlite3_column_int(st, 3);
-		ri->halt_pct = (unsigned)sqlite3_column_int(st, 4);
+		ri->canary_pct = (unsigned)db_column_int(st, 3);
+		ri->halt_pct = (unsigned)db_column_int(st, 4);
 		snprintf(ri->state, sizeof(ri->state), "%s", rollout_col(st, 5));
 		snprintf(ri->why, sizeof(ri->why), "%s", rollout_col(st, 6));
-		ri->started_ms = sqlite3_column_int64(st, 7);
-		ri->changed_ms = sqlite3_column_int64(st, 8);
+		ri->started_ms = db_column_int64(st, 7);
+		ri->changed_ms = db_column_int64(st, 8);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
+	db_finalize(st);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return rollout_fail(db, err, errlen, "rollout");
 	st = rollout_prep(db, "SELECT mac, canary, state FROM rollout_device WHERE rollout_id = ?1"
 			  " ORDER BY mac", err, errlen);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, ri->id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, ri->id);
+	while ((rc = db_step(st)) == DB_ROW) {
 		enum rollout_dev s = rollout_dev_parse(rollout_col(st, 2));
-		int canary = sqlite3_column_int(st, 1);
+		int canary = db_column_int(st, 1);
 
 		ri->devices++;
 		ri->canary += canary != 0;
@@ -863,8 +857,8 @@ rollout_get(struct inv *inv, struct rollout_info *ri,
 		if (fn != NULL)
 			fn(arg, rollout_col(st, 0), canary, s);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 1 : rollout_fail(db, err, errlen, "rollout");
+	db_finalize(st);
+	return rc == DB_DONE ? 1 : rollout_fail(db, err, errlen, "rollout");
 }
 
 /* ---- the rendering's side ---------------------------------------------------------- */
@@ -873,8 +867,8 @@ int
 rollout_rule(struct inv *inv, const struct inv_device *d, const char *scheme,
 	     const char *servip, const char *port, char *out, size_t outsz)
 {
-	sqlite3 *db = inv_sqlite(inv);
-	sqlite3_stmt *st;
+	struct db *db = inv_db(inv);
+	struct db_stmt *st;
 	char version[ROLLOUT_VERSION_MAX + 1] = "", path[512] = "", state[16] = "";
 	int64_t id = 0, offered = -1;
 	int canary = -1, rc, w;
@@ -882,31 +876,31 @@ rollout_rule(struct inv *inv, const struct inv_device *d, const char *scheme,
 	out[0] = '\0';
 	if (d->group[0] == '\0')
 		return 0;
-	if (sqlite3_prepare_v2(db,
+	if (db_prepare(db,
 		"SELECT r.id, r.version, r.state, f.path, d.canary, d.offered_ms"
 		" FROM rollout r JOIN firmware f ON f.version = r.version"
 		" LEFT JOIN rollout_device d ON d.rollout_id = r.id AND d.mac = ?2"
 		" WHERE r.group_name = ?1 AND r.state IN ('canary', 'widened', 'complete')"
-		" ORDER BY r.id DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		" ORDER BY r.id DESC LIMIT 1", &st) != DB_OK) {
+		db_finalize(st);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, d->group, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, d->mac, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 1, d->group, -1, DB_STATIC);
+	db_bind_text(st, 2, d->mac, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		id = db_column_int64(st, 0);
 		snprintf(version, sizeof(version), "%s", rollout_col(st, 1));
 		snprintf(state, sizeof(state), "%s", rollout_col(st, 2));
 		snprintf(path, sizeof(path), "%s", rollout_col(st, 3));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			canary = sqlite3_column_int(st, 4);
-		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
-			offered = sqlite3_column_int64(st, 5);
+		if (db_column_type(st, 4) != DB_NULL)
+			canary = db_column_int(st, 4);
+		if (db_column_type(st, 5) != DB_NULL)
+			offered = db_column_int64(st, 5);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 0 : -1;
 	if (strcmp(state, "canary") == 0 && canary != 1)
 		return 0;
 	if (scheme != NULL && strcmp(scheme, "tftp") == 0)
@@ -923,24 +917,23 @@ rollout_rule(struct inv *inv, const struct inv_device *d, const char *scheme,
 	if (servip == NULL || offered > 0)
 		return 0;
 	/* A request gets the offer: recorded once (a newcomer gets its row). */
-	if (sqlite3_prepare_v2(db,
+	if (db_prepare(db,
 		"INSERT INTO rollout_device (rollout_id, mac, canary, state, offered_ms, changed_ms)"
 		" VALUES (?1, ?2, 0, 'offered', ?3, ?3) ON CONFLICT (rollout_id, mac) DO UPDATE SET"
 		" state = 'offered', offered_ms = excluded.offered_ms,"
-		" changed_ms = excluded.changed_ms WHERE rollout_device.offered_ms IS NULL",
-		-1, &st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(st);
+		" changed_ms = excluded.changed_ms WHERE rollout_device.offered_ms IS NULL", &st) != DB_OK) {
+		db_finalize(st);
 		return 0; /* offered all the same: recorded on a later request */
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, d->mac, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, clock_wall_ms());
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, d->mac, -1, DB_STATIC);
+	db_bind_int64(st, 3, clock_wall_ms());
 	/* Never waits for the lock (this is a request being answered): when
 	 * busy, the device's first upgrade message proves the offer instead
 	 * (rollout_event). */
-	sqlite3_busy_timeout(db, 0);
-	(void)sqlite3_step(st);
-	sqlite3_busy_timeout(db, INV_SERVE_BUSY_MS);
-	sqlite3_finalize(st);
+	db_busy_timeout(db, 0);
+	(void)db_step(st);
+	db_busy_timeout(db, INV_SERVE_BUSY_MS);
+	db_finalize(st);
 	return 0;
 }

@@ -8,7 +8,7 @@
  * batch in one BEGIN IMMEDIATE ... COMMIT transaction through statements
  * prepared once. Several processes may write one file: WAL lets readers
  * run beside the one writer, and busy_timeout queues the writers; a batch
- * that still meets SQLITE_BUSY is retried a few times and then dropped.
+ * that still meets DB_BUSY is retried a few times and then dropped.
  *
  * Read side: store_query.c, a separate read-only connection per query,
  * so `prov log` never creates a database and never blocks a running server.
@@ -20,7 +20,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sqlite3.h>
+#include "db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +47,12 @@ struct store_rec {
 };
 
 struct store {
-	sqlite3 *db;             /* the writer's connection: writer thread only
+	struct db *db;             /* the writer's connection: writer thread only
 				    once store_open returns */
-	sqlite3_stmt *ins_req, *ins_sys;
+	struct db_stmt *ins_req, *ins_sys;
 	/* retention, per table (request, syslog): rows older than, the oldest
 	 * rows, the oldest time; and the bytes in use */
-	sqlite3_stmt *expire[2], *trim[2], *oldest[2], *used;
+	struct db_stmt *expire[2], *trim[2], *oldest[2], *used;
 	struct metrics *m;
 	char *path;
 
@@ -114,97 +114,86 @@ static const char *const store_retain_sql[4][2] = {
 	  "DELETE FROM syslog WHERE id IN (SELECT id FROM syslog ORDER BY time_ms LIMIT ?1)" },
 	{ "SELECT min(time_ms) FROM request", "SELECT min(time_ms) FROM syslog" },
 	{ "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p,"
-	  " pragma_freelist_count() f, pragma_page_size() s", NULL },
+	  " pragma_freelist_count() f, pragma_page_size() s",
+	  "SELECT pg_database_size(current_database())" },
 };
 
-/* "sqlite:PATH" or a bare PATH into the file name; NULL for URLs of
- * databases this build does not speak. */
+/* The file of an SQLite URL, or the PostgreSQL URL without its password
+ * (for messages); NULL for what is not a database URL. */
 const char *
 store_url_path(const char *url)
 {
-	if (url == NULL || url[0] == '\0')
-		return NULL;
-	if (strncmp(url, "sqlite:", 7) == 0)
-		return url[7] != '\0' ? url + 7 : NULL;
-	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
-		return NULL;
-	return url;
+	static __thread char safe[512];
+
+	if (db_url_is_pg(url)) {
+		db_url_safe(url, safe, sizeof(safe));
+		return safe;
+	}
+	return db_url_path(url);
 }
 
 int
 store_url_err(const char *url, char *err, size_t errlen)
 {
-	if (url != NULL && (strncmp(url, "postgres://", 11) == 0 ||
-			    strncmp(url, "postgresql://", 13) == 0))
-		snprintf(err, errlen, "%s: PostgreSQL is not supported by this build", url);
-	else
-		snprintf(err, errlen, "'%s': not a database URL (sqlite:PATH)",
-			 url ? url : "");
+	snprintf(err, errlen, "'%s': not a database URL (sqlite:PATH or postgresql://...)",
+		 url ? url : "");
 	return -1;
 }
 
 /* ---- schema ---------------------------------------------------------------- */
 
-int
-store_user_version(sqlite3 *db, int *version)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(st);
-	return rc;
-}
-
 /* Brings the schema to STORE_SCHEMA_VERSION in one transaction, so workers
  * opening at once (or a kill in the middle) never see half a schema.
- * Returns SQLITE_OK, or an SQLite code with the reason in err. */
+ * Returns DB_OK, or an SQLite code with the reason in err. */
 static int
-store_migrate(sqlite3 *db, const char *path, char *err, size_t errlen)
+store_migrate(struct db *db, const char *path, int how, char *err, size_t errlen)
 {
-	char sql[64];
-	int version = 0, rc;
+	int version = 0, rc, pg = db_kind(db) == DB_PG;
 
-	rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = db_begin(db);
+	if (rc == DB_OK && pg)
+		rc = db_exec(db, "SELECT pg_advisory_xact_lock(" STORE_PG_LOCK ")");
+	if (rc != DB_OK)
 		goto fail;
-	if ((rc = store_user_version(db, &version)) != SQLITE_OK)
+	if ((rc = db_schema_version(db, "history", &version)) != DB_OK)
 		goto fail;
 	if (version > STORE_SCHEMA_VERSION) {
 		snprintf(err, errlen, "%s: database schema %d is newer than this prov (%d)",
 			 path, version, STORE_SCHEMA_VERSION);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return SQLITE_ERROR;
+		db_exec(db, "ROLLBACK");
+		return DB_ERROR;
+	}
+	if (pg && version > 0 && version < STORE_SCHEMA_VERSION && !(how & STORE_MIGRATE)) {
+		snprintf(err, errlen, "%s: history schema %d is older than this prov's (%d):"
+			 " run 'prov db migrate --db URL'", path, version, STORE_SCHEMA_VERSION);
+		db_exec(db, "ROLLBACK");
+		return DB_ERROR;
 	}
 	for (; version < STORE_SCHEMA_VERSION; version++) {
-		rc = sqlite3_exec(db, store_migrations[version], NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
+		rc = db_exec_schema(db, store_migrations[version]);
+		if (rc != DB_OK)
 			goto fail;
 	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
-	if ((rc = sqlite3_exec(db, sql, NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = db_schema_version_set(db, "history", STORE_SCHEMA_VERSION)) != DB_OK)
 		goto fail;
-	if ((rc = sqlite3_exec(db, "COMMIT", NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = db_exec(db, "COMMIT")) != DB_OK)
 		goto fail;
-	return SQLITE_OK;
+	return DB_OK;
 fail:
-	snprintf(err, errlen, "%s: schema: %s", path, sqlite3_errmsg(db));
-	if (!sqlite3_get_autocommit(db))
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	snprintf(err, errlen, "%s: schema: %s", path, db_errmsg(db));
+	if (!db_get_autocommit(db))
+		db_exec(db, "ROLLBACK");
 	return rc;
 }
 
 /* WAL, synchronous=NORMAL and the schema. Several workers opening a new
  * file at once race to convert it to WAL, and SQLite answers some of those
- * races with SQLITE_BUSY at once rather than through the busy handler: the
+ * races with DB_BUSY at once rather than through the busy handler: the
  * whole setup is retried then. */
 static int
-store_setup(sqlite3 *db, const char *path, char *err, size_t errlen)
+store_setup(struct db *db, const char *path, int how, char *err, size_t errlen)
 {
-	int rc = SQLITE_OK;
+	int rc = DB_OK;
 
 	for (int attempt = 0; attempt < STORE_OPEN_RETRIES; attempt++) {
 		if (attempt > 0) {
@@ -215,50 +204,50 @@ store_setup(sqlite3 *db, const char *path, char *err, size_t errlen)
 		/* WAL: readers (prov log, other workers) never block the writer;
 		 * with synchronous=NORMAL a power loss may lose the last commits
 		 * but never leaves a mixed or corrupt database (R-CRASH). */
-		rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-		if (rc != SQLITE_OK)
-			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		rc = db_kind(db) == DB_PG ? DB_OK : db_exec(db, "PRAGMA journal_mode=WAL");
+		if (rc == DB_OK && db_kind(db) != DB_PG)
+			rc = db_exec(db, "PRAGMA synchronous=NORMAL");
+		if (rc != DB_OK)
+			snprintf(err, errlen, "%s: %s", path, db_errmsg(db));
 		else
-			rc = store_migrate(db, path, err, errlen);
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+			rc = store_migrate(db, path, how, err, errlen);
+		if (rc != DB_BUSY && rc != DB_LOCKED)
 			break;
 	}
-	return rc == SQLITE_OK ? 0 : -1;
+	return rc == DB_OK ? 0 : -1;
 }
 
 /* ---- the writer ------------------------------------------------------------- */
 
 static void
-store_bind_text(sqlite3_stmt *st, int i, const char *s)
+store_bind_text(struct db_stmt *st, int i, const char *s)
 {
 	if (s != NULL)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+		db_bind_text(st, i, s, -1, DB_STATIC);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static void
-store_bind_int_or_null(sqlite3_stmt *st, int i, int v)
+store_bind_int_or_null(struct db_stmt *st, int i, int v)
 {
 	if (v >= 0)
-		sqlite3_bind_int(st, i, v);
+		db_bind_int(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static int
 store_insert(struct store *s, const struct store_rec *r)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (r->kind == STORE_KIND_REQ) {
 		const struct store_req *q = &r->u.req;
 
 		st = s->ins_req;
-		sqlite3_bind_int64(st, 1, q->time_ms);
+		db_bind_int64(st, 1, q->time_ms);
 		store_bind_text(st, 2, q->client);
 		store_bind_text(st, 3, q->proto);
 		store_bind_text(st, 4, q->method);
@@ -266,14 +255,14 @@ store_insert(struct store *s, const struct store_rec *r)
 		store_bind_text(st, 6, q->user_agent);
 		store_bind_text(st, 7, q->mac);
 		store_bind_text(st, 8, q->subject);
-		sqlite3_bind_int(st, 9, q->status);
-		sqlite3_bind_int64(st, 10, q->bytes > INT64_MAX ? INT64_MAX : (int64_t)q->bytes);
-		sqlite3_bind_int64(st, 11, q->duration_us);
+		db_bind_int(st, 9, q->status);
+		db_bind_int64(st, 10, q->bytes > INT64_MAX ? INT64_MAX : (int64_t)q->bytes);
+		db_bind_int64(st, 11, q->duration_us);
 	} else {
 		const struct store_syslog *y = &r->u.sys;
 
 		st = s->ins_sys;
-		sqlite3_bind_int64(st, 1, y->time_ms);
+		db_bind_int64(st, 1, y->time_ms);
 		store_bind_text(st, 2, y->source);
 		store_bind_int_or_null(st, 3, y->facility);
 		store_bind_int_or_null(st, 4, y->severity);
@@ -282,10 +271,10 @@ store_insert(struct store *s, const struct store_rec *r)
 		store_bind_text(st, 7, y->mac);
 		store_bind_text(st, 8, y->text);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+	rc = db_step(st);
+	db_reset(st);
+	db_clear_bindings(st);
+	return rc == DB_DONE ? DB_OK : rc;
 }
 
 /* Writes one batch in one transaction. BUSY (another process held the lock
@@ -295,7 +284,7 @@ static void
 store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 {
 	char msg[256] = "";
-	int rc = SQLITE_OK;
+	int rc = DB_OK;
 
 	for (int attempt = 0; attempt <= STORE_BUSY_RETRIES; attempt++) {
 		if (attempt > 0) {
@@ -303,17 +292,17 @@ store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 
 			nanosleep(&pause, NULL);
 		}
-		rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		for (const struct store_rec *r = batch; rc == SQLITE_OK && r != NULL; r = r->next)
+		rc = db_begin(s->db);
+		for (const struct store_rec *r = batch; rc == DB_OK && r != NULL; r = r->next)
 			rc = store_insert(s, r);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
+		if (rc == DB_OK)
+			rc = db_exec(s->db, "COMMIT");
+		if (rc == DB_OK)
 			return;
-		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(s->db));
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+		snprintf(msg, sizeof(msg), "%s", db_errmsg(s->db));
+		if (!db_get_autocommit(s->db))
+			db_exec(s->db, "ROLLBACK");
+		if (rc != DB_BUSY && rc != DB_LOCKED)
 			break;
 	}
 	log_msg(LOG_ERR, "store: %s: %u history records dropped: %s", s->path, count, msg);
@@ -324,21 +313,21 @@ store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 /* Runs one statement with ?1 = v (when bind); returns the rows changed, or
  * the first column of its row, or -1 on error. */
 static int64_t
-store_step(struct store *s, sqlite3_stmt *st, int bind, int64_t v, int changes)
+store_step(struct store *s, struct db_stmt *st, int bind, int64_t v, int changes)
 {
 	int64_t out = -1;
 	int rc;
 
 	if (bind)
-		sqlite3_bind_int64(st, 1, v);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		out = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
-	else if (rc == SQLITE_DONE)
-		out = changes ? sqlite3_changes64(s->db) : 0;
+		db_bind_int64(st, 1, v);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		out = db_column_type(st, 0) == DB_NULL ? INT64_MAX : db_column_int64(st, 0);
+	else if (rc == DB_DONE)
+		out = changes ? db_changes(s->db) : 0;
 	else
-		log_msg(LOG_WARNING, "store: %s: retention: %s", s->path, sqlite3_errmsg(s->db));
-	sqlite3_reset(st);
+		log_msg(LOG_WARNING, "store: %s: retention: %s", s->path, db_errmsg(s->db));
+	db_reset(st);
 	return out;
 }
 
@@ -455,20 +444,27 @@ store_writer(void *arg)
 static void
 store_finalize(struct store *s)
 {
-	sqlite3_finalize(s->ins_req);
-	sqlite3_finalize(s->ins_sys);
+	db_finalize(s->ins_req);
+	db_finalize(s->ins_sys);
 	for (int k = 0; k < 2; k++) {
-		sqlite3_finalize(s->expire[k]);
-		sqlite3_finalize(s->trim[k]);
-		sqlite3_finalize(s->oldest[k]);
+		db_finalize(s->expire[k]);
+		db_finalize(s->trim[k]);
+		db_finalize(s->oldest[k]);
 	}
-	sqlite3_finalize(s->used);
+	db_finalize(s->used);
 }
 
 int
 store_open(struct store **out, const char *url, struct metrics *m, char *err, size_t errlen)
 {
-	const char *path = store_url_path(url);
+	return store_open_how(out, url, m, 0, err, errlen);
+}
+
+int
+store_open_how(struct store **out, const char *url, struct metrics *m, int how, char *err,
+	       size_t errlen)
+{
+	const char *path = store_url_path(url), *file = db_url_path(url);
 	struct store *s = NULL;
 	pthread_condattr_t ca;
 	sigset_t all, old;
@@ -486,35 +482,32 @@ store_open(struct store **out, const char *url, struct metrics *m, char *err, si
 	/* A new database is created private (0600): it will hold device keys
 	 * as well as history. SQLite gives the -wal and -shm files the mode of
 	 * the database file. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd >= 0)
+	if (file != NULL && (fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+				       O_NOFOLLOW, 0600)) >= 0)
 		close(fd);
-	rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+	if (db_open(&s->db, url, DB_OPEN_CREATE, err, errlen) != DB_OK)
 		goto fail;
-	}
-	sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
-	if (store_setup(s->db, path, err, errlen) < 0)
+	db_busy_timeout(s->db, STORE_BUSY_MS);
+	if (store_setup(s->db, path, how, err, errlen) < 0)
 		goto fail;
-	if (sqlite3_prepare_v3(s->db, store_ins_req_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &s->ins_req, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v3(s->db, store_ins_sys_sql, -1, SQLITE_PREPARE_PERSISTENT,
-			       &s->ins_sys, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+	if (db_prepare_persistent(s->db, store_ins_req_sql, &s->ins_req) != DB_OK ||
+	    db_prepare_persistent(s->db, store_ins_sys_sql, &s->ins_sys) != DB_OK) {
+		snprintf(err, errlen, "%s: %s", path, db_errmsg(s->db));
 		goto fail;
 	}
 	for (int k = 0; k < 2; k++) {
-		sqlite3_stmt **to[4] = { &s->expire[k], &s->trim[k], &s->oldest[k], &s->used };
+		struct db_stmt **to[4] = { &s->expire[k], &s->trim[k], &s->oldest[k], &s->used };
 
 		for (int q = 0; q < 4; q++) {
-			if (store_retain_sql[q][k] == NULL)
+			const char *sql = store_retain_sql[q][k];
+
+			/* the size in use: one statement, by dialect */
+			if (q == 3)
+				sql = k == 0 ? store_retain_sql[q][db_kind(s->db) == DB_PG] : NULL;
+			if (sql == NULL)
 				continue;
-			if (sqlite3_prepare_v3(s->db, store_retain_sql[q][k], -1,
-					       SQLITE_PREPARE_PERSISTENT, to[q], NULL) != SQLITE_OK) {
-				snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+			if (db_prepare_persistent(s->db, sql, to[q]) != DB_OK) {
+				snprintf(err, errlen, "%s: %s", path, db_errmsg(s->db));
 				goto fail;
 			}
 		}
@@ -557,7 +550,7 @@ fail:
 		if (locks > 0)
 			pthread_mutex_destroy(&s->mu);
 		store_finalize(s);
-		sqlite3_close(s->db);
+		db_close(s->db);
 		free(s->path);
 		free(s);
 	}
@@ -588,7 +581,7 @@ store_close(struct store *s)
 	pthread_mutex_unlock(&s->mu);
 	pthread_join(s->thread, NULL);
 	store_finalize(s);
-	sqlite3_close(s->db);
+	db_close(s->db);
 	pthread_cond_destroy(&s->done_cv);
 	pthread_cond_destroy(&s->wake);
 	pthread_mutex_destroy(&s->mu);

@@ -75,11 +75,19 @@ struct store_syslog {
 	const char *text;       /* the message, control characters escaped */
 };
 
-/* Opens (creating the schema if needed) the database at url: "sqlite:PATH"
- * or a bare PATH. m may be NULL (no drop counting). Returns 0, or -1 with a
- * reason in err. Starts the writer thread. */
+/* Opens (creating the schema if needed) the database at url: "sqlite:PATH",
+ * a bare PATH or "postgresql://..." (db.h). An existing PostgreSQL schema
+ * older than this prov's is upgraded only with STORE_MIGRATE (`prov db
+ * migrate`), else it is an error saying so. m may be NULL (no drop
+ * counting). Returns 0, or -1 with a reason in err. Starts the writer
+ * thread. */
+extern const int store_schema_version; /* the version this prov's history has */
+#define STORE_MIGRATE 1
+#define STORE_PG_LOCK "1886548342" /* the advisory lock of schema changes (inventory's too) */
 int store_open(struct store **out, const char *url, struct metrics *m,
 	       char *err, size_t errlen) __attribute__((warn_unused_result));
+int store_open_how(struct store **out, const char *url, struct metrics *m, int how,
+		   char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* Queue one record; never blocks, never fails loudly (drops and counts).
  * s may be NULL (no history kept: unit tests of the serving modules). */

@@ -7,19 +7,17 @@
 #ifndef PROV_SERVER_STORE_INT_H
 #define PROV_SERVER_STORE_INT_H
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stddef.h>
 
 /* The schema version this build writes and reads (PRAGMA user_version):
  * the number of store.c's migrations. */
-extern const int store_schema_version;
 
-/* "sqlite:PATH" or a bare PATH into the file name (borrowed from url);
- * NULL for URLs of databases this build does not speak. */
+/* "sqlite:PATH" or a bare PATH into the file name (borrowed from url),
+ * a PostgreSQL URL without its password (for messages; valid until the
+ * thread's next call); NULL for what is not a database URL. */
 const char *store_url_path(const char *url);
 /* Puts why url is not usable into err; returns -1. */
 int store_url_err(const char *url, char *err, size_t errlen);
-/* Reads PRAGMA user_version into *version; returns an SQLite code. */
-int store_user_version(sqlite3 *db, int *version);
 
 #endif

@@ -3,7 +3,7 @@
  */
 #include "web.h"
 
-#include <sqlite3.h>
+#include "db.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,50 +191,49 @@ web_fleet(struct inv *inv, const char *query, struct web *w, struct web_res *r)
 static void
 web_timeline(struct inv *inv, const char *mac, struct web *w)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 
 	web_add(w, "<h2>Requests</h2><table id=\"requests\"><tr><th>Time (UTC)</th>"
 		"<th>Client</th><th>Request</th><th>Status</th><th>User-Agent</th></tr>\n");
-	if (sqlite3_prepare_v2(inv_sqlite(inv), "SELECT time_ms, client, proto, method, path,"
+	if (db_prepare(inv_db(inv), "SELECT time_ms, client, proto, method, path,"
 			       " status, user_agent FROM request WHERE mac = ?1"
-			       " ORDER BY time_ms DESC, id DESC LIMIT ?2", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, WEB_TIMELINE);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+			       " ORDER BY time_ms DESC, id DESC LIMIT ?2", &st) ==
+	    DB_OK) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+		db_bind_int(st, 2, WEB_TIMELINE);
+		while (db_step(st) == DB_ROW) {
 			web_add(w, "<tr><td>");
-			web_time(w, sqlite3_column_int64(st, 0));
+			web_time(w, db_column_int64(st, 0));
 			web_add(w, "</td><td>");
-			web_esc(w, (const char *)sqlite3_column_text(st, 1));
+			web_esc(w, (const char *)db_column_text(st, 1));
 			web_add(w, "</td><td>");
-			web_esc(w, (const char *)sqlite3_column_text(st, 2));
+			web_esc(w, (const char *)db_column_text(st, 2));
 			web_add(w, " ");
-			web_esc(w, (const char *)sqlite3_column_text(st, 3));
+			web_esc(w, (const char *)db_column_text(st, 3));
 			web_add(w, " ");
-			web_esc(w, (const char *)sqlite3_column_text(st, 4));
-			web_add(w, "</td><td>%d</td><td>", sqlite3_column_int(st, 5));
-			web_esc(w, (const char *)sqlite3_column_text(st, 6));
+			web_esc(w, (const char *)db_column_text(st, 4));
+			web_add(w, "</td><td>%d</td><td>", db_column_int(st, 5));
+			web_esc(w, (const char *)db_column_text(st, 6));
 			web_add(w, "</td></tr>\n");
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = NULL;
 	web_add(w, "</table><h2>Syslog</h2><table id=\"syslog\"><tr><th>Time (UTC)</th>"
 		"<th>Severity</th><th>Message</th></tr>\n");
-	if (sqlite3_prepare_v2(inv_sqlite(inv), "SELECT time_ms, severity, text FROM syslog"
-			       " WHERE mac = ?1 ORDER BY time_ms DESC, id DESC LIMIT ?2", -1, &st,
-			       NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, mac, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, WEB_TIMELINE);
-		while (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_prepare(inv_db(inv), "SELECT time_ms, severity, text FROM syslog"
+			       " WHERE mac = ?1 ORDER BY time_ms DESC, id DESC LIMIT ?2", &st) == DB_OK) {
+		db_bind_text(st, 1, mac, -1, DB_STATIC);
+		db_bind_int(st, 2, WEB_TIMELINE);
+		while (db_step(st) == DB_ROW) {
 			web_add(w, "<tr><td>");
-			web_time(w, sqlite3_column_int64(st, 0));
-			web_add(w, "</td><td>%d</td><td>", sqlite3_column_int(st, 1));
-			web_esc(w, (const char *)sqlite3_column_text(st, 2));
+			web_time(w, db_column_int64(st, 0));
+			web_add(w, "</td><td>%d</td><td>", db_column_int(st, 1));
+			web_esc(w, (const char *)db_column_text(st, 2));
 			web_add(w, "</td></tr>\n");
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	web_add(w, "</table>\n");
 }
 

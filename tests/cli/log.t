@@ -46,8 +46,8 @@ that is not a prov database, or a URL this build cannot open:
   $ prov log --db text.db
   prov: text.db: file is not a database
   [1]
-  $ prov log --db postgresql://localhost/prov
-  prov: postgresql://localhost/prov: PostgreSQL is not supported by this build
+  $ prov log --db postgresql://prov:hush@127.0.0.1:1/prov
+  prov: postgresql://prov@127.0.0.1:1/prov: connection to server at "127.0.0.1", port 1 failed: Connection refused Is the server running on that host and accepting TCP/IP connections?
   [1]
 
 A database written by the server (here: rows put in with the sqlite3 tool,

@@ -219,11 +219,10 @@ test_s_ops_1_defaults(void **state)
 	config_fini(&c);
 }
 
-/* A PostgreSQL --db is in the CLI contract but not built yet: it parses,
- * and --check refuses it with the reason. The admin API needs its token
- * (S-SEC-4). */
+/* --db takes SQLite and PostgreSQL URLs and refuses anything else with
+ * the reason. The admin API needs its token (S-SEC-4). */
 static void
-test_s_ops_1_not_built_yet(void **state)
+test_s_ops_1_db_urls(void **state)
 {
 	struct srv_cfg c;
 	char err[256];
@@ -234,8 +233,12 @@ test_s_ops_1_not_built_yet(void **state)
 	assert_int_equal(config_set(&c, "http", "127.0.0.1:0", err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "db", "postgres://prov@localhost/prov", err,
 				    sizeof(err)), 0);
+	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(config_set(&c, "db", "mysql://prov@localhost/prov", err,
+				    sizeof(err)), 0);
 	assert_int_equal(config_check(&c, err, sizeof(err)), -1);
-	assert_string_equal(err, "db: PostgreSQL is not built yet (use sqlite:PATH)");
+	assert_string_equal(err, "db 'mysql://prov@localhost/prov': not a database URL"
+			    " (sqlite:PATH or postgresql://USER@HOST[:PORT]/DB)");
 	assert_int_equal(config_set(&c, "db", "sqlite:x.db", err, sizeof(err)), 0);
 	assert_int_equal(config_check(&c, err, sizeof(err)), 0);
 	assert_int_equal(config_set(&c, "admin", "127.0.0.1:0", err, sizeof(err)), 0);
@@ -423,7 +426,7 @@ main(void)
 		cmocka_unit_test(test_s_ops_1_errors),
 		cmocka_unit_test(test_s_ops_1_check),
 		cmocka_unit_test(test_s_ops_1_defaults),
-		cmocka_unit_test(test_s_ops_1_not_built_yet),
+		cmocka_unit_test(test_s_ops_1_db_urls),
 		cmocka_unit_test(test_s_ops_1_upload_overlaps_root),
 		cmocka_unit_test(test_s_ops_1_example),
 		cmocka_unit_test(test_s_srv_1_root),
