@@ -3,7 +3,8 @@
 #   scripts/deps.sh build   compile prov (configure needs libcmocka-dev too)
 #   scripts/deps.sh demo    build + what scripts/demo.sh runs (curl)
 #   scripts/deps.sh test    build + the test peers and tools scripts/test.sh
-#                           runs (nginx, tftpd, sipp, chromium, packaging...)
+#                           runs (nginx, tftpd, sipp, chromium, packaging,
+#                           the PostgreSQL server the pg tests start...)
 # Without a purpose (or with extra package names only) it installs the test
 # set, as it always did: scripts/deps.sh [PURPOSE] [extra-package ...].
 # Needs root, or sudo. Prints what it installs and its progress.
@@ -11,12 +12,14 @@ set -euo pipefail
 
 build=(build-essential cmake pkg-config python3
        libexpat1-dev zlib1g-dev libssl-dev libsqlite3-dev libcurl4-openssl-dev
-       libhttp-parser-dev libosip2-dev libsystemd-dev libcmocka-dev libjson-c-dev)
+       libhttp-parser-dev libosip2-dev libsystemd-dev libcmocka-dev libjson-c-dev
+       libpq-dev)
 demo=("${build[@]}" curl)
 test=("${build[@]}" python3-cram python3-cryptography openssl binutils gzip xxd
       nginx tftpd-hpa tftp-hpa curl wrk atftp dnsmasq-base sqlite3
       sip-tester chromium chromium-driver
-      debhelper dpkg-dev lintian mandoc debootstrap systemd strace)
+      debhelper dpkg-dev lintian mandoc debootstrap systemd strace
+      postgresql postgresql-client)
 
 purpose=test
 case "${1:-}" in
@@ -66,7 +69,21 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 	$sudo chmod 755 /usr/sbin/policy-rc.d
 	guard=1
 fi
-trap '[ -n "$guard" ] && $sudo rm -f /usr/sbin/policy-rc.d' EXIT
+# PostgreSQL likewise: the pg tests run their own server from
+# /usr/lib/postgresql/*/bin in a temporary directory (tests/integration/
+# pg.sh), never a system cluster. Debian's postinst would create cluster
+# VERSION/main (and start it on localhost:5432 but for the guard above):
+# while installing, createcluster.d says not to create it.
+nomain=/etc/postgresql-common/createcluster.d/00-prov-deps-no-main.conf
+nomain_guard=""
+if [[ " ${missing[*]} " == *" postgresql"* ]] && [ ! -e "$nomain" ]; then
+	$sudo mkdir -p "${nomain%/*}"
+	echo 'create_main_cluster = false' | $sudo tee "$nomain" >/dev/null
+	nomain_guard=1
+fi
+trap '[ -n "$guard" ] && $sudo rm -f /usr/sbin/policy-rc.d
+      [ -n "$nomain_guard" ] && $sudo rm -f "$nomain" &&
+	$sudo rmdir "${nomain%/*}" 2>/dev/null' EXIT
 echo "prov: apt-get update" >&2
 $sudo apt-get update -qq
 # Progress: packages fetched and set up, counted (every tenth and the last).

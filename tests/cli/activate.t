@@ -7,7 +7,7 @@ answers its profile rule; the phone goes on with that rule at once.
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ P=$PROV_TMP/pki && prov_test_ca "$P"
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
   $ printf '<flat-profile><GPP_A>hello $MA</GPP_A></flat-profile>\n' > t.xml
   $ prov template set main t.xml --db $DB
 
@@ -27,7 +27,7 @@ Codes: 16 digits, the last a Luhn check digit; only a keyed hash is stored.
   luhn ok
   luhn ok
   $ C1=$(sed -n 1p codes) C2=$(sed -n 2p codes) C3=$(sed -n 3p codes)
-  $ python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); print(db.execute("select count(*) from activation_code where hash like ? or tail = hash", ("%"+sys.argv[2]+"%",)).fetchone()[0])' $PROV_TMP/serve.db $C1
+  $ prov_db_sql serve "select count(*) from activation_code where hash like '%$C1%' or tail = hash"
   0
   $ prov code list --db $DB | sed -E 's/[0-9T:-]{19}Z/TIME/'
   1 ...???? unused sales CP-8841-3PCC TIME (glob)
@@ -92,7 +92,7 @@ presenting it is refused, and the code is never in a log.
 Unknown, used, revoked and expired codes get one and the same answer:
 
   $ prov code revoke 3 --db $DB
-  $ python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("update activation_code set expires_ms = 1 where id = 2"); db.commit()' $PROV_TMP/serve.db
+  $ prov_db_sql serve "update activation_code set expires_ms = 1 where id = 2"
   $ act() { curl -s -w ' %{http_code}\n' --cacert $P/ca.pem --interface 127.0.0.1 "$@" https://localhost:$S/prov/activate; }
   $ act -d "code=$C1&mac=000e08abcdef"
   invalid activation code

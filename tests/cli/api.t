@@ -27,7 +27,7 @@ The API needs its token (S-SEC-4):
   [2]
   $ prov_serve $R --workers 2 --admin 127.0.0.1:0 --admin-token-file $PWD/admin.token --route '/report/$MA.xml report'
   $ A=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' "$PROV_SERVE_LOG" | head -1)
-  $ export API=http://127.0.0.1:$A AUTH="Authorization: Bearer $(cat admin.token)" DB=sqlite:$PROV_TMP/serve.db HTTP=$PROV_SERVE_HTTP
+  $ export API=http://127.0.0.1:$A AUTH="Authorization: Bearer $(cat admin.token)" DB=$(prov_db serve) HTTP=$PROV_SERVE_HTTP
 
 The documentation's examples:
 
@@ -179,7 +179,7 @@ bound to other than loopback:
   $ P=$PROV_TMP/pki && prov_test_ca "$P"
   $ prov serve --root $R --http 127.0.0.1:0 --admin :8081 --admin-token-file admin.token --admin-tls --cert $P/server.pem --key $P/server.key --check
   configuration ok
-  $ _prov_spawn tls.log prov serve --root $R --db sqlite:$PROV_TMP/tls.db --user root --http 127.0.0.1:0 --admin 127.0.0.1:0 --admin-tls --admin-token-file $PWD/admin.token --cert $P/server.pem --key $P/server.key --log-level notice
+  $ _prov_spawn tls.log prov serve --root $R --db $(prov_db tls) --user root --http 127.0.0.1:0 --admin 127.0.0.1:0 --admin-tls --admin-token-file $PWD/admin.token --cert $P/server.pem --key $P/server.key --log-level notice
   $ for i in $(seq 200); do grep -q ' ready: ' tls.log && break; sleep 0.05; done
   $ TA=$(sed -n 's/.*listening: admin [^ ]*:\([0-9]*\)$/\1/p' tls.log)
   $ curl -s --cacert $P/ca.pem -H "$AUTH" https://localhost:$TA/api/v1/devices

@@ -9,7 +9,7 @@ then renews its certificate, both against `prov serve`.
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ P=$PROV_TMP/pki && prov_test_ca "$P"
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
   $ printf '<flat-profile><GPP_A>hello $MA</GPP_A></flat-profile>\n' > t.xml
   $ prov template set main t.xml --db $DB
 

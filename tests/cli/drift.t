@@ -11,7 +11,7 @@ report carrying a secret's value (compared, never printed).
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R
   $ cat > t.xml <<'X'
   > <flat-profile>

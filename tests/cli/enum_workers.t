@@ -6,7 +6,7 @@ R-ENUM; issue 13 item 5.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
   $ prov device add 001122aa0001 --product CP-8841-3PCC --db $DB
   $ prov device add 001122aa0002 --product CP-8841-3PCC --http-user bob --http-password pwB --db $DB
   $ printf '<flat-profile><GPP_A>$MA</GPP_A></flat-profile>\n' > t.xml && prov template set CP-8841-3PCC t.xml --db $DB

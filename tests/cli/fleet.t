@@ -5,7 +5,7 @@ R-LOAD; interfaces.md (prov fleet).
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R
 
 Usage errors exit 2 with one line:

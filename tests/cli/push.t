@@ -7,7 +7,7 @@ Phones: `prov phone run --sip`; an independent UAS: sipp.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R && chmod 755 $PROV_TMP $R
 
 The inventory: group lab, three devices; 0011223344a0 is an address that
@@ -71,8 +71,7 @@ in the history:
 
 Each push is kept in the database (table push) for the device's timeline:
 
-  $ python3 -c 'import sqlite3,sys
-  > for r in sqlite3.connect(sys.argv[1]).execute("SELECT mac, event, result, detail FROM push ORDER BY mac"): print(*r)' $PROV_TMP/serve.db | clean
+  $ prov_db_sql serve "SELECT mac, event, result, detail FROM push ORDER BY mac" | tr '|' ' ' | clean
   0011223344a0 check-sync no answer silent for 3.2 s, N sends
   0011223344a1 check-sync accepted challenged, 200 OK
   0011223344a2 check-sync refused challenged, 403 Forbidden

@@ -5,7 +5,7 @@ interfaces.md "Inventory and rendering"; reliability.md R-ENUM.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
 
 The inventory: two phones, variables of every scope, one template.
@@ -115,10 +115,10 @@ routes answer 503 / TFTP "server busy", static files are still served, and
 it is logged; once the database is back, the next request is served.
 
   $ prov_servers_stop >/dev/null; prov_servers_init
-  $ DB2=sqlite:$PROV_TMP/serve.db && R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
+  $ DB2=$(prov_db serve) && R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
   $ prov device add 000e08abcdef --product CP-8841-3PCC --db $DB2 && prov template set CP-8841-3PCC t.xml --db $DB2
-  $ schema() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE schema_version SET version=\" + sys.argv[2] + \" WHERE component='inventory'\"); c.commit()" $PROV_TMP/serve.db $1; }
-  $ V=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"SELECT version FROM schema_version WHERE component='inventory'\").fetchone()[0])" $PROV_TMP/serve.db)
+  $ schema() { prov_db_sql serve "UPDATE schema_version SET version = $1 WHERE component = 'inventory'"; }
+  $ V=$(prov_db_sql serve "SELECT version FROM schema_version WHERE component = 'inventory'")
   $ schema 99
   $ prov_serve $R --route '/$MA.xml template=$PN' --log-level info
   $ H=http://127.0.0.1:$PROV_SERVE_HTTP
@@ -143,7 +143,7 @@ their own profiles are not refused, nor is a phone at another address
 during the walk.
 
   $ prov_servers_stop >/dev/null; prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db && R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) && R=$PROV_TMP/root && mkdir -p $R
   $ prov device add 001122002000 --product CP-8841-3PCC --db $DB && prov template set CP-8841-3PCC t.xml --db $DB
   $ prov device add 001122aa0001 --product CP-8841-3PCC --db $DB && prov device add 001122aa0002 --product CP-8841-3PCC --db $DB
   $ prov_serve $R --route '/$MA.xml template=$PN' --enum-miss-burst 50 --enum-miss-rate 6 --enum-cooldown-s 600

@@ -8,7 +8,7 @@ Spec: server.md S-SEC-1, S-SEC-2; RFC 7616; issue 13 items 4 and 5.
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ P=$PROV_TMP/pki && prov_test_ca $P > /dev/null
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R && echo static > $R/static.txt
 
 Devices with credentials, one disabled, one without any; one more (the
 MAC of the test client certificate) for HTTPS:

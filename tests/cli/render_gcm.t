@@ -8,7 +8,7 @@ device.md D-ENC-6; interfaces.md "Inventory and rendering".
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ REF=$TESTDIR_SRC/../integration/ece_ref.py
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R
   $ prov device add 000e08001888 --product CP-8841-3PCC --db $DB --set USER=1888
   $ cat > t.xml <<'X'

@@ -13,8 +13,8 @@ server that refuses uploads, and the agent's triggers: SIP NOTIFY report
   $ H=$PROV_SERVE_HTTP T=$PROV_SERVE_TFTP
   $ report() { prov phone report --state ph "$@" | sed -e "s/:$H\//:\$H\//" -e "s/:$T\//:\$T\//"; return "${PIPESTATUS[0]}"; }
   $ methods() { # the upload requests in the server's history, oldest first
-  >   for i in $(seq 200); do [ "$(prov log --db $PROV_TMP/serve.db | grep -c -E ' (PUT|POST|WRQ) ')" -ge "$1" ] && break; sleep 0.05; done
-  >   prov log --db $PROV_TMP/serve.db | awk '$4 ~ /^(PUT|POST|WRQ)$/ {print $3, $4, $5, $9}'
+  >   for i in $(seq 200); do [ "$(prov log --db $(prov_db serve) | grep -c -E ' (PUT|POST|WRQ) ')" -ge "$1" ] && break; sleep 0.05; done
+  >   prov log --db $(prov_db serve) | awk '$4 ~ /^(PUT|POST|WRQ)$/ {print $3, $4, $5, $9}'
   > }
 
 The phone has secrets (a line password, GPP_SA, the admin password) that

@@ -11,7 +11,7 @@ attacker.
   $ P=$PROV_TMP/pki && prov_test_ca $P > /dev/null
   $ openssl req -config $P/openssl.cnf -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.csr -subj "/C=US/ST=000e08abcdef/L=FCH9/OU=CP-8841-3PCC/CN=CP-8841-3PCC SEP000e08abcdef" 2>/dev/null
   $ openssl x509 -req -in other.csr -CA $P/ca.pem -CAkey $P/ca.key -set_serial 0x1234 -days 30 -sha256 -extfile $P/openssl.cnf -extensions client -out other.pem 2>/dev/null
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
   $ prov device add 001122334455 --product CP-8841-3PCC --set USER=1002 --db $DB
   $ prov device add 000e08abcdef --product CP-8841-3PCC --set USER=1001 --db $DB
   $ printf '<flat-profile>\n<User_ID_1_>$USER</User_ID_1_>\n</flat-profile>\n' > main.xml

@@ -8,7 +8,7 @@ devices resyncing from `prov serve`.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R && chmod 755 $PROV_TMP $R
 
 Images (upgrade.h's header); the 12-1-1 one is corrupt (a wrong digest):
@@ -35,7 +35,7 @@ Images (upgrade.h's header); the 12-1-1 one is corrupt (a wrong digest):
 An inventory no server has opened yet has no history to read; a rollout
 without a canary (0%) offers the image to the whole group at once:
 
-  $ D2=sqlite:$PROV_TMP/other.db && mkdir $PROV_TMP/r2
+  $ D2=$(prov_db other) && mkdir $PROV_TMP/r2
   $ prov device add 0011223344f1 --group g --db $D2
   $ prov firmware add good.img --version sip88xx.12-0-1MPP-1 --root $PROV_TMP/r2 --db $D2 | cut -d' ' -f1-2
   sip88xx.12-0-1MPP-1 /firmware/sip88xx.12-0-1MPP-1.loads

@@ -5,7 +5,7 @@ Spec: interfaces.md "Inventory and rendering"; server.md S-SEC-3.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
 
 Secret by name: a secret parameter of the phone (Password_1_), or a name
 holding PASS, PWD, SECRET or KEY in any case. Secret by choice: --secret

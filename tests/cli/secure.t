@@ -11,7 +11,7 @@ Spec: server.md S-SEC-1, S-SEC-3, S-SRV-2/3; issue 13 item 6.
   $ P=$PROV_TMP/pki && prov_test_ca $P > /dev/null
   $ openssl req -config $P/openssl.cnf -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.csr -subj "/C=US/ST=000e08abcdef/L=FCH9/OU=CP-8841-3PCC/CN=CP-8841-3PCC SEP000e08abcdef" 2>/dev/null
   $ openssl x509 -req -in other.csr -CA $P/ca.pem -CAkey $P/ca.key -set_serial 0x1234 -days 30 -sha256 -extfile $P/openssl.cnf -extensions client -out other.pem 2>/dev/null
-  $ DB=sqlite:$PROV_TMP/serve.db R=$PROV_TMP/root && mkdir -p $R
+  $ DB=$(prov_db serve) R=$PROV_TMP/root && mkdir -p $R
 
 The inventory: the phone of the test MIC (001122334455) and another one.
 

@@ -118,22 +118,22 @@ while the server runs (columns: protocol, method, status, bytes, MAC, path):
 
   $ logwait() { # until prov log ARGS prints N rows (history commits in batches)
   >   local n=$1 i; shift
-  >   for i in $(seq 400); do [ "$(prov log --db $PROV_TMP/serve.db "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
+  >   for i in $(seq 400); do [ "$(prov log --db $(prov_db serve) "$@" | wc -l)" -ge "$n" ] && return; sleep 0.05; done
   > }
   $ logwait 1 --mac 001122aabbcc
-  $ prov log --db $PROV_TMP/serve.db --mac 00:11:22:AA:BB:CC | awk '{print $3, $4, $5, $6, $8, $9}'
+  $ prov log --db $(prov_db serve) --mac 00:11:22:AA:BB:CC | awk '{print $3, $4, $5, $6, $8, $9}'
   http PUT 201 46 001122aabbcc /report-001122aabbcc.xml
   $ curl -s -o /dev/null http://127.0.0.1:$PROV_SERVE_HTTP/spa001122aabbcc.xml -A 'Cisco-CP-8841-3PCC/11.3.1 (001122aabbcc)'
   $ tftp 127.0.0.1 $PROV_SERVE_TFTP -m binary -c get spa001122aabbcc.xml got-spa.xml
   $ logwait 3 --mac 001122aabbcc
   $ logwait 2 --syslog
-  $ prov log --db $PROV_TMP/serve.db --mac 001122aabbcc --limit 2 | awk '{print $3, $4, $5, $6, $8, $9, $10, $11}'
+  $ prov log --db $(prov_db serve) --mac 001122aabbcc --limit 2 | awk '{print $3, $4, $5, $6, $8, $9, $10, $11}'
   http GET 200 59 001122aabbcc /spa001122aabbcc.xml "Cisco-CP-8841-3PCC/11.3.1 (001122aabbcc)"
   tftp RRQ 200 59 001122aabbcc spa001122aabbcc.xml - 
-  $ prov log --db $PROV_TMP/serve.db --syslog --mac 001122aabbcc | cut -d' ' -f3,4,6-
+  $ prov log --db $(prov_db serve) --syslog --mac 001122aabbcc | cut -d' ' -f3,4,6-
   user.notice 001122aabbcc prov 001122aabbcc resync ok
   user.notice 001122aabbcc prov 001122aabbcc second
-  $ prov log --db $PROV_TMP/serve.db --json --limit 1 | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(sorted(r))'
+  $ prov log --db $(prov_db serve) --json --limit 1 | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); print(sorted(r))'
   ['bytes', 'client', 'duration_us', 'mac', 'method', 'path', 'proto', 'status', 'subject', 'time', 'time_ms', 'user_agent']
 
 SIGHUP reloads; a broken file is refused and the old configuration kept:

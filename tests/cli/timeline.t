@@ -10,7 +10,7 @@ is not a device is never taken.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R
   $ cat > t.xml <<'X'
   > <flat-profile>

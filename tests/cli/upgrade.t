@@ -37,11 +37,11 @@ payload. The 12-0-2 one carries a wrong digest:
   $ status() { prov phone status --state "$1" | grep -E '^(SWVER|reboot_reasons|upgrade_|license_)' | clean; }
   $ gets() { # PATH: how many times prov serve sent it (the history commits in batches)
   >   local i; for i in $(seq 40); do sleep 0.05; done
-  >   prov log --db $PROV_TMP/serve.db | awk -v p="$1" '$9 == p' | wc -l
+  >   prov log --db $(prov_db serve) | awk -v p="$1" '$9 == p' | wc -l
   > }
   $ syslog() { # MAC: what prov serve's collector got from it, Log_Upgrade_* ones
   >   local i; for i in $(seq 40); do sleep 0.05; done
-  >   prov log --db $PROV_TMP/serve.db --syslog --mac "$1" | cut -d' ' -f6- | grep -i upgrade | clean
+  >   prov log --db $(prov_db serve) --syslog --mac "$1" | cut -d' ' -f6- | grep -i upgrade | clean
   > }
 
 An upgrade on a resync (seed: "Upgrade Rule")

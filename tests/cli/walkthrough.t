@@ -8,7 +8,7 @@ on a clock ten times faster.
 
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
-  $ DB=sqlite:$PROV_TMP/serve.db
+  $ DB=$(prov_db serve)
   $ R=$PROV_TMP/root && mkdir -p $R
   $ SIP=$(prov_free_port)
   $ cat > desk.xml <<'X'

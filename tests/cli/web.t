@@ -11,7 +11,7 @@ root, where Chromium refuses its sandbox.
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ ART=${PROV_ARTIFACTS:-$(dirname "$(command -v prov)")/../artifacts} && mkdir -p "$ART"
-  $ R=$PROV_TMP/root && mkdir -p $R && DB=sqlite:$PROV_TMP/serve.db
+  $ R=$PROV_TMP/root && mkdir -p $R && DB=$(prov_db serve)
   $ head -c 32 /dev/urandom | xxd -p -c 64 > admin.token && chmod 600 admin.token && T=$(cat admin.token)
 
 1,000 devices, one of them with values that would be markup:

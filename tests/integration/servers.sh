@@ -29,11 +29,31 @@
 #   prov_servers_stop           stops everything (the EXIT trap calls it)
 #   prov_serve ROOT [ARG..]     `prov serve` on 127.0.0.1: TFTP, HTTP and syslog
 #                               on ephemeral ports (plus whatever ARGs add),
-#                               history in $PROV_TMP/serve.db; waits until
+#                               inventory and history in $(prov_db serve);
+#                               waits until
 #                               ready, then sets PROV_SERVE_PID, _LOG, _TFTP,
 #                               _HTTP, _HTTPS (when --https is given) and
 #                               _SYSLOG. Call it directly, not in $(...).
 #                               ROOT - gives no --root (a --config has it).
+#   prov_db NAME                prints the URL of the test's database NAME
+#                               ([A-Za-z0-9_]+): sqlite:$PROV_TMP/NAME.db, or
+#                               with PROV_TEST_PG set a database of its own
+#                               on PostgreSQL (below). The same NAME after
+#                               the same prov_servers_init is the same
+#                               database.
+#   prov_db_sql NAME SQL        runs SQL on database NAME (SQLite through
+#                               python3, PostgreSQL through psql); prints
+#                               the rows, columns joined by "|", NULL as ""
+#   prov_db_is_pg               true when the tests run on PostgreSQL
+#
+# PostgreSQL (`ctest -L pg`, tests/integration/pg.sh): PROV_TEST_PG is
+# either the STATE file `pg.sh start` wrote (CTest's fixture pg/start sets
+# it to the build tree's pg-state) or a base URL such as
+# postgresql://USER@HOST:PORT of a server where USER may create databases.
+# prov_db creates a fresh database there named after $PROV_TMP and NAME
+# (CREATE DATABASE is the arbiter: a clash is retried under another name,
+# so tests running in parallel never share one); prov_servers_stop drops
+# the test's databases (PROV_KEEP_TMP=1 keeps them).
 #
 # Every server runs in the foreground of its own process group (setsid, no
 # daemon mode); its pid goes to $PROV_TMP/pids. Logs:
@@ -83,17 +103,136 @@ prov_servers_stop() {
 	if [ "${PROV_KEEP_TMP:-0}" = 1 ]; then
 		echo "servers.sh: kept $PROV_TMP" >&2
 	else
+		_prov_pg_drop_all
 		rm -rf "$PROV_TMP"
 	fi
 	PROV_TMP=
 }
 
+prov_db_is_pg() {
+	[ -n "${PROV_TEST_PG:-}" ]
+}
+
+# The base URL (no database) and the psql of PROV_TEST_PG, as
+# "URL PSQL".
+_prov_pg_base() {
+	local PROV_PG_URL="" PROV_PG_BIN="" d psql=""
+	case $PROV_TEST_PG in
+	postgres://*|postgresql://*)
+		PROV_PG_URL=${PROV_TEST_PG%/}
+		psql=$(command -v psql 2>/dev/null)
+		for d in /usr/lib/postgresql/*/bin; do
+			[ -x "$d/psql" ] && psql=$d/psql
+		done
+		;;
+	*)
+		if [ ! -r "$PROV_TEST_PG" ]; then
+			echo "prov_db: PROV_TEST_PG=$PROV_TEST_PG: no such state file (is the fixture pg/start running? tests/integration/pg.sh)" >&2
+			return 1
+		fi
+		# shellcheck disable=SC1090
+		. "$PROV_TEST_PG" || return 1
+		psql=$PROV_PG_BIN/psql
+		;;
+	esac
+	if [ -z "$PROV_PG_URL" ] || [ ! -x "$psql" ]; then
+		echo "prov_db: PROV_TEST_PG=$PROV_TEST_PG: no base URL or no psql" >&2
+		return 1
+	fi
+	echo "$PROV_PG_URL $psql"
+}
+
+# psql on URL, quiet, stopping at the first error; "$@" follows.
+_prov_psql() {
+	local psql=$1 url=$2
+	shift 2
+	"$psql" -X -q -v ON_ERROR_STOP=1 -d "$url" "$@"
+}
+
+# On the suite's own server, no libpq environment variable (PGHOST,
+# PGDATABASE, PGSERVICE...) of the caller's reaches psql or prov.
+case ${PROV_TEST_PG:-} in
+''|postgres://*|postgresql://*) ;;
+*) for _prov_v in $(compgen -e | grep '^PG'); do unset "$_prov_v"; done ;;
+esac
+
+prov_db() {
+	local name=${1:-} rec base psql db try err
+	case $name in
+	''|*[!A-Za-z0-9_]*)
+		echo "prov_db: bad database name '$name' (letters, digits, _)" >&2
+		return 2 ;;
+	esac
+	if [ -z "${PROV_TMP:-}" ]; then
+		echo "prov_db: no \$PROV_TMP (prov_servers_init first)" >&2
+		return 1
+	fi
+	if ! prov_db_is_pg; then
+		echo "sqlite:$PROV_TMP/$name.db"
+		return 0
+	fi
+	rec=$PROV_TMP/pgdb-$name
+	if [ -s "$rec" ]; then
+		cat "$rec"
+		return 0
+	fi
+	read -r base psql < <(_prov_pg_base) && [ -n "$psql" ] || return 1
+	# prov_it_<the directory's random part>_NAME, lower case (an unquoted
+	# identifier), at most 63 bytes (PostgreSQL's NAMEDATALEN - 1).
+	db=${PROV_TMP##*.}
+	db=prov_it_${db,,}_${name,,}
+	db=${db:0:50}
+	err=$PROV_TMP/pgdb-$name.err
+	for try in 1 2 3 4 5 6 7 8; do
+		[ "$try" = 1 ] || db=${db:0:50}_$RANDOM$try
+		if _prov_psql "$psql" "$base/postgres" -c "CREATE DATABASE $db" 2>"$err"; then
+			echo "$db" >>"$PROV_TMP/pgdbs"
+			echo "$base/$db" >"$rec"
+			rm -f "$err"
+			cat "$rec"
+			return 0
+		fi
+		grep -q 'already exists' "$err" || break
+	done
+	echo "prov_db: cannot create database $db on $base:" >&2
+	cat "$err" >&2
+	return 1
+}
+
+prov_db_sql() {
+	local name=$1 sql=$2 url base psql
+	url=$(prov_db "$name") || return 1
+	if ! prov_db_is_pg; then
+		python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+for r in db.execute(sys.argv[2]):
+    print("|".join("" if v is None else str(v) for v in r))
+db.commit()' "${url#sqlite:}" "$sql"
+		return
+	fi
+	read -r base psql < <(_prov_pg_base) && [ -n "$psql" ] || return 1
+	_prov_psql "$psql" "$url" -A -t -c "$sql"
+}
+
+# Drops the databases prov_db created in $PROV_TMP (their servers are
+# stopped by now; FORCE ends any connection left over).
+_prov_pg_drop_all() {
+	local base psql db
+	[ -s "$PROV_TMP/pgdbs" ] || return 0
+	read -r base psql < <(_prov_pg_base 2>/dev/null) && [ -n "$psql" ] || return 0
+	while read -r db; do
+		_prov_psql "$psql" "$base/postgres" \
+			-c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+	done <"$PROV_TMP/pgdbs"
+}
+
 prov_serve() {
-	local root=$1 i
+	local root=$1 i db
 	shift
 	[ "$root" = - ] || set -- --root "$root" "$@"
 	PROV_SERVE_LOG="$PROV_TMP/serve-$RANDOM.log"
-	_prov_spawn "$PROV_SERVE_LOG" prov serve --db "sqlite:$PROV_TMP/serve.db" \
+	db=$(prov_db serve) || return 1
+	_prov_spawn "$PROV_SERVE_LOG" prov serve --db "$db" \
 		--user root --tftp 127.0.0.1:0 --http 127.0.0.1:0 --syslog 127.0.0.1:0 \
 		--log-level notice "$@"
 	PROV_SERVE_PID=$_PROV_PID
