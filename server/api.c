@@ -357,7 +357,7 @@ api_history(struct inv *inv, const char *query, struct api_res *r)
 		}
 	}
 	step = db_prepare(inv_db(inv), "SELECT time_ms, client, proto, method, path,"
-				  " status, user_agent, mac FROM request WHERE ?1 IS NULL OR mac = ?1"
+				  " status, user_agent, mac FROM request WHERE CAST(?1 AS TEXT) IS NULL OR mac = ?1"
 				  " ORDER BY time_ms DESC, id DESC LIMIT ?2", &st);
 	if (step != DB_OK) {
 		inv_sqlfail(inv, step);

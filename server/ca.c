@@ -688,7 +688,7 @@ ca_list(struct inv *inv, const char *mac, void (*fn)(void *arg, const struct ca_
 	struct db_stmt *st = NULL;
 	int step = db_prepare(inv_db(inv), "SELECT serial, mac, how, not_after_ms,"
 				      " created_ms, revoked_ms FROM device_cert"
-				      " WHERE ?1 IS NULL OR mac = ?1 ORDER BY created_ms, serial", &st);
+				      " WHERE CAST(?1 AS TEXT) IS NULL OR mac = ?1 ORDER BY created_ms, serial", &st);
 
 	if (step != DB_OK)
 		return inv_sqlfail(inv, step);

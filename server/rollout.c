@@ -230,7 +230,7 @@ rollout_start(struct inv *inv, const char *version, const char *group, unsigned 
 			rollout_fail(db, err, errlen, "firmware");
 		goto out;
 	}
-	if ((st = rollout_prep(db, "SELECT mac FROM device WHERE group_name = ?1 AND enabled"
+	if ((st = rollout_prep(db, "SELECT mac FROM device WHERE group_name = ?1 AND enabled <> 0"
 			       " ORDER BY mac", err, errlen)) == NULL)
 		goto out;
 	db_bind_text(st, 1, group, -1, DB_STATIC);
@@ -680,7 +680,7 @@ rollout_tick(struct inv *inv, char *err, size_t errlen)
 		/* Devices that joined the group since: theirs to be offered too. */
 		if ((st = rollout_prep(db, "INSERT INTO rollout_device (rollout_id, mac, canary,"
 				       " state, offered_ms, changed_ms) SELECT ?1, mac, 0, 'none',"
-				       " NULL, ?2 FROM device WHERE group_name = ?3 AND enabled"
+				       " NULL, ?2 FROM device WHERE group_name = ?3 AND enabled <> 0"
 				       " ON CONFLICT (rollout_id, mac) DO NOTHING", err,
 				       errlen)) == NULL)
 			goto out;

@@ -9,6 +9,9 @@
 #                       until it accepts connections and writes STATE
 #   pg.sh stop STATE    stops the server STATE describes, removes its
 #                       directory, then STATE
+#   pg.sh kill STATE    crashes it (pg_ctl stop -m immediate: every process
+#                       quits at once, no checkpoint), keeping its data
+#   pg.sh restart STATE starts it again on the same data and port
 #
 # STATE is KEY=VALUE lines, which tests/integration/servers.sh (prov_db)
 # reads when PROV_TEST_PG names it:
@@ -110,6 +113,7 @@ pg_start() {
 				echo "PROV_PG_DIR=$dir"
 				echo "PROV_PG_BIN=$bin"
 				echo "PROV_PG_AS=$as"
+				echo "PROV_PG_OPTS='$opts'"
 			} >"$state.tmp" && mv "$state.tmp" "$state" || return 1
 			echo "pg.sh: PostgreSQL $("$bin/postgres" -V | awk '{print $3}')" \
 				"on 127.0.0.1:$port, in $dir${as:+, as $as}"
@@ -156,10 +160,32 @@ pg_stop() {
 	return $rc
 }
 
+# Crash, and start again: what a database outage looks like to its clients.
+pg_kill() {
+	local state=$1 PROV_PG_DIR="" PROV_PG_BIN="" PROV_PG_AS="" as
+	# shellcheck disable=SC1090
+	. "$state" || return 1
+	as=$PROV_PG_AS
+	cd "$PROV_PG_DIR" || return 1 # pg_ctl's user may not enter the caller's directory
+	_pg_as "$PROV_PG_BIN/pg_ctl" -D "$PROV_PG_DIR/data" -m immediate -w -t 60 stop >/dev/null
+}
+
+pg_restart() {
+	local state=$1 PROV_PG_DIR="" PROV_PG_BIN="" PROV_PG_AS="" PROV_PG_OPTS="" as
+	# shellcheck disable=SC1090
+	. "$state" || return 1
+	as=$PROV_PG_AS
+	cd "$PROV_PG_DIR" || return 1
+	_pg_as "$PROV_PG_BIN/pg_ctl" -D "$PROV_PG_DIR/data" -l "$PROV_PG_DIR/postgres.log" \
+		-w -t 60 -o "$PROV_PG_OPTS" start >/dev/null
+}
+
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	case "${1:-}:${2:-}" in
 	start:?*) pg_start "$2" ;;
 	stop:?*) pg_stop "$2" ;;
-	*) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	kill:?*) pg_kill "$2" ;;
+	restart:?*) pg_restart "$2" ;;
+	*) sed -n '2,19s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 fi
