@@ -173,7 +173,7 @@ db_word(const char *s, size_t i, const char *w)
 
 /* Schema text in PostgreSQL's spelling (db.h). Quoted text is copied as
  * it is. Returns a fresh string, or NULL. */
-static char *
+char *
 db_pg_schema(const char *sql)
 {
 	static const struct { const char *from, *to; } map[] = {

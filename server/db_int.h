@@ -20,7 +20,7 @@ struct db {
 	int busy_ms;               /* lock_timeout */
 	unsigned gen;              /* bumped by each (re)connection */
 	unsigned next_name;        /* persistent statement names */
-	int64_t last_try_ms;       /* monotonic: the last reconnection attempt */
+	int64_t last_try_ms;       /* monotonic: the last failed connection attempt, 0 none */
 	int64_t changes;
 	int errcode;
 	char url[512];             /* for messages: no password */
@@ -47,6 +47,8 @@ struct db_stmt {
 	int done;
 };
 
+/* Schema text in PostgreSQL's spelling (db.h); fresh, or NULL. */
+char *db_pg_schema(const char *sql);
 int db_pg_open(struct db *db, const char *url);
 void db_pg_close(struct db *db);
 int db_pg_exec(struct db *db, const char *sql);

@@ -98,9 +98,10 @@ db_pg_open(struct db *db, const char *url)
 	if (db->pg == NULL)
 		return db_fail(db, DB_NOMEM, "out of memory");
 	PQsetNoticeProcessor(db->pg, db_pg_quiet, NULL);
-	db->last_try_ms = clock_mono_ms();
-	if (PQstatus(db->pg) != CONNECTION_OK)
+	if (PQstatus(db->pg) != CONNECTION_OK) {
+		db->last_try_ms = clock_mono_ms();
 		return db_fail(db, DB_CANTOPEN, "%s: %s", db->url, db_pg_msg(db));
+	}
 	db->gen = 1;
 	return db_pg_session(db);
 }
@@ -119,15 +120,19 @@ db_pg_ready(struct db *db)
 
 	if (PQstatus(db->pg) == CONNECTION_OK)
 		return DB_OK;
+	/* at once when the connection just broke; after a failed attempt,
+	 * not again for DB_RECONNECT_MS */
 	now = clock_mono_ms();
-	if (now - db->last_try_ms < DB_RECONNECT_MS)
+	if (db->last_try_ms != 0 && now - db->last_try_ms < DB_RECONNECT_MS)
 		return db_fail(db, DB_BUSY, "%s: database unavailable: %s", db->url,
 			       db_pg_msg(db));
-	db->last_try_ms = now;
 	PQreset(db->pg);
-	if (PQstatus(db->pg) != CONNECTION_OK)
+	if (PQstatus(db->pg) != CONNECTION_OK) {
+		db->last_try_ms = now;
 		return db_fail(db, DB_BUSY, "%s: database unavailable: %s", db->url,
 			       db_pg_msg(db));
+	}
+	db->last_try_ms = 0;
 	db->gen++;
 	return db_pg_session(db);
 }
@@ -344,7 +349,8 @@ db_pg_step(struct db_stmt *st)
 void
 db_pg_reset(struct db_stmt *st)
 {
-	PQclear(st->res);
+	if (st->res != NULL)
+		PQclear(st->res);
 	st->res = NULL;
 	st->row = st->nrows = 0;
 	st->done = 0;
