@@ -30,10 +30,10 @@
 #   prov_serve ROOT [ARG..]     `prov serve` on 127.0.0.1: TFTP, HTTP and syslog
 #                               on ephemeral ports (plus whatever ARGs add),
 #                               inventory and history in $(prov_db serve);
-#                               waits until
-#                               ready, then sets PROV_SERVE_PID, _LOG, _TFTP,
-#                               _HTTP, _HTTPS (when --https is given) and
-#                               _SYSLOG. Call it directly, not in $(...).
+#                               waits until ready, then sets PROV_SERVE_PID,
+#                               _LOG, _TFTP, _HTTP, _HTTPS (when --https is
+#                               given) and _SYSLOG. Call it directly, not in
+#                               $(...).
 #                               ROOT - gives no --root (a --config has it).
 #   prov_db NAME                prints the URL of the test's database NAME
 #                               ([A-Za-z0-9_]+): sqlite:$PROV_TMP/NAME.db, or
@@ -41,9 +41,10 @@
 #                               on PostgreSQL (below). The same NAME after
 #                               the same prov_servers_init is the same
 #                               database.
-#   prov_db_sql NAME SQL        runs SQL on database NAME (SQLite through
-#                               python3, PostgreSQL through psql); prints
-#                               the rows, columns joined by "|", NULL as ""
+#   prov_db_sql NAME SQL        runs SQL (one statement) on database NAME
+#                               (SQLite through python3, PostgreSQL through
+#                               psql); prints the rows, columns joined by
+#                               "|", NULL as ""
 #   prov_db_is_pg               true when the tests run on PostgreSQL
 #
 # PostgreSQL (`ctest -L pg`, tests/integration/pg.sh): PROV_TEST_PG is
