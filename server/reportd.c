@@ -715,8 +715,9 @@ reportd_drift(struct inv *inv, const char *db, const char *mac, const char *tmpl
 	int rc;
 
 	memset(last, 0, sizeof(*last));
-	if (reportd_open(db, 0, INV_BUSY_MS, &c, why, whylen) < 0)
-		return REPORTD_DRIFT_FAIL;
+	/* The inventory's own connection: the same database, and a drift per
+	 * device of a list must not cost a connection each (PostgreSQL). */
+	c = inv_db(inv);
 	rc = db_prepare(c, "SELECT " REPORTD_COLS " FROM device_report WHERE mac = ?1"
 				" ORDER BY time_ms DESC LIMIT 1", &st);
 	if (rc == DB_OK)
@@ -802,6 +803,5 @@ out:
 	free(out);
 	db_finalize(st);
 	db_finalize(get);
-	db_close(c);
 	return ndiff;
 }
