@@ -441,7 +441,10 @@ conn_render(struct http_conn *c, const char *path, size_t n)
 	auth.method = conn_method_str(c) != NULL ? conn_method_str(c) : "GET";
 	auth.uri = c->p.url;
 	auth.uri_len = c->p.url_len;
-	auth.now_ms = clock_mono_ms();
+	/* The wall clock: N servers share the nonce key (the database's),
+	 * so a nonce one of them made must read the same on another behind
+	 * the same load balancer (their clocks kept by NTP). */
+	auth.now_ms = clock_wall_ms();
 	switch (render_request(&srv->inv, srv->cfg->db, srv->cfg->routes, srv->cfg->n_routes,
 			       path, n,
 			       c->ssl != NULL ? "https" : "http", &local,
