@@ -17,6 +17,7 @@
 #define TLS_TICKET_KEYS_LEN 80        /* OpenSSL 1.1+: name 16 + HMAC 32 + AES 32 */
 #define TLS_SID_CONTEXT "prov-serve"  /* session id context: sessions are ours only */
 #define TLS_FILE_READ 16384           /* bytes read at a time when hashing a file */
+#define TLS_TICKETS 1                 /* TLS 1.3 session tickets per handshake (tls.c) */
 
 struct srv_cfg;
 struct tls;
