@@ -24,7 +24,8 @@
 #           1.3 (what both negotiate): full handshakes/s (tlsload: a new
 #           connection and handshake per GET /4k.bin, `Connection: close`)
 #           and keep-alive requests/s (tlsload -k), 64 connections; every
-#           body compared with the file
+#           body compared with the file; and the server's CPU time per
+#           exchange (all its threads and processes, from /proc)
 #   TFTP    4k.bin and 40k.bin without options (512-byte blocks,
 #           lockstep) at concurrency 1 and 64: transfers/s; 1m.bin with
 #           blksize 1428, windowsize 16 and tsize at concurrency 1: MB/s
@@ -104,6 +105,7 @@ if [ "$pin" = 1 ] && [ "$workers" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v ta
 	srvpin=(taskset -c 1) clipin=(taskset -c 0)
 fi
 tftp_timeout=1000  # ms, tftpload retransmission timeout (loopback: none expected)
+clk_tck=$(getconf CLK_TCK)  # /proc's unit of CPU time
 
 for c in cmake wrk nginx openssl curl python3; do
 	command -v "$c" >/dev/null 2>&1 || { echo "serve.sh: $c is needed" >&2; exit 1; }
@@ -338,16 +340,38 @@ wrk_row() {
 # kv LINE KEY: a value from tftpload's or tlsload's key=value line.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
-# tls_row ROW SERVER ROUND PORT PKI [-k]
+# cpu_ticks PID: utime + stime of PID and its children, every thread
+# (prov's worker and history writer; nginx's master and worker), in clock
+# ticks.
+cpu_ticks() {
+	local p t=0 s
+	for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
+		for s in /proc/"$p"/task/*/stat; do
+			[ -r "$s" ] || continue
+			t=$((t + $(awk '{print $14 + $15}' "$s" 2>/dev/null || echo 0)))
+		done
+	done
+	echo "$t"
+}
+
+# tls_row ROW SERVER ROUND PORT PKI PID [-k]: besides the rate and p99,
+# the server's CPU time per exchange (cpu_us: its ticks over the whole
+# tlsload run, warm-up included, over every exchange of that run), which
+# moves far less than the rate with the machine's other load (issue 17).
 tls_row() {
-	local row=$1 server=$2 round=$3 port=$4 p=$5 out
-	shift 5
+	local row=$1 server=$2 round=$3 port=$4 p=$5 pid=$6 out t0 t1 all
+	shift 6
+	t0=$(cpu_ticks "$pid")
 	# No -A: the client skips verifying the server's chain (tlsload.c says why).
 	out=$("${clipin[@]}" "$tlsload" "$@" -c "$conc" -d "$secs" -w 1 -C "$p/client.pem" -K "$p/client.key" \
 		-f "$tmp/root/4k.bin" 127.0.0.1 "$port" /4k.bin 2>"$tmp/tls.err") || true
+	t1=$(cpu_ticks "$pid")
+	all=$(kv "$out" all)
 	if [ -s "$tmp/tls.err" ]; then sed "s/^/  $server $row: /" "$tmp/tls.err" | head -3 >&2; fi
 	record https "$row" "$server" "$round" "$(kv "$out" rate)" "$(kv "$out" p99_ms)" \
-		"failed=$(kv "$out" failed) cpu=$(kv "$out" client_cpu) $(kv "$out" proto)/$(kv "$out" cipher)"
+		"failed=$(kv "$out" failed) cpu=$(kv "$out" client_cpu) $(kv "$out" proto)/$(kv "$out" cipher)" \
+		"cpu_us=$(awk -v a="$t0" -v b="$t1" -v n="${all:-0}" -v hz="$clk_tck" \
+			'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print 0 }')"
 }
 
 # tftp_rows SERVER ROUND PORT: the five TFTP rows against one server.
@@ -435,7 +459,7 @@ if section https; then
 				--client-ca "$p/ca.pem" --require-client-cert --http-max-per-client 1024
 			if wait_tcp "$pp" "$prov_pid" &&
 			   check_http "https://127.0.0.1:$pp" --cacert "$p/ca.pem" --cert "$p/client.pem" --key "$p/client.key"; then
-				servers+=("prov:$pp")
+				servers+=("prov:$pp:$prov_pid")
 			else
 				echo "serve.sh: prov serve --https failed:" >&2; tail -5 "$tmp/prov-https-$alg.log" >&2
 			fi
@@ -444,18 +468,21 @@ if section https; then
 		check_http "https://127.0.0.1:$np" --cacert "$p/ca.pem" --cert "$p/client.pem" --key "$p/client.key"
 		# Without a client certificate both must refuse.
 		for s in "${servers[@]}" "nginx:$np"; do
+			s=${s%:*}
 			if curl -sf --cacert "$p/ca.pem" "https://127.0.0.1:${s#*:}/4k.bin" >/dev/null 2>&1; then
 				echo "serve.sh: ${s%%:*} served without a client certificate" >&2
 				exit 1
 			fi
 		done
-		servers+=("nginx:$np")
+		servers+=("nginx:$np:$nginx_pid")
 		for r in $(seq "$rounds"); do
 			for s in "${servers[@]}"; do
-				tls_row "$alg-handshake" "${s%%:*}" "$r" "${s#*:}" "$p"
+				IFS=: read -r sn sp spid <<<"$s"
+				tls_row "$alg-handshake" "$sn" "$r" "$sp" "$p" "$spid"
 			done
 			for s in "${servers[@]}"; do
-				tls_row "$alg-keepalive" "${s%%:*}" "$r" "${s#*:}" "$p" -k
+				IFS=: read -r sn sp spid <<<"$s"
+				tls_row "$alg-keepalive" "$sn" "$r" "$sp" "$p" "$spid" -k
 			done
 		done
 		[ "$prov" != none ] && alive "$prov_pid" && stop "$prov_pid"
@@ -625,17 +652,34 @@ def rows(sec):
         if s == sec and r not in seen:
             seen.append(r)
     return seen
+def cpu(k):
+    # the server's CPU time per exchange (HTTPS rows: cpu_us= in the note)
+    xs = []
+    for (_, _, n) in res.get(k, []):
+        for w in n.split():
+            if w.startswith("cpu_us="):
+                try:
+                    xs.append(float(w[7:]))
+                except ValueError:
+                    pass
+    return statistics.median(xs) if xs else None
 for sec, title in (("http", "HTTP (wrk -t1 -c64; requests/s, p99 ms)"),
                    ("https", "HTTPS, client certificate required (tlsload -c64)")):
     if not rows(sec):
         continue
+    tls = sec == "https"
     print(f"\n### {title}, {sys.argv[2]} worker(s)\n")
-    print("| row | prov | nginx | prov/nginx | prov p99 | nginx p99 | nginx p99 / prov p99 |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| row | prov | nginx | prov/nginx | prov p99 | nginx p99 | nginx p99 / prov p99 |"
+          + (" prov CPU µs | nginx CPU µs | nginx CPU / prov CPU |" if tls else ""))
+    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if tls else ""))
     for r in rows(sec):
         a, b = med((sec, r, "prov"), 0), med((sec, r, "nginx"), 0)
         pa, pb = med((sec, r, "prov"), 1), med((sec, r, "nginx"), 1)
-        print(f"| {names.get(r, r)} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} | {fmt(pa, 2)} | {fmt(pb, 2)} | {ratio(pb, pa)} |")
+        line = f"| {names.get(r, r)} | {fmt(a)} | {fmt(b)} | {ratio(a, b)} | {fmt(pa, 2)} | {fmt(pb, 2)} | {ratio(pb, pa)} |"
+        if tls:
+            ca, cb = cpu((sec, r, "prov")), cpu((sec, r, "nginx"))
+            line += f" {fmt(ca, 1)} | {fmt(cb, 1)} | {ratio(cb, ca)} |"
+        print(line)
 if rows("tftp"):
     peers = ["tftpd-hpa", "atftpd", "dnsmasq"]
     print("\n### TFTP (tftpload; every byte verified)\n")

@@ -31,12 +31,13 @@
  *
  * The result is one line of key=value pairs on standard output:
  *   ok=N failed=N seconds=S rate=X p50_ms=X p99_ms=X handshakes=N
- *   client_cpu=X proto=TLSv1.3 cipher=NAME
+ *   client_cpu=X all=N proto=TLSv1.3 cipher=NAME
  * (rate: counted exchanges per second; handshakes: full handshakes done
  * in the counted period; client_cpu: this process's CPU time over the
  * counted period, 1.0 = one core busy, so near 1.0 the client was the
- * limit). Exit status 1 when anything failed, 2 on a usage or setup
- * error.
+ * limit; all: exchanges done from start to end, warm-up included, the
+ * divisor for the server's CPU time over the whole run). Exit status 1
+ * when anything failed, 2 on a usage or setup error.
  *
  * usage: tlsload [-k] [-c CONC] [-d SECONDS] [-w WARMUP] [-V 1.2|1.3]
  *                -C CERT -K KEY [-A CA] [-f FILE] HOST PORT PATH
@@ -113,6 +114,7 @@ struct tc {
 	int ep;
 	bool counting;
 	uint64_t ok, failed, handshakes, errlogged;
+	uint64_t all;         /* exchanges done, warm-up included */
 	uint32_t *lat;
 	size_t nlat;
 	char proto[32], cipher[64];
@@ -264,6 +266,7 @@ tc_fail(struct tc *t, struct tc_conn *c, const char *fmt, ...)
 static void
 tc_done(struct tc *t, struct tc_conn *c, int64_t now)
 {
+	t->all++;
 	if (t->counting) {
 		int64_t us = (now - c->start) / 1000;
 
@@ -634,9 +637,10 @@ main(int argc, char **argv)
 	secs = (double)(tend - tcount) / 1e9;
 	qsort(t.lat, t.nlat, sizeof *t.lat, tc_cmp);
 	printf("ok=%" PRIu64 " failed=%" PRIu64 " seconds=%.3f rate=%.1f p50_ms=%.3f"
-		" p99_ms=%.3f handshakes=%" PRIu64 " client_cpu=%.2f proto=%s cipher=%s\n",
+		" p99_ms=%.3f handshakes=%" PRIu64 " client_cpu=%.2f all=%" PRIu64
+		" proto=%s cipher=%s\n",
 		t.ok, t.failed, secs, (double)t.ok / secs, tc_pct(&t, 0.50),
-		tc_pct(&t, 0.99), t.handshakes, (tc_cpu() - cpu0) / secs,
+		tc_pct(&t, 0.99), t.handshakes, (tc_cpu() - cpu0) / secs, t.all,
 		t.proto[0] ? t.proto : "-", t.cipher[0] ? t.cipher : "-");
 	for (i = 0; i < t.conc; i++)
 		tc_close(&t.c[i]);

@@ -344,8 +344,11 @@ conn_read(struct http_conn *c)
 		 * would most likely say EAGAIN (a third of all recv calls under
 		 * keep-alive load). The loop is level-triggered, so anything that
 		 * arrived since wakes this connection next turn (nginx does the
-		 * same: ngx_unix_recv clears rev->ready). */
-		if (c->ssl == NULL && c->read_short)
+		 * same: ngx_unix_recv clears rev->ready). Over TLS the same holds
+		 * for an SSL_read that got less than asked once OpenSSL holds
+		 * nothing more: it reads ahead (tls.c), and what it has read from
+		 * the socket would wake nothing. */
+		if (c->read_short && (c->ssl == NULL || !SSL_has_pending(c->ssl)))
 			return conn_watch(c, LOOP_IN);
 		n = conn_recv(c, c->in + c->in_len, sizeof(c->in) - c->in_len);
 		if (n > 0) {

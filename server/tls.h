@@ -2,9 +2,13 @@
  * tls: the HTTPS server context (S-NET-3): TLS 1.2 and 1.3 through
  * OpenSSL, certificate chain and key from files, client certificates
  * optional or required and verified against a CA file, session resumption
- * (session cache and tickets). A struct tls wraps one SSL_CTX; a SIGHUP
- * reload builds a new one and swaps srv->tls (connections keep the SSL_CTX
- * they started with; OpenSSL reference-counts it).
+ * (session cache and tickets: TLS_TICKETS per TLS 1.3 handshake). OpenSSL
+ * reads ahead (http.c asks SSL_has_pending before it waits for the
+ * socket), and a server chain the certificate file leaves out is built
+ * once, from the client CAs, not at every handshake (tls.c, issue 17).
+ * A struct tls wraps one SSL_CTX; a SIGHUP reload builds a new one and
+ * swaps srv->tls (connections keep the SSL_CTX they started with; OpenSSL
+ * reference-counts it).
  */
 #ifndef PROV_SERVER_TLS_H
 #define PROV_SERVER_TLS_H
@@ -17,6 +21,7 @@
 #define TLS_TICKET_KEYS_LEN 80        /* OpenSSL 1.1+: name 16 + HMAC 32 + AES 32 */
 #define TLS_SID_CONTEXT "prov-serve"  /* session id context: sessions are ours only */
 #define TLS_FILE_READ 16384           /* bytes read at a time when hashing a file */
+#define TLS_TICKETS 1                 /* TLS 1.3 session tickets per handshake (tls.c) */
 
 struct srv_cfg;
 struct tls;
