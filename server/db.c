@@ -499,6 +499,12 @@ db_changes(struct db *db)
 }
 
 int
+db_unavailable(struct db *db)
+{
+	return db->kind == DB_PG && PQstatus(db->pg) != CONNECTION_OK;
+}
+
+int
 db_get_autocommit(struct db *db)
 {
 	if (db->kind != DB_PG)

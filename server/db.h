@@ -143,6 +143,9 @@ const char *db_errstr(int rc);
 int db_errcode(struct db *db);
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 int64_t db_changes(struct db *db);
+/* 1 when the last failure was PostgreSQL being unreachable (not a lock
+ * or a timeout); always 0 on SQLite. */
+int db_unavailable(struct db *db);
 /* 1 outside a transaction. */
 int db_get_autocommit(struct db *db);
 /* 1 when table has column (column NULL: when the table exists), 0 not,

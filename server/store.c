@@ -114,8 +114,7 @@ static const char *const store_retain_sql[4][2] = {
 	  "DELETE FROM syslog WHERE id IN (SELECT id FROM syslog ORDER BY time_ms LIMIT ?1)" },
 	{ "SELECT min(time_ms) FROM request", "SELECT min(time_ms) FROM syslog" },
 	{ "SELECT (p.page_count - f.freelist_count) * s.page_size FROM pragma_page_count() p,"
-	  " pragma_freelist_count() f, pragma_page_size() s",
-	  "SELECT pg_database_size(current_database())" },
+	  " pragma_freelist_count() f, pragma_page_size() s", NULL },
 };
 
 /* The file of an SQLite URL, or the PostgreSQL URL without its password
@@ -279,16 +278,21 @@ store_insert(struct store *s, const struct store_rec *r)
 
 /* Writes one batch in one transaction. BUSY (another process held the lock
  * past busy_timeout) is retried; anything else, or BUSY every time, drops
- * the batch: history is best-effort, the writer must go on. */
+ * the batch: history is best-effort, the writer must go on. A PostgreSQL
+ * that cannot be reached (a restart, a failover) is waited for up to
+ * STORE_OUTAGE_MS, once a second, while new records queue (within the
+ * queue's bounds), so a short outage loses no history. */
 static void
 store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 {
+	int64_t outage_end = 0;
 	char msg[256] = "";
 	int rc = DB_OK;
 
 	for (int attempt = 0; attempt <= STORE_BUSY_RETRIES; attempt++) {
 		if (attempt > 0) {
-			struct timespec pause = { 0, STORE_RETRY_PAUSE_MS * 1000000L * attempt };
+			long ms = outage_end != 0 ? 1000 : STORE_RETRY_PAUSE_MS * attempt;
+			struct timespec pause = { ms / 1000, (ms % 1000) * 1000000L };
 
 			nanosleep(&pause, NULL);
 		}
@@ -304,6 +308,12 @@ store_write_batch(struct store *s, struct store_rec *batch, unsigned count)
 			db_exec(s->db, "ROLLBACK");
 		if (rc != DB_BUSY && rc != DB_LOCKED)
 			break;
+		if (db_unavailable(s->db)) {
+			if (outage_end == 0)
+				outage_end = clock_mono_ms() + STORE_OUTAGE_MS;
+			if (clock_mono_ms() < outage_end)
+				attempt = 0; /* the next pause is a second */
+		}
 	}
 	log_msg(LOG_ERR, "store: %s: %u history records dropped: %s", s->path, count, msg);
 	if (s->m != NULL)
@@ -354,7 +364,11 @@ store_retain(struct store *s)
 		if (n > 0 && s->m != NULL)
 			METRIC_ADD(s->m->history_expired, (uint64_t)n);
 	}
-	for (int step = 0; keep_bytes > 0 && step < STORE_TRIM_STEPS; step++) {
+	/* No size limit on PostgreSQL (s->used NULL): its database does not
+	 * shrink when rows go (VACUUM reuses the space), so a size read would
+	 * stay over the limit and trim the history away batch by batch. The
+	 * age limit applies; space is the DBA's (docs/SIZING.md). */
+	for (int step = 0; keep_bytes > 0 && s->used != NULL && step < STORE_TRIM_STEPS; step++) {
 		int64_t used = store_step(s, s->used, 0, 0, 0);
 		int64_t t0 = store_step(s, s->oldest[0], 0, 0, 0);
 		int64_t t1 = store_step(s, s->oldest[1], 0, 0, 0);
@@ -501,9 +515,9 @@ store_open_how(struct store **out, const char *url, struct metrics *m, int how, 
 		for (int q = 0; q < 4; q++) {
 			const char *sql = store_retain_sql[q][k];
 
-			/* the size in use: one statement, by dialect */
-			if (q == 3)
-				sql = k == 0 ? store_retain_sql[q][db_kind(s->db) == DB_PG] : NULL;
+			/* the size in use: SQLite's only (store_retain) */
+			if (q == 3 && db_kind(s->db) == DB_PG)
+				sql = NULL;
 			if (sql == NULL)
 				continue;
 			if (db_prepare_persistent(s->db, sql, to[q]) != DB_OK) {

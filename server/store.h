@@ -29,6 +29,7 @@
 #define STORE_BUSY_MS 5000       /* busy_timeout: wait for another writer's lock */
 #define STORE_BUSY_RETRIES 3     /* further attempts at a batch still BUSY */
 #define STORE_RETRY_PAUSE_MS 100 /* pause between those attempts */
+#define STORE_OUTAGE_MS 8000     /* PostgreSQL unreachable: keep a batch this long */
 #define STORE_OPEN_RETRIES 50    /* store_open's setup meeting an immediate BUSY */
 #define STORE_OPEN_PAUSE_MS 20   /* pause between those attempts */
 #define STORE_QUERY_MAX 1000000u /* most rows one query returns */

@@ -23,7 +23,8 @@
 # is "prov" whatever the OS user. A start over a STATE left by an
 # interrupted run stops that server first. CTest runs these as the fixture
 # pg/start and pg/stop (tests/CMakeLists.txt); PROV_KEEP_TMP=1 keeps the
-# directory (its log is DIR/postgres.log). PROV_PG_BIN picks the binaries.
+# directory (its log is DIR/postgres.log). PROV_PG_BIN picks the binaries;
+# PROV_PG_DURABLE=1 keeps synchronous_commit on (for kill: see pg_start).
 set -uo pipefail
 
 # The newest Debian PostgreSQL with a server, or PROV_PG_BIN.
@@ -101,7 +102,11 @@ pg_start() {
 		port=$(_pg_free_port) || return 1
 		opts="-c listen_addresses=127.0.0.1 -p $port"
 		opts+=" -c unix_socket_directories=$dir -c fsync=off"
-		opts+=" -c synchronous_commit=off -c full_page_writes=off"
+		# synchronous_commit=off loses the last commits a crash (pg.sh
+		# kill) catches; PROV_PG_DURABLE=1 keeps them, for tests that
+		# crash it and count what survived.
+		[ "${PROV_PG_DURABLE:-0}" = 1 ] || opts+=" -c synchronous_commit=off"
+		opts+=" -c full_page_writes=off"
 		opts+=" -c max_connections=200 -c log_min_messages=warning"
 		if _pg_as "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" \
 			-w -t 60 -o "$opts" start >"$dir/pg_ctl.log" 2>&1 &&

@@ -9,7 +9,7 @@ themselves when it is back. This test runs its own PostgreSQL
   $ . "$TESTDIR_SRC/../integration/servers.sh"
   $ prov_servers_init
   $ PG="$TESTDIR_SRC/../integration/pg.sh"
-  $ TMPDIR=/tmp bash "$PG" start $PROV_TMP/pg-state > /dev/null
+  $ TMPDIR=/tmp PROV_PG_DURABLE=1 bash "$PG" start $PROV_TMP/pg-state > /dev/null
   $ trap 'bash "$PG" stop $PROV_TMP/pg-state >/dev/null 2>&1; prov_servers_stop' EXIT
   $ . $PROV_TMP/pg-state
   $ $PROV_PG_BIN/psql -X -q -h 127.0.0.1 -p $PROV_PG_PORT -U prov -d postgres -c 'CREATE DATABASE prov'
@@ -121,6 +121,18 @@ static file, and both instances are the processes that started:
   both running
   $ grep -c 'database unavailable' $PROV_TMP/a.log | awk '$1 > 0 {print "logged"}'
   logged
+
+No history was lost: what the instances answered while the database was
+away waited in their writers and was written when it came back (every
+static request of the load, and the one above):
+
+  $ sql() { $PROV_PG_BIN/psql -X -A -t -q -h 127.0.0.1 -p $PROV_PG_PORT -U prov -d prov -c "$1"; }
+  $ want=$(cat a.static b.static | wc -l)
+  $ for i in $(seq 150); do n=$(sql "SELECT COUNT(*) FROM request WHERE path = '/static.txt'"); [ "$n" -gt $want ] && break; sleep 0.1; done
+  $ echo $((n - want))
+  1
+  $ cat $PROV_TMP/a.log $PROV_TMP/b.log | grep -c 'history records dropped' || true
+  0
 
 And a change after the outage is served at once by both again:
 
