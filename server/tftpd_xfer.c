@@ -23,6 +23,20 @@
  * multiple of blksize, so the window keeps each sent block's start
  * (file offset, and the second half of a CR pair cut by the block end).
  *
+ * A lock-step RRQ (no windowsize, a blksize up to TFTPD_POOL_BLK_MAX) is
+ * usually carried by a shared socket (tftpd_pool, tftpd.c): its datagrams
+ * are read with those of the other transfers there by one recvmmsg, handed
+ * to the transfer keyed by the sender's address and port (the demux
+ * table), and what the transfers answer is gathered in the worker's out
+ * queue and sent by one sendmmsg after the batch. A datagram from an
+ * address and port with no transfer on that socket gets ERROR 5 (RFC
+ * 1350), at most TFTPD_TIDERR_PER_S a second, and disturbs nothing; an
+ * ERROR is never answered, nor a late datagram of a transfer that ended
+ * there within TFTPD_TOMB_MS (a duplicated last ACK: a socket of its own
+ * would have been closed, and said nothing either). ICMP errors come from the socket's error queue
+ * (IP_RECVERR) with the client they were about, whose transfer then ends
+ * as with a socket of its own ("client gone").
+ *
  * Receiving (WRQ, only into the upload directory through
  * root_upload_open/commit, so never over a served file) acknowledges each
  * DATA block in order; the timer resends the last ACK (or OACK).
@@ -42,6 +56,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <linux/errqueue.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -50,6 +65,7 @@
 #include "metrics.h"
 #include "clock.h"
 #include "guard.h"
+#include "hostport.h"
 #include "reportd.h"
 #include "root.h"
 #include "serve.h"
@@ -57,6 +73,303 @@
 #include "tftp.h"
 
 static void tftpd_on_timer(void *arg);
+
+/* Whether a and b are the same address and port. */
+static int
+tftpd_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return 0;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
+		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
+		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+	return 0;
+}
+
+static socklen_t
+tftpd_peer_len(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+/* FNV-1a over (socket, address, port), from a random seed: clients choose
+ * their addresses and ports, and must not be able to pile transfers into
+ * one chain. */
+static uint32_t
+tftpd_demux_hash(const struct tftpd *t, const struct tftpd_pool *p,
+		 const struct sockaddr_storage *a)
+{
+	uint32_t h = 2166136261u ^ t->seed;
+	const uint8_t *b;
+	size_t n;
+	uint16_t port;
+
+	if (a->ss_family == AF_INET6) {
+		b = (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
+		n = 16;
+		port = ((const struct sockaddr_in6 *)a)->sin6_port;
+	} else {
+		b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
+		n = 4;
+		port = ((const struct sockaddr_in *)a)->sin_port;
+	}
+	h = (h ^ (uint32_t)(p - t->pool)) * 16777619u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 16777619u;
+	h = (h ^ (port & 0xffu)) * 16777619u;
+	h = (h ^ (uint32_t)(port >> 8)) * 16777619u;
+	return h;
+}
+
+/* The compact key of peer on p, for a tomb. */
+static void
+tftpd_tomb_key(const struct tftpd *t, const struct tftpd_pool *p,
+	       const struct sockaddr_storage *peer, struct tftpd_tomb *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)peer->ss_family;
+	k->pool = (uint16_t)(p - t->pool);
+	if (peer->ss_family == AF_INET6) {
+		memcpy(k->addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
+		k->port = ((const struct sockaddr_in6 *)peer)->sin6_port;
+	} else {
+		memcpy(k->addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
+		k->port = ((const struct sockaddr_in *)peer)->sin_port;
+	}
+}
+
+/* Remembers that x, on a shared socket, has ended. */
+static void
+tftpd_tomb_add(struct tftpd_xfer *x)
+{
+	struct tftpd *t = x->t;
+	struct tftpd_tomb *k = &t->tombs[tftpd_demux_hash(t, x->pool, &x->peer) % TFTPD_TOMBS];
+
+	tftpd_tomb_key(t, x->pool, &x->peer, k);
+	k->until = loop_now(t->srv->loop) + TFTPD_TOMB_MS;
+}
+
+/* Whether a transfer from peer ended on p within TFTPD_TOMB_MS. */
+static int
+tftpd_tomb_find(const struct tftpd *t, const struct tftpd_pool *p,
+		const struct sockaddr_storage *peer)
+{
+	const struct tftpd_tomb *k = &t->tombs[tftpd_demux_hash(t, p, peer) % TFTPD_TOMBS];
+	struct tftpd_tomb want;
+
+	tftpd_tomb_key(t, p, peer, &want);
+	return k->until > loop_now(t->srv->loop) && k->family == want.family &&
+	    k->pool == want.pool && k->port == want.port &&
+	    memcmp(k->addr, want.addr, sizeof(k->addr)) == 0;
+}
+
+struct tftpd_xfer *
+tftpd_demux_find(const struct tftpd *t, const struct tftpd_pool *p,
+		 const struct sockaddr_storage *peer)
+{
+	for (struct tftpd_xfer *x = t->demux[tftpd_demux_hash(t, p, peer) % TFTPD_DEMUX_BUCKETS];
+	     x != NULL; x = x->hnext)
+		if (x->pool == p && tftpd_same_peer(&x->peer, peer))
+			return x;
+	return NULL;
+}
+
+void
+tftpd_demux_add(struct tftpd_xfer *x)
+{
+	unsigned h = tftpd_demux_hash(x->t, x->pool, &x->peer) % TFTPD_DEMUX_BUCKETS;
+
+	x->hnext = x->t->demux[h];
+	x->t->demux[h] = x;
+}
+
+void
+tftpd_demux_del(struct tftpd_xfer *x)
+{
+	struct tftpd_xfer **pp =
+	    &x->t->demux[tftpd_demux_hash(x->t, x->pool, &x->peer) % TFTPD_DEMUX_BUCKETS];
+
+	while (*pp != NULL && *pp != x)
+		pp = &(*pp)->hnext;
+	if (*pp != NULL)
+		*pp = x->hnext;
+	x->hnext = NULL;
+}
+
+/* The client of a transfer on a shared socket went away (an ICMP error
+ * about it): the transfer ends from its timer, now, and never in the
+ * middle of a send or of a batch that may still use it. */
+static void
+tftpd_gone(struct tftpd_xfer *x, const char *why)
+{
+	struct loop *l = x->t->srv->loop;
+	uint64_t id;
+
+	if (x->gone != NULL)
+		return;
+	x->gone = why;
+	id = loop_timer_add(l, loop_now(l), tftpd_on_timer, x);
+	if (id == 0)
+		return; /* the pending timer ends it later */
+	if (x->timer != 0)
+		loop_timer_del(l, x->timer);
+	x->timer = id;
+	x->timer_at = loop_now(l);
+}
+
+/* Reads a shared socket's error queue (IP_RECVERR): each ICMP error names
+ * the client it was about, whose transfer, if any, is gone. */
+static void
+tftpd_pool_errq(struct tftpd_pool *p)
+{
+	for (unsigned i = 0; i < TFTPD_MMSG; i++) {
+		union {
+			struct cmsghdr align;
+			uint8_t buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					       sizeof(struct sockaddr_in6))];
+		} cbuf;
+		struct sockaddr_storage dst;
+		uint8_t data[64];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh;
+		struct tftpd_xfer *x;
+		int err = 0;
+
+		memset(&mh, 0, sizeof(mh));
+		memset(&dst, 0, sizeof(dst));
+		mh.msg_name = &dst;
+		mh.msg_namelen = sizeof(dst);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		if (recvmsg(p->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+				struct sock_extended_err ee;
+
+				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+				err = (int)ee.ee_errno;
+			}
+		}
+		x = tftpd_demux_find(p->t, p, &dst);
+		if (x != NULL && err != 0)
+			tftpd_gone(x, err == ECONNREFUSED ? "client gone" : "receive error");
+	}
+}
+
+/* Errors a socket reports for an earlier ICMP message (its sk_err). */
+static int
+tftpd_icmp_errno(int e)
+{
+	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN ||
+	    e == ENETDOWN || e == EPROTO || e == EMSGSIZE || e == ENOPROTOOPT;
+}
+
+/* sendmmsg on a transfer's socket. On a shared socket an ICMP error about
+ * any of its clients fails the next call, which then sent nothing: the
+ * error queue says whose, and the call is made once more. Returns what
+ * sendmmsg returns. */
+static int
+tftpd_sendmmsg(struct tftpd_pool *p, int fd, struct mmsghdr *mm, unsigned n)
+{
+	int r = sendmmsg(fd, mm, n, MSG_DONTWAIT);
+
+	if (r < 0 && p != NULL && tftpd_icmp_errno(errno)) {
+		tftpd_pool_errq(p);
+		r = sendmmsg(fd, mm, n, MSG_DONTWAIT);
+	}
+	return r;
+}
+
+void
+tftpd_flush(struct tftpd *t)
+{
+	unsigned n = t->oq_n, done = 0;
+	struct tftpd_pool *p = NULL;
+
+	if (n == 0)
+		return;
+	for (unsigned i = 0; i < TFTPD_POOL_SLOTS; i++)
+		if (t->pool[i].fd == t->oq_fd)
+			p = &t->pool[i];
+	/* A datagram the socket buffer has no room for is lost as the
+	 * network would lose it: its transfer's timer sends it again. */
+	while (done < n) {
+		int r = tftpd_sendmmsg(p, t->oq_fd, t->oq_mm + done, n - done);
+
+		if (r <= 0)
+			break;
+		done += (unsigned)r;
+	}
+	for (unsigned i = 0; i < n; i++)
+		t->oq_x[i]->queued = 0;
+	t->oq_n = 0;
+	t->oq_fd = -1;
+}
+
+/* Sends one datagram of x: a then b (b may be empty). On a shared socket
+ * it is queued while a batch is handled (defer), to go out with the
+ * others in one sendmmsg; a and b must then stay as they are until
+ * tftpd_flush (x->pkt, x->ctl and cached bytes do). Returns 0, or -1 when
+ * the client is gone (a socket of its own told ECONNREFUSED). */
+static int
+tftpd_xsend(struct tftpd_xfer *x, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+	    int defer)
+{
+	struct tftpd *t = x->t;
+	struct mmsghdr one, *mm = &one;
+	struct iovec iov2[2], *iov = iov2;
+
+	if (x->pool == NULL) {
+		struct msghdr mh;
+
+		iov[0].iov_base = (void *)(uintptr_t)a;
+		iov[0].iov_len = alen;
+		iov[1].iov_base = (void *)(uintptr_t)b;
+		iov[1].iov_len = blen;
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov;
+		mh.msg_iovlen = blen > 0 ? 2 : 1;
+		if (sendmsg(x->sock, &mh, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
+			return -1;
+		return 0;
+	}
+	if (x->queued || (t->oq_n > 0 && (t->oq_fd != x->pool->fd || t->oq_n == TFTPD_MMSG)))
+		tftpd_flush(t);
+	if (defer && t->deferring) {
+		mm = &t->oq_mm[t->oq_n];
+		iov = &t->oq_iov[2 * t->oq_n];
+		t->oq_x[t->oq_n] = x;
+		t->oq_fd = x->pool->fd;
+		t->oq_n++;
+		x->queued = 1;
+	}
+	iov[0].iov_base = (void *)(uintptr_t)a;
+	iov[0].iov_len = alen;
+	iov[1].iov_base = (void *)(uintptr_t)b;
+	iov[1].iov_len = blen;
+	memset(mm, 0, sizeof(*mm));
+	mm->msg_hdr.msg_name = &x->peer;
+	mm->msg_hdr.msg_namelen = tftpd_peer_len(&x->peer);
+	mm->msg_hdr.msg_iov = iov;
+	mm->msg_hdr.msg_iovlen = blen > 0 ? 2 : 1;
+	if (mm == &one)
+		(void)tftpd_sendmmsg(x->pool, x->pool->fd, mm, 1);
+	return 0;
+}
 
 static unsigned
 tftpd_rto(const struct tftpd_xfer *x)
@@ -98,12 +411,27 @@ tftpd_xfer_free(struct tftpd_xfer *x)
 {
 	struct tftpd *t = x->t;
 
+	if (x->queued)
+		tftpd_flush(t); /* the queue points into x */
 	if (x->timer != 0)
 		loop_timer_del(t->srv->loop, x->timer);
 	if (x->sock >= 0) {
 		loop_fd(t->srv->loop, x->sock, 0, NULL, NULL);
 		close(x->sock);
 	}
+	if (x->pool != NULL) {
+		struct tftpd_pool *p = x->pool;
+
+		tftpd_demux_del(x);
+		tftpd_tomb_add(x);
+		p->live--;
+		if (p->retiring && p->live == 0) {
+			loop_fd(t->srv->loop, p->fd, 0, NULL, NULL);
+			close(p->fd);
+			p->fd = -1;
+		}
+	}
+	tftpd_cache_put(&t->cache, x->ce);
 	if (x->fd >= 0) {
 		if (x->who.wrq && !x->committed)
 			root_upload_abort(t->srv->upload_fd, x->fd, x->tmpname);
@@ -133,9 +461,8 @@ tftpd_end(struct tftpd_xfer *x, int code, const char *reason)
 		uint8_t pkt[TFTPD_CTL_MAX + 64];
 		size_t n = tftp_build_error(pkt, sizeof(pkt), (enum tftp_errcode)code, reason);
 
-		if (n > 0 && send(x->sock, pkt, n, MSG_DONTWAIT) < 0)
-			log_msg(LOG_DEBUG, "tftp: %s: error packet not sent: %s", x->who.client,
-				strerror(errno));
+		if (n > 0)
+			(void)tftpd_xsend(x, pkt, n, NULL, 0, 0);
 	}
 	if (x->state != TFTPD_DALLY)
 		tftpd_record(x->t, &x->who, 400 + (code >= 0 ? code : TFTP_EUNDEF), x->bytes, reason);
@@ -147,9 +474,7 @@ tftpd_end(struct tftpd_xfer *x, int code, const char *reason)
 int
 tftpd_send_ctl(struct tftpd_xfer *x)
 {
-	if (send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
-		return -1;
-	return 0;
+	return tftpd_xsend(x, x->ctl, x->ctl_len, NULL, 0, 1);
 }
 
 /* Reads the payload of the block starting at *p into out (blksize bytes
@@ -244,8 +569,22 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 	struct tftpd_pos start, after;
 	ssize_t len;
 
+	const uint8_t *data = x->pkt + 4;
+
+	if (x->queued)
+		tftpd_flush(x->t); /* x->pkt is about to change */
 	start = b == x->next ? x->npos : x->ring[b % x->window];
-	len = tftpd_fill(x, &start, x->pkt + 4, &after);
+	if (x->ce != NULL) {
+		/* cached (octet): the block is a slice of the file's bytes */
+		uint64_t left = start.off < x->ce->size ? x->ce->size - start.off : 0;
+
+		len = (ssize_t)(left < x->blksize ? left : x->blksize);
+		data = x->ce->data + (left > 0 ? start.off : 0);
+		after.off = start.off + (uint64_t)len;
+		after.pend = -1;
+	} else {
+		len = tftpd_fill(x, &start, x->pkt + 4, &after);
+	}
 	if (len < 0) {
 		*why = "read error";
 		log_msg(LOG_DEBUG, "tftp: %s: pread: %s", x->who.client, strerror(errno));
@@ -254,7 +593,7 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 	tftp_build_data_hdr(x->pkt, x->pktcap, (uint16_t)b);
 	/* A full socket buffer loses the block like the network would: the
 	 * timer sends it again. */
-	if (send(x->sock, x->pkt, 4 + (size_t)len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) {
+	if (tftpd_xsend(x, x->pkt, 4, data, (size_t)len, 1) < 0) {
 		*why = "client gone";
 		return -1;
 	}
@@ -291,17 +630,26 @@ tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
 		unsigned k = 0;
 		size_t got = 0;
 
+		const uint8_t *src = x->t->batch;
+
 		if (x->mode == TFTP_OCTET) {
 			/* Octet blocks are contiguous in the file (block b + 1
 			 * starts where b ends): one pread for the batch, each
-			 * block's payload a slice of it behind its header. */
+			 * block's payload a slice of it behind its header; a
+			 * cached file's bytes are that slice already. */
 			struct tftpd_pos first = b == x->next ? x->npos : x->ring[b % x->window];
 			size_t want = 0;
 
 			for (uint64_t c = b; want / x->blksize < per && c < x->base + x->window &&
 			     (x->last == 0 || c <= x->last); c++)
 				want += x->blksize;
-			while (got < want) {
+			if (x->ce != NULL) {
+				uint64_t left = first.off < x->ce->size ? x->ce->size - first.off : 0;
+
+				got = (size_t)(left < want ? left : want);
+				src = x->ce->data + (left > 0 ? first.off : 0);
+			}
+			while (x->ce == NULL && got < want) {
 				ssize_t r = pread(x->fd, x->t->batch + got, want - got,
 						  (off_t)(first.off + got));
 
@@ -336,7 +684,7 @@ tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
 				tftp_build_data_hdr(pkt, 4, (uint16_t)b);
 				iov[2 * k].iov_base = pkt;
 				iov[2 * k].iov_len = 4;
-				iov[2 * k + 1].iov_base = x->t->batch + at;
+				iov[2 * k + 1].iov_base = (void *)(uintptr_t)(src + at);
 				iov[2 * k + 1].iov_len = (size_t)len;
 				memset(&mm[k], 0, sizeof(mm[k]));
 				mm[k].msg_hdr.msg_iov = &iov[2 * k];
@@ -377,6 +725,10 @@ tftpd_on_timer(void *arg)
 	struct loop *l = x->t->srv->loop;
 
 	x->timer = 0;
+	if (x->gone != NULL) {
+		tftpd_end(x, -1, x->gone);
+		return;
+	}
 	if (loop_now(l) < x->deadline) {
 		x->timer_at = x->deadline;
 		x->timer = loop_timer_add(l, x->timer_at, tftpd_on_timer, x);
@@ -705,8 +1057,56 @@ tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
 	return 0;
 }
 
-/* Readiness of a transfer's socket: every datagram comes from its client
- * (the socket is connected). */
+/* One datagram from the transfer's client, n bytes in buf (cap bytes
+ * read at most: n > cap means it was longer). Returns 1 when the transfer
+ * ended (x is freed). */
+static int
+tftpd_input(struct tftpd_xfer *x, const uint8_t *buf, size_t n, size_t cap)
+{
+	char msg[128];
+	unsigned code;
+	uint16_t block;
+
+	if (n > cap) {
+		tftpd_end(x, TFTP_EBADOP, "packet too long");
+		return 1;
+	}
+	switch (tftp_opcode(buf, n)) {
+	case TFTP_ERROR:
+		if (tftp_parse_error(buf, n, &code, msg, sizeof(msg)) < 0)
+			snprintf(msg, sizeof(msg), "malformed ERROR");
+		else if (x->state != TFTPD_DALLY)
+			log_msg(LOG_DEBUG, "tftp: %s: client error %u: %s", x->who.client, code, msg);
+		/* An ERROR ends the transfer and is never answered. */
+		if (x->state == TFTPD_DALLY) {
+			tftpd_xfer_free(x);
+		} else {
+			char why[160];
+
+			snprintf(why, sizeof(why), "client sent error: %s", msg);
+			tftpd_end(x, -1, why);
+		}
+		return 1;
+	case TFTP_ACK:
+		if (x->who.wrq || tftp_parse_ack(buf, n, &block) < 0) {
+			tftpd_end(x, TFTP_EBADOP, "unexpected or malformed ACK");
+			return 1;
+		}
+		return tftpd_on_ack(x, block);
+	case TFTP_DATA:
+		if (!x->who.wrq) {
+			tftpd_end(x, TFTP_EBADOP, "DATA during a read");
+			return 1;
+		}
+		return tftpd_on_data(x, buf, n);
+	default:
+		tftpd_end(x, TFTP_EBADOP, "illegal TFTP operation");
+		return 1;
+	}
+}
+
+/* Readiness of a transfer's socket of its own: every datagram comes from
+ * its client (the socket is connected). */
 void
 tftpd_on_sock(void *arg, int fd, unsigned events)
 {
@@ -717,9 +1117,6 @@ tftpd_on_sock(void *arg, int fd, unsigned events)
 	for (unsigned i = 0; i < TFTPD_RECV_BURST; i++) {
 		uint8_t *buf = x->who.wrq ? x->pkt : small;
 		size_t cap = x->who.wrq ? x->pktcap : sizeof(small);
-		char msg[128];
-		unsigned code;
-		uint16_t block;
 		ssize_t n;
 
 		n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
@@ -731,46 +1128,97 @@ tftpd_on_sock(void *arg, int fd, unsigned events)
 			tftpd_end(x, -1, errno == ECONNREFUSED ? "client gone" : "receive error");
 			return;
 		}
-		if ((size_t)n > cap) {
-			tftpd_end(x, TFTP_EBADOP, "packet too long");
+		if (tftpd_input(x, buf, (size_t)n, cap))
 			return;
-		}
-		switch (tftp_opcode(buf, (size_t)n)) {
-		case TFTP_ERROR:
-			if (tftp_parse_error(buf, (size_t)n, &code, msg, sizeof(msg)) < 0)
-				snprintf(msg, sizeof(msg), "malformed ERROR");
-			else if (x->state != TFTPD_DALLY)
-				log_msg(LOG_DEBUG, "tftp: %s: client error %u: %s", x->who.client,
-					code, msg);
-			/* An ERROR ends the transfer and is never answered. */
-			if (x->state == TFTPD_DALLY) {
-				tftpd_xfer_free(x);
-			} else {
-				char why[160];
-
-				snprintf(why, sizeof(why), "client sent error: %s", msg);
-				tftpd_end(x, -1, why);
-			}
-			return;
-		case TFTP_ACK:
-			if (x->who.wrq || tftp_parse_ack(buf, (size_t)n, &block) < 0) {
-				tftpd_end(x, TFTP_EBADOP, "unexpected or malformed ACK");
-				return;
-			}
-			if (tftpd_on_ack(x, block))
-				return;
-			break;
-		case TFTP_DATA:
-			if (!x->who.wrq) {
-				tftpd_end(x, TFTP_EBADOP, "DATA during a read");
-				return;
-			}
-			if (tftpd_on_data(x, buf, (size_t)n))
-				return;
-			break;
-		default:
-			tftpd_end(x, TFTP_EBADOP, "illegal TFTP operation");
-			return;
-		}
 	}
+}
+
+/* A datagram on a shared socket from an address and port with no
+ * transfer there: ERROR 5 (RFC 1350), which the transfers on the socket
+ * never see. An ERROR is not answered (two servers would answer each
+ * other forever), and the answers are bounded per second: a flood of
+ * forged sources gets at most TFTPD_TIDERR_PER_S small packets. */
+static void
+tftpd_tid_error(struct tftpd *t, struct tftpd_pool *p, const uint8_t *pkt, size_t n,
+		const struct sockaddr_storage *from)
+{
+	int64_t sec = loop_now(t->srv->loop) / 1000;
+	uint8_t err[64];
+	size_t len;
+
+	if (tftp_opcode(pkt, n) == TFTP_ERROR || tftpd_tomb_find(t, p, from))
+		return;
+	if (sec != t->tiderr_at) {
+		t->tiderr_at = sec;
+		t->tiderr_n = 0;
+	}
+	if (t->tiderr_n >= TFTPD_TIDERR_PER_S)
+		return;
+	t->tiderr_n++;
+	len = tftp_build_error(err, sizeof(err), TFTP_EBADID, "unknown transfer ID");
+	if (len > 0 && sendto(p->fd, err, len, MSG_DONTWAIT, (const struct sockaddr *)from,
+			      tftpd_peer_len(from)) < 0 && tftpd_icmp_errno(errno))
+		tftpd_pool_errq(p);
+	if (log_enabled(LOG_DEBUG)) {
+		char who[TFTPD_CLIENT_MAX];
+
+		hostport_format(from, who, sizeof(who));
+		log_msg(LOG_DEBUG, "tftp: %s: datagram for no transfer on this port: ERROR 5",
+			who);
+	}
+}
+
+/* Readiness of a shared socket: one recvmmsg of up to TFTPD_MMSG
+ * datagrams, each handed to its transfer; what they answer is queued and
+ * goes out in one sendmmsg at the end. The loop is level-triggered: more
+ * wakes it again. An empty read (EPOLLERR: only an ICMP error is
+ * waiting) or a failed one reads the error queue. */
+void
+tftpd_on_pool(void *arg, int fd, unsigned events)
+{
+	struct tftpd_pool *p = arg;
+	struct tftpd *t = p->t;
+	struct mmsghdr mm[TFTPD_MMSG];
+	struct iovec iov[TFTPD_MMSG];
+	int n = -1;
+
+	(void)events;
+	for (int tries = 0; tries < 2 && n < 0; tries++) {
+		for (unsigned i = 0; i < TFTPD_MMSG; i++) {
+			iov[i].iov_base = t->rbuf[i];
+			iov[i].iov_len = TFTPD_CTRL_RECV;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_name = &t->rfrom[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(t->rfrom[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, mm, TFTPD_MMSG, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		if (n < 0 && errno == EINTR)
+			return;
+		if (n < 0)
+			tftpd_pool_errq(p); /* then once more, if it was an ICMP error */
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+	}
+	if (n <= 0)
+		return;
+	t->deferring = 1;
+	for (int i = 0; i < n && p->fd == fd; i++) {
+		const struct sockaddr_storage *from = &t->rfrom[i];
+		struct tftpd_xfer *x;
+
+		if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
+			continue;
+		x = tftpd_demux_find(t, p, from);
+		if (x == NULL) {
+			size_t len = mm[i].msg_len < TFTPD_CTRL_RECV ? mm[i].msg_len : TFTPD_CTRL_RECV;
+
+			tftpd_tid_error(t, p, t->rbuf[i], len, from);
+			continue;
+		}
+		(void)tftpd_input(x, t->rbuf[i], mm[i].msg_len, TFTPD_CTRL_RECV);
+	}
+	t->deferring = 0;
+	tftpd_flush(t);
 }
