@@ -139,6 +139,7 @@ struct tftpd_xfer {
 	struct tftpd_pool *pool; /* the shared socket carrying the transfer, or NULL */
 	int sock;                /* without a pool: connected to the client, our TID */
 	int queued;              /* a datagram of ours waits in the worker's out queue */
+	int nogso;               /* UDP GSO refused once: windows go out by sendmmsg */
 	const char *gone;        /* the client went away (ICMP): why, ended by the timer */
 	struct tftpd_centry *ce; /* the file's bytes when cached (octet RRQ), else NULL */
 	int fd;                  /* the file served, or the upload being written */

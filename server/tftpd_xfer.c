@@ -48,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -601,6 +602,55 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 	return 0;
 }
 
+/* Sends k octet DATA packets of a window (iov: header and payload of
+ * each) as one UDP GSO send (UDP_SEGMENT, Linux 4.18): the stack handles
+ * one buffer of k segments of 4 + blksize bytes and cuts it into the same
+ * k datagrams at the end (the NIC, or the receiving socket on loopback),
+ * instead of k trips through it. Only every packet but the last full can
+ * be cut so. Returns 0 when sent (or lost to a full buffer, as the
+ * network would lose it), -1 when the client is gone, 1 when it cannot be
+ * sent so (the caller sends the packets one by one; a kernel, route or
+ * device that refuses GSO, e.g. a segment over the path MTU, is not asked
+ * again for this transfer). */
+static int
+tftpd_send_gso(struct tftpd_xfer *x, struct iovec *iov, unsigned k)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+	} cbuf;
+	uint16_t seg = (uint16_t)(4 + x->blksize);
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	if (x->nogso || x->sock < 0 || (size_t)seg * k > TFTPD_BATCH_BYTES)
+		return 1;
+	for (unsigned j = 0; j + 1 < k; j++)
+		if (iov[2 * j + 1].iov_len != x->blksize)
+			return 1;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2 * (size_t)k;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (sendmsg(x->sock, &mh, MSG_DONTWAIT) >= 0)
+		return 0;
+	if (errno == ECONNREFUSED)
+		return -1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR)
+		return 0;
+	log_msg(LOG_DEBUG, "tftp: %s: UDP GSO refused (%s): one send per block", x->who.client,
+		strerror(errno));
+	x->nogso = 1;
+	return 1;
+}
+
 /* Sends blocks from `from` to the end of the window (or the last block).
  * With a window, up to TFTPD_BATCH_MAX blocks are read into the worker's
  * batch buffer and go out in one sendmmsg(2): a 16-block window costs 17
@@ -708,6 +758,16 @@ account:
 			tftpd_block_sent(x, m, b, len, &start, &after);
 			k++;
 			b++;
+		}
+		if (x->mode == TFTP_OCTET && k > 1) {
+			int r = tftpd_send_gso(x, iov, k);
+
+			if (r < 0) {
+				*why = "client gone";
+				return -1;
+			}
+			if (r == 0)
+				continue;
 		}
 		if (sendmmsg(x->sock, mm, k, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) {
 			*why = "client gone";
