@@ -600,9 +600,12 @@ tftpd_on_listen(void *arg, int fd, unsigned events)
 	struct mmsghdr mm[TFTPD_REQ_BATCH];
 
 	(void)events;
-	/* The first answers (OACK or DATA 1) of transfers on shared sockets
-	 * go out together after the burst. */
-	t->deferring = 1;
+	/* Each request's first answer (OACK or DATA 1) goes out at once, not
+	 * gathered to the end of the burst: under a boot storm the client's
+	 * ACK then comes back, and frees its transfer's slot, while the rest
+	 * of the burst is read, as before shared sockets (over the caps a
+	 * request is dropped, so a slot freed later is a phone more sent
+	 * into its backoff: tests/cli/fleet.t). */
 	for (unsigned got = 0; got < TFTPD_RECV_BURST && !t->draining;) {
 		int n;
 
@@ -638,8 +641,6 @@ tftpd_on_listen(void *arg, int fd, unsigned events)
 		if (n < (int)TFTPD_REQ_BATCH)
 			break;
 	}
-	t->deferring = 0;
-	tftpd_flush(t);
 }
 
 int
