@@ -160,69 +160,6 @@ fail:
 	return -1;
 }
 
-/* Whether a and b are the same local address (ports ignored). */
-static int
-tftpd_same_local(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (!tftpd_same_host(a, b))
-		return 0;
-	return a->ss_family != AF_INET6 || ((const struct sockaddr_in6 *)a)->sin6_scope_id ==
-	    ((const struct sockaddr_in6 *)b)->sin6_scope_id;
-}
-
-/* A shared socket for a lock-step RRQ from peer to local: the first one
- * of that address with room and no transfer from peer's port, or a new
- * one. NULL when none can be had (the transfer gets a socket of its own). */
-static struct tftpd_pool *
-tftpd_pool_pick(struct tftpd *t, const struct sockaddr_storage *local,
-		const struct sockaddr_storage *peer)
-{
-	struct tftpd_pool *p = NULL;
-	int on = 1, s;
-
-	for (unsigned i = 0; i < TFTPD_POOL_SLOTS; i++) {
-		struct tftpd_pool *q = &t->pool[i];
-
-		if (q->fd < 0) {
-			if (p == NULL)
-				p = q;
-			continue;
-		}
-		if (q->retiring || q->live >= TFTPD_POOL_XFERS || !tftpd_same_local(&q->local, local) ||
-		    tftpd_demux_find(t, q, peer) != NULL)
-			continue;
-		return q;
-	}
-	if (p == NULL)
-		return NULL;
-	s = socket(t->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		return NULL;
-	/* A broadcast or multicast destination cannot be bound: such a
-	 * request gets a socket of its own. */
-	if (bind(s, (const struct sockaddr *)local, tftpd_addr_len(local)) < 0)
-		goto fail;
-	/* ICMP errors about any client, read from the error queue: an
-	 * unconnected socket reports none otherwise. */
-	if (t->family == AF_INET6)
-		(void)setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
-	(void)setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
-	p->t = t;
-	p->fd = s;
-	p->local = *local;
-	p->live = 0;
-	p->uses = 0;
-	p->retiring = 0;
-	if (loop_fd(t->srv->loop, s, LOOP_IN, tftpd_on_pool, p) < 0) {
-		p->fd = -1;
-		goto fail;
-	}
-	return p;
-fail:
-	close(s);
-	return NULL;
-}
-
 /* Options granted for a request (RFC 2347: only options understood, each
  * within our limits). Returns whether any was granted (an OACK is due). */
 static int

@@ -1,7 +1,8 @@
 /*
  * tftpd_int: what tftpd.c (the listening socket, requests, option
- * negotiation) and tftpd_xfer.c (the transfer engine: window, timers,
- * retransmission, uploads) share. Not for use outside server/tftpd*.c
+ * negotiation), tftpd_xfer.c (the transfer engine: window, timers,
+ * retransmission, uploads), tftpd_pool.c (the shared transfer sockets)
+ * and tftpd_cache.c share. Not for use outside server/tftpd*.c
  * (which define _GNU_SOURCE first, for struct mmsghdr):
  * tftpd.h is the API. Everything runs on the worker's loop thread.
  */
@@ -226,6 +227,14 @@ int tftpd_arm(struct tftpd_xfer *x);
 /* Unlinks, closes (an upload not committed is removed) and frees. */
 void tftpd_xfer_free(struct tftpd_xfer *x);
 
+/* tftpd_pool.c */
+
+/* A shared socket for a lock-step RRQ from peer to local (the first of
+ * that address with room and no transfer from peer's port, or a new one),
+ * or NULL: the transfer then gets a socket of its own. */
+struct tftpd_pool *tftpd_pool_pick(struct tftpd *t, const struct sockaddr_storage *local,
+				   const struct sockaddr_storage *peer);
+
 /* Readiness of a shared socket (loop_fd callback, arg is the pool slot). */
 void tftpd_on_pool(void *arg, int fd, unsigned events);
 
@@ -237,8 +246,27 @@ struct tftpd_xfer *tftpd_demux_find(const struct tftpd *t, const struct tftpd_po
 void tftpd_demux_add(struct tftpd_xfer *x);
 void tftpd_demux_del(struct tftpd_xfer *x);
 
+/* Remembers that x, on a shared socket, has ended (TFTPD_TOMB_MS). */
+void tftpd_tomb_add(struct tftpd_xfer *x);
+
 /* Sends what the out queue holds. */
 void tftpd_flush(struct tftpd *t);
+
+/* Sends one datagram of x: a then b (b may be empty); on a shared socket
+ * queued while a batch is handled (defer), a and b then unchanged until
+ * tftpd_flush. Returns 0, or -1 when the client is gone (a socket of its
+ * own told ECONNREFUSED). */
+int tftpd_xsend(struct tftpd_xfer *x, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+		int defer);
+
+/* tftpd_xfer.c, for tftpd_pool.c */
+
+/* One datagram from x's client (n > cap: it was longer than read).
+ * Returns 1 when the transfer ended (x is freed). */
+int tftpd_input(struct tftpd_xfer *x, const uint8_t *buf, size_t n, size_t cap);
+
+/* x's client went away (an ICMP error about it): ends from its timer. */
+void tftpd_gone(struct tftpd_xfer *x, const char *why);
 
 /* Sends an ERROR to the client (code < 0: none), records the transfer's
  * end unless already recorded, and frees it: the transfer's close with

@@ -23,19 +23,8 @@
  * multiple of blksize, so the window keeps each sent block's start
  * (file offset, and the second half of a CR pair cut by the block end).
  *
- * A lock-step RRQ (no windowsize, a blksize up to TFTPD_POOL_BLK_MAX) is
- * usually carried by a shared socket (tftpd_pool, tftpd.c): its datagrams
- * are read with those of the other transfers there by one recvmmsg, handed
- * to the transfer keyed by the sender's address and port (the demux
- * table), and what the transfers answer is gathered in the worker's out
- * queue and sent by one sendmmsg after the batch. A datagram from an
- * address and port with no transfer on that socket gets ERROR 5 (RFC
- * 1350), at most TFTPD_TIDERR_PER_S a second, and disturbs nothing; an
- * ERROR is never answered, nor a late datagram of a transfer that ended
- * there within TFTPD_TOMB_MS (a duplicated last ACK: a socket of its own
- * would have been closed, and said nothing either). ICMP errors come from the socket's error queue
- * (IP_RECVERR) with the client they were about, whose transfer then ends
- * as with a socket of its own ("client gone").
+ * A lock-step RRQ usually rides a shared socket: tftpd_pool.c reads its
+ * datagrams, hands each to tftpd_input and sends what tftpd_xsend queued.
  *
  * Receiving (WRQ, only into the upload directory through
  * root_upload_open/commit, so never over a served file) acknowledges each
@@ -57,7 +46,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <linux/errqueue.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -66,7 +54,6 @@
 #include "metrics.h"
 #include "clock.h"
 #include "guard.h"
-#include "hostport.h"
 #include "reportd.h"
 #include "root.h"
 #include "serve.h"
@@ -75,142 +62,10 @@
 
 static void tftpd_on_timer(void *arg);
 
-/* Whether a and b are the same address and port. */
-static int
-tftpd_same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return 0;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a;
-		const struct sockaddr_in *y = (const struct sockaddr_in *)b;
-
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a;
-		const struct sockaddr_in6 *y = (const struct sockaddr_in6 *)b;
-
-		return x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
-	}
-	return 0;
-}
-
-static socklen_t
-tftpd_peer_len(const struct sockaddr_storage *ss)
-{
-	return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-}
-
-/* FNV-1a over (socket, address, port), from a random seed: clients choose
- * their addresses and ports, and must not be able to pile transfers into
- * one chain. */
-static uint32_t
-tftpd_demux_hash(const struct tftpd *t, const struct tftpd_pool *p,
-		 const struct sockaddr_storage *a)
-{
-	uint32_t h = 2166136261u ^ t->seed;
-	const uint8_t *b;
-	size_t n;
-	uint16_t port;
-
-	if (a->ss_family == AF_INET6) {
-		b = (const uint8_t *)&((const struct sockaddr_in6 *)a)->sin6_addr;
-		n = 16;
-		port = ((const struct sockaddr_in6 *)a)->sin6_port;
-	} else {
-		b = (const uint8_t *)&((const struct sockaddr_in *)a)->sin_addr;
-		n = 4;
-		port = ((const struct sockaddr_in *)a)->sin_port;
-	}
-	h = (h ^ (uint32_t)(p - t->pool)) * 16777619u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	h = (h ^ (port & 0xffu)) * 16777619u;
-	h = (h ^ (uint32_t)(port >> 8)) * 16777619u;
-	return h;
-}
-
-/* The compact key of peer on p, for a tomb. */
-static void
-tftpd_tomb_key(const struct tftpd *t, const struct tftpd_pool *p,
-	       const struct sockaddr_storage *peer, struct tftpd_tomb *k)
-{
-	memset(k, 0, sizeof(*k));
-	k->family = (uint8_t)peer->ss_family;
-	k->pool = (uint16_t)(p - t->pool);
-	if (peer->ss_family == AF_INET6) {
-		memcpy(k->addr, &((const struct sockaddr_in6 *)peer)->sin6_addr, 16);
-		k->port = ((const struct sockaddr_in6 *)peer)->sin6_port;
-	} else {
-		memcpy(k->addr, &((const struct sockaddr_in *)peer)->sin_addr, 4);
-		k->port = ((const struct sockaddr_in *)peer)->sin_port;
-	}
-}
-
-/* Remembers that x, on a shared socket, has ended. */
-static void
-tftpd_tomb_add(struct tftpd_xfer *x)
-{
-	struct tftpd *t = x->t;
-	struct tftpd_tomb *k = &t->tombs[tftpd_demux_hash(t, x->pool, &x->peer) % TFTPD_TOMBS];
-
-	tftpd_tomb_key(t, x->pool, &x->peer, k);
-	k->until = loop_now(t->srv->loop) + TFTPD_TOMB_MS;
-}
-
-/* Whether a transfer from peer ended on p within TFTPD_TOMB_MS. */
-static int
-tftpd_tomb_find(const struct tftpd *t, const struct tftpd_pool *p,
-		const struct sockaddr_storage *peer)
-{
-	const struct tftpd_tomb *k = &t->tombs[tftpd_demux_hash(t, p, peer) % TFTPD_TOMBS];
-	struct tftpd_tomb want;
-
-	tftpd_tomb_key(t, p, peer, &want);
-	return k->until > loop_now(t->srv->loop) && k->family == want.family &&
-	    k->pool == want.pool && k->port == want.port &&
-	    memcmp(k->addr, want.addr, sizeof(k->addr)) == 0;
-}
-
-struct tftpd_xfer *
-tftpd_demux_find(const struct tftpd *t, const struct tftpd_pool *p,
-		 const struct sockaddr_storage *peer)
-{
-	for (struct tftpd_xfer *x = t->demux[tftpd_demux_hash(t, p, peer) % TFTPD_DEMUX_BUCKETS];
-	     x != NULL; x = x->hnext)
-		if (x->pool == p && tftpd_same_peer(&x->peer, peer))
-			return x;
-	return NULL;
-}
-
-void
-tftpd_demux_add(struct tftpd_xfer *x)
-{
-	unsigned h = tftpd_demux_hash(x->t, x->pool, &x->peer) % TFTPD_DEMUX_BUCKETS;
-
-	x->hnext = x->t->demux[h];
-	x->t->demux[h] = x;
-}
-
-void
-tftpd_demux_del(struct tftpd_xfer *x)
-{
-	struct tftpd_xfer **pp =
-	    &x->t->demux[tftpd_demux_hash(x->t, x->pool, &x->peer) % TFTPD_DEMUX_BUCKETS];
-
-	while (*pp != NULL && *pp != x)
-		pp = &(*pp)->hnext;
-	if (*pp != NULL)
-		*pp = x->hnext;
-	x->hnext = NULL;
-}
-
 /* The client of a transfer on a shared socket went away (an ICMP error
  * about it): the transfer ends from its timer, now, and never in the
  * middle of a send or of a batch that may still use it. */
-static void
+void
 tftpd_gone(struct tftpd_xfer *x, const char *why)
 {
 	struct loop *l = x->t->srv->loop;
@@ -226,150 +81,6 @@ tftpd_gone(struct tftpd_xfer *x, const char *why)
 		loop_timer_del(l, x->timer);
 	x->timer = id;
 	x->timer_at = loop_now(l);
-}
-
-/* Reads a shared socket's error queue (IP_RECVERR): each ICMP error names
- * the client it was about, whose transfer, if any, is gone. */
-static void
-tftpd_pool_errq(struct tftpd_pool *p)
-{
-	for (unsigned i = 0; i < TFTPD_MMSG; i++) {
-		union {
-			struct cmsghdr align;
-			uint8_t buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
-					       sizeof(struct sockaddr_in6))];
-		} cbuf;
-		struct sockaddr_storage dst;
-		uint8_t data[64];
-		struct iovec iov = { data, sizeof(data) };
-		struct msghdr mh;
-		struct tftpd_xfer *x;
-		int err = 0;
-
-		memset(&mh, 0, sizeof(mh));
-		memset(&dst, 0, sizeof(dst));
-		mh.msg_name = &dst;
-		mh.msg_namelen = sizeof(dst);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		if (recvmsg(p->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
-			return;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
-			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
-				struct sock_extended_err ee;
-
-				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
-				err = (int)ee.ee_errno;
-			}
-		}
-		x = tftpd_demux_find(p->t, p, &dst);
-		if (x != NULL && err != 0)
-			tftpd_gone(x, err == ECONNREFUSED ? "client gone" : "receive error");
-	}
-}
-
-/* Errors a socket reports for an earlier ICMP message (its sk_err). */
-static int
-tftpd_icmp_errno(int e)
-{
-	return e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EHOSTDOWN ||
-	    e == ENETDOWN || e == EPROTO || e == EMSGSIZE || e == ENOPROTOOPT;
-}
-
-/* sendmmsg on a transfer's socket. On a shared socket an ICMP error about
- * any of its clients fails the next call, which then sent nothing: the
- * error queue says whose, and the call is made once more. Returns what
- * sendmmsg returns. */
-static int
-tftpd_sendmmsg(struct tftpd_pool *p, int fd, struct mmsghdr *mm, unsigned n)
-{
-	int r = sendmmsg(fd, mm, n, MSG_DONTWAIT);
-
-	if (r < 0 && p != NULL && tftpd_icmp_errno(errno)) {
-		tftpd_pool_errq(p);
-		r = sendmmsg(fd, mm, n, MSG_DONTWAIT);
-	}
-	return r;
-}
-
-void
-tftpd_flush(struct tftpd *t)
-{
-	unsigned n = t->oq_n, done = 0;
-	struct tftpd_pool *p = NULL;
-
-	if (n == 0)
-		return;
-	for (unsigned i = 0; i < TFTPD_POOL_SLOTS; i++)
-		if (t->pool[i].fd == t->oq_fd)
-			p = &t->pool[i];
-	/* A datagram the socket buffer has no room for is lost as the
-	 * network would lose it: its transfer's timer sends it again. */
-	while (done < n) {
-		int r = tftpd_sendmmsg(p, t->oq_fd, t->oq_mm + done, n - done);
-
-		if (r <= 0)
-			break;
-		done += (unsigned)r;
-	}
-	for (unsigned i = 0; i < n; i++)
-		t->oq_x[i]->queued = 0;
-	t->oq_n = 0;
-	t->oq_fd = -1;
-}
-
-/* Sends one datagram of x: a then b (b may be empty). On a shared socket
- * it is queued while a batch is handled (defer), to go out with the
- * others in one sendmmsg; a and b must then stay as they are until
- * tftpd_flush (x->pkt, x->ctl and cached bytes do). Returns 0, or -1 when
- * the client is gone (a socket of its own told ECONNREFUSED). */
-static int
-tftpd_xsend(struct tftpd_xfer *x, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
-	    int defer)
-{
-	struct tftpd *t = x->t;
-	struct mmsghdr one, *mm = &one;
-	struct iovec iov2[2], *iov = iov2;
-
-	if (x->pool == NULL) {
-		struct msghdr mh;
-
-		iov[0].iov_base = (void *)(uintptr_t)a;
-		iov[0].iov_len = alen;
-		iov[1].iov_base = (void *)(uintptr_t)b;
-		iov[1].iov_len = blen;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = iov;
-		mh.msg_iovlen = blen > 0 ? 2 : 1;
-		if (sendmsg(x->sock, &mh, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
-			return -1;
-		return 0;
-	}
-	if (x->queued || (t->oq_n > 0 && (t->oq_fd != x->pool->fd || t->oq_n == TFTPD_MMSG)))
-		tftpd_flush(t);
-	if (defer && t->deferring) {
-		mm = &t->oq_mm[t->oq_n];
-		iov = &t->oq_iov[2 * t->oq_n];
-		t->oq_x[t->oq_n] = x;
-		t->oq_fd = x->pool->fd;
-		t->oq_n++;
-		x->queued = 1;
-	}
-	iov[0].iov_base = (void *)(uintptr_t)a;
-	iov[0].iov_len = alen;
-	iov[1].iov_base = (void *)(uintptr_t)b;
-	iov[1].iov_len = blen;
-	memset(mm, 0, sizeof(*mm));
-	mm->msg_hdr.msg_name = &x->peer;
-	mm->msg_hdr.msg_namelen = tftpd_peer_len(&x->peer);
-	mm->msg_hdr.msg_iov = iov;
-	mm->msg_hdr.msg_iovlen = blen > 0 ? 2 : 1;
-	if (mm == &one)
-		(void)tftpd_sendmmsg(x->pool, x->pool->fd, mm, 1);
-	return 0;
 }
 
 static unsigned
@@ -1120,7 +831,7 @@ tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
 /* One datagram from the transfer's client, n bytes in buf (cap bytes
  * read at most: n > cap means it was longer). Returns 1 when the transfer
  * ended (x is freed). */
-static int
+int
 tftpd_input(struct tftpd_xfer *x, const uint8_t *buf, size_t n, size_t cap)
 {
 	char msg[128];
@@ -1191,94 +902,4 @@ tftpd_on_sock(void *arg, int fd, unsigned events)
 		if (tftpd_input(x, buf, (size_t)n, cap))
 			return;
 	}
-}
-
-/* A datagram on a shared socket from an address and port with no
- * transfer there: ERROR 5 (RFC 1350), which the transfers on the socket
- * never see. An ERROR is not answered (two servers would answer each
- * other forever), and the answers are bounded per second: a flood of
- * forged sources gets at most TFTPD_TIDERR_PER_S small packets. */
-static void
-tftpd_tid_error(struct tftpd *t, struct tftpd_pool *p, const uint8_t *pkt, size_t n,
-		const struct sockaddr_storage *from)
-{
-	int64_t sec = loop_now(t->srv->loop) / 1000;
-	uint8_t err[64];
-	size_t len;
-
-	if (tftp_opcode(pkt, n) == TFTP_ERROR || tftpd_tomb_find(t, p, from))
-		return;
-	if (sec != t->tiderr_at) {
-		t->tiderr_at = sec;
-		t->tiderr_n = 0;
-	}
-	if (t->tiderr_n >= TFTPD_TIDERR_PER_S)
-		return;
-	t->tiderr_n++;
-	len = tftp_build_error(err, sizeof(err), TFTP_EBADID, "unknown transfer ID");
-	if (len > 0 && sendto(p->fd, err, len, MSG_DONTWAIT, (const struct sockaddr *)from,
-			      tftpd_peer_len(from)) < 0 && tftpd_icmp_errno(errno))
-		tftpd_pool_errq(p);
-	if (log_enabled(LOG_DEBUG)) {
-		char who[TFTPD_CLIENT_MAX];
-
-		hostport_format(from, who, sizeof(who));
-		log_msg(LOG_DEBUG, "tftp: %s: datagram for no transfer on this port: ERROR 5",
-			who);
-	}
-}
-
-/* Readiness of a shared socket: one recvmmsg of up to TFTPD_MMSG
- * datagrams, each handed to its transfer; what they answer is queued and
- * goes out in one sendmmsg at the end. The loop is level-triggered: more
- * wakes it again. An empty read (EPOLLERR: only an ICMP error is
- * waiting) or a failed one reads the error queue. */
-void
-tftpd_on_pool(void *arg, int fd, unsigned events)
-{
-	struct tftpd_pool *p = arg;
-	struct tftpd *t = p->t;
-	struct mmsghdr mm[TFTPD_MMSG];
-	struct iovec iov[TFTPD_MMSG];
-	int n = -1;
-
-	(void)events;
-	for (int tries = 0; tries < 2 && n < 0; tries++) {
-		for (unsigned i = 0; i < TFTPD_MMSG; i++) {
-			iov[i].iov_base = t->rbuf[i];
-			iov[i].iov_len = TFTPD_CTRL_RECV;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_name = &t->rfrom[i];
-			mm[i].msg_hdr.msg_namelen = sizeof(t->rfrom[i]);
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
-		n = recvmmsg(fd, mm, TFTPD_MMSG, MSG_DONTWAIT | MSG_TRUNC, NULL);
-		if (n < 0 && errno == EINTR)
-			return;
-		if (n < 0)
-			tftpd_pool_errq(p); /* then once more, if it was an ICMP error */
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-	}
-	if (n <= 0)
-		return;
-	t->deferring = 1;
-	for (int i = 0; i < n && p->fd == fd; i++) {
-		const struct sockaddr_storage *from = &t->rfrom[i];
-		struct tftpd_xfer *x;
-
-		if (from->ss_family != AF_INET && from->ss_family != AF_INET6)
-			continue;
-		x = tftpd_demux_find(t, p, from);
-		if (x == NULL) {
-			size_t len = mm[i].msg_len < TFTPD_CTRL_RECV ? mm[i].msg_len : TFTPD_CTRL_RECV;
-
-			tftpd_tid_error(t, p, t->rbuf[i], len, from);
-			continue;
-		}
-		(void)tftpd_input(x, t->rbuf[i], mm[i].msg_len, TFTPD_CTRL_RECV);
-	}
-	t->deferring = 0;
-	tftpd_flush(t);
 }
