@@ -29,7 +29,9 @@
 #   TFTP    4k.bin and 40k.bin without options (512-byte blocks,
 #           lockstep) at concurrency 1 and 64: transfers/s; 1m.bin with
 #           blksize 1428, windowsize 16 and tsize at concurrency 1: MB/s
-#           (tftpload; every byte compared with the file)
+#           (tftpload; every byte compared with the file), and each
+#           server's CPU time per transfer (utime + stime of its processes
+#           and threads over the measured run, from /proc)
 #
 # Same worker count for prov and nginx (prov serve --workers N, nginx
 # worker_processes N). The TFTP peers have no such setting: tftpd-hpa
@@ -374,9 +376,31 @@ tls_row() {
 			'BEGIN { if (n > 0) printf "%.1f", (b - a) * 1e6 / hz / n; else print 0 }')"
 }
 
-# tftp_rows SERVER ROUND PORT: the five TFTP rows against one server.
+# cpu_ticks PID: CPU time (clock ticks: utime, stime, and those of reaped
+# children) of PID and every process below it: prov's master and worker
+# with its threads, atftpd's threads, tftpd-hpa's process per transfer.
+cpu_ticks() {
+	local pids=("$1") all=() p kids sum=0 f
+	while [ ${#pids[@]} -gt 0 ]; do
+		p=${pids[0]}; pids=("${pids[@]:1}"); all+=("$p")
+		kids=$(cat "/proc/$p/task/"*/children 2>/dev/null || true)
+		for f in $kids; do pids+=("$f"); done
+	done
+	for p in "${all[@]}"; do
+		f=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null || true)
+		[ -n "$f" ] || continue
+		# after "comm)": field 3 is state, so utime..cstime are 12..15
+		sum=$((sum + $(awk '{print $12 + $13 + $14 + $15}' <<<"$f")))
+	done
+	echo "$sum"
+}
+
+# tftp_rows SERVER ROUND PORT [PID]: the TFTP rows against one server;
+# with PID, also the server's CPU time per transfer (microseconds of
+# utime + stime over the measured run, cpu_us= in the note), which moves
+# far less with the machine's load than transfers/s do.
 tftp_rows() {
-	local server=$1 round=$2 port=$3 out row args file v
+	local server=$1 round=$2 port=$3 pid=${4:-} out row args file v c0 c1 cpu n tl
 	for row in $tftp_rowset; do
 		case $row in
 		4k-c1) args=(-c 1) file=4k.bin ;;
@@ -387,12 +411,28 @@ tftp_rows() {
 		4k-b1428-c64) args=(-c "$conc" -b 1428) file=4k.bin ;;
 		1m-w16-c8) args=(-c 8 -b 1428 -W 16 -t) file=1m.bin ;;
 		esac
-		out=$("${clipin[@]}" "$tftpload" -d "$secs" -w 1 -T "$tftp_timeout" "${args[@]}" \
-			127.0.0.1 "$port" "$tmp/root/$file" 2>"$tmp/tftp.err") || true
+		# One tftpload run: 1 s of warm-up, then the measured seconds
+		# (a separate warm-up run would leave its abandoned transfers
+		# retransmitting into the measured one). The CPU is read when
+		# the warm-up ends, 1 s after the start, to within the shell's
+		# scheduling (a few ms of the measured seconds).
+		"${clipin[@]}" "$tftpload" -d "$secs" -w 1 -T "$tftp_timeout" "${args[@]}" \
+			127.0.0.1 "$port" "$tmp/root/$file" >"$tmp/tftp.out" 2>"$tmp/tftp.err" &
+		tl=$!
+		sleep 1
+		c0=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+		wait "$tl" || true
+		c1=$([ -n "$pid" ] && cpu_ticks "$pid" || echo 0)
+		out=$(cat "$tmp/tftp.out")
+		n=$(kv "$out" transfers)
+		cpu=0
+		if [ -n "$pid" ] && [ "${n:-0}" -gt 0 ]; then
+			cpu=$(awk -v c=$((c1 - c0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", c / hz * 1e6 / n }')
+		fi
 		if [ -s "$tmp/tftp.err" ]; then sed "s/^/  $server $row: /" "$tmp/tftp.err" | head -3 >&2; fi
 		case $row in 1m-*) v=$(kv "$out" mbps) ;; *) v=$(kv "$out" tps) ;; esac
 		record tftp "$row" "$server" "$round" "${v:-0}" "$(kv "$out" p99_ms)" \
-			"failed=$(kv "$out" failed) retrans=$(kv "$out" retrans) blk=$(kv "$out" blksize)/$(kv "$out" window)"
+			"failed=$(kv "$out" failed) retrans=$(kv "$out" retrans) blk=$(kv "$out" blksize)/$(kv "$out" window) cpu_us=$cpu"
 	done
 }
 
@@ -494,13 +534,14 @@ if section tftp; then
 	echo "# TFTP: starting servers" >&2
 	servers=()
 	tpids=()
+	declare -A tpid   # server name -> pid, for cpu_ticks
 	if [ "$prov" != none ]; then
 		port=$(free_port udp)
 		# The per-client cap (16) goes up, as in the HTTP sections (see
 		# start_prov).
 		start_prov "$tmp/prov-tftp.log" --tftp "127.0.0.1:$port" --tftp-max-per-client 1024
 		if wait_tftp "$port" "$prov_pid"; then
-			servers+=("prov:$port"); tpids+=("$prov_pid")
+			servers+=("prov:$port"); tpids+=("$prov_pid"); tpid[prov]=$prov_pid
 		else
 			echo "serve.sh: prov serve --tftp failed:" >&2; tail -5 "$tmp/prov-tftp.log" >&2
 		fi
@@ -518,7 +559,7 @@ if section tftp; then
 		port=$(free_port udp)
 		spawn "$tmp/tftpd-hpa.log" "$hpa" -L -a "127.0.0.1:$port" -s -u "$(id -un)" "$tmp/root"
 		if wait_tftp "$port" "$spawned"; then
-			servers+=("tftpd-hpa:$port"); tpids+=("$spawned")
+			servers+=("tftpd-hpa:$port"); tpids+=("$spawned"); tpid[tftpd-hpa]=$spawned
 		else
 			echo "serve.sh: tftpd-hpa did not serve: skipped" >&2; cat "$tmp/tftpd-hpa.log" >&2
 		fi
@@ -531,7 +572,7 @@ if section tftp; then
 		spawn "$tmp/atftpd.log" "$atftpd" --daemon --no-fork --port "$port" --bind-address 127.0.0.1 \
 			--user "$(id -un)" --group "$(id -gn)" --logfile /dev/null --maxthread 256 "$tmp/root"
 		if wait_tftp "$port" "$spawned"; then
-			servers+=("atftpd:$port"); tpids+=("$spawned")
+			servers+=("atftpd:$port"); tpids+=("$spawned"); tpid[atftpd]=$spawned
 		else
 			echo "serve.sh: atftpd did not serve: skipped" >&2; cat "$tmp/atftpd.log" >&2
 		fi
@@ -548,12 +589,12 @@ if section tftp; then
 	fi
 	for r in $(seq "$rounds"); do
 		for s in "${servers[@]}"; do
-			tftp_rows "${s%%:*}" "$r" "${s#*:}"
+			tftp_rows "${s%%:*}" "$r" "${s#*:}" "${tpid[${s%%:*}]}"
 		done
 		if [ "$dnsmasq_ok" = 1 ]; then
 			# A child of this script in a new network namespace, with
 			# the functions and variables it needs.
-			export -f tftp_rows kv record wait_tftp alive
+			export -f tftp_rows cpu_ticks kv record wait_tftp alive
 			export tmp results tftpload secs conc tftp_timeout tftp_rowset
 			# shellcheck disable=SC2016,SC2034 # for the inner bash
 			DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq) R=$r \
@@ -568,7 +609,7 @@ if section tftp; then
 					--user="$(id -un)" --group="$(id -gn)" </dev/null >/dev/null 2>&1 &
 				pid=$!
 				if wait_tftp 69 $pid; then
-					tftp_rows dnsmasq "$R" 69
+					tftp_rows dnsmasq "$R" 69 $pid
 				else
 					echo "serve.sh: dnsmasq did not serve: skipped" >&2
 				fi
@@ -691,8 +732,33 @@ if rows("tftp"):
         ps = [med(("tftp", r, p), 0) for p in peers]
         best = max([x for x in ps if x is not None], default=None)
         print(f"| {names.get(r, r)} | {fmt(a, d)} | " + " | ".join(fmt(x, d) for x in ps) + f" | {ratio(a, best)} |")
+    def cpu(k):
+        xs = []
+        for (_, _, n) in res.get(k, []):
+            for w in n.split():
+                if w.startswith("cpu_us="):
+                    try:
+                        if float(w[7:]) > 0:
+                            xs.append(float(w[7:]))
+                    except ValueError:
+                        pass
+        return statistics.median(xs) if xs else None
+    print("\nServer CPU time per transfer (utime + stime of the server's processes over the measured run, microseconds; lower is better; the ratio is to the best peer of the row above):\n")
+    # Against the peer the row's ratio is taken to (the best by the
+    # row's value): tftpd-hpa's CPU is a lower bound only, as the
+    # process it forks per transfer is counted only while it lives or
+    # once its parent has reaped it.
+    print("| row | prov | " + " | ".join(peers) + " | best peer / prov |")
+    print("|---|---:|" + "---:|" * len(peers) + "---:|")
+    for r in rows("tftp"):
+        a = cpu(("tftp", r, "prov"))
+        ps = [cpu(("tftp", r, p)) for p in peers]
+        vs = [med(("tftp", r, p), 0) for p in peers]
+        best = max([i for i in range(len(peers)) if vs[i] is not None], key=lambda i: vs[i], default=None)
+        b = ps[best] if best is not None else None
+        print(f"| {names.get(r, r)} | {fmt(a, 1)} | " + " | ".join(fmt(x, 1) for x in ps) + f" | {ratio(b, a)} |")
     print("\nGranted (blksize/windowsize) in the 1 MB row: " + ", ".join(
-        f"{s} {r}: {v[0][2].split('blk=')[-1]}" for (sec, r, s), v in res.items() if sec == "tftp" and r.startswith("1m-")))
+        f"{s} {r}: {v[0][2].split('blk=')[-1].split()[0]}" for (sec, r, s), v in res.items() if sec == "tftp" and r.startswith("1m-")))
 if rows("cli"):
     a, b = med(("cli", "unpack-40k", "prov"), 0), med(("cli", "unpack-40k", "openssl"), 0)
     print("\n### CLI start-up (whole commands, runs/s)\n")

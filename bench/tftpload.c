@@ -60,7 +60,6 @@
 #define TL_BLKSIZE_MIN 8u          /* RFC 2348 */
 #define TL_BLKSIZE_MAX 65464u      /* RFC 2348 */
 #define TL_WINDOW_MAX 65535u       /* RFC 7440 */
-#define TL_PKT_MAX (4u + TL_BLKSIZE_MAX) /* largest packet we accept */
 #define TL_RRQ_MAX 512u            /* our RRQ: name, mode and three options */
 #define TL_NAME_MAX 255u           /* longest remote name we send */
 #define TL_LAT_MAX (1u << 22)      /* transfer latencies kept for p50/p99 */
@@ -68,7 +67,7 @@
 #define TL_RETRIES 5u              /* default retransmissions per packet (-R) */
 #define TL_ERRLOG_MAX 10u          /* failure reasons printed */
 #define TL_EVENTS 256              /* epoll events per wait */
-#define TL_RECV_BATCH 64u          /* datagrams read per readiness event */
+#define TL_RECV_BATCH 64u          /* datagrams read per readiness event (one recvmmsg) */
 
 #define TL_OP_RRQ 1
 #define TL_OP_DATA 3
@@ -114,6 +113,8 @@ struct tl {
 	uint64_t started, done, failed, retrans, errlogged;
 	unsigned got_blksize, got_window; /* as granted in the last good transfer */
 	uint32_t *lat;                /* microseconds, TL_LAT_MAX at most */
+	unsigned char *rbuf;          /* TL_RECV_BATCH datagrams of rslot bytes */
+	size_t rslot;                 /* the largest DATA asked for, + 1 to see a longer one */
 	size_t nlat;
 	bool counting;                /* past the warm-up */
 	struct tl_client *c;
@@ -452,30 +453,44 @@ tl_packet(struct tl *t, struct tl_client *c, const unsigned char *p, size_t n,
 	tl_data(t, c, p, n);
 }
 
+/* Reads what C's socket holds: one recvmmsg(2) of up to TL_RECV_BATCH
+ * datagrams, which for a lock-step transfer (one datagram per round trip)
+ * is one system call instead of a recvfrom and the recvfrom that fails
+ * with EAGAIN. A datagram that ends the transfer ends the batch: the rest
+ * belonged to the old socket. The loop is level-triggered, so what is
+ * left or arrives later wakes it again. */
 static void
 tl_readable(struct tl *t, struct tl_client *c)
 {
-	static unsigned char buf[TL_PKT_MAX + 1];
-	unsigned i;
+	static struct mmsghdr mm[TL_RECV_BATCH];
+	static struct iovec iov[TL_RECV_BATCH];
+	static struct sockaddr_storage from[TL_RECV_BATCH];
+	int fd = c->fd, n, i;
 
-	for (i = 0; i < TL_RECV_BATCH && c->state != TL_IDLE; i++) {
-		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof from;
-		ssize_t n = recvfrom(c->fd, buf, sizeof buf, 0,
-			(struct sockaddr *)&from, &fromlen);
-
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			/* ICMP port unreachable and the like: the server is not there. */
-			tl_end(t, c, "recvfrom: %s", strerror(errno));
+	for (i = 0; i < (int)TL_RECV_BATCH; i++) {
+		iov[i].iov_base = t->rbuf + (size_t)i * t->rslot;
+		iov[i].iov_len = t->rslot;
+		memset(&mm[i].msg_hdr, 0, sizeof(mm[i].msg_hdr));
+		mm[i].msg_hdr.msg_name = &from[i];
+		mm[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
+	n = recvmmsg(fd, mm, TL_RECV_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		/* ICMP port unreachable and the like: the server is not there. */
+		tl_end(t, c, "recvmmsg: %s", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n && c->state != TL_IDLE && c->fd == fd; i++) {
+		if (mm[i].msg_len >= t->rslot) {
+			tl_end(t, c, "datagram over %zu bytes", t->rslot - 1);
 			return;
 		}
-		if ((size_t)n > TL_PKT_MAX) {
-			tl_end(t, c, "datagram over %u bytes", TL_PKT_MAX);
-			return;
-		}
-		tl_packet(t, c, buf, (size_t)n, &from, fromlen);
+		tl_packet(t, c, iov[i].iov_base, mm[i].msg_len, &from[i],
+			  mm[i].msg_hdr.msg_namelen);
 	}
 }
 
@@ -602,8 +617,10 @@ main(int argc, char **argv)
 
 	t.c = calloc(t.conc, sizeof *t.c);
 	t.lat = malloc(TL_LAT_MAX * sizeof *t.lat);
+	t.rslot = 4 + (t.blksize > 512 ? t.blksize : 512) + 1;
+	t.rbuf = malloc(TL_RECV_BATCH * t.rslot);
 	t.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (!t.c || !t.lat || t.ep < 0)
+	if (!t.c || !t.lat || !t.rbuf || t.ep < 0)
 		tl_die("setup: %s", strerror(errno));
 
 	t0 = tl_now();
@@ -658,6 +675,7 @@ main(int argc, char **argv)
 	close(t.ep);
 	free(t.c);
 	free(t.lat);
+	free(t.rbuf);
 	free(t.file);
 	return t.failed ? 1 : 0;
 }

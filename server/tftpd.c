@@ -3,13 +3,29 @@
  * reliability.md R-TFTP).
  *
  * The listening socket only takes requests. Each accepted request becomes
- * a struct tftpd_xfer with its own UDP socket, bound to the address the
- * request arrived on (IP_PKTINFO / IPV6_PKTINFO) with a fresh port (the
- * server's TID, RFC 1350) and connect()ed to the client's address and
- * port. RFC 1350 asks a server to answer packets from a wrong TID with
- * ERROR 5; a connected UDP socket never sees them, as the kernel drops
- * them, which serves the same purpose (the transfer is not disturbed) and
- * sends nothing to a third party.
+ * a struct tftpd_xfer whose datagrams leave from the address the request
+ * arrived on (IP_PKTINFO / IPV6_PKTINFO) and a port of the server's (its
+ * TID, RFC 1350) that is not the listening one:
+ *   - a lock-step RRQ (no windowsize, blksize at most TFTPD_POOL_BLK_MAX)
+ *     goes on a shared socket (tftpd_pool): bound to that address with a
+ *     port of its own, not connected, carrying up to TFTPD_POOL_XFERS
+ *     transfers told apart by the client's address and port. A client
+ *     port never has two transfers on one shared socket: a second request
+ *     from it takes another (or a socket of its own), so the client tells
+ *     them apart by our port, as RFC 1350 wants. A shared socket is
+ *     retired after TFTPD_POOL_USES transfers for one with a fresh port.
+ *     What this saves is a socket's set-up and teardown per transfer
+ *     (socket, bind, connect, two epoll_ctl, two close), and it lets one
+ *     recvmmsg and one sendmmsg carry the datagrams of many transfers
+ *     (tftpd_xfer.c);
+ *   - any other (a WRQ, whose upload is better guarded by a port nobody
+ *     saw before; a windowed RRQ, whose set-up is small against its
+ *     blocks; one past the shared sockets' bounds, or to an address one
+ *     cannot be bound to) gets a socket of its own, bound there with a
+ *     fresh port and connect()ed to the client, so the kernel drops
+ *     datagrams from any other TID.
+ * Octet files up to TFTPD_CACHE_FILE_MAX are served from the worker's
+ * cache (tftpd_cache.c) after root_open, which every request still does.
  *
  * What happens after, the transfer engine, is tftpd_xfer.c; what both
  * files share is tftpd_int.h.
@@ -28,6 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -213,7 +230,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	enum tftp_errcode code;
 	char why[96];
 	const char *msg;
-	int fd = -1, oack;
+	int fd = -1, oack, rendered = 0;
 
 	memset(&who, 0, sizeof(who));
 	who.wall_ms = clock_wall_ms();
@@ -287,7 +304,7 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 		}
 		if (fd == -ENOSYS)
 			fd = root_open(t->srv->root_fd, req.filename, req.filename_len, &st);
-		else if (fd >= 0)
+		else if (fd >= 0 && (rendered = 1))
 			fstat(fd, &st);
 		if (fd < 0) {
 			msg = root_strerror(fd);
@@ -344,6 +361,16 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 	}
 	x->fd = fd;
 	fd = -1;
+	/* A file of the root (not a rendered one) in octet mode: from the
+	 * cache when it may be, and its fd is not needed any more. */
+	if (req.op == TFTP_RRQ && req.mode == TFTP_OCTET && rendered == 0) {
+		x->ce = tftpd_cache_get(&t->cache, req.filename, req.filename_len, x->fd, &st,
+					who.wall_ms / 1000);
+		if (x->ce != NULL) {
+			close(x->fd);
+			x->fd = -1;
+		}
+	}
 
 	oack = tftpd_grant(cfg, &req, &st, &g);
 	x->blksize = g.blksize != 0 ? g.blksize : TFTP_BLKSIZE_DEFAULT;
@@ -367,17 +394,28 @@ tftpd_request(struct tftpd *t, const uint8_t *pkt, size_t n, int truncated,
 		msg = "out of memory";
 		goto refuse;
 	}
-	x->sock = tftpd_xfer_socket(t, local, peer);
-	if (x->sock < 0) {
-		log_msg(LOG_DEBUG, "tftp: %s: transfer socket: %s", who.client, strerror(errno));
-		code = TFTP_EUNDEF;
-		msg = "no socket";
-		goto refuse;
-	}
-	if (loop_fd(t->srv->loop, x->sock, LOOP_IN, tftpd_on_sock, x) < 0) {
-		code = TFTP_EUNDEF;
-		msg = "out of memory";
-		goto refuse;
+	if (req.op == TFTP_RRQ && x->window == 1 && x->blksize <= TFTPD_POOL_BLK_MAX)
+		x->pool = tftpd_pool_pick(t, local, peer);
+	if (x->pool != NULL) {
+		/* nothing can fail from here to the transfer being live */
+		x->pool->live++;
+		if (++x->pool->uses >= TFTPD_POOL_USES)
+			x->pool->retiring = 1;
+		tftpd_demux_add(x);
+	} else {
+		x->sock = tftpd_xfer_socket(t, local, peer);
+		if (x->sock < 0) {
+			log_msg(LOG_DEBUG, "tftp: %s: transfer socket: %s", who.client,
+				strerror(errno));
+			code = TFTP_EUNDEF;
+			msg = "no socket";
+			goto refuse;
+		}
+		if (loop_fd(t->srv->loop, x->sock, LOOP_IN, tftpd_on_sock, x) < 0) {
+			code = TFTP_EUNDEF;
+			msg = "out of memory";
+			goto refuse;
+		}
 	}
 	/* From here the transfer is live: tftpd_end records and frees it. */
 	x->lnext = t->xfers;
@@ -429,6 +467,7 @@ refuse:
 	}
 	if (x->sock >= 0)
 		close(x->sock);
+	tftpd_cache_put(&t->cache, x->ce);
 	free(x->ring);
 	free(x->pkt);
 	free(x->scratch);
@@ -480,40 +519,64 @@ tftpd_local(const struct tftpd *t, struct msghdr *mh, struct sockaddr_storage *l
 		((struct sockaddr_in6 *)local)->sin6_port = 0;
 }
 
+/* Readiness of the listening socket: requests are read TFTPD_REQ_BATCH
+ * at a time with recvmmsg, at most TFTPD_RECV_BURST per readiness; a batch
+ * that comes back short means the queue is empty, so no call is spent on
+ * EAGAIN. */
 static void
 tftpd_on_listen(void *arg, int fd, unsigned events)
 {
 	struct tftpd *t = arg;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
+			    CMSG_SPACE(sizeof(struct in_pktinfo))];
+	} cbuf[TFTPD_REQ_BATCH];
+	struct sockaddr_storage peer[TFTPD_REQ_BATCH];
+	struct iovec iov[TFTPD_REQ_BATCH];
+	struct mmsghdr mm[TFTPD_REQ_BATCH];
 
 	(void)events;
-	for (unsigned i = 0; i < TFTPD_RECV_BURST && !t->draining; i++) {
-		union {
-			struct cmsghdr align;
-			uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
-				    CMSG_SPACE(sizeof(struct in_pktinfo))];
-		} cbuf;
-		struct sockaddr_storage peer, local;
-		struct iovec iov = { t->req, TFTPD_REQ_MAX };
-		struct msghdr mh;
-		ssize_t n;
+	/* Each request's first answer (OACK or DATA 1) goes out at once, not
+	 * gathered to the end of the burst: under a boot storm the client's
+	 * ACK then comes back, and frees its transfer's slot, while the rest
+	 * of the burst is read, as before shared sockets (over the caps a
+	 * request is dropped, so a slot freed later is a phone more sent
+	 * into its backoff: tests/cli/fleet.t). */
+	for (unsigned got = 0; got < TFTPD_RECV_BURST && !t->draining;) {
+		int n;
 
-		memset(&mh, 0, sizeof(mh));
-		memset(&peer, 0, sizeof(peer));
-		mh.msg_name = &peer;
-		mh.msg_namelen = sizeof(peer);
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		mh.msg_control = cbuf.buf;
-		mh.msg_controllen = sizeof(cbuf.buf);
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		for (unsigned i = 0; i < TFTPD_REQ_BATCH; i++) {
+			iov[i].iov_base = t->req[i];
+			iov[i].iov_len = TFTPD_REQ_MAX;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			memset(&peer[i], 0, sizeof(peer[i]));
+			mm[i].msg_hdr.msg_name = &peer[i];
+			mm[i].msg_hdr.msg_namelen = sizeof(peer[i]);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			mm[i].msg_hdr.msg_control = cbuf[i].buf;
+			mm[i].msg_hdr.msg_controllen = sizeof(cbuf[i].buf);
+		}
+		n = recvmmsg(fd, mm, TFTPD_REQ_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		if (n < 0)
-			continue; /* a transient error: the burst bounds the retries */
-		if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
+			break;
+		if (n <= 0) {
+			got++; /* a transient error: the burst bounds the retries */
 			continue;
-		tftpd_local(t, &mh, &local);
-		tftpd_request(t, t->req, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0, &peer, &local);
+		}
+		for (int i = 0; i < n && !t->draining; i++) {
+			struct sockaddr_storage local;
+
+			if (peer[i].ss_family != AF_INET && peer[i].ss_family != AF_INET6)
+				continue;
+			tftpd_local(t, &mm[i].msg_hdr, &local);
+			tftpd_request(t, t->req[i], mm[i].msg_len,
+				      (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, &peer[i], &local);
+		}
+		got += (unsigned)n;
+		if (n < (int)TFTPD_REQ_BATCH)
+			break;
 	}
 }
 
@@ -542,6 +605,12 @@ tftpd_new(struct tftpd **out, struct srv *srv, int fd)
 	t->srv = srv;
 	t->fd = fd;
 	t->family = ss.ss_family;
+	t->oq_fd = -1;
+	for (unsigned i = 0; i < TFTPD_POOL_SLOTS; i++)
+		t->pool[i].fd = -1;
+	if (getrandom(&t->seed, sizeof(t->seed), GRND_NONBLOCK) != (ssize_t)sizeof(t->seed))
+		t->seed = (uint32_t)clock_mono_us();
+	tftpd_cache_init(&t->cache, TFTPD_CACHE_BYTES, TFTPD_CACHE_FILE_MAX, TFTPD_CACHE_SETTLE_S);
 	/* Learn each request's destination address, so that a transfer
 	 * answers from the address the client spoke to (multi-homed hosts). */
 	if (t->family == AF_INET)
@@ -582,5 +651,12 @@ tftpd_free(struct tftpd *t)
 		log_msg(LOG_DEBUG, "tftp: %s: transfer aborted at shutdown", t->xfers->who.client);
 		tftpd_xfer_free(t->xfers);
 	}
+	for (unsigned i = 0; i < TFTPD_POOL_SLOTS; i++) {
+		if (t->pool[i].fd >= 0) {
+			loop_fd(t->srv->loop, t->pool[i].fd, 0, NULL, NULL);
+			close(t->pool[i].fd);
+		}
+	}
+	tftpd_cache_fini(&t->cache);
 	free(t);
 }

@@ -5,12 +5,19 @@
  * rollover past 65,535 blocks, retransmission with exponential backoff and
  * a retry bound, no Sorcerer's Apprentice (RFC 1123 4.2.3.1: a duplicate
  * ACK never causes a second transmission of the window). Every transfer
- * is a small state (its own UDP socket, fd, offset, window, one timer) on
- * the worker's loop. The transfer's socket is connected to the client, so
- * packets from another TID never reach it: the kernel drops them instead
- * of the ERROR 5 of RFC 1350, which disturbs neither the transfer nor a
- * third party. Caps on transfers per worker and per client address; over
- * a cap the request gets ERROR 0 "server busy" (S-SEC-5). IPv4 and IPv6.
+ * is a small state (a socket, the file or its cached bytes, offset,
+ * window, one timer) on the worker's loop. A lock-step RRQ shares one of
+ * the worker's transfer sockets (its port is the transfer's TID) with
+ * other clients' transfers, told apart by the client's address and port;
+ * a datagram from an unknown TID there gets ERROR 5 (RFC 1350) and
+ * disturbs nothing. A WRQ or a windowed RRQ has its own socket, connected
+ * to the client, so the kernel drops another TID's datagrams. Small octet
+ * files are served from a per-worker cache that a change to the file
+ * invalidates (tftpd_cache.c). Caps on transfers per worker and per
+ * client address (S-SEC-5); over a cap the request is dropped
+ * unanswered, so the client sends it again within seconds instead of
+ * entering its long error-retry delay (reliability.md R-LOAD). IPv4 and
+ * IPv6.
  * A requested timeout above tftp-max-timeout-s is left out of the OACK
  * (RFC 2349 lets a server drop an option, not change its value), and no
  * transfer lives longer than tftp-max-transfer-ms (then ERROR 0 "transfer

@@ -23,6 +23,9 @@
  * multiple of blksize, so the window keeps each sent block's start
  * (file offset, and the second half of a CR pair cut by the block end).
  *
+ * A lock-step RRQ usually rides a shared socket: tftpd_pool.c reads its
+ * datagrams, hands each to tftpd_input and sends what tftpd_xsend queued.
+ *
  * Receiving (WRQ, only into the upload directory through
  * root_upload_open/commit, so never over a served file) acknowledges each
  * DATA block in order; the timer resends the last ACK (or OACK).
@@ -34,6 +37,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -57,6 +61,27 @@
 #include "tftp.h"
 
 static void tftpd_on_timer(void *arg);
+
+/* The client of a transfer on a shared socket went away (an ICMP error
+ * about it): the transfer ends from its timer, now, and never in the
+ * middle of a send or of a batch that may still use it. */
+void
+tftpd_gone(struct tftpd_xfer *x, const char *why)
+{
+	struct loop *l = x->t->srv->loop;
+	uint64_t id;
+
+	if (x->gone != NULL)
+		return;
+	x->gone = why;
+	id = loop_timer_add(l, loop_now(l), tftpd_on_timer, x);
+	if (id == 0)
+		return; /* the pending timer ends it later */
+	if (x->timer != 0)
+		loop_timer_del(l, x->timer);
+	x->timer = id;
+	x->timer_at = loop_now(l);
+}
 
 static unsigned
 tftpd_rto(const struct tftpd_xfer *x)
@@ -98,12 +123,27 @@ tftpd_xfer_free(struct tftpd_xfer *x)
 {
 	struct tftpd *t = x->t;
 
+	if (x->queued)
+		tftpd_flush(t); /* the queue points into x */
 	if (x->timer != 0)
 		loop_timer_del(t->srv->loop, x->timer);
 	if (x->sock >= 0) {
 		loop_fd(t->srv->loop, x->sock, 0, NULL, NULL);
 		close(x->sock);
 	}
+	if (x->pool != NULL) {
+		struct tftpd_pool *p = x->pool;
+
+		tftpd_demux_del(x);
+		tftpd_tomb_add(x);
+		p->live--;
+		if (p->retiring && p->live == 0) {
+			loop_fd(t->srv->loop, p->fd, 0, NULL, NULL);
+			close(p->fd);
+			p->fd = -1;
+		}
+	}
+	tftpd_cache_put(&t->cache, x->ce);
 	if (x->fd >= 0) {
 		if (x->who.wrq && !x->committed)
 			root_upload_abort(t->srv->upload_fd, x->fd, x->tmpname);
@@ -133,9 +173,8 @@ tftpd_end(struct tftpd_xfer *x, int code, const char *reason)
 		uint8_t pkt[TFTPD_CTL_MAX + 64];
 		size_t n = tftp_build_error(pkt, sizeof(pkt), (enum tftp_errcode)code, reason);
 
-		if (n > 0 && send(x->sock, pkt, n, MSG_DONTWAIT) < 0)
-			log_msg(LOG_DEBUG, "tftp: %s: error packet not sent: %s", x->who.client,
-				strerror(errno));
+		if (n > 0)
+			(void)tftpd_xsend(x, pkt, n, NULL, 0, 0);
 	}
 	if (x->state != TFTPD_DALLY)
 		tftpd_record(x->t, &x->who, 400 + (code >= 0 ? code : TFTP_EUNDEF), x->bytes, reason);
@@ -147,9 +186,7 @@ tftpd_end(struct tftpd_xfer *x, int code, const char *reason)
 int
 tftpd_send_ctl(struct tftpd_xfer *x)
 {
-	if (send(x->sock, x->ctl, x->ctl_len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED)
-		return -1;
-	return 0;
+	return tftpd_xsend(x, x->ctl, x->ctl_len, NULL, 0, 1);
 }
 
 /* Reads the payload of the block starting at *p into out (blksize bytes
@@ -244,8 +281,22 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 	struct tftpd_pos start, after;
 	ssize_t len;
 
+	const uint8_t *data = x->pkt + 4;
+
+	if (x->queued)
+		tftpd_flush(x->t); /* x->pkt is about to change */
 	start = b == x->next ? x->npos : x->ring[b % x->window];
-	len = tftpd_fill(x, &start, x->pkt + 4, &after);
+	if (x->ce != NULL) {
+		/* cached (octet): the block is a slice of the file's bytes */
+		uint64_t left = start.off < x->ce->size ? x->ce->size - start.off : 0;
+
+		len = (ssize_t)(left < x->blksize ? left : x->blksize);
+		data = x->ce->data + (left > 0 ? start.off : 0);
+		after.off = start.off + (uint64_t)len;
+		after.pend = -1;
+	} else {
+		len = tftpd_fill(x, &start, x->pkt + 4, &after);
+	}
 	if (len < 0) {
 		*why = "read error";
 		log_msg(LOG_DEBUG, "tftp: %s: pread: %s", x->who.client, strerror(errno));
@@ -254,12 +305,61 @@ tftpd_send_block(struct tftpd_xfer *x, uint64_t b, const char **why)
 	tftp_build_data_hdr(x->pkt, x->pktcap, (uint16_t)b);
 	/* A full socket buffer loses the block like the network would: the
 	 * timer sends it again. */
-	if (send(x->sock, x->pkt, 4 + (size_t)len, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) {
+	if (tftpd_xsend(x, x->pkt, 4, data, (size_t)len, 1) < 0) {
 		*why = "client gone";
 		return -1;
 	}
 	tftpd_block_sent(x, m, b, len, &start, &after);
 	return 0;
+}
+
+/* Sends k octet DATA packets of a window (iov: header and payload of
+ * each) as one UDP GSO send (UDP_SEGMENT, Linux 4.18): the stack handles
+ * one buffer of k segments of 4 + blksize bytes and cuts it into the same
+ * k datagrams at the end (the NIC, or the receiving socket on loopback),
+ * instead of k trips through it. Only every packet but the last full can
+ * be cut so. Returns 0 when sent (or lost to a full buffer, as the
+ * network would lose it), -1 when the client is gone, 1 when it cannot be
+ * sent so (the caller sends the packets one by one; a kernel, route or
+ * device that refuses GSO, e.g. a segment over the path MTU, is not asked
+ * again for this transfer). */
+static int
+tftpd_send_gso(struct tftpd_xfer *x, struct iovec *iov, unsigned k)
+{
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(uint16_t))];
+	} cbuf;
+	uint16_t seg = (uint16_t)(4 + x->blksize);
+	struct msghdr mh;
+	struct cmsghdr *c;
+
+	if (x->nogso || x->sock < 0 || (size_t)seg * k > TFTPD_BATCH_BYTES)
+		return 1;
+	for (unsigned j = 0; j + 1 < k; j++)
+		if (iov[2 * j + 1].iov_len != x->blksize)
+			return 1;
+	memset(&mh, 0, sizeof(mh));
+	memset(&cbuf, 0, sizeof(cbuf));
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2 * (size_t)k;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_UDP;
+	c->cmsg_type = UDP_SEGMENT;
+	c->cmsg_len = CMSG_LEN(sizeof(seg));
+	memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+	if (sendmsg(x->sock, &mh, MSG_DONTWAIT) >= 0)
+		return 0;
+	if (errno == ECONNREFUSED)
+		return -1;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS || errno == EINTR)
+		return 0;
+	log_msg(LOG_DEBUG, "tftp: %s: UDP GSO refused (%s): one send per block", x->who.client,
+		strerror(errno));
+	x->nogso = 1;
+	return 1;
 }
 
 /* Sends blocks from `from` to the end of the window (or the last block).
@@ -291,17 +391,26 @@ tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
 		unsigned k = 0;
 		size_t got = 0;
 
+		const uint8_t *src = x->t->batch;
+
 		if (x->mode == TFTP_OCTET) {
 			/* Octet blocks are contiguous in the file (block b + 1
 			 * starts where b ends): one pread for the batch, each
-			 * block's payload a slice of it behind its header. */
+			 * block's payload a slice of it behind its header; a
+			 * cached file's bytes are that slice already. */
 			struct tftpd_pos first = b == x->next ? x->npos : x->ring[b % x->window];
 			size_t want = 0;
 
 			for (uint64_t c = b; want / x->blksize < per && c < x->base + x->window &&
 			     (x->last == 0 || c <= x->last); c++)
 				want += x->blksize;
-			while (got < want) {
+			if (x->ce != NULL) {
+				uint64_t left = first.off < x->ce->size ? x->ce->size - first.off : 0;
+
+				got = (size_t)(left < want ? left : want);
+				src = x->ce->data + (left > 0 ? first.off : 0);
+			}
+			while (x->ce == NULL && got < want) {
 				ssize_t r = pread(x->fd, x->t->batch + got, want - got,
 						  (off_t)(first.off + got));
 
@@ -336,7 +445,7 @@ tftpd_send_window(struct tftpd_xfer *x, uint64_t from, const char **why)
 				tftp_build_data_hdr(pkt, 4, (uint16_t)b);
 				iov[2 * k].iov_base = pkt;
 				iov[2 * k].iov_len = 4;
-				iov[2 * k + 1].iov_base = x->t->batch + at;
+				iov[2 * k + 1].iov_base = (void *)(uintptr_t)(src + at);
 				iov[2 * k + 1].iov_len = (size_t)len;
 				memset(&mm[k], 0, sizeof(mm[k]));
 				mm[k].msg_hdr.msg_iov = &iov[2 * k];
@@ -361,6 +470,16 @@ account:
 			k++;
 			b++;
 		}
+		if (x->mode == TFTP_OCTET && k > 1) {
+			int r = tftpd_send_gso(x, iov, k);
+
+			if (r < 0) {
+				*why = "client gone";
+				return -1;
+			}
+			if (r == 0)
+				continue;
+		}
 		if (sendmmsg(x->sock, mm, k, MSG_DONTWAIT) < 0 && errno == ECONNREFUSED) {
 			*why = "client gone";
 			return -1;
@@ -377,6 +496,10 @@ tftpd_on_timer(void *arg)
 	struct loop *l = x->t->srv->loop;
 
 	x->timer = 0;
+	if (x->gone != NULL) {
+		tftpd_end(x, -1, x->gone);
+		return;
+	}
 	if (loop_now(l) < x->deadline) {
 		x->timer_at = x->deadline;
 		x->timer = loop_timer_add(l, x->timer_at, tftpd_on_timer, x);
@@ -705,8 +828,56 @@ tftpd_on_data(struct tftpd_xfer *x, const uint8_t *pkt, size_t n)
 	return 0;
 }
 
-/* Readiness of a transfer's socket: every datagram comes from its client
- * (the socket is connected). */
+/* One datagram from the transfer's client, n bytes in buf (cap bytes
+ * read at most: n > cap means it was longer). Returns 1 when the transfer
+ * ended (x is freed). */
+int
+tftpd_input(struct tftpd_xfer *x, const uint8_t *buf, size_t n, size_t cap)
+{
+	char msg[128];
+	unsigned code;
+	uint16_t block;
+
+	if (n > cap) {
+		tftpd_end(x, TFTP_EBADOP, "packet too long");
+		return 1;
+	}
+	switch (tftp_opcode(buf, n)) {
+	case TFTP_ERROR:
+		if (tftp_parse_error(buf, n, &code, msg, sizeof(msg)) < 0)
+			snprintf(msg, sizeof(msg), "malformed ERROR");
+		else if (x->state != TFTPD_DALLY)
+			log_msg(LOG_DEBUG, "tftp: %s: client error %u: %s", x->who.client, code, msg);
+		/* An ERROR ends the transfer and is never answered. */
+		if (x->state == TFTPD_DALLY) {
+			tftpd_xfer_free(x);
+		} else {
+			char why[160];
+
+			snprintf(why, sizeof(why), "client sent error: %s", msg);
+			tftpd_end(x, -1, why);
+		}
+		return 1;
+	case TFTP_ACK:
+		if (x->who.wrq || tftp_parse_ack(buf, n, &block) < 0) {
+			tftpd_end(x, TFTP_EBADOP, "unexpected or malformed ACK");
+			return 1;
+		}
+		return tftpd_on_ack(x, block);
+	case TFTP_DATA:
+		if (!x->who.wrq) {
+			tftpd_end(x, TFTP_EBADOP, "DATA during a read");
+			return 1;
+		}
+		return tftpd_on_data(x, buf, n);
+	default:
+		tftpd_end(x, TFTP_EBADOP, "illegal TFTP operation");
+		return 1;
+	}
+}
+
+/* Readiness of a transfer's socket of its own: every datagram comes from
+ * its client (the socket is connected). */
 void
 tftpd_on_sock(void *arg, int fd, unsigned events)
 {
@@ -717,9 +888,6 @@ tftpd_on_sock(void *arg, int fd, unsigned events)
 	for (unsigned i = 0; i < TFTPD_RECV_BURST; i++) {
 		uint8_t *buf = x->who.wrq ? x->pkt : small;
 		size_t cap = x->who.wrq ? x->pktcap : sizeof(small);
-		char msg[128];
-		unsigned code;
-		uint16_t block;
 		ssize_t n;
 
 		n = recv(fd, buf, cap, MSG_DONTWAIT | MSG_TRUNC);
@@ -731,46 +899,7 @@ tftpd_on_sock(void *arg, int fd, unsigned events)
 			tftpd_end(x, -1, errno == ECONNREFUSED ? "client gone" : "receive error");
 			return;
 		}
-		if ((size_t)n > cap) {
-			tftpd_end(x, TFTP_EBADOP, "packet too long");
+		if (tftpd_input(x, buf, (size_t)n, cap))
 			return;
-		}
-		switch (tftp_opcode(buf, (size_t)n)) {
-		case TFTP_ERROR:
-			if (tftp_parse_error(buf, (size_t)n, &code, msg, sizeof(msg)) < 0)
-				snprintf(msg, sizeof(msg), "malformed ERROR");
-			else if (x->state != TFTPD_DALLY)
-				log_msg(LOG_DEBUG, "tftp: %s: client error %u: %s", x->who.client,
-					code, msg);
-			/* An ERROR ends the transfer and is never answered. */
-			if (x->state == TFTPD_DALLY) {
-				tftpd_xfer_free(x);
-			} else {
-				char why[160];
-
-				snprintf(why, sizeof(why), "client sent error: %s", msg);
-				tftpd_end(x, -1, why);
-			}
-			return;
-		case TFTP_ACK:
-			if (x->who.wrq || tftp_parse_ack(buf, (size_t)n, &block) < 0) {
-				tftpd_end(x, TFTP_EBADOP, "unexpected or malformed ACK");
-				return;
-			}
-			if (tftpd_on_ack(x, block))
-				return;
-			break;
-		case TFTP_DATA:
-			if (!x->who.wrq) {
-				tftpd_end(x, TFTP_EBADOP, "DATA during a read");
-				return;
-			}
-			if (tftpd_on_data(x, buf, (size_t)n))
-				return;
-			break;
-		default:
-			tftpd_end(x, TFTP_EBADOP, "illegal TFTP operation");
-			return;
-		}
 	}
 }

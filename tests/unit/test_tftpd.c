@@ -49,7 +49,9 @@
 /* A packet from a string literal, without the literal's own final NUL. */
 #define PKT(s) (const uint8_t *)(s), (sizeof(s) - 1)
 
-static const size_t sizes[] = { 0, 511, 512, 1024, 65536, 1048576 };
+/* 22,848 and 28,560: exactly 16 and 20 blocks of 1428, so a window with
+ * blksize 1428 ends on an empty block (sent by UDP GSO behind full ones). */
+static const size_t sizes[] = { 0, 511, 512, 1024, 22848, 28560, 65536, 1048576 };
 
 static char dir[64], rootdir[96], updir[96], outfile[96];
 
@@ -1402,6 +1404,176 @@ impair_stop(pid_t pid)
 	impair_pid = 0;
 }
 
+/* The file's bytes at off (at most n), for checking payloads. */
+static size_t
+file_bytes(const char *name, uint64_t off, uint8_t *out, size_t n)
+{
+	char path[160];
+	FILE *f;
+	size_t got;
+
+	root_path(path, sizeof(path), name);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)off, SEEK_SET), 0);
+	got = fread(out, 1, n, f);
+	fclose(f);
+	return got;
+}
+
+static uint16_t
+sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET6 ? ((const struct sockaddr_in6 *)ss)->sin6_port :
+		     ((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* One lock-step transfer seen from the client: the server's TID and the
+ * next block expected. */
+struct lock {
+	const char *name;
+	struct sockaddr_storage tid;
+	socklen_t tidlen;
+	uint16_t next;
+	int done;
+};
+
+/* Checks a DATA packet of l and acknowledges it from r's socket. */
+static void
+lock_data(struct raw *r, struct lock *l, const uint8_t *p, size_t n)
+{
+	uint8_t want[512];
+	const uint8_t *d;
+	uint16_t block;
+	size_t dn, wn;
+
+	assert_int_equal(tftp_parse_data(p, n, &block, &d, &dn), 0);
+	assert_int_equal(block, l->next);
+	wn = file_bytes(l->name, (uint64_t)(block - 1) * 512, want, sizeof(want));
+	assert_int_equal(dn, wn);
+	assert_memory_equal(d, want, dn);
+	tftp_build_ack(want, sizeof(want), block);
+	assert_int_equal(sendto(r->s, want, 4, 0, (struct sockaddr *)&l->tid, l->tidlen), 4);
+	l->next++;
+	l->done = dn < 512;
+}
+
+/* RFC 1350: two transfers from one client port at once are told apart by
+ * the server's TIDs, which differ; each gets its own file, interleaved. */
+static void
+tid_same_client_port(void **state)
+{
+	struct raw r;
+	struct lock l[2] = { { .name = "f65536" }, { .name = "f1024" } };
+	uint8_t p[600], first[2][600];
+	ssize_t got[2];
+
+	(void)state;
+	server_init(&sv);
+	server_start(&sv, AF_INET, 0);
+	raw_open(&r, &sv);
+	/* both requests before any ACK: both transfers are live at once */
+	for (int i = 0; i < 2; i++) {
+		raw_rrq(&r, l[i].name, TFTP_OCTET, NULL);
+		got[i] = raw_recv(&r, first[i], sizeof(first[i]), 2000);
+		assert_true(got[i] >= 4);
+		l[i].tid = r.tid;
+		l[i].tidlen = r.tidlen;
+		l[i].next = 1;
+	}
+	assert_int_equal(atomic_load(&sv.srv.metrics->active[METRICS_TFTP]), 2);
+	for (int i = 0; i < 2; i++)
+		lock_data(&r, &l[i], first[i], (size_t)got[i]);
+	assert_true(sa_port(&l[0].tid) != sa_port(&l[1].tid));
+	assert_true(sa_port(&l[0].tid) != sv.port && sa_port(&l[1].tid) != sv.port);
+	while (!l[0].done || !l[1].done) {
+		ssize_t n = raw_recv(&r, p, sizeof(p), 2000);
+		int i;
+
+		assert_true(n >= 4);
+		i = sa_port(&r.tid) == sa_port(&l[0].tid) ? 0 : 1;
+		assert_int_equal(sa_port(&r.tid), sa_port(&l[i].tid));
+		assert_false(l[i].done);
+		lock_data(&r, &l[i], p, (size_t)n);
+	}
+	assert_int_equal(wait_counter(&sv.srv.metrics->requests[METRICS_TFTP][1], 2), 2);
+	assert_int_equal(counter(&sv.srv.metrics->tftp_retransmits), 0);
+	raw_close(&r);
+	server_stop(&sv);
+}
+
+/* RFC 1350: a datagram from an unknown TID gets ERROR 5 and disturbs
+ * nothing: the transfer it was sent into completes, unrepeated. An ERROR
+ * from an unknown TID is not answered. */
+static void
+tid_unknown_error5(void **state)
+{
+	struct raw r, stray;
+	struct lock l = { .name = "f65536", .next = 1 };
+	uint8_t p[600];
+	char msg[128];
+	ssize_t n;
+
+	(void)state;
+	server_init(&sv);
+	server_start(&sv, AF_INET, 0);
+	raw_open(&r, &sv);
+	raw_open(&stray, &sv);
+	raw_rrq(&r, l.name, TFTP_OCTET, NULL);
+	n = raw_recv(&r, p, sizeof(p), 2000);
+	assert_true(n >= 4);
+	l.tid = r.tid;
+	l.tidlen = r.tidlen;
+	lock_data(&r, &l, p, (size_t)n);
+	/* the stray client speaks to the transfer's port */
+	stray.tid = l.tid;
+	stray.tidlen = l.tidlen;
+	raw_ack(&stray, 2);
+	assert_int_equal(raw_expect_error(&stray, msg, sizeof(msg)), TFTP_EBADID);
+	assert_int_equal(sa_port(&stray.tid), sa_port(&l.tid));
+	stray.tid = l.tid;
+	raw_abort(&stray);
+	assert_true(raw_recv(&stray, p, sizeof(p), 300) < 0);
+	while (!l.done) {
+		n = raw_recv(&r, p, sizeof(p), 2000);
+		assert_true(n >= 4);
+		assert_int_equal(sa_port(&r.tid), sa_port(&l.tid));
+		lock_data(&r, &l, p, (size_t)n);
+	}
+	assert_int_equal(l.next, 65536 / 512 + 2);
+	assert_int_equal(wait_counter(&sv.srv.metrics->requests[METRICS_TFTP][1], 1), 1);
+	assert_int_equal(counter(&sv.srv.metrics->tftp_retransmits), 0);
+	/* a late duplicate of the last ACK: the transfer has ended, nothing
+	 * answers (as from a closed socket) */
+	raw_ack(&r, (uint16_t)(l.next - 1));
+	assert_true(raw_recv(&r, p, sizeof(p), 300) < 0);
+	raw_close(&stray);
+	raw_close(&r);
+	server_stop(&sv);
+}
+
+/* A client that goes away (its port closed: ICMP port unreachable) ends
+ * its transfer at the next packet sent to it, not after every retry. */
+static void
+client_gone_icmp(void **state)
+{
+	struct raw r;
+	uint8_t p[600];
+
+	(void)state;
+	server_init(&sv);
+	sv.cfg.lim.tftp_timeout_ms = 200;
+	sv.cfg.lim.tftp_retries = 5; /* 200 ms doubling: 12.6 s of retries */
+	server_start(&sv, AF_INET, 0);
+	raw_open(&r, &sv);
+	raw_rrq(&r, "f65536", TFTP_OCTET, NULL);
+	assert_true(raw_recv(&r, p, sizeof(p), 2000) > 4);
+	raw_close(&r);
+	assert_int_equal(wait_active(sv.srv.metrics, 0), 0);
+	assert_int_equal(counter(&sv.srv.metrics->tftp_timeouts), 0);
+	server_stop(&sv);
+}
+
 /* After each test, also a failed one: nothing keeps running. */
 static int
 test_teardown(void **state)
@@ -1513,6 +1685,9 @@ main(void)
 		cmocka_unit_test_teardown(rrq_v4mapped, test_teardown),
 		cmocka_unit_test_teardown(rrq_impaired, test_teardown),
 		cmocka_unit_test_teardown(rrq_impaired_30, test_teardown),
+		cmocka_unit_test_teardown(tid_same_client_port, test_teardown),
+		cmocka_unit_test_teardown(tid_unknown_error5, test_teardown),
+		cmocka_unit_test_teardown(client_gone_icmp, test_teardown),
 	};
 
 	/* PROV_TEST_FILTER=NAME runs one test (cmocka's glob pattern). */
