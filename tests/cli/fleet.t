@@ -99,18 +99,18 @@ from the inventory's first MAC, and one more beyond the inventory:
              1  http file not found
 
 Boot storms from one address (as behind a NAT) against small limits
-(reliability.md R-LOAD). Over TFTP, 300 phones powered on within a second
-(Resync_Random_Delay 0) against 2 transfers per client: the server drops
+(reliability.md R-LOAD). Over TFTP, 200 phones powered on within a second
+(Resync_Random_Delay 0) against 4 transfers per client: the server drops
 the requests it cannot take (test_tftpd's caps_busy shows that), the
 phones send them again, and none is sent into its error retry, where the
 error packet "server busy" sent them:
 
   $ kill $PROV_SERVE_PID
-  $ prov_serve $R --tftp-max-per-client 2
-  $ prov fleet --count 300 --boot-storm --set Resync_Random_Delay=0 --rule "tftp://127.0.0.1:$PROV_SERVE_TFTP/p.xml" | grep -E '^(fleet|provisioned|attempts|long)'
-  fleet: 300 phones, boot storm, rule tftp://127.0.0.1:*/p.xml (glob)
-  provisioned 300 of 300 (the last after * s) (glob)
-  attempts 300  successes 300  failures 0  cancelled 0
+  $ prov_serve $R --tftp-max-per-client 4
+  $ prov fleet --count 200 --boot-storm --set Resync_Random_Delay=0 --rule "tftp://127.0.0.1:$PROV_SERVE_TFTP/p.xml" | grep -E '^(fleet|provisioned|attempts|long)'
+  fleet: 200 phones, boot storm, rule tftp://127.0.0.1:*/p.xml (glob)
+  provisioned 200 of 200 (the last after * s) (glob)
+  attempts 200  successes 200  failures 0  cancelled 0
   long retries 0 (failed resyncs whose next attempt is over 10 s away)
 
 Over HTTP, with 4 connections at most, all 4 taken by idle clients (the
