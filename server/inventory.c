@@ -217,8 +217,9 @@ static const char *const inv_sql[Q_COUNT] = {
 	 * so every answer costs the same (inv_gate). */
 	[Q_GATE] = "SELECT d.mac, d.serial, d.product, d.group_name, d.enabled, d.notes,"
 		" d.created_ms, (SELECT MAX(k2.key_id) FROM device_key k2 WHERE k2.mac = w.m),"
-		" d.http_user, d.http_password, k.key_id, k.secret"
-		" FROM (SELECT ?1 AS m) w LEFT JOIN device d ON d.mac = w.m"
+		" d.http_user, d.http_password, k.key_id, k.secret,"
+		" (SELECT n FROM inventory_serial WHERE id = 1)"
+		" FROM (SELECT CAST(?1 AS VARCHAR(12)) AS m) w LEFT JOIN device d ON d.mac = w.m"
 		" LEFT JOIN device_key k ON k.mac = w.m AND k.key_id = CASE WHEN ?2 = 0 THEN"
 		" (SELECT MAX(k3.key_id) FROM device_key k3 WHERE k3.mac = w.m) ELSE ?2 END",
 	[Q_SECRET_GET] = "SELECT secret FROM server_secret WHERE name = ?1",

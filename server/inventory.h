@@ -180,9 +180,11 @@ int inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTE
  * read that costs the same whether either exists (render.c's gate,
  * S-SEC-2): returns -1 on failure, else bit 0 set when the device exists
  * (*d filled), bit 1 when the key does (hex, *id set). The caller wipes
- * hex and d->http_password. */
+ * hex and d->http_password. serial (may be NULL): the inventory's change
+ * counter (inv_serial) read in the same statement, so the rows and the
+ * counter are of one moment, at the cost of one round trip. */
 int inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
-	     char hex[INV_KEY_HEX + 1]) __attribute__((warn_unused_result));
+	     char hex[INV_KEY_HEX + 1], int64_t *serial) __attribute__((warn_unused_result));
 
 /* What the history says about a device (S-DEV-3), read from the request
  * and syslog tables that store.c writes: its last request's time (0:

@@ -112,7 +112,7 @@ inv_secret(struct inv *inv, const char *name, unsigned char out[INV_KEY_BYTES])
 
 int
 inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
-	 char hex[INV_KEY_HEX + 1])
+	 char hex[INV_KEY_HEX + 1], int64_t *serial)
 {
 	struct db_stmt *st = inv_stmt(inv, Q_GATE);
 	int rc, found = 0;
@@ -128,6 +128,8 @@ inv_gate(struct inv *inv, const char *mac, unsigned *id, struct inv_device *d,
 		inv_row_device(st, d);
 		inv_col(st, 11, hex, INV_KEY_HEX + 1);
 		found = db_column_type(st, 0) != DB_NULL;
+		if (serial != NULL)
+			*serial = db_column_int64(st, 12);
 		if (db_column_type(st, 10) != DB_NULL) {
 			*id = (unsigned)db_column_int(st, 10);
 			found |= 2;
