@@ -21,7 +21,7 @@
 #define ADMIN_READ_CHUNK 4096     /* bytes read per read() */
 #define ADMIN_CRED_MAX 256        /* decoded Basic credentials, bytes */
 #define ADMIN_NAME_MAX 128        /* a form field's name, bytes */
-#define ADMIN_DRAIN_MAX (256u * 1024u) /* bytes read and dropped after an early
+#define ADMIN_DRAIN_MAX (4u * 1024u * 1024u) /* bytes read and dropped after an early
 					* answer (413), so the peer gets it rather
 					* than a reset */
 #define ADMIN_REALM "prov phone"  /* HTTP authentication realm */
