@@ -516,12 +516,21 @@ int
 db_has_column(struct db *db, const char *table, const char *column)
 {
 	struct db_stmt *st;
+	char key[64];
 	int rc, found;
 
+	/* Found once, there for good (a schema only grows): remembered, so
+	 * callers on a hot path ask freely (PostgreSQL's catalogue is a round
+	 * trip). */
+	snprintf(key, sizeof(key), "%s.%s", table, column != NULL ? column : "");
+	for (int i = 0; i < DB_SEEN_MAX && db->seen[i][0] != '\0'; i++)
+		if (strcmp(db->seen[i], key) == 0)
+			return 1;
 	if (db->kind != DB_PG) {
 		if (column != NULL)
 			return sqlite3_table_column_metadata(db->lite, NULL, table, column, NULL,
 							     NULL, NULL, NULL, NULL) == SQLITE_OK;
+		/* (SQLite's own check is in memory: nothing to remember) */
 		rc = db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
 				" AND name = ?1", &st);
 	} else {
@@ -539,6 +548,11 @@ db_has_column(struct db *db, const char *table, const char *column)
 	rc = db_step(st);
 	found = rc == DB_ROW;
 	db_finalize(st);
+	for (int i = 0; found && i < DB_SEEN_MAX; i++)
+		if (db->seen[i][0] == '\0') {
+			memcpy(db->seen[i], key, sizeof(key));
+			break;
+		}
 	return rc == DB_ROW || rc == DB_DONE ? found : -1;
 }
 

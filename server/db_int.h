@@ -9,6 +9,8 @@
 
 #include "pgfn.h"
 
+#define DB_SEEN_MAX 8 /* tables and columns db_has_column remembers finding */
+
 #include "db.h"
 
 struct db {
@@ -23,6 +25,7 @@ struct db {
 	int64_t last_try_ms;       /* monotonic: the last failed connection attempt, 0 none */
 	int64_t changes;
 	int errcode;
+	char seen[DB_SEEN_MAX][64]; /* "table.column" found by db_has_column */
 	char url[512];             /* for messages: no password */
 	char err[512];
 };

@@ -166,6 +166,16 @@ db_pg_error(struct db *db, PGresult *r)
 	return db_fail(db, rc, "%s", msg);
 }
 
+/* Whether a statement that just failed runs once more: the first try,
+ * made outside a transaction, on a connection that broke under it and is
+ * back (the file's head comment). */
+static int
+db_pg_again(struct db *db, int attempt, int idle)
+{
+	return attempt == 0 && idle && PQstatus(db->pg) != CONNECTION_OK &&
+	       db_pg_ready(db) == DB_OK;
+}
+
 int
 db_pg_exec(struct db *db, const char *sql)
 {
@@ -184,8 +194,7 @@ db_pg_exec(struct db *db, const char *sql)
 		}
 		rc = db_pg_error(db, r);
 		PQclear(r);
-		if (attempt > 0 || !idle || PQstatus(db->pg) == CONNECTION_OK ||
-		    db_pg_ready(db) != DB_OK)
+		if (!db_pg_again(db, attempt, idle))
 			return rc;
 	}
 }
@@ -330,7 +339,7 @@ db_pg_step(struct db_stmt *st)
 				rc = db_pg_error(db, st->res);
 				PQclear(st->res);
 				st->res = NULL;
-				if (attempt == 0 && idle && PQstatus(db->pg) != CONNECTION_OK)
+				if (db_pg_again(db, attempt, idle))
 					continue;
 				return rc;
 			}

@@ -24,8 +24,8 @@ inv_device_seen(struct inv *inv, const char *mac, struct inv_seen *s)
 
 	memset(s, 0, sizeof(*s));
 	/* No history table yet (no server has run on this database). */
-	if (!inv->history && (inv->history = db_has_column(inv->db, "request", "mac") == 1 &&
-				   db_has_column(inv->db, "syslog", "mac") == 1) == 0)
+	if (db_has_column(inv->db, "request", "mac") != 1 ||
+	    db_has_column(inv->db, "syslog", "mac") != 1)
 		return 0;
 	if ((st = inv_stmt(inv, Q_SEEN)) == NULL)
 		return -1;

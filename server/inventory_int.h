@@ -30,7 +30,6 @@ struct inv {
 	int busy;
 	int how;                       /* INV_OPEN_* */
 	int stale;                     /* serve: the schema was not usable at open */
-	int history;                   /* 1 once the history tables were seen */
 };
 
 /* A failure: the message in inv->err; returns -1. */
